@@ -1,0 +1,25 @@
+"""The trial data format: BIDS paths, a crash-safe writer and a validating reader."""
+
+from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column
+from .dataset import add_participant, ensure_dataset
+from .paths import RunPaths, run_paths
+from .reader import find_runs, read_dataset, read_events, read_run, read_sidecar, validate_path
+from .writer import RunWriter, software_versions
+
+__all__ = [
+    "BEH_COLUMNS",
+    "EVENT_COLUMNS",
+    "Column",
+    "RunPaths",
+    "RunWriter",
+    "add_participant",
+    "ensure_dataset",
+    "find_runs",
+    "read_dataset",
+    "read_events",
+    "read_run",
+    "read_sidecar",
+    "run_paths",
+    "software_versions",
+    "validate_path",
+]

@@ -1,0 +1,70 @@
+"""Dataset-level BIDS files: dataset_description.json, participants.tsv/.json, README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..labels import check_label
+from .atomic import atomic_write_json, atomic_write_text, locked
+from .columns import PARTICIPANT_COLUMNS, describe
+
+__all__ = ["ensure_dataset", "add_participant", "BIDS_VERSION"]
+
+BIDS_VERSION = "1.9.0"
+
+_README = """# motorseq dataset
+
+Motor sequence learning data written by motorseq: one folder per participant
+(`sub-<label>/ses-<label>/beh/`), one `_beh.tsv` row per trial, one `_events.tsv` row per key
+press, and a `_beh.json` sidecar with the protocol, seed, software versions and run status.
+Simulated participants (`source` = model) keep their regional activity under
+`derivatives/motorseq-model/`.
+"""
+
+
+def ensure_dataset(root: str | Path, name: str = "motorseq dataset") -> Path:
+    """Create the dataset-level files of a BIDS dataset at ``root`` if they are missing.
+
+    Existing files are left as they are.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with locked(root / ".motorseq.lock"):
+        description = root / "dataset_description.json"
+        if not description.exists():
+            atomic_write_json(
+                description,
+                {
+                    "Name": name,
+                    "BIDSVersion": BIDS_VERSION,
+                    "DatasetType": "raw",
+                    "GeneratedBy": [{"Name": "motorseq", "Description": "motor sequence learning tasks and model"}],
+                },
+            )
+        if not (root / "README").exists():
+            atomic_write_text(root / "README", _README)
+        if not (root / "participants.json").exists():
+            atomic_write_json(root / "participants.json", describe(PARTICIPANT_COLUMNS[1:]))
+        if not (root / ".bidsignore").exists():
+            atomic_write_text(root / ".bidsignore", ".motorseq.lock\n**/.*.tmp-*\n")
+    return root
+
+
+def add_participant(root: str | Path, participant: str, source: str = "human", group: str | None = None) -> None:
+    """Add a participant to ``participants.tsv`` (once; safe when several processes write)."""
+    label = check_label(participant, "participant")
+    root = Path(root)
+    ensure_dataset(root)
+    table_path = root / "participants.tsv"
+    with locked(root / ".motorseq.lock"):
+        if table_path.exists():
+            table = pd.read_csv(table_path, sep="\t", dtype=str, keep_default_na=False)
+        else:
+            table = pd.DataFrame(columns=[c.name for c in PARTICIPANT_COLUMNS])
+        if f"sub-{label}" in set(table["participant_id"]):
+            return
+        row = pd.DataFrame([{"participant_id": f"sub-{label}", "source": source, "group": group or "n/a"}])
+        table = pd.concat([table, row], ignore_index=True).sort_values("participant_id")
+        atomic_write_text(table_path, table.to_csv(sep="\t", index=False, lineterminator="\n"))

@@ -1,0 +1,233 @@
+"""The protocol schema: the whole design of one experiment, validated with pydantic.
+
+One :class:`Protocol` is read from one YAML file and used unchanged by the PsychoPy task
+and by the spiking model.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "Protocol",
+    "Position",
+    "Block",
+    "ResponseSettings",
+    "AsrtSettings",
+    "DspSettings",
+    "FttSettings",
+    "FeedbackSettings",
+    "BreakSettings",
+    "Instructions",
+    "DisplaySettings",
+    "Source",
+    "Paradigm",
+    "BlockKind",
+]
+
+Paradigm = Literal["srt", "asrt", "dsp", "ftt"]
+BlockKind = Literal["practice", "sequence", "random", "pattern-alternating"]
+Colour = str  # a PsychoPy colour name or hex ("#RRGGBB")
+
+_HEX = re.compile(r"#[0-9A-Fa-f]{6}")
+_KEY = re.compile(r"[a-z0-9]|space|left|right|up|down|num_[0-9]|[a-z]+")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Position(_Strict):
+    """One response position: the key that answers it and its label on screen."""
+
+    key: str = Field(description="PsychoPy key name that answers this position, e.g. 'z'.")
+    label: str = Field("", description="Finger or position name shown in instructions.")
+
+    @field_validator("key")
+    @classmethod
+    def _key_is_a_key_name(cls, key: str) -> str:
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"{key!r} is not a PsychoPy key name (lower case, e.g. 'z', 'space', 'num_1')")
+        return key
+
+
+class Block(_Strict):
+    """One kind of block, repeated ``repeat`` times in a row."""
+
+    kind: BlockKind
+    trials: int = Field(gt=0, le=10_000, description="Trials per block (ASRT: including warm-up trials).")
+    repeat: int = Field(1, gt=0, le=1000, description="How many such blocks follow each other.")
+    sequence: Literal["assigned", "other"] = Field(
+        "assigned", description="Which sequence a sequence block uses: the participant's, or the other one (transfer)."
+    )
+    label: str = Field("", description="Name of the block in instructions and data, e.g. 'transfer'.")
+
+
+class ResponseSettings(_Strict):
+    """How a response ends a trial and what follows it."""
+
+    rule: Literal["first-press", "until-correct"] = "first-press"
+    rsi_ms: float = Field(ge=0, le=10_000, description="Response-stimulus interval, ms.")
+    timeout_ms: float | None = Field(None, gt=0, le=60_000, description="No response by then ends the trial (ms).")
+
+
+class AsrtSettings(_Strict):
+    """Alternating serial reaction time settings."""
+
+    warmup_random: int = Field(5, ge=0, le=100, description="Random trials at the start of each block.")
+    blocks_per_epoch: int = Field(5, gt=0, le=100)
+
+
+class DspSettings(_Strict):
+    """Discrete sequence production settings."""
+
+    stimulus: Literal["one-by-one", "all-at-once"] = "one-by-one"
+    inter_sequence_ms: float = Field(1000, ge=0, le=10_000, description="Interval between sequences, ms.")
+
+
+class FttSettings(_Strict):
+    """Finger tapping settings."""
+
+    tap_s: float = Field(gt=0, le=600, description="Tapping period per trial, s.")
+    rest_s: float = Field(ge=0, le=600, description="Rest between tapping periods, s.")
+
+
+class FeedbackSettings(_Strict):
+    """Feedback after trials and blocks."""
+
+    after_block: bool = True
+    show_mean_rt: bool = True
+    show_accuracy: bool = True
+    error_tone: bool = False
+    target_accuracy: float = Field(0.92, ge=0, le=1, description="Below it, feedback asks for more accuracy.")
+
+
+class BreakSettings(_Strict):
+    """Breaks between blocks."""
+
+    every_blocks: int = Field(1, gt=0)
+    self_paced: bool = True
+    min_s: float = Field(0, ge=0, le=600)
+
+
+class Instructions(_Strict):
+    """Texts shown to the participant; ``{keys}``, ``{block}`` and ``{n_blocks}`` are filled in."""
+
+    welcome: str
+    block: str = "Block {block} of {n_blocks}. Press space to start."
+    break_: str = Field("Take a short break. Press space when you are ready.", alias="break")
+    end: str = "Thank you! The experiment is over."
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DisplaySettings(_Strict):
+    """Screen geometry (PsychoPy ``height`` units) and colours."""
+
+    background: Colour = "#808080"
+    placeholder: Colour = "#FFFFFF"
+    target: Colour = "#000000"
+    text: Colour = "#FFFFFF"
+    stimulus_size: float = Field(0.1, gt=0, le=1)
+    spacing: float = Field(0.2, gt=0, le=1, description="Centre-to-centre distance of positions.")
+    font_height: float = Field(0.04, gt=0, le=0.5)
+
+    @field_validator("background", "placeholder", "target", "text")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not (_HEX.fullmatch(value) or value.isalpha()):
+            raise ValueError(f"{value!r} is not a colour: use '#RRGGBB' or a colour name")
+        return value
+
+
+class Source(_Strict):
+    """Where the design comes from, and which of its parameters are verified."""
+
+    citation: str = Field(min_length=5)
+    doi: str = ""
+    verified: list[str] = Field(default_factory=list, description="Parameters checked against the paper.")
+    conventional: list[str] = Field(default_factory=list, description="Parameters that are conventional defaults.")
+    notes: str = ""
+
+
+class Protocol(_Strict):
+    """The whole design of one experiment.
+
+    Validated on load: positions, sequences, blocks and the settings of the paradigm must agree.
+    """
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Protocol name; letters/digits kept for BIDS.")
+    title: str
+    description: str = ""
+    paradigm: Paradigm
+    positions: list[Position] = Field(min_length=2, max_length=12)
+    sequences: list[list[int]] = Field(min_length=1)
+    assignment: Literal["counterbalance", "all"] = "counterbalance"
+    blocks: list[Block] = Field(min_length=1)
+    response: ResponseSettings
+    asrt: AsrtSettings | None = None
+    dsp: DspSettings | None = None
+    ftt: FttSettings | None = None
+    feedback: FeedbackSettings = FeedbackSettings()
+    breaks: BreakSettings = BreakSettings()
+    instructions: Instructions
+    display: DisplaySettings = DisplaySettings()
+    source: Source
+    seed: int = Field(0, ge=0, description="Default seed for trial generation when none is given.")
+
+    @field_validator("sequences")
+    @classmethod
+    def _sequences_not_empty(cls, sequences: list[list[int]]) -> list[list[int]]:
+        for i, seq in enumerate(sequences):
+            if len(seq) < 2:
+                raise ValueError(f"sequence {i + 1} has {len(seq)} element(s); at least 2 are needed")
+        return sequences
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Protocol:
+        n = len(self.positions)
+        keys = [p.key for p in self.positions]
+        if len(set(keys)) != n:
+            raise ValueError(f"positions: keys must differ, got {keys}")
+        for i, seq in enumerate(self.sequences):
+            bad = [x for x in seq if not 1 <= x <= n]
+            if bad:
+                raise ValueError(f"sequences.{i}: positions {bad} outside 1..{n}")
+        kinds = {b.kind for b in self.blocks}
+        if self.paradigm == "asrt":
+            if self.asrt is None:
+                raise ValueError("asrt: settings are required when paradigm is 'asrt'")
+            for i, seq in enumerate(self.sequences):
+                if sorted(seq) != list(range(1, n + 1)):
+                    raise ValueError(f"sequences.{i}: an ASRT pattern uses each of the {n} positions once, got {seq}")
+            if "sequence" in kinds:
+                raise ValueError("blocks: an ASRT protocol uses 'pattern-alternating' blocks, not 'sequence'")
+            for b in self.blocks:
+                if b.kind == "pattern-alternating" and b.trials <= self.asrt.warmup_random:
+                    raise ValueError(f"blocks: {b.trials} trials leave none after {self.asrt.warmup_random} warm-up trials")
+        elif "pattern-alternating" in kinds:
+            raise ValueError(f"blocks: 'pattern-alternating' blocks need paradigm 'asrt', not {self.paradigm!r}")
+        if self.paradigm == "ftt" and self.ftt is None:
+            raise ValueError("ftt: settings are required when paradigm is 'ftt'")
+        if self.paradigm == "dsp" and self.dsp is None:
+            raise ValueError("dsp: settings are required when paradigm is 'dsp'")
+        if self.paradigm in ("srt", "asrt"):
+            for i, seq in enumerate(self.sequences):
+                if self.paradigm == "srt" and any(a == b for a, b in zip(seq, seq[1:] + seq[:1])):
+                    raise ValueError(f"sequences.{i}: an SRT sequence must not repeat a position immediately")
+        if any(b.sequence == "other" for b in self.blocks) and len(self.sequences) < 2:
+            raise ValueError("blocks: a block uses the 'other' sequence but only one sequence is given")
+        return self
+
+    @property
+    def keys(self) -> list[str]:
+        """Keys of the positions, in position order."""
+        return [p.key for p in self.positions]
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of blocks in the run, repeats expanded."""
+        return sum(b.repeat for b in self.blocks)
