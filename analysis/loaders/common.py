@@ -1,0 +1,167 @@
+"""What all loaders share: the Dataset container, table reading and unit checks."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from motorseq.analysis.errors import AnalysisInputError
+
+__all__ = ["Dataset", "read_table", "require_columns", "rt_to_ms", "normalise_trial_type"]
+
+
+@dataclass
+class Dataset:
+    """Trials (and optionally key presses) loaded from one or more files.
+
+    Attributes
+    ----------
+    trials : DataFrame
+        The tidy trial table (see :mod:`motorseq.analysis.schema`).
+    presses : DataFrame or None
+        One row per key press (DSP inter-key intervals), when the format carries them.
+    format : str
+        The format the files were read as.
+    files : list of Path
+        The files read.
+    notes : list of str
+        What the loader did that a reader should know (e.g. triplet types recomputed).
+    conventions : dict
+        Paradigm conventions the files carry, e.g. ``{"warmup_trials": 5}`` (ASRT random
+        warm-up trials at the start of each block, left out of RT analyses).
+    """
+
+    trials: pd.DataFrame
+    presses: pd.DataFrame | None = None
+    format: str = "unknown"
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    conventions: dict = field(default_factory=dict)
+
+    @property
+    def paradigm(self) -> str:
+        """The paradigm of the trials (the most frequent one if mixed)."""
+        return str(self.trials["paradigm"].mode().iloc[0]) if len(self.trials) else "unknown"
+
+
+def _sniff_encoding(path: Path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    return "utf-8"
+
+
+def read_table(path: Path, sep: str | None = None) -> pd.DataFrame:
+    """Read a CSV/TSV (optionally gzipped, UTF-8 or UTF-16) into a DataFrame.
+
+    The separator follows the extension (``.tsv``/``.txt`` tab, otherwise comma) unless given.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AnalysisInputError(f"{path}: no such file")
+    name = path.name.lower().removesuffix(".gz")
+    if sep is None:
+        sep = "\t" if name.endswith((".tsv", ".txt")) else ","
+    encoding = "utf-8" if path.name.lower().endswith(".gz") else _sniff_encoding(path)
+    try:
+        table = pd.read_csv(path, sep=sep, encoding=encoding, na_values=["n/a", "NA", ""],
+                            keep_default_na=True, low_memory=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise AnalysisInputError(f"{path}: cannot be read as a table: {first}") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    return table
+
+
+def require_columns(table: pd.DataFrame, columns: list[str] | tuple[str, ...], where: str) -> None:
+    """Raise a one-line error naming the first missing column."""
+    for name in columns:
+        if name not in table.columns:
+            raise AnalysisInputError(
+                f"{where}: column '{name}' is missing (found: {', '.join(map(str, table.columns[:12]))}"
+                f"{', ...' if len(table.columns) > 12 else ''})"
+            )
+
+
+def rt_to_ms(values: pd.Series, unit: str, where: str, column: str) -> pd.Series:
+    """Convert a response-time column to ms and check that the unit is plausible.
+
+    Parameters
+    ----------
+    values : Series
+        Response times as read.
+    unit : {"ms", "s"}
+        The unit the format documents.
+    where, column : str
+        File and column named in errors.
+
+    Raises
+    ------
+    AnalysisInputError
+        Non-numeric values, negative values, or a median that betrays the other unit
+        (below 20 for ms, above 20 for s).
+    """
+    if unit not in ("ms", "s"):
+        raise AnalysisInputError(f"{where}: rt unit {unit!r} is not one of 'ms', 's'")
+    num = pd.to_numeric(values, errors="coerce")
+    bad = num.isna() & values.notna()
+    if bad.any():
+        raise AnalysisInputError(
+            f"{where}: column '{column}': {int(bad.sum())} values are not numbers "
+            f"(first: {values[bad].iloc[0]!r})"
+        )
+    if (num < 0).any():
+        raise AnalysisInputError(f"{where}: column '{column}': {int((num < 0).sum())} values are negative")
+    positive = num[num > 0]
+    if len(positive):
+        med = float(positive.median())
+        if unit == "ms" and med < 20:
+            raise AnalysisInputError(
+                f"{where}: column '{column}': median {med:.3g} looks like seconds, but the format gives ms"
+            )
+        if unit == "s" and med > 20:
+            raise AnalysisInputError(
+                f"{where}: column '{column}': median {med:.3g} looks like ms, but the format gives seconds"
+            )
+    return (num * (1000.0 if unit == "s" else 1.0)).astype("float64")
+
+
+_TYPE_WORDS = {
+    "p": "pattern", "pattern": "pattern", "s": "sequence", "seq": "sequence",
+    "sequence": "sequence", "sequential": "sequence", "fixed": "sequence", "r": "random",
+    "rand": "random", "random": "random", "rnd": "random",
+}
+
+
+def normalise_trial_type(values: pd.Series, where: str, column: str, paradigm: str) -> pd.Series:
+    """Map trial-type spellings (``P``/``R``, ``Sequence``/``Random``...) to the schema's words."""
+    low = values.astype("string").str.strip().str.lower()
+    mapped = low.map(_TYPE_WORDS)
+    bad = mapped.isna()
+    if bad.any():
+        raise AnalysisInputError(
+            f"{where}: column '{column}': value {values[bad].iloc[0]!r} is not a trial type "
+            f"(expected pattern/sequence/random or P/S/R)"
+        )
+    if paradigm == "asrt":
+        mapped = mapped.replace("sequence", "pattern")
+    else:
+        mapped = mapped.replace("pattern", "sequence")
+    return mapped.astype(str)
+
+
+def epoch_from_block(block: pd.Series, blocks_per_epoch: int) -> pd.Series:
+    """``ceil(block / blocks_per_epoch)``."""
+    return ((block.astype("int64") - 1) // blocks_per_epoch + 1).astype("int64")
+
+
+def trial_ids(table: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """One integer per distinct combination of ``keys`` (in order of appearance)."""
+    return table.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()

@@ -1,0 +1,128 @@
+"""The jsPsych ASRT export (Vékony's jsPsych ASRT task; e.g. the ASRT tACS data set).
+
+One row per key press (the released ASRT tACS data keeps only correct presses). Columns used:
+``subject``, ``session``, ``isPractice``, ``block``, ``trialNumber``, ``trialType`` (``P``/``R``),
+``correctPos`` (1-4), ``sequence`` (the pattern, e.g. ``1324``), ``firstResponse`` (1 = the
+correct press was the first response), ``rt`` (ms); optional ``epoch``, ``group``,
+``tripletType``, ``ACC``, ``trial_index``.
+
+Triplet types are recomputed from ``correctPos`` and the data's own ``sequence`` column
+(:func:`motorseq.analysis.triplets.code_triplets`); the file's ``tripletType`` is compared with
+the recomputed codes and the agreement is reported in the dataset notes. When ``firstResponse``
+is 0 the recorded rt runs from the previous wrong press, so ``rt_ms`` is set to NaN for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from motorseq.analysis.errors import AnalysisInputError
+from motorseq.analysis.loaders.common import (
+    Dataset,
+    epoch_from_block,
+    normalise_trial_type,
+    read_table,
+    require_columns,
+    rt_to_ms,
+    trial_ids,
+)
+from motorseq.analysis.schema import finalize_trials
+from motorseq.analysis.triplets import code_triplets
+
+__all__ = ["load_jspsych_asrt", "SIGNATURE"]
+
+#: columns whose presence identifies the format.
+SIGNATURE = ("subject", "trialNumber", "trialType", "correctPos", "firstResponse", "rt")
+_REQUIRED = ("subject", "block", "trialNumber", "trialType", "correctPos", "sequence",
+             "firstResponse", "rt")
+
+
+def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    where = str(path)
+    raw = read_table(path)
+    require_columns(raw, _REQUIRED, where)
+    notes: list[str] = []
+    if "trial_index" in raw.columns:  # jsPsych's index restarts for every participant/session
+        order = [c for c in ("subject", "session", "trial_index") if c in raw.columns]
+        raw = raw.sort_values(order, kind="stable")
+    raw = raw.reset_index(drop=True)
+    session = raw["session"] if "session" in raw.columns else pd.Series("1", index=raw.index)
+    practice = (
+        pd.to_numeric(raw["isPractice"], errors="coerce").fillna(0).astype(int) == 1
+        if "isPractice" in raw.columns else pd.Series(False, index=raw.index)
+    )
+    keys = pd.DataFrame({
+        "participant": raw["subject"].astype(str),
+        "session": session.astype(str),
+        "is_practice": practice,
+        "block": raw["block"],
+        "trial": raw["trialNumber"],
+    })
+    first_response = pd.to_numeric(raw["firstResponse"], errors="coerce")
+    if first_response.isna().any() or not first_response.isin([0, 1]).all():
+        raise AnalysisInputError(f"{where}: column 'firstResponse': values must be 0 or 1")
+    rt = rt_to_ms(raw["rt"], "ms", where, "rt")
+    # one trial = all presses with the same keys; first press gives rt/correctness
+    grouped = keys.assign(_row=np.arange(len(raw))).groupby(list(keys.columns), sort=False)
+    first_row = grouped["_row"].transform("min").to_numpy()
+    is_first = first_row == np.arange(len(raw))
+    n_presses = grouped["_row"].transform("size").to_numpy()
+    if "ACC" in raw.columns and (n_presses > 1).any():
+        correct = pd.to_numeric(raw["ACC"], errors="coerce").to_numpy()[first_row]
+    else:
+        correct = first_response.to_numpy()[first_row]
+    trials = keys[is_first].copy()
+    trials["correct"] = correct[is_first].astype(float)
+    trials["rt_ms"] = np.where(trials["correct"] == 1, rt[is_first], np.nan)
+    trials["n_presses"] = n_presses[is_first].astype(float)
+    trials["n_errors"] = trials["n_presses"] - 1.0
+    sub = raw[is_first]
+    trials["paradigm"] = "asrt"
+    trials["trial_type"] = normalise_trial_type(sub["trialType"], where, "trialType", "asrt").to_numpy()
+    trials["target"] = sub["correctPos"].astype(str).to_numpy()
+    if "group" in sub.columns:
+        trials["group"] = sub["group"].astype(str).to_numpy()
+    if "epoch" in sub.columns:
+        trials["epoch"] = pd.to_numeric(sub["epoch"], errors="coerce").to_numpy()
+    else:
+        trials["epoch"] = epoch_from_block(trials["block"], 5).to_numpy()
+    trials.loc[trials["is_practice"], "epoch"] = 0
+    positions = pd.to_numeric(sub["correctPos"], errors="coerce")
+    if positions.isna().any():
+        raise AnalysisInputError(f"{where}: column 'correctPos': values must be positions 1-9")
+    block_id = trial_ids(trials, ["participant", "session", "is_practice", "block"])
+    codes = code_triplets(positions.to_numpy(), sub["sequence"].astype(str).to_numpy(), block_id)
+    codes[trials["is_practice"].to_numpy()] = "n/a"
+    trials["triplet_type"] = codes
+    if "tripletType" in sub.columns:
+        given = sub["tripletType"].astype(str).replace({"X": "n/a", "nan": "n/a"}).to_numpy()
+        agree = float(np.mean(given == codes))
+        notes.append(f"{path.name}: triplet types recomputed from the 'sequence' column; "
+                     f"{agree:.1%} agree with the file's 'tripletType'")
+    else:
+        notes.append(f"{path.name}: triplet types computed from the 'sequence' column")
+    return finalize_trials(trials, where), notes
+
+
+def load_jspsych_asrt(paths: list[Path]) -> Dataset:
+    """Load jsPsych ASRT exports.
+
+    Parameters
+    ----------
+    paths : list of Path
+        CSV files (optionally gzipped).
+
+    Returns
+    -------
+    Dataset
+    """
+    frames, notes = [], []
+    for path in paths:
+        frame, note = _one_file(Path(path))
+        frames.append(frame)
+        notes.extend(note)
+    trials = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return Dataset(trials=trials, format="jspsych-asrt", files=[Path(p) for p in paths], notes=notes)
