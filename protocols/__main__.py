@@ -1,0 +1,5 @@
+"""``python -m motorseq.protocols`` runs the ``motorseq`` command."""
+
+from .cli import main
+
+main()

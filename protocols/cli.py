@@ -1,0 +1,151 @@
+"""The ``motorseq`` command: a thin layer over the library.
+
+This module holds the root Typer app and the protocol and data commands; ``tasks``,
+``models`` and ``analysis`` add theirs through ``register(app)``. Heavy packages are
+imported inside the commands, so ``motorseq --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import MotorseqError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="motorseq",
+    help="Motor sequence learning: run tasks, simulate the spiking model, analyse and compare.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+protocols_app = typer.Typer(help="List, show and validate protocols.", no_args_is_help=True)
+app.add_typer(protocols_app, name="protocols")
+
+console = Console()
+error_console = Console(stderr=True)
+
+DOMAIN_CLIS = ("motorseq.tasks.cli", "motorseq.models.cli", "motorseq.analysis.cli",
+               "motorseq.analysis.brain.cli", "motorseq.analysis.report.cli")
+
+
+@protocols_app.command("list")
+def protocols_list() -> None:
+    """List the bundled protocols."""
+    from .registry import list_protocols, load_protocol
+
+    table = Table(title="Bundled protocols")
+    table.add_column("name", no_wrap=True)
+    for column in ("paradigm", "blocks", "trials", "title"):
+        table.add_column(column)
+    for name in list_protocols():
+        protocol = load_protocol(name)
+        trials = sum(b.trials * b.repeat for b in protocol.blocks)
+        table.add_row(name, protocol.paradigm, str(protocol.n_blocks), str(trials), protocol.title)
+    console.print(table)
+
+
+@protocols_app.command("show")
+def protocols_show(name: Annotated[str, typer.Argument(help="Bundled protocol name or YAML file.")]) -> None:
+    """Print a protocol file and a summary of its blocks."""
+    from .registry import load_protocol, protocol_path
+
+    protocol = load_protocol(name)
+    typer.echo(protocol_path(name).read_text(encoding="utf-8"))
+    table = Table(title=f"{protocol.name}: blocks")
+    for column in ("#", "kind", "trials", "sequence", "label"):
+        table.add_column(column)
+    number = 0
+    for block in protocol.blocks:
+        for _ in range(block.repeat):
+            number += 1
+            table.add_row(str(number), block.kind, str(block.trials), block.sequence, block.label)
+    console.print(table)
+
+
+@protocols_app.command("validate")
+def protocols_validate(files: Annotated[list[Path], typer.Argument(help="Protocol YAML files.")]) -> None:
+    """Validate protocol files; each bad one is reported in one line."""
+    from .registry import load_protocol
+
+    failed = 0
+    for path in files:
+        try:
+            protocol = load_protocol(path)
+        except MotorseqError as error:
+            failed += 1
+            error_console.print(f"[red]error:[/red] {error}", markup=True, highlight=False, soft_wrap=True)
+        else:
+            console.print(f"[green]ok[/green] {path}: {protocol.name} ({protocol.paradigm}, {protocol.n_blocks} blocks)")
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command("trials")
+def trials(
+    protocol: Annotated[str, typer.Argument(help="Bundled protocol name or YAML file.")],
+    participant: Annotated[str, typer.Option("--participant", "-p", help="Participant label (letters and digits).")],
+    seed: Annotated[Optional[int], typer.Option(help="Seed of the random elements (protocol default if omitted).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Save the list as TSV here instead of printing it.")] = None,
+) -> None:
+    """Print or save a participant's trial list (deterministic)."""
+    from .trials import generate_trials
+
+    table = generate_trials(protocol, participant, seed)
+    if out is None:
+        typer.echo(table.to_string(index=False))
+        return
+    if out.exists():
+        raise MotorseqError(f"{out}: exists already; not overwritten")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, sep="\t", index=False, na_rep="n/a")
+    console.print(f"{len(table)} trials written to {out}")
+
+
+@app.command("validate-data")
+def validate_data(path: Annotated[Path, typer.Argument(help="A BIDS dataset folder or a _beh.tsv file.")]) -> None:
+    """Validate trial data files; the first bad row is reported as file:line: problem."""
+    from .io import validate_path
+
+    report = validate_path(path)
+    table = Table(title=f"{len(report)} run(s) valid")
+    for column in ("file", "trials", "status"):
+        table.add_column(column)
+    for file, n, status in report:
+        table.add_row(str(file), str(n), status)
+    console.print(table)
+
+
+def _register_domains() -> None:
+    for module_name in DOMAIN_CLIS:
+        parent = module_name.rsplit(".", 1)[0]
+        try:
+            found = importlib.util.find_spec(parent) is not None and importlib.util.find_spec(module_name) is not None
+        except ModuleNotFoundError:
+            found = False
+        if found:
+            module = importlib.import_module(module_name)
+            register = getattr(module, "register", None)
+            if register is not None:
+                register(app)
+
+
+_register_domains()
+
+
+def main() -> None:
+    """Entry point: run the app; a user error prints one line and exits with status 2."""
+    try:
+        app()
+    except MotorseqError as error:
+        error_console.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)

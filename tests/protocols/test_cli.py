@@ -1,0 +1,68 @@
+"""The motorseq command: protocols, trials and validate-data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from motorseq.protocols import generate_trials, list_protocols, load_protocol
+from motorseq.protocols.cli import app
+from motorseq.protocols.io import RunWriter
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_protocols_list_and_show():
+    result = runner.invoke(app, ["protocols", "list"], terminal_width=200)
+    assert result.exit_code == 0
+    for name in list_protocols():
+        assert name in result.output
+    shown = runner.invoke(app, ["protocols", "show", "asrt"], terminal_width=200)
+    assert shown.exit_code == 0 and "Howard" in shown.output and "pattern-alternating" in shown.output
+
+
+def test_trials_saved_match_library(tmp_path):
+    out = tmp_path / "trials.tsv"
+    result = runner.invoke(app, ["trials", "srt-soc", "--participant", "2", "--seed", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    saved = pd.read_csv(out, sep="\t", dtype={"target": str})
+    expected = generate_trials("srt-soc", "2", 3)
+    assert saved["target"].tolist() == expected["target"].tolist()
+    again = runner.invoke(app, ["trials", "srt-soc", "--participant", "2", "--out", str(out)])
+    assert again.exit_code != 0
+
+
+def test_validate_data_reports_file_and_line(tmp_path):
+    protocol = load_protocol("classroom")
+    with RunWriter(tmp_path, protocol, "5", "1", seed=0) as writer:
+        for row in generate_trials(protocol, "5", 0).head(4).to_dict("records"):
+            writer.write_trial({**row, "rt": 0.5, "correct": 1, "n_presses": 1})
+    good = subprocess.run([sys.executable, "-m", "motorseq.protocols", "validate-data", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert good.returncode == 0 and "1 run(s) valid" in good.stdout
+    text = writer.paths.beh.read_text().replace("0.500000", "-0.5", 1)
+    writer.paths.beh.write_text(text)
+    bad = subprocess.run([sys.executable, "-m", "motorseq.protocols", "validate-data", str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().endswith("_beh.tsv:2: rt: -0.5 is negative")
+    assert bad.stderr.count("\n") == 1
+
+
+def test_wheel_ships_the_protocol_files(tmp_path):
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    wheel = next(tmp_path.glob("motorseq-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in list_protocols():
+        assert f"motorseq/protocols/{name}.yaml" in names
+    assert not any(n.startswith(("protocols/", "tests/")) for n in names)

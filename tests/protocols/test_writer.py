@@ -1,0 +1,133 @@
+"""The run writer: every finished trial is on disk, runs are never overwritten, resume continues."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from motorseq.protocols import DataFileError, RunExistsError, generate_trials, load_protocol
+from motorseq.protocols.io import RunWriter, read_dataset, read_events, read_run, run_paths, validate_path
+
+HERE = Path(__file__).parent
+
+
+def _row(row: dict, rt: float = 0.4) -> dict:
+    return {**row, "stimulus_onset": 0.65 * row["trial_index"], "response": row["correct_key"],
+            "response_position": int(row["target"]), "rt": rt, "correct": 1, "n_presses": 1, "n_errors": 0}
+
+
+def _write(root: Path, n: int, status="complete", **kwargs) -> RunWriter:
+    protocol = load_protocol("classroom")
+    trials = generate_trials(protocol, "01", seed=4).head(n)
+    writer = RunWriter(root, protocol, "01", "1", seed=4, **kwargs)
+    for row in trials.to_dict("records"):
+        writer.write_trial(_row(row), [{"onset": 1.0, "key": row["correct_key"], "position": int(row["target"]),
+                                        "rt": 0.4, "correct": 1}])
+    writer.close(status)
+    return writer
+
+
+def test_round_trip_and_sidecar(tmp_path):
+    writer = _write(tmp_path, 20)
+    table = read_run(writer.paths.beh)
+    assert len(table) == 20
+    assert table["rt"].tolist() == [0.4] * 20
+    assert table["triplet_type"].isna().all()
+    sidecar = json.loads(writer.paths.sidecar.read_text())
+    assert sidecar["RunStatus"] == "complete" and sidecar["Seed"] == 4
+    assert sidecar["Source"] == {"Type": "human"} and sidecar["ProtocolName"] == "classroom"
+    assert len(sidecar["ProtocolSHA256"]) == 64 and "numpy" in sidecar["Software"]
+    assert sidecar["rt"]["Units"] == "s"
+    assert len(read_events(writer.paths.events)) == 20
+    participants = pd.read_csv(tmp_path / "participants.tsv", sep="\t")
+    assert participants["participant_id"].tolist() == ["sub-01"]
+
+
+def test_existing_run_is_never_overwritten(tmp_path):
+    writer = _write(tmp_path, 5)
+    before = writer.paths.beh.read_bytes()
+    with pytest.raises(RunExistsError, match="never overwritten"):
+        _write(tmp_path, 3)
+    with pytest.raises(RunExistsError, match="complete"):
+        _write(tmp_path, 3, resume=True)
+    assert writer.paths.beh.read_bytes() == before
+
+
+def test_kill_mid_run_keeps_every_finished_trial_and_resume_completes(tmp_path):
+    child = subprocess.Popen([sys.executable, str(HERE / "_write_run.py"), str(tmp_path), "new"],
+                             stdout=subprocess.PIPE, text=True)
+    done = []
+    deadline = time.monotonic() + 60
+    while len(done) < 40 and time.monotonic() < deadline:
+        line = child.stdout.readline()
+        if line:
+            done.append(int(line))
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    paths = run_paths(tmp_path, "01", "1", "classroom", 1)
+    table = read_run(paths.beh, allow_partial=True)
+    assert len(table) >= len(done) >= 40  # every trial reported finished is on disk
+    assert table["trial_index"].tolist() == list(range(1, len(table) + 1))
+    assert json.loads(paths.sidecar.read_text())["RunStatus"] == "interrupted"
+
+    resumed = subprocess.run([sys.executable, str(HERE / "_write_run.py"), str(tmp_path), "resume"],
+                             capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    full = read_run(paths.beh)
+    expected = generate_trials("classroom", "01", seed=4)
+    assert len(full) == len(expected)
+    assert full["target"].tolist() == expected["target"].tolist()
+    assert full["rt"].round(6).tolist() == [round(0.3 + 0.001 * i, 6) for i in range(1, len(full) + 1)]
+    events = read_events(paths.events)
+    assert events["trial_index"].tolist() == list(range(1, len(full) + 1))
+    sidecar = json.loads(paths.sidecar.read_text())
+    assert sidecar["RunStatus"] == "complete" and sidecar["Extra"]["Resumed"][0]["FromTrial"] == len(table) + 1
+
+
+def test_resume_refuses_another_protocol_or_seed(tmp_path):
+    _write(tmp_path, 3, status="aborted")
+    with pytest.raises(DataFileError, match="Seed"):
+        RunWriter(tmp_path, load_protocol("classroom"), "01", "1", seed=5, resume=True)
+
+
+def test_reader_reports_bad_rows_with_file_and_line(tmp_path):
+    writer = _write(tmp_path, 6)
+    lines = writer.paths.beh.read_text().splitlines(keepends=True)
+    cells = lines[3].split("\t")
+    header = lines[0].rstrip("\n").split("\t")
+    cells[header.index("rt")] = "fast"
+    damaged = tmp_path / "damaged_beh.tsv"
+    damaged.write_text("".join(lines[:3] + ["\t".join(cells)] + lines[4:]))
+    with pytest.raises(DataFileError, match=r"damaged_beh\.tsv:4: rt: 'fast' is not a number"):
+        read_run(damaged)
+    short = tmp_path / "short_beh.tsv"
+    short.write_text("".join(lines[:5]) + "1\t2\n")
+    with pytest.raises(DataFileError, match=r"short_beh\.tsv:6: expected 19 fields, found 2"):
+        read_run(short)
+    cut = tmp_path / "cut_beh.tsv"
+    cut.write_text("".join(lines)[:-10])
+    with pytest.raises(DataFileError, match=r"cut_beh\.tsv:7: the last row is cut off"):
+        read_run(cut)
+    assert len(read_run(cut, allow_partial=True)) == 5
+    kind = tmp_path / "kind_beh.tsv"
+    kind.write_text("".join(lines).replace("\tpractice\t", "\tpractise\t", 1))
+    with pytest.raises(DataFileError, match=r"kind_beh\.tsv:2: block_kind: 'practise' is not one of"):
+        read_run(kind)
+
+
+def test_read_dataset_and_validate(tmp_path):
+    _write(tmp_path, 8)
+    table = read_dataset(tmp_path)
+    assert set(table["participant"]) == {"01"} and set(table["source"]) == {"human"}
+    report = validate_path(tmp_path)
+    assert [(n, status) for _, n, status in report] == [(8, "complete")]
+    with pytest.raises(DataFileError, match="no trial files"):
+        validate_path(tmp_path / "sub-01" / "ses-1" / "nothing")
