@@ -1,0 +1,124 @@
+"""Model populations -> map regions and phase activations on constructed BOLD signals."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from motorseq.analysis.brain.model_regions import (MODEL_POPULATIONS, POPULATION_TO_REGIONS,
+                                                   block_activations, block_windows,
+                                                   phase_blocks, phase_levels,
+                                                   region_activations, region_group_stats,
+                                                   seq_random_effect, shift_index)
+from motorseq.analysis.brain import MAP_REGIONS
+from motorseq.analysis.errors import AnalysisInputError
+
+KINDS = ["practice", "sequence", "sequence", "sequence", "random", "sequence"]
+
+
+def make_trials(rest_s=20.0, block_s=30.0, trial_s=1.0):
+    rows, t = [], rest_s
+    for b, kind in enumerate(KINDS, start=1):
+        for i in range(int(block_s / trial_s)):
+            rows.append({"block": b, "block_kind": kind, "stimulus_onset": t + i * trial_s,
+                         "rt": 0.5})
+        t += block_s + rest_s
+    return pd.DataFrame(rows)
+
+
+def make_bold(trials, levels, rest_level=10.0, dt=0.5, lag_s=5.0, tail_s=40.0):
+    """Piecewise-constant BOLD: ``levels[pop][block]`` inside each lagged block, else rest."""
+    end = trials["stimulus_onset"].max() + tail_s
+    times = np.arange(0, end, dt)
+    out = {"time_s": times}
+    win = block_windows(trials)
+    for pop in MODEL_POPULATIONS:
+        sig = np.full(len(times), rest_level)
+        for _, w in win.iterrows():
+            sel = (times >= w.start_s + lag_s) & (times < w.end_s + lag_s)
+            sig[sel] = levels.get(pop, {}).get(int(w.block), rest_level)
+        out[pop] = sig
+    return pd.DataFrame(out)
+
+
+def test_every_population_is_mapped_and_every_region_is_covered_but_none_invented():
+    assert set(POPULATION_TO_REGIONS) == set(MODEL_POPULATIONS)
+    covered = {r for regions in POPULATION_TO_REGIONS.values() for r in regions}
+    assert covered == set(MAP_REGIONS)
+    assert POPULATION_TO_REGIONS["STN"] == () and POPULATION_TO_REGIONS["IO"] == ()
+
+
+def test_block_windows_and_phases():
+    trials = make_trials()
+    win = block_windows(trials)
+    assert list(win["block"]) == [1, 2, 3, 4, 5, 6]
+    assert win.loc[0, "start_s"] == 20.0 and win.loc[0, "end_s"] == pytest.approx(49.5)
+    assert phase_blocks(trials, "early") == [2, 3]
+    assert phase_blocks(trials, "late") == [4, 6]
+    assert phase_blocks(trials, [5]) == [5]
+    with pytest.raises(AnalysisInputError, match="block"):
+        phase_blocks(trials, [9])
+
+
+def test_activation_is_percent_change_from_rest():
+    trials = make_trials()
+    bold = make_bold(trials, {"M1": {b: 12.0 for b in range(1, 7)}, "GPi": {2: 5.0}})
+    table = block_activations(bold, trials)
+    assert set(table["baseline"]) == {"rest"}
+    m1 = table[table["population"] == "M1"].set_index("block")["activation"]
+    np.testing.assert_allclose(m1.to_numpy(), 20.0)
+    gpi = table[(table["population"] == "GPi") & (table["block"] == 2)]["activation"].item()
+    assert gpi == pytest.approx(-50.0)
+
+
+def test_no_rest_falls_back_to_run_mean():
+    trials = make_trials(rest_s=0.0)
+    bold = make_bold(trials, {"M1": {2: 20.0}}, tail_s=10.0)
+    table = block_activations(bold, trials)
+    assert set(table["baseline"]) == {"run-mean"}
+
+
+def test_region_activation_averages_populations():
+    pop = pd.DataFrame({"participant": "01", "block": 2,
+                        "population": ["striatum_D1", "striatum_D2", "GPe", "GPi", "STN"],
+                        "activation": [10.0, 20.0, 1.0, 3.0, 99.0]})
+    reg = region_activations(pop).set_index("region")["activation"]
+    assert reg["putamen"] == 15.0 and reg["caudate"] == 15.0 and reg["pallidum"] == 2.0
+    assert "STN" not in reg.index and list(reg.index) == ["putamen", "caudate", "pallidum"]
+
+
+def test_group_stats_engaged_only_when_consistently_positive():
+    rng = np.random.default_rng(0)
+    rows = []
+    for p in range(8):
+        rows.append({"participant": p, "region": "M1", "activation": 5 + rng.normal(0, 1)})
+        rows.append({"participant": p, "region": "SMA", "activation": rng.normal(0, 1)})
+        rows.append({"participant": p, "region": "putamen", "activation": -5 + rng.normal(0, 1)})
+    stats = region_group_stats(pd.DataFrame(rows))
+    assert stats.loc["M1", "engaged"] and stats.loc["M1", "q"] < 0.001
+    assert not stats.loc["SMA", "engaged"] and not stats.loc["putamen", "engaged"]
+
+
+def test_seq_random_effect_uses_flanking_sequence_blocks():
+    table = pd.DataFrame({"participant": "01", "region": "putamen", "block": [2, 3, 4, 5, 6],
+                          "block_kind": ["sequence", "sequence", "sequence", "random", "sequence"],
+                          "activation": [9.0, 9.0, 4.0, 10.0, 8.0]})
+    eff = seq_random_effect(table)
+    assert eff["activation"].item() == pytest.approx((4.0 + 8.0) / 2 - 10.0)
+
+
+def test_shift_index_detects_move_toward_cortex():
+    rows = []
+    for p in ("01", "02"):
+        for phase, sub in (("early", 30.0), ("late", 15.0)):
+            rows += [{"participant": p, "phase": phase, "region": "M1", "level": 10.0},
+                     {"participant": p, "phase": phase, "region": "putamen", "level": sub},
+                     {"participant": p, "phase": phase, "region": "cerebellum_VI", "level": sub}]
+    shift = shift_index(pd.DataFrame(rows)).set_index("participant")
+    assert shift.loc["01", "ratio_early"] == 3.0 and shift.loc["01", "shift"] == 2.0
+
+
+def test_phase_levels_average_blocks():
+    table = pd.DataFrame({"participant": "01", "region": "M1", "block": [2, 3, 6],
+                          "block_kind": "sequence", "level": [1.0, 3.0, 10.0]})
+    out = phase_levels(table, {"early": [2, 3], "late": [6]}).set_index("phase")["level"]
+    assert out["early"] == 2.0 and out["late"] == 10.0
