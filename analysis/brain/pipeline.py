@@ -1,0 +1,199 @@
+"""Model-vs-map comparison of a simulated cohort: from a BIDS folder to tables, images and verdicts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from motorseq.analysis.brain.brain_map import consensus, load_map
+from motorseq.analysis.brain.compare import (precision_recall, region_comparison_table,
+                                             seq_random_vs_map, shift_summary,
+                                             spatial_correlation, spearman_regions)
+from motorseq.analysis.brain.model_regions import (block_activations, phase_blocks, phase_levels,
+                                                   read_model_run, region_activations,
+                                                   region_group_stats, seq_random_effect,
+                                                   shift_index)
+from motorseq.analysis.errors import AnalysisInputError
+
+__all__ = ["BrainComparison", "compare_model_with_map", "find_model_runs"]
+
+
+@dataclass
+class BrainComparison:
+    """Everything the model-vs-map comparison produced.
+
+    Attributes
+    ----------
+    block_regions : pandas.DataFrame
+        Per participant, block and region: ``level`` and ``activation`` (percent change).
+    phases : dict
+        Phase name -> block numbers used.
+    stats : dict of pandas.DataFrame
+        Group statistics per region: ``early``, ``late`` (activation vs baseline) and
+        ``seq_gt_random`` (sequence minus random).
+    table : pandas.DataFrame
+        Per-region comparison table (:func:`~motorseq.analysis.brain.compare.region_comparison_table`).
+    metrics : dict
+        ``precision_recall``, ``spearman``, ``shift``, ``seq_random`` and, with an ALE map,
+        ``spatial``.
+    shift : pandas.DataFrame
+        Per-participant shift indices.
+    baseline : str
+        ``rest`` or ``run-mean`` (see :mod:`~motorseq.analysis.brain.model_regions`).
+    provenance : dict
+        Settings, participants, files.
+    """
+
+    block_regions: pd.DataFrame
+    phases: dict[str, list[int]]
+    stats: dict[str, pd.DataFrame]
+    table: pd.DataFrame
+    metrics: dict[str, Any]
+    shift: pd.DataFrame
+    baseline: str
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def images(self) -> dict[str, Any]:
+        """NIfTI images (ROI spheres, MNI) of early and late activation and seq > random."""
+        from motorseq.analysis.brain.images import region_image
+
+        return {name: region_image(self.stats[name]["mean"]) for name in self.stats}
+
+    def save(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write tables (TSV), metrics (JSON) and images (NIfTI) to ``out_dir``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"block_regions": out / "model_block_regions.tsv",
+                 "table": out / "region_comparison.tsv", "shift": out / "shift_index.tsv",
+                 "metrics": out / "comparison_metrics.json"}
+        self.block_regions.to_csv(paths["block_regions"], sep="\t", index=False, na_rep="n/a")
+        self.table.to_csv(paths["table"], sep="\t", na_rep="n/a")
+        self.shift.to_csv(paths["shift"], sep="\t", index=False, na_rep="n/a")
+        for name, stats in self.stats.items():
+            paths[f"stats_{name}"] = out / f"region_stats_{name}.tsv"
+            stats.to_csv(paths[f"stats_{name}"], sep="\t", na_rep="n/a")
+        for name, img in self.images().items():
+            paths[f"img_{name}"] = out / f"model_{name}_space-MNI152_desc-roispheres.nii.gz"
+            img.to_filename(paths[f"img_{name}"])
+        payload = {"metrics": self.metrics, "phases": self.phases, "baseline": self.baseline,
+                   "provenance": self.provenance}
+        paths["metrics"].write_text(json.dumps(payload, indent=2, default=_jsonable))
+        return paths
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return str(value)
+
+
+def find_model_runs(root: str | Path, task: str | None = None) -> list[Path]:
+    """Trial files of model runs that have regional derivatives.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        BIDS dataset root.
+    task : str, optional
+        Only runs of this task label.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``_beh.tsv`` files, sorted.
+    """
+    root = Path(root)
+    pattern = f"sub-*/ses-*/beh/*task-{task}_*_beh.tsv" if task else "sub-*/ses-*/beh/*_beh.tsv"
+    runs = []
+    for beh in sorted(root.glob(pattern)):
+        deriv = (root / "derivatives" / "motorseq-model" / beh.parts[-4] / beh.parts[-3]
+                 / beh.name.replace("_beh.tsv", "_desc-bold_timeseries.tsv"))
+        if deriv.is_file():
+            runs.append(beh)
+    return runs
+
+
+def compare_model_with_map(root: str | Path, n_blocks: int = 2, lag_s: float = 5.0,
+                           alpha: float = 0.05, ale_img: Any = None, n_perm: int = 1000,
+                           seed: int = 0, task: str | None = None) -> BrainComparison:
+    """Compare a simulated cohort's regional activity with the bundled early-learning map.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        BIDS dataset root with ``derivatives/motorseq-model``.
+    n_blocks : int
+        Sequence blocks in the early (first) and late (last) phase.
+    lag_s : float
+        Haemodynamic delay of the block windows.
+    alpha : float
+        False discovery rate for "engaged".
+    ale_img : nibabel image, optional
+        An ALE (or other) map for the voxel-level spatial correlation.
+    n_perm : int
+        Permutations of the spatial-correlation null.
+    seed : int
+        Seed of those permutations.
+    task : str, optional
+        Only runs of this task.
+
+    Returns
+    -------
+    BrainComparison
+    """
+    runs = find_model_runs(root, task)
+    if not runs:
+        raise AnalysisInputError(f"{root}: no model runs with derivatives/motorseq-model "
+                                 "BOLD files found")
+    parts, phases = [], None
+    for beh in runs:
+        trials, _activity, bold = read_model_run(beh)
+        participant = beh.name.split("_")[0].removeprefix("sub-")
+        table = block_activations(bold, trials, lag_s=lag_s).assign(participant=participant,
+                                                                       run=beh.name)
+        parts.append(table)
+        these = {"early": phase_blocks(trials, "early", n_blocks),
+                 "late": phase_blocks(trials, "late", n_blocks)}
+        phases = phases or these
+    pops = pd.concat(parts, ignore_index=True)
+    baseline = "rest" if (pops["baseline"] == "rest").all() else "run-mean"
+    keep = ["participant", "block", "block_kind", "population"]
+    act = region_activations(pops[keep + ["activation"]], "activation")
+    lev = region_activations(pops[keep + ["level"]], "level")
+    block_regions = act.merge(lev, on=["participant", "block", "block_kind", "region"])
+    ph_act = phase_levels(block_regions.drop(columns="level"), phases, "activation")
+    ph_lev = phase_levels(block_regions.drop(columns="activation"), phases, "level")
+    stats = {name: region_group_stats(ph_act[ph_act["phase"] == name], "activation", alpha)
+             for name in phases}
+    seq = seq_random_effect(block_regions.drop(columns="level"), "activation")
+    early_cons, seq_cons = consensus(role="early_active"), consensus(role="seq_gt_random")
+    metrics: dict[str, Any] = {
+        "precision_recall": precision_recall(stats["early"]["engaged"], early_cons["reported"]),
+        "spearman": spearman_regions(stats["early"]["mean"], early_cons["fraction"]),
+    }
+    shift = shift_index(ph_lev, value="level")
+    metrics["shift"] = shift_summary(shift)
+    if not seq.empty:
+        stats["seq_gt_random"] = region_group_stats(seq, "activation", alpha)
+        metrics["seq_random"] = seq_random_vs_map(stats["seq_gt_random"], seq_cons)
+    table = region_comparison_table(stats["early"], early_cons, stats.get("seq_gt_random"),
+                                    seq_cons)
+    if ale_img is not None:
+        metrics["spatial"] = spatial_correlation(stats["early"]["mean"], ale_img,
+                                                 n_perm=n_perm, seed=seed)
+    provenance = {"runs": [str(r) for r in runs],
+                  "participants": sorted(pops["participant"].unique().tolist()),
+                  "n_blocks": n_blocks, "lag_s": lag_s, "alpha": alpha, "seed": seed,
+                  "n_perm": n_perm, "map_sources": sorted(load_map().columns[-5:].tolist())}
+    return BrainComparison(block_regions=block_regions, phases=phases, stats=stats, table=table,
+                           metrics=metrics, shift=shift, baseline=baseline,
+                           provenance=provenance)

@@ -1,0 +1,16 @@
+"""Fixtures of the brain tests."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location("model_fixture", Path(__file__).with_name("model_fixture.py"))
+model_fixture = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(model_fixture)
+
+
+@pytest.fixture(scope="session")
+def model_dataset(tmp_path_factory) -> Path:
+    """Four constructed srt-classic model runs with BOLD-like derivatives."""
+    return model_fixture.write_model_dataset(tmp_path_factory.mktemp("modeldata") / "data")
