@@ -1,7 +1,8 @@
 """motorseq's own BIDS trial files (people and the model alike).
 
 A folder (the dataset root or any folder below it) or a list of ``*_beh.tsv`` files. Every run's
-``_beh.tsv`` is read with :func:`motorseq.protocols.io.read_run` (validated), its ``_beh.json``
+``_beh.tsv`` is read with :func:`motorseq.protocols.io.read_run` (validated; an interrupted run
+keeps its complete rows), its ``_beh.json``
 sidecar gives the paradigm (``Protocol.paradigm``), the source (human/model), the labels and the
 ASRT warm-up length, ``participants.tsv`` gives the group, and ``_events.tsv`` gives the key
 presses (for DSP inter-key intervals). Times are converted from seconds to ms.
@@ -9,7 +10,6 @@ presses (for DSP inter-key intervals). Times are converted from seconds to ms.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import Dataset, rt_to_ms
 from motorseq.analysis.schema import finalize_presses, finalize_trials
+from motorseq.protocols.io import read_events, read_run
 
 __all__ = ["load_motorseq", "find_runs"]
 
@@ -35,27 +36,6 @@ def find_runs(paths: list[Path]) -> list[Path]:
     if not runs:
         raise AnalysisInputError(f"{paths[0]}: no *_beh.tsv runs found")
     return sorted(set(runs))
-
-
-def _read_beh(path: Path) -> pd.DataFrame:
-    try:
-        from motorseq.protocols.io import read_run
-    except ImportError:  # the reader of the protocols package is not there yet
-        return pd.read_csv(path, sep="\t", na_values=["n/a"], keep_default_na=False)
-    try:
-        return read_run(path)
-    except Exception as exc:  # DataFileError and friends: keep their one-line message
-        raise AnalysisInputError(str(exc).splitlines()[0]) from None
-
-
-def _sidecar(path: Path) -> dict:
-    side = path.with_name(path.name.removesuffix("_beh.tsv") + "_beh.json")
-    if not side.is_file():
-        raise AnalysisInputError(f"{side}: sidecar missing")
-    try:
-        return json.loads(side.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise AnalysisInputError(f"{side}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
 
 
 def _groups(runs: list[Path]) -> dict[str, str]:
@@ -79,8 +59,10 @@ def _num(table: pd.DataFrame, name: str) -> pd.Series:
 
 def _one_run(path: Path, groups: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame | None, int]:
     where = str(path)
-    side = _sidecar(path)
-    beh = _read_beh(path)
+    beh = read_run(path, allow_partial=True)  # an interrupted run keeps its complete rows
+    side = beh.attrs.get("sidecar")
+    if side is None:
+        raise AnalysisInputError(f"{where}: sidecar (_beh.json) missing")
     protocol = side.get("Protocol") or {}
     paradigm = protocol.get("paradigm")
     if paradigm is None:
@@ -115,7 +97,7 @@ def _one_run(path: Path, groups: dict[str, str]) -> tuple[pd.DataFrame, pd.DataF
     presses = None
     events_path = path.with_name(path.name.removesuffix("_beh.tsv") + "_events.tsv")
     if paradigm == "dsp" and events_path.is_file() and "trial_index" in beh.columns:
-        events = pd.read_csv(events_path, sep="\t", na_values=["n/a"], keep_default_na=False)
+        events = read_events(events_path, allow_partial=True)
         index = pd.DataFrame({"trial_index": beh["trial_index"], "block": beh["block"], "trial": beh["trial"]})
         events = events[["trial_index", "rt", "correct"]].merge(index, on="trial_index", how="inner")
         events = events.sort_values(["trial_index", "rt"], kind="stable")

@@ -1,0 +1,303 @@
+"""Publication-quality figures (matplotlib, object API: no pyplot state, no display needed).
+
+Every function returns a :class:`matplotlib.figure.Figure`; :func:`save_figure` writes it as PNG
+(300 dpi) and SVG. Colours are the Okabe & Ito (2008) colour-blind-safe palette; error bands
+and bars are 95 % confidence intervals of the mean across participants.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from motorseq.analysis.measures import group_summary
+
+__all__ = [
+    "PALETTE",
+    "save_figure",
+    "learning_curve_figure",
+    "sequence_vs_random_figure",
+    "triplet_figure",
+    "fits_figure",
+    "model_over_people_figure",
+    "effects_figure",
+]
+
+PALETTE = {
+    "sequence": "#0072B2", "pattern": "#0072B2", "random": "#D55E00", "H": "#0072B2", "L": "#D55E00",
+    "all": "#000000", "people": "#555555", "model": "#CC79A7", "exponential": "#009E73", "power": "#E69F00",
+}
+_CYCLE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+_RC = {
+    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8,
+    "ytick.labelsize": 8, "legend.fontsize": 8, "axes.spines.top": False,
+    "axes.spines.right": False, "axes.linewidth": 0.8, "lines.linewidth": 1.6,
+    "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "svg.fonttype": "none", "legend.frameon": False,
+}
+
+
+def _figure(ncols: int, nrows: int = 1, width: float = 3.2, height: float = 2.6,
+            sharey: bool | str = False) -> tuple[Figure, np.ndarray]:
+    import matplotlib as mpl
+
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
+    for ax in axes.flat:
+        _tidy(ax)
+    return fig, axes
+
+
+def _tidy(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_linewidth(0.8)
+    ax.tick_params(labelsize=8, width=0.8, length=3)
+    ax.xaxis.label.set_size(9)
+    ax.yaxis.label.set_size(9)
+    ax.title.set_size(10)
+
+
+def _legend(ax, **kw) -> None:
+    kw.setdefault("fontsize", 8)
+    ax.legend(frameon=False, handlelength=1.6, **kw)
+
+
+def _panel_letter(ax, letter: str) -> None:
+    ax.text(-0.16, 1.04, letter, transform=ax.transAxes, fontsize=11, fontweight="bold", va="bottom")
+
+
+def save_figure(fig: Figure, path: str | Path) -> list[Path]:
+    """Save ``fig`` as ``path.png`` (300 dpi) and ``path.svg``; return the two paths."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for ext in (".png", ".svg"):
+        target = path.with_suffix(ext)
+        fig.savefig(target, dpi=300 if ext == ".png" else None, bbox_inches="tight", facecolor="white")
+        out.append(target)
+    return out
+
+
+def _band(ax, x, summary: pd.DataFrame, color: str, label: str, marker: str = "o", alpha: float = 0.18) -> None:
+    ax.fill_between(x, summary["ci_low"], summary["ci_high"], color=color, alpha=alpha, linewidth=0)
+    ax.plot(x, summary["mean"], color=color, marker=marker, markersize=3, linewidth=1.3, label=label)
+
+
+def _sessions(table: pd.DataFrame) -> list[str]:
+    return sorted(table["session"].unique(), key=lambda s: (len(str(s)), str(s)))
+
+
+def learning_curve_figure(blocks: pd.DataFrame, unit: str = "block", split: str | None = "trial_type") -> Figure:
+    """Median RT and accuracy per block (or epoch), mean ± 95 % CI across participants.
+
+    Parameters
+    ----------
+    blocks : DataFrame
+        Output of :func:`~motorseq.analysis.measures.block_summary` (or ``epoch_summary``).
+    unit : str
+        x column.
+    split : str, optional
+        Column drawn as separate lines (trial type).
+    """
+    sessions = _sessions(blocks)
+    fig, axes = _figure(len(sessions), 2, width=3.0, height=2.2, sharey="row")
+    levels = sorted(blocks[split].unique()) if split and split in blocks.columns else [None]
+    for j, ses in enumerate(sessions):
+        sub = blocks[blocks["session"] == ses]
+        for k, level in enumerate(levels):
+            part = sub if level is None else sub[sub[split] == level]
+            color = PALETTE.get(str(level), _CYCLE[k % len(_CYCLE)])
+            label = "all trials" if level is None else str(level)
+            rt = group_summary(part, "median_rt_ms", [unit])
+            _band(axes[0, j], rt[unit], rt, color, label, alpha=0.12)
+            acc = group_summary(part.assign(acc_pct=100 * part["accuracy"]), "acc_pct", [unit])
+            _band(axes[1, j], acc[unit], acc, color, label, alpha=0.12)
+        title = f"Session {ses}" if len(sessions) > 1 else None
+        if title:
+            axes[0, j].set_title(title)
+        axes[1, j].set_xlabel(unit.capitalize())
+    axes[0, 0].set_ylabel("Median RT (ms)")
+    axes[1, 0].set_ylabel("Accuracy (%)")
+    _legend(axes[0, -1], loc="upper right")
+    n = blocks["participant"].nunique()
+    fig.suptitle(f"Learning curves (mean ± 95 % CI, n = {n})", fontsize=10)
+    return fig
+
+
+def sequence_vs_random_figure(blocks: pd.DataFrame, effects: pd.DataFrame) -> Figure:
+    """SRT: RT per block with random blocks marked, and the sequence-specific effect.
+
+    Parameters
+    ----------
+    blocks : DataFrame
+        ``block_summary(..., split_trial_type=True)``.
+    effects : DataFrame
+        Output of :func:`~motorseq.analysis.measures.sequence_learning`.
+    """
+    fig, axes = _figure(2, 1, width=3.4, height=2.7)
+    ax = axes[0, 0]
+    for kind in ("sequence", "random"):
+        part = blocks[blocks["trial_type"] == kind]
+        if part.empty:
+            continue
+        s = group_summary(part, "median_rt_ms", ["block"])
+        if kind == "sequence":
+            _band(ax, s["block"], s, PALETTE[kind], "sequence blocks")
+        else:
+            ax.errorbar(s["block"], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+                        fmt="s", color=PALETTE[kind], markersize=5, capsize=2, label="random blocks")
+    ax.set_xlabel("Block")
+    ax.set_ylabel("Median RT (ms)")
+    _legend(ax, loc="upper right")
+    _panel_letter(ax, "A")
+    ax = axes[0, 1]
+    if not effects.empty:
+        per = effects.groupby(["participant", "block"], observed=True)["sequence_effect_ms"].mean().reset_index()
+        s = group_summary(per, "sequence_effect_ms", ["block"])
+        rng = np.random.default_rng(0)  # jitter of the dots only
+        for i, blk in enumerate(s["block"]):
+            vals = per.loc[per["block"] == blk, "sequence_effect_ms"]
+            ax.scatter(i + rng.uniform(-0.15, 0.15, len(vals)), vals, s=8, color="#999999", alpha=0.6, linewidths=0)
+        ax.errorbar(np.arange(len(s)), s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+                    fmt="o", color="black", markersize=5, capsize=3)
+        ax.set_xticks(np.arange(len(s)), [f"block {b}" for b in s["block"]])
+    ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
+    ax.set_ylabel("Random − sequence RT (ms)")
+    ax.set_title("Sequence-specific learning")
+    _panel_letter(ax, "B")
+    return fig
+
+
+def triplet_figure(triplets: pd.DataFrame) -> Figure:
+    """ASRT: RT on high- and low-frequency triplets per epoch, and the triplet effect (L − H).
+
+    Parameters
+    ----------
+    triplets : DataFrame
+        Output of :func:`~motorseq.analysis.measures.triplet_learning`.
+    """
+    sessions = _sessions(triplets)
+    fig, axes = _figure(len(sessions), 2, width=2.8, height=2.4, sharey="row")
+    rng = np.random.default_rng(0)  # jitter of the dots only
+    lim = np.nanpercentile(np.abs(triplets["triplet_effect_ms"]), 98) * 1.1 if len(triplets) else 1.0
+    for j, ses in enumerate(sessions):
+        sub = triplets[triplets["session"] == ses]
+        ax = axes[0, j]
+        for t, label in (("H", "high-frequency"), ("L", "low-frequency")):
+            s = group_summary(sub, f"rt_{t}_ms", ["epoch"])
+            _band(ax, s["epoch"], s, PALETTE[t], label)
+        ax.set_xticks(sorted(sub["epoch"].unique()))
+        if len(sessions) > 1:
+            ax.set_title(f"Session {ses}")
+        ax = axes[1, j]
+        s = group_summary(sub, "triplet_effect_ms", ["epoch"])
+        for _, row in s.iterrows():
+            vals = sub.loc[sub["epoch"] == row["epoch"], "triplet_effect_ms"]
+            ax.scatter(row["epoch"] + rng.uniform(-0.18, 0.18, len(vals)), vals, s=6, color="#AAAAAA",
+                       alpha=0.7, linewidths=0, zorder=1)
+        ax.bar(s["epoch"], s["mean"], width=0.6, color=PALETTE["L"], alpha=0.35, zorder=0)
+        ax.errorbar(s["epoch"], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+                    fmt="o", color="black", markersize=4, capsize=3, zorder=2)
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.set_xticks(sorted(sub["epoch"].unique()))
+        ax.set_xlabel("Epoch")
+        ax.set_ylim(-lim, lim)
+    axes[0, 0].set_ylabel("Median RT (ms)")
+    axes[1, 0].set_ylabel("Triplet learning\nL − H (ms)")
+    _legend(axes[0, -1], loc="upper right")
+    _panel_letter(axes[0, 0], "A")
+    _panel_letter(axes[1, 0], "B")
+    n = triplets["participant"].nunique()
+    fig.suptitle(f"Triplet learning (mean ± 95 % CI, n = {n})", fontsize=10)
+    return fig
+
+
+def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block") -> Figure:
+    """Group learning curve with exponential and power-law fits (95 % bootstrap bands).
+
+    Parameters
+    ----------
+    curves, groups : DataFrame
+        ``CurveFits.curves`` and ``CurveFits.groups``.
+    """
+    keys = [c for c in ("session", "group", "source") if c in curves.columns]
+    cells = curves[keys].drop_duplicates().to_dict("records") if keys else [{}]
+    ncols = min(len(cells), 3)
+    nrows = -(-len(cells) // ncols)
+    fig, axes = _figure(ncols, nrows, width=3.2, height=2.6)
+    for ax in axes.flat[len(cells):]:
+        ax.set_visible(False)
+    for j, cell in enumerate(cells):
+        ax = axes.flat[j]
+        mask = np.ones(len(curves), dtype=bool)
+        gmask = np.ones(len(groups), dtype=bool)
+        for k, v in cell.items():
+            mask &= (curves[k] == v).to_numpy()
+            gmask &= (groups[k] == v).to_numpy()
+        sub = curves[mask]
+        obs = sub[sub["model"] == sub["model"].iloc[0]]
+        ax.plot(obs[unit], obs["observed"], "o", color="black", markersize=3.5, label="group mean", zorder=3)
+        for model in ("exponential", "power"):
+            part = sub[sub["model"] == model]
+            g = groups[gmask & (groups["model"] == model).to_numpy()]
+            aic = f" (ΔAIC {g['delta_aic'].iloc[0]:.1f})" if len(g) else ""
+            ax.fill_between(part[unit], part["band_low"], part["band_high"], color=PALETTE[model], alpha=0.2,
+                            linewidth=0)
+            ax.plot(part[unit], part["fitted"], color=PALETTE[model], label=f"{model}{aic}")
+        ax.set_xlabel(unit.capitalize())
+        title = ", ".join(f"{k} {v}" for k, v in cell.items() if k != "source" and v != "all")
+        ax.set_title(title.capitalize() if title else "Group learning curve", fontsize=9)
+        ax.set_ylabel("Median RT (ms)")
+        _legend(ax, loc="lower left", fontsize=7)
+    fig.suptitle("Learning-curve fits (group mean; bands: 95 % bootstrap CI)", fontsize=10)
+    return fig
+
+
+def model_over_people_figure(curves: pd.DataFrame, unit: str = "block") -> Figure:
+    """Model's normalised learning curve over the people's (mean ± 95 % CI).
+
+    Parameters
+    ----------
+    curves : DataFrame
+        ``unit, people_mean, people_ci_low, people_ci_high, model_mean, model_ci_low,
+        model_ci_high`` (RT relative to the first block).
+    """
+    fig, axes = _figure(1, 1, width=3.6, height=2.8)
+    ax = axes[0, 0]
+    for who, marker in (("people", "o"), ("model", "s")):
+        s = curves.rename(columns={f"{who}_mean": "mean", f"{who}_ci_low": "ci_low", f"{who}_ci_high": "ci_high"})
+        _band(ax, s[unit], s, PALETTE[who], who, marker)
+    ax.axhline(1.0, color="black", linewidth=0.6, linestyle=":")
+    ax.set_xlabel(unit.capitalize())
+    ax.set_ylabel("RT relative to first block")
+    _legend(ax, loc="upper right")
+    return fig
+
+
+def effects_figure(effects: pd.DataFrame, label: str) -> Figure:
+    """Side-by-side effect (mean and 95 % CI) of people and model.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        One row per ``who`` (people, model) with ``mean, ci_low, ci_high``.
+    label : str
+        y-axis label (e.g. ``"Triplet learning L − H (ms)"``).
+    """
+    fig, axes = _figure(1, 1, width=2.4, height=2.8)
+    ax = axes[0, 0]
+    x = np.arange(len(effects))
+    for i, row in enumerate(effects.itertuples()):
+        ax.errorbar(i, row.mean, yerr=[[row.mean - row.ci_low], [row.ci_high - row.mean]], fmt="o",
+                    color=PALETTE.get(row.who, "black"), markersize=6, capsize=4)
+    ax.set_xticks(x, effects["who"])
+    ax.set_xlim(-0.6, len(effects) - 0.4)
+    ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
+    ax.set_ylabel(label)
+    return fig

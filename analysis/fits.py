@@ -1,0 +1,270 @@
+"""Learning-curve fits: exponential and power law, per participant and per group.
+
+Models (x = block or epoch number, from 1)::
+
+    exponential  rt = a + b * exp(-c * (x - 1))
+    power        rt = a + b * x ** (-c)
+
+*a* is the asymptote, *b* the gain from practice, *c* the rate (Heathcote, Brown & Mewhort
+2000 on why both should be compared per participant). For a given rate the model is linear in
+*a* and *b*, so *a, b* are solved in closed form and only *c* is searched: a coarse grid
+followed by SciPy's vectorised bracketed minimiser (:func:`scipy.optimize.elementwise.find_minimum`),
+for all curves at once (bootstrap resamples use one parabolic step on the grid). The models are compared by AIC (``n ln(RSS/n) + 2k``, *k* = 4 with
+the residual variance). Group fits get percentile bootstrap CIs from resampling participants;
+participant fits get residual-bootstrap CIs. Every draw comes from ``np.random.default_rng(seed)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import elementwise
+
+__all__ = ["MODELS", "fit_curves", "fit_learning_curves", "predict", "CurveFits"]
+
+MODELS = ("exponential", "power")
+_LOG_C = {"exponential": (np.log(1e-3), np.log(5.0)), "power": (np.log(1e-3), np.log(5.0))}
+_K = 4
+
+
+def _basis(model: str, x: np.ndarray, c: np.ndarray) -> np.ndarray:
+    c = c[..., None]
+    if model == "exponential":
+        return np.exp(-c * (x - 1.0))
+    return x ** (-c)
+
+
+def predict(model: str, x: np.ndarray, a, b, c) -> np.ndarray:
+    """Curve values at ``x`` for parameters ``a, b, c`` (broadcast over leading dims)."""
+    a, b, c = (np.asarray(v, dtype=float) for v in (a, b, c))
+    return a[..., None] + b[..., None] * _basis(model, np.asarray(x, dtype=float), c)
+
+
+def _linear(model: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, c: np.ndarray):
+    """Closed-form a, b and the RSS for rates ``c`` (shape (m,)), curves y (m, n), weights w."""
+    g = _basis(model, x, c)
+    n = w.sum(axis=-1)
+    gm = (w * g).sum(-1) / n
+    ym = (w * y).sum(-1) / n
+    dg = (g - gm[..., None]) * w
+    dy = (y - ym[..., None]) * w
+    sgg = (dg * dg).sum(-1)
+    sgy = (dg * dy).sum(-1)
+    syy = (dy * dy).sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b = np.where(sgg > 0, sgy / sgg, 0.0)
+    a = ym - b * gm
+    rss = np.maximum(syy - b * sgy, 0.0)
+    return a, b, rss
+
+
+def _grid_rss(model: str, x: np.ndarray, y0: np.ndarray, w: np.ndarray, logc: np.ndarray) -> np.ndarray:
+    """RSS of every curve at every grid rate, with matrix products (shape (m, grid))."""
+    g = _basis(model, x, np.exp(logc))            # (grid, n)
+    n = w.sum(axis=1)[:, None]
+    wy = w * y0
+    ym = wy.sum(axis=1)[:, None] / n
+    syy = (wy * y0).sum(axis=1)[:, None] - n * ym**2
+    if w.all():  # complete curves share the basis sums
+        gm = g.mean(axis=1)[None, :]
+        sgg = ((g - gm.T) ** 2).sum(axis=1)[None, :]
+    else:
+        gm = (w @ g.T) / n
+        sgg = w @ (g**2).T - n * gm**2
+    sgy = wy @ g.T - n * gm * ym
+    with np.errstate(invalid="ignore", divide="ignore"):
+        explained = np.where(sgg > 1e-12, sgy**2 / sgg, 0.0)
+    return np.maximum(syy - explained, 0.0)
+
+
+def fit_curves(model: str, x: np.ndarray, y: np.ndarray, grid: int = 64, refine: bool = True) -> dict[str, np.ndarray]:
+    """Fit one model to many curves at once.
+
+    Parameters
+    ----------
+    model : {"exponential", "power"}
+        Curve family.
+    x : ndarray, shape (n,)
+        Block (or epoch) numbers, from 1.
+    y : ndarray, shape (m, n)
+        One curve per row; NaN = missing point.
+    grid : int
+        Points of the coarse log-rate grid.
+    refine : bool
+        Polish the rate with SciPy's bracketed minimiser (otherwise one parabolic step on
+        the grid, which is what the bootstrap resamples use).
+
+    Returns
+    -------
+    dict
+        ``a, b, c, rss, aic, n`` arrays of shape (m,).
+    """
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    x = np.asarray(x, dtype=float)
+    y = np.atleast_2d(np.asarray(y, dtype=float))
+    w = (~np.isnan(y)).astype(float)
+    y0 = np.nan_to_num(y)
+    lo, hi = _LOG_C[model]
+    logc = np.linspace(lo, hi, grid)
+    rss_grid = _grid_rss(model, x, y0, w, logc)
+    best = np.argmin(rss_grid, axis=1)
+    inner = (best > 0) & (best < grid - 1)
+    start = logc[best].copy()
+    rows = np.flatnonzero(inner)
+    if rows.size and refine:
+        y_in, w_in = y0[rows], w[rows]
+
+        def objective(v, row):
+            r = row.astype(np.int64)
+            return _linear(model, x, y_in[r], w_in[r], np.exp(v))[2]
+
+        res = elementwise.find_minimum(
+            objective,
+            (logc[best[rows] - 1], logc[best[rows]], logc[best[rows] + 1]),
+            args=(np.arange(rows.size, dtype=float),),
+            tolerances={"xatol": 1e-6, "xrtol": 1e-8},
+        )
+        start[rows] = np.where(res.success, res.x, start[rows])
+    elif rows.size:
+        f0, f1, f2 = (rss_grid[rows, best[rows] + k] for k in (-1, 0, 1))
+        denom = f0 - 2 * f1 + f2
+        step = logc[1] - logc[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shift = np.where(denom > 0, 0.5 * (f0 - f2) / denom, 0.0)
+        start[rows] += np.clip(shift, -1, 1) * step
+    c = np.exp(start)
+    a, b, rss = _linear(model, x, y0, w, c)
+    n = w.sum(axis=1)
+    aic = n * np.log(np.maximum(rss, 1e-12) / n) + 2 * _K
+    return {"a": a, "b": b, "c": c, "rss": rss, "aic": aic, "n": n}
+
+
+@dataclass
+class CurveFits:
+    """Fits of every model to participants' and groups' learning curves.
+
+    Attributes
+    ----------
+    participants : DataFrame
+        One row per participant × session × model: ``a, b, c`` with bootstrap CIs
+        (``*_ci_low``, ``*_ci_high``), ``rss, aic, delta_aic, best``.
+    groups : DataFrame
+        One row per group cell × model: the fit of the group mean curve, bootstrap CIs,
+        ``aic, delta_aic, best``.
+    curves : DataFrame
+        Observed group means and fitted values with bootstrap bands, for figures:
+        ``cell keys, x, model, observed, fitted, band_low, band_high``.
+    """
+
+    participants: pd.DataFrame
+    groups: pd.DataFrame
+    curves: pd.DataFrame
+
+
+def _ci(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    q = (1 - level) / 2
+    return np.nanquantile(samples, q, axis=-1), np.nanquantile(samples, 1 - q, axis=-1)
+
+
+def _mark_best(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    low = table.groupby(keys, sort=False, observed=True, dropna=False)["aic"].transform("min")
+    table["delta_aic"] = table["aic"] - low
+    table["best"] = table["delta_aic"] == 0
+    return table
+
+
+def fit_learning_curves(
+    curves: pd.DataFrame,
+    unit: str = "block",
+    cell: tuple[str, ...] = ("session", "group", "source"),
+    n_boot: int = 1000,
+    n_boot_participant: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+) -> CurveFits:
+    """Fit exponential and power-law curves per participant and per group, with bootstrap CIs.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        Output of :func:`motorseq.analysis.measures.learning_curves` (``rt_ms`` per
+        participant × ``unit``).
+    unit : str
+        The x column.
+    cell : tuple of str
+        Columns that define a group curve.
+    n_boot : int
+        Bootstrap resamples of participants for the group fits.
+    n_boot_participant : int
+        Residual-bootstrap resamples per participant (0 = no participant CIs).
+    seed : int
+        Seed of all resampling.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    CurveFits
+    """
+    ss = np.random.SeedSequence(seed)
+    rng_group, rng_part = (np.random.default_rng(s) for s in ss.spawn(2))
+    ids = ["participant"] + [c for c in cell if c in curves.columns]
+    cell = [c for c in cell if c in curves.columns]
+    wide = curves.pivot_table(index=ids, columns=unit, values="rt_ms", aggfunc="first", observed=True)
+    x = wide.columns.to_numpy(dtype=float)
+    y = wide.to_numpy(dtype=float)
+    index = wide.index.to_frame(index=False)
+    part_rows, group_rows, curve_rows = [], [], []
+    for model in MODELS:
+        fit = fit_curves(model, x, y)
+        table = index.assign(model=model, **{k: fit[k] for k in ("a", "b", "c", "rss", "aic")},
+                             n_points=fit["n"].astype(int))
+        if n_boot_participant > 0:
+            fitted = predict(model, x, fit["a"], fit["b"], fit["c"])
+            resid = np.where(np.isnan(y), np.nan, y - fitted)
+            nobs = np.sum(~np.isnan(y), axis=1)
+            order = np.argsort(np.isnan(resid), axis=1, kind="stable")  # observed residuals first
+            packed = np.take_along_axis(resid, order, axis=1)
+            pick = (rng_part.random((y.shape[0], n_boot_participant, y.shape[1]))
+                    * nobs[:, None, None]).astype(np.int64)
+            draws = np.take_along_axis(packed[:, None, :].repeat(n_boot_participant, 1), pick, axis=2)
+            ystar = np.where(np.isnan(y)[:, None, :], np.nan, fitted[:, None, :] + draws)
+            boot = fit_curves(model, x, ystar.reshape(-1, y.shape[1]), refine=False)
+            for k in ("a", "b", "c"):
+                lo, hi = _ci(boot[k].reshape(y.shape[0], n_boot_participant), level)
+                table[f"{k}_ci_low"], table[f"{k}_ci_high"] = lo, hi
+        part_rows.append(table)
+    participants = _mark_best(pd.concat(part_rows, ignore_index=True), ids)
+
+    groups = index.groupby(cell, sort=True, observed=True, dropna=False).indices if cell else {(): np.arange(len(y))}
+    for key, rows in groups.items():
+        key = key if isinstance(key, tuple) else (key,)
+        sub = y[rows]
+        mask = ~np.isnan(sub)
+        mean = np.nansum(sub, 0) / np.maximum(mask.sum(0), 1)
+        mean[mask.sum(0) == 0] = np.nan
+        counts = rng_group.multinomial(len(rows), np.full(len(rows), 1.0 / len(rows)), size=n_boot)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            boot_mean = (counts @ np.nan_to_num(sub)) / (counts @ mask.astype(float))
+        for model in MODELS:
+            fit = fit_curves(model, x, mean[None, :])
+            boot = fit_curves(model, x, boot_mean, refine=False)
+            row = dict(zip(cell, key)) | {"model": model, "n_participants": len(rows)}
+            for k in ("a", "b", "c", "rss", "aic"):
+                row[k] = float(fit[k][0])
+            for k in ("a", "b", "c"):
+                lo, hi = _ci(boot[k], level)
+                row[f"{k}_ci_low"], row[f"{k}_ci_high"] = float(lo), float(hi)
+            group_rows.append(row)
+            band_lo, band_hi = _ci(predict(model, x, boot["a"], boot["b"], boot["c"]).T, level)
+            curve_rows.append(pd.DataFrame({
+                **{c: k for c, k in zip(cell, key)}, unit: x, "model": model, "observed": mean,
+                "fitted": predict(model, x, fit["a"], fit["b"], fit["c"])[0],
+                "band_low": band_lo, "band_high": band_hi,
+            }))
+    group_table = _mark_best(pd.DataFrame(group_rows), cell) if group_rows else pd.DataFrame()
+    curve_table = pd.concat(curve_rows, ignore_index=True) if curve_rows else pd.DataFrame()
+    return CurveFits(participants=participants, groups=group_table, curves=curve_table)
