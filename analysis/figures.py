@@ -167,6 +167,7 @@ def sequence_vs_random_figure(blocks: pd.DataFrame, effects: pd.DataFrame) -> Fi
         ax.errorbar(np.arange(len(s)), s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
                     fmt="o", color="black", markersize=5, capsize=3)
         ax.set_xticks(np.arange(len(s)), [f"block {b}" for b in s["block"]])
+        ax.set_xlim(-0.7, len(s) - 0.3)
     ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
     ax.set_ylabel("Random − sequence RT (ms)")
     ax.set_title("Sequence-specific learning")
@@ -249,7 +250,13 @@ def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block")
             aic = f" (ΔAIC {g['delta_aic'].iloc[0]:.1f})" if len(g) else ""
             ax.fill_between(part[unit], part["band_low"], part["band_high"], color=PALETTE[model], alpha=0.2,
                             linewidth=0)
-            ax.plot(part[unit], part["fitted"], color=PALETTE[model], label=f"{model}{aic}")
+            if len(g):  # smooth curve from the fitted parameters (x counts from the first block)
+                from motorseq.analysis.fits import predict
+
+                start = float(part[unit].min())
+                fine = np.linspace(start, float(part[unit].max()), 200)
+                y = predict(model, fine - start + 1.0, g["a"].iloc[0], g["b"].iloc[0], g["c"].iloc[0])
+                ax.plot(fine, y, color=PALETTE[model], label=f"{model}{aic}")
         ax.set_xlabel(unit.capitalize())
         title = ", ".join(f"{k} {v}" for k, v in cell.items() if k != "source" and v != "all")
         ax.set_title(title.capitalize() if title else "Group learning curve", fontsize=9)

@@ -193,7 +193,7 @@ def fit_learning_curves(
         Output of :func:`motorseq.analysis.measures.learning_curves` (``rt_ms`` per
         participant × ``unit``).
     unit : str
-        The x column.
+        The x column; the fits count from its first value (x = 1).
     cell : tuple of str
         Columns that define a group curve.
     n_boot : int
@@ -214,7 +214,8 @@ def fit_learning_curves(
     ids = ["participant"] + [c for c in cell if c in curves.columns]
     cell = [c for c in cell if c in curves.columns]
     wide = curves.pivot_table(index=ids, columns=unit, values="rt_ms", aggfunc="first", observed=True)
-    x = wide.columns.to_numpy(dtype=float)
+    labels = wide.columns.to_numpy(dtype=float)
+    x = labels - labels.min() + 1.0  # the first learning block is x = 1 (practice blocks excluded)
     y = wide.to_numpy(dtype=float)
     index = wide.index.to_frame(index=False)
     part_rows, group_rows, curve_rows = [], [], []
@@ -261,7 +262,7 @@ def fit_learning_curves(
             group_rows.append(row)
             band_lo, band_hi = _ci(predict(model, x, boot["a"], boot["b"], boot["c"]).T, level)
             curve_rows.append(pd.DataFrame({
-                **{c: k for c, k in zip(cell, key)}, unit: x, "model": model, "observed": mean,
+                **{c: k for c, k in zip(cell, key)}, unit: labels, "model": model, "observed": mean,
                 "fitted": predict(model, x, fit["a"], fit["b"], fit["c"])[0],
                 "band_low": band_lo, "band_high": band_hi,
             }))

@@ -1,0 +1,76 @@
+"""Shared fixtures: tiny seeded motorseq BIDS data sets written with the real RunWriter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+REAL_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "asrt_tacs" / "asrt_tacs_trials.csv.gz"
+
+
+def small_srt_protocol(folder: Path) -> Path:
+    """srt-classic with 24-trial blocks (practice, 4 sequence, random, sequence)."""
+    from motorseq.protocols import load_protocol
+
+    data = load_protocol("srt-classic").model_dump(mode="json", by_alias=True)
+    data["name"] = "srtsmall"
+    data["blocks"] = [
+        {"kind": "practice", "trials": 12, "label": "practice"},
+        {"kind": "sequence", "trials": 24, "repeat": 4},
+        {"kind": "random", "trials": 24, "label": "random"},
+        {"kind": "sequence", "trials": 24, "label": "return"},
+    ]
+    path = folder / "srtsmall.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def write_srt_cohort(root: Path, protocol_path: Path, n: int, seed: int, source: str, random_cost: float,
+                     start: int = 1) -> Path:
+    """Write ``n`` participants whose RT falls over blocks and rises by ``random_cost`` on random trials."""
+    from motorseq.protocols import generate_trials, load_protocol
+    from motorseq.protocols.io import RunWriter
+
+    protocol = load_protocol(protocol_path)
+    rng = np.random.default_rng(seed)
+    for k in range(start, start + n):
+        label = f"{k:02d}"
+        trials = generate_trials(protocol, label, seed=k)
+        speed = rng.normal(0, 20)
+        src = {"Type": source} if source == "human" else {"Type": "model", "Parameters": {"synthetic": True}}
+        with RunWriter(root, protocol, label, "1", 1, seed=k, source=src, group="young") as writer:
+            onset = 0.0
+            for row in trials.itertuples(index=False):
+                rt_ms = 300 + 150 * np.exp(-0.4 * (row.block - 2)) + speed + rng.normal(0, 25)
+                if row.trial_type == "random" and row.block_kind != "practice":
+                    rt_ms += random_cost
+                correct = int(rng.random() > 0.05)
+                writer.write_trial({
+                    **row._asdict(), "stimulus_onset": onset, "response": row.correct_key if correct else "x",
+                    "response_position": int(row.target) if correct else None, "rt": rt_ms / 1000.0,
+                    "correct": correct, "n_presses": 1, "n_errors": 1 - correct,
+                })
+                onset += rt_ms / 1000.0 + 0.25
+    return root
+
+
+@pytest.fixture(scope="session")
+def srt_people(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("srt_people")
+    return write_srt_cohort(folder / "bids", small_srt_protocol(folder), n=6, seed=11, source="human", random_cost=60.0)
+
+
+@pytest.fixture(scope="session")
+def srt_model(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("srt_model")
+    return write_srt_cohort(folder / "bids", small_srt_protocol(folder), n=4, seed=12, source="model", random_cost=45.0)
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    if not REAL_DATA.is_file():
+        pytest.skip(f"real ASRT data not found at {REAL_DATA} (../shared is absent)")
+    return REAL_DATA

@@ -1,0 +1,193 @@
+"""Each loader on a small file of its format, format detection, and one-line errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from motorseq.analysis import AnalysisInputError, detect_format, load_dataset
+from motorseq.protocols.errors import MotorseqError
+
+
+def _jspsych_rows() -> pd.DataFrame:
+    # pattern 1-3-2-4 alternating with random elements; block 1 learning, plus one practice block
+    positions = [2, 1, 4, 3, 2, 2, 3, 4, 1]
+    types = ["R", "P", "R", "P", "R", "P", "R", "P", "R"]
+    rows = []
+    for i, (pos, typ) in enumerate(zip(positions, types), start=1):
+        rows.append({"subject": 501, "session": 1, "group": "Sham", "isPractice": 0, "block": 1, "epoch": 1,
+                     "trialNumber": i, "trialType": typ, "tripletType": "X", "sequence": 1324,
+                     "correctPos": pos, "firstResponse": 0 if i == 5 else 1, "rt": 400.0 + 10 * i,
+                     "trial_index": 100 + i})
+    rows.append({"subject": 501, "session": 1, "group": "Sham", "isPractice": 1, "block": 1, "epoch": 1,
+                 "trialNumber": 1, "trialType": "R", "tripletType": "X", "sequence": 1324, "correctPos": 3,
+                 "firstResponse": 1, "rt": 900.0, "trial_index": 1})
+    return pd.DataFrame(rows)
+
+
+def test_jspsych_recomputes_triplets_and_units(tmp_path):
+    path = tmp_path / "asrt.csv"
+    _jspsych_rows().to_csv(path, index=False)
+    assert detect_format(path) == "jspsych-asrt"
+    data = load_dataset(path)
+    t = data.trials
+    learn = t[~t["is_practice"]].sort_values("trial")
+    # by hand, pattern 1324 (succ: 1->3, 3->2, 2->4, 4->1), positions 2 1 4 3 2 2 3 4 1:
+    # t3 (2,1,4): succ[2]=4 -> H; t4 (1,4,3): succ[1]=3 -> H; t5 (4,3,2): succ[4]=1 -> L;
+    # t6 (3,2,2): succ[3]=2 -> H; t7 (2,2,3): L; t8 (2,3,4): succ[2]=4 -> H; t9 (3,4,1): trill? no, 3!=1 -> succ[3]=2 -> L
+    assert learn["triplet_type"].tolist() == ["n/a", "n/a", "H", "H", "L", "H", "L", "H", "L"]
+    assert learn["trial_type"].tolist()[:2] == ["random", "pattern"]
+    # firstResponse == 0: an error first, and the rt runs from the wrong press -> not an RT
+    row5 = learn[learn["trial"] == 5].iloc[0]
+    assert row5["correct"] == 0 and np.isnan(row5["rt_ms"])
+    assert learn[learn["trial"] == 4]["rt_ms"].iloc[0] == 440.0
+    practice = t[t["is_practice"]]
+    assert practice["epoch"].tolist() == [0] and practice["triplet_type"].tolist() == ["n/a"]
+    # the file says X everywhere: only the 3 trials without a triplet agree (2 learning + 1 practice of 10)
+    assert "30.0% agree" in data.notes[0]
+
+
+def test_jspsych_missing_column_is_one_line(tmp_path):
+    path = tmp_path / "asrt.csv"
+    _jspsych_rows().drop(columns=["sequence"]).to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError, match=r"asrt.csv: column 'sequence' is missing") as err:
+        load_dataset(path, "jspsych-asrt")
+    assert "\n" not in str(err.value)
+    assert isinstance(err.value, MotorseqError)
+
+
+def _psychopy_rows() -> pd.DataFrame:
+    rows = []
+    stims = [1, 2, 3, 4, 1]
+    for trial, stim in enumerate(stims, start=1):
+        if trial == 3:  # wrong key first, then the right one
+            rows.append({"trial_number": trial, "stimulus": stim, "response": 1, "rt_cumulative_s": 0.350})
+            rows.append({"trial_number": trial, "stimulus": stim, "response": stim, "rt_cumulative_s": 0.610})
+        else:
+            rows.append({"trial_number": trial, "stimulus": stim, "response": stim, "rt_cumulative_s": 0.400 + trial / 100})
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "participant", "p1")
+    frame.insert(1, "block_number", 1)
+    frame["trial_type"] = ["random", "pattern", "random", "random", "pattern", "random"]
+    frame["triplet_type"] = ["X", "X", "H", "H", "L", "H"]
+    return frame
+
+
+def test_psychopy_one_row_per_press(tmp_path):
+    path = tmp_path / "log.csv"
+    _psychopy_rows().to_csv(path, index=False)
+    assert detect_format(path) == "psychopy-asrt"
+    t = load_dataset(path).trials
+    assert len(t) == 5
+    third = t[t["trial"] == 3].iloc[0]
+    assert third["rt_ms"] == pytest.approx(350.0)  # first press, seconds -> ms
+    assert third["correct"] == 0 and third["n_presses"] == 2 and third["n_errors"] == 1
+    assert t[t["trial"] == 2]["rt_ms"].iloc[0] == pytest.approx(420.0)
+    assert t["triplet_type"].tolist() == ["n/a", "n/a", "H", "L", "H"]
+    assert t["epoch"].tolist() == [1] * 5
+
+
+def test_psychopy_rt_in_ms_is_refused(tmp_path):
+    path = tmp_path / "log.csv"
+    frame = _psychopy_rows()
+    frame["rt_cumulative_s"] *= 1000
+    frame.to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError, match=r"column 'rt_cumulative_s': median .* looks like ms"):
+        load_dataset(path)
+
+
+def test_eprime_utf16_with_object_prefix(tmp_path):
+    rows = pd.DataFrame({
+        "ExperimentName": "srt", "Subject": [3] * 6, "Session": 1, "Block": [1, 1, 1, 2, 2, 2],
+        "Trial": [1, 2, 3, 1, 2, 3], "BlockType": ["Sequence"] * 3 + ["RandomBlock"] * 3,
+        "Stimulus.RT": [512, 498, 0, 530, 545, 560], "Stimulus.ACC": [1, 1, 0, 1, 0, 1],
+        "Stimulus.CorrResp": ["d", "f", "j", "k", "d", "f"],
+    })
+    path = tmp_path / "srt.txt"
+    path.write_bytes(rows.to_csv(sep="\t", index=False).encode("utf-16"))
+    assert detect_format(path) == "eprime-srt"
+    t = load_dataset(path).trials
+    assert t["paradigm"].unique().tolist() == ["srt"]
+    assert t["trial_type"].tolist() == ["sequence"] * 3 + ["random"] * 3
+    assert np.isnan(t["rt_ms"].iloc[2])  # RT 0 = no response
+    assert t["rt_ms"].iloc[0] == 512.0 and t["correct"].tolist() == [1, 1, 0, 1, 0, 1]
+    assert t["participant"].iloc[0] == "3"
+
+
+def test_eprime_bad_acc_names_column(tmp_path):
+    path = tmp_path / "srt.csv"
+    pd.DataFrame({"Subject": [1], "Block": [1], "Trial": [1], "Condition": ["seq"], "RT": [400],
+                  "ACC": [3], "CorrResp": ["d"]}).to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError, match=r"srt.csv: column 'ACC': values must be 0 or 1"):
+        load_dataset(path)
+
+
+def test_csv_with_mapping(tmp_path):
+    data = tmp_path / "lab.csv"
+    pd.DataFrame({"subj": ["a", "a", "a", "b"], "blk": [1, 1, 2, 1], "n": [1, 2, 1, 1],
+                  "cond": ["S", "S", "R", "S"], "time_s": [0.41, 0.39, 0.45, 0.50],
+                  "acc": [1, 1, 1, 0]}).to_csv(data, index=False)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "paradigm: srt\nrt_unit: s\ncolumns: {participant: subj, block: blk, trial: n, trial_type: cond, "
+        "rt: time_s, correct: acc}\nvalues: {trial_type: {S: sequence, R: random}}\nconstants: {session: '2'}\n",
+        encoding="utf-8")
+    t = load_dataset(data, str(mapping)).trials
+    assert t["rt_ms"].tolist() == pytest.approx([410.0, 390.0, 450.0, 500.0])
+    assert t["trial_type"].tolist() == ["sequence", "sequence", "random", "sequence"]
+    assert set(t["session"]) == {"2"}
+
+
+def test_mapping_errors_name_field_and_column(tmp_path):
+    data = tmp_path / "lab.csv"
+    pd.DataFrame({"subj": ["a"], "blk": [1], "n": [1], "cond": ["S"], "rt": [400], "acc": [1]}).to_csv(data, index=False)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("paradigm: xyz\ncolumns: {participant: subj}\n", encoding="utf-8")
+    with pytest.raises(AnalysisInputError, match=r"bad.yaml: paradigm: "):
+        load_dataset(data, str(bad))
+    missing = tmp_path / "missing.yaml"
+    missing.write_text("paradigm: srt\ncolumns: {participant: subj, block: blk, trial: n, trial_type: cond, "
+                       "rt: RT_MS, correct: acc}\n", encoding="utf-8")
+    with pytest.raises(AnalysisInputError, match=r"lab.csv: column 'RT_MS' \(mapped to 'rt' in .*missing.yaml\) is missing"):
+        load_dataset(data, str(missing))
+
+
+def test_unknown_format_is_refused(tmp_path):
+    path = tmp_path / "other.csv"
+    pd.DataFrame({"a": [1], "b": [2]}).to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError, match=r"other.csv: format not recognised"):
+        load_dataset(path)
+    with pytest.raises(AnalysisInputError, match=r"format 'spss' is not one of"):
+        load_dataset(path, "spss")
+
+
+def test_motorseq_runs(srt_people):
+    from motorseq.protocols.io import read_run
+
+    data = load_dataset(srt_people)
+    assert data.format == "motorseq"
+    t = data.trials
+    assert t["participant"].nunique() == 6 and set(t["paradigm"]) == {"srt"} and set(t["source"]) == {"human"}
+    assert set(t["group"]) == {"young"}
+    raw = read_run(sorted(srt_people.rglob("sub-01_*_beh.tsv"))[0])
+    first = t[t["participant"] == "01"].reset_index(drop=True)
+    ok = raw["rt"].notna().to_numpy()
+    np.testing.assert_allclose(first["rt_ms"].to_numpy()[ok], raw["rt"].to_numpy(dtype=float)[ok] * 1000.0)
+    assert first["is_practice"].sum() == 12
+
+
+def test_motorseq_damaged_run_is_one_line(srt_people, tmp_path):
+    import shutil
+
+    copy = tmp_path / "bids"
+    shutil.copytree(srt_people, copy)
+    beh = sorted(copy.rglob("sub-02_*_beh.tsv"))[0]
+    lines = beh.read_text().splitlines(keepends=True)
+    cells = lines[5].split("\t")
+    header = lines[0].rstrip("\n").split("\t")
+    cells[header.index("rt")] = "fast"
+    lines[5] = "\t".join(cells)
+    beh.write_text("".join(lines))
+    with pytest.raises(MotorseqError, match=r"sub-02_.*_beh.tsv:6: rt: 'fast' is not a number"):
+        load_dataset(copy)
