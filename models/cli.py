@@ -1,0 +1,109 @@
+"""``motorseq simulate``: a cohort of virtual participants through the spiking model.
+
+Heavy imports (Brian2, Dask) happen inside the command, so ``motorseq --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["parse_assignments", "register"]
+
+
+def parse_assignments(items: list[str] | None, option: str) -> dict[str, float | int | str]:
+    """Parse ``name=value`` options (``--param``, ``--lesion``) into a dict.
+
+    Values are read as numbers where they are numbers (``"3"`` → 3,
+    ``"0.2"`` → 0.2) and kept as text otherwise.
+
+    Raises
+    ------
+    motorseq.models.cohort.CohortError
+        An item is not ``name=value`` or a name is given twice.
+    """
+    from motorseq.models.cohort import CohortError
+
+    out: dict[str, float | int | str] = {}
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or not name or not text:
+            raise CohortError(f"{option}: expected name=value, got {item!r}")
+        if name in out:
+            raise CohortError(f"{option}: {name!r} given twice")
+        value: float | int | str
+        try:
+            value = int(text)
+        except ValueError:
+            try:
+                value = float(text)
+            except ValueError:
+                value = text
+        out[name] = value
+    return out
+
+
+def simulate(
+    protocol: Annotated[str, typer.Argument(help="Bundled protocol name (e.g. srt-classic) or YAML path.")],
+    out: Annotated[Path, typer.Option("--out", help="BIDS dataset folder to write into.")],
+    participants: Annotated[int, typer.Option("--participants", min=1, help="Virtual participants 01..N.")] = 20,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Cohort seed (participant seeds derive from it).")] = 0,
+    param: Annotated[list[str] | None, typer.Option("--param", help="Model parameter for everyone: name=value (repeatable).")] = None,
+    lesion: Annotated[list[str] | None, typer.Option("--lesion", help="Lesion: name=value, e.g. dopamine=0.2 (repeatable).")] = None,
+    variability: Annotated[bool, typer.Option("--variability", help="Draw each participant's learning rates and gains.")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Local Dask worker processes (default: CPU cores).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Use a running Dask cluster: tcp://host:8786.")] = None,
+    session: Annotated[str, typer.Option("--session", help="BIDS session label.")] = "1",
+    run: Annotated[int, typer.Option("--run", min=1, help="BIDS run number.")] = 1,
+    group: Annotated[str | None, typer.Option("--group", help="Group written to participants.tsv.")] = None,
+    build_dir: Annotated[Path | None, typer.Option("--build-dir", help="Folder for the workers' compiled models (default: $MOTORSEQ_BUILD_ROOT or a temporary folder).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Simulate a cohort of virtual participants performing PROTOCOL.
+
+    Writes the same BIDS trial files as people produce (source: model), plus
+    per participant the regional activity and BOLD-like signals under
+    derivatives/motorseq-model/. Finished participants are skipped; a failing
+    participant is reported and the others finish (exit code 1).
+    """
+    from rich.console import Console
+
+    from motorseq.models.cohort import CohortSpec, run_cohort, summarize
+    from motorseq.protocols import MotorseqError, load_protocol
+
+    console = Console(stderr=True)
+    if workers is not None and scheduler is not None:
+        console.print("error: --workers and --scheduler exclude each other (workers belong to the scheduler)",
+                      highlight=False, markup=False)
+        raise typer.Exit(2)
+    try:
+        spec = CohortSpec(
+            protocol=load_protocol(protocol),
+            out=out,
+            n_participants=participants,
+            seed=seed,
+            session=session,
+            run=run,
+            overrides=parse_assignments(param, "--param"),
+            lesions=parse_assignments(lesion, "--lesion"),
+            variability=variability,
+            build_root=build_dir,
+            group=group,
+        )
+        outcomes = run_cohort(spec, workers=workers, scheduler=scheduler, progress=not quiet,
+                              console=console)
+    except (MotorseqError, ValueError, OSError) as error:
+        console.print(f"error: {error}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    console.print(f"{out}: {summarize(outcomes)}", highlight=False, markup=False)
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the model's commands (``simulate``) to the root ``motorseq`` app."""
+    app.command("simulate")(simulate)

@@ -1,0 +1,467 @@
+"""Run a cohort of virtual participants through Dask.
+
+Each participant is one Dask task: generate the protocol's trial list, draw the
+participant's parameters, simulate the spiking network and write the files
+(:func:`motorseq.models.output.write_participant`, which makes them appear
+atomically). The client only schedules tasks, shows progress and writes the
+dataset-level files.
+
+* A local cluster (``processes=True, threads_per_worker=1``) by default, or an
+  existing cluster given by its scheduler address; the output folder must then
+  be on a file system every worker sees.
+* Participants ``"01"``, ``"02"``, ...; each gets its own seed from the cohort
+  seed through :class:`numpy.random.SeedSequence` (child *i* of the cohort
+  seed), so a participant's data do not depend on how many others run or in
+  which order.
+* Participants whose run is already written are skipped; a participant that
+  fails is reported with its error and the others finish.
+* Every worker process compiles the network once, into a build folder that only
+  it uses while it simulates (a file lock, :func:`build_slot`), and re-runs the
+  compiled binary for each later participant; build folders outlive the
+  workers, so later cohorts only re-link.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import socket
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .errors import ModelError
+
+__all__ = [
+    "CohortError",
+    "CohortSpec",
+    "ParticipantJob",
+    "ParticipantOutcome",
+    "build_jobs",
+    "participant_ids",
+    "participant_parameters",
+    "participant_seed",
+    "run_cohort",
+    "run_participant",
+    "build_slot",
+    "summarize",
+]
+
+#: Environment variable naming the folder under which worker build folders live.
+BUILD_ROOT_ENV = "MOTORSEQ_BUILD_ROOT"
+
+
+class CohortError(ModelError, ValueError):
+    """Bad cohort settings (one-line message naming the option)."""
+
+
+@dataclass(frozen=True)
+class CohortSpec:
+    """What to simulate.
+
+    Parameters
+    ----------
+    protocol : motorseq.protocols.Protocol
+        The loaded protocol every participant performs.
+    out : pathlib.Path
+        BIDS dataset root the files are written to.
+    n_participants : int
+        Participants ``"01"`` ... ``n``.
+    seed : int
+        Cohort seed; participant seeds are derived from it.
+    session : str
+        BIDS session label.
+    run : int
+        BIDS run number.
+    overrides : mapping of str to value
+        Parameter values for every participant (``--param``).
+    lesions : mapping of str to float
+        Lesions for every participant (``--lesion``), e.g. ``{"dopamine": 0.2}``.
+    variability : bool
+        Draw each participant's individual parameters (``--variability``).
+    participant_overrides : mapping of str to mapping
+        Extra parameter values for single participants (between-participant
+        designs), applied after ``overrides``.
+    build_root : pathlib.Path, optional
+        Where the workers' build folders go (default: ``$MOTORSEQ_BUILD_ROOT``
+        or a folder in the system temporary directory).
+    group : str, optional
+        Group written to ``participants.tsv`` (e.g. ``"dopamine-lesion"``).
+    """
+
+    protocol: Any
+    out: Path
+    n_participants: int
+    seed: int = 0
+    session: str = "1"
+    run: int = 1
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    lesions: Mapping[str, float] = field(default_factory=dict)
+    variability: bool = False
+    participant_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    build_root: Path | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class ParticipantJob:
+    """One participant's task, as shipped to a worker."""
+
+    protocol: Any
+    out: str
+    participant: str
+    index: int
+    cohort_seed: int
+    session: str
+    run: int
+    overrides: dict[str, Any]
+    lesions: dict[str, float]
+    variability: bool
+    build_root: str | None = None
+    group: str | None = None
+
+    @property
+    def seed(self) -> int:
+        """The participant's seed (trial list and network noise)."""
+        return participant_seed(self.cohort_seed, self.index)
+
+
+@dataclass(frozen=True)
+class ParticipantOutcome:
+    """What happened to one participant."""
+
+    participant: str
+    status: Literal["done", "skipped", "failed"]
+    seed: int
+    seconds: float = 0.0
+    error: str | None = None
+    worker: str | None = None
+    details: str | None = None
+
+
+def participant_ids(n: int) -> list[str]:
+    """Participant labels ``"01"``, ``"02"``, ... (zero-padded to at least two digits)."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise CohortError(f"participants: must be a whole number >= 1, got {n!r}")
+    width = max(2, len(str(n)))
+    return [f"{i:0{width}d}" for i in range(1, n + 1)]
+
+
+def participant_seed(cohort_seed: int, index: int) -> int:
+    """Seed of participant ``index`` (0-based): child ``index`` of the cohort SeedSequence.
+
+    Equal to ``SeedSequence(cohort_seed).spawn(n)[index].generate_state(1)[0]``
+    for any ``n > index``, so adding participants leaves the others' seeds alone.
+    """
+    child = np.random.SeedSequence(int(cohort_seed), spawn_key=(int(index),))
+    return int(child.generate_state(1, dtype=np.uint32)[0])
+
+
+def _variability_rng(cohort_seed: int, index: int) -> np.random.Generator:
+    """Generator for a participant's individual parameters (a stream apart from the model's)."""
+    return np.random.default_rng(
+        np.random.SeedSequence(int(cohort_seed), spawn_key=(int(index), 1))
+    )
+
+
+def participant_parameters(job: ParticipantJob):
+    """The model parameters of one participant.
+
+    Defaults, then individual draws (``variability``), then overrides, then
+    lesions, so an explicit ``--param`` or ``--lesion`` always wins.
+    """
+    from motorseq.models import ModelParameters
+
+    params = ModelParameters()
+    if job.variability:
+        params = params.draw_individual(_variability_rng(job.cohort_seed, job.index))
+    if job.overrides:
+        params = params.with_overrides(dict(job.overrides))
+    for name, value in job.lesions.items():
+        params = params.with_lesion(name, value)
+    return params
+
+
+def build_jobs(spec: CohortSpec) -> list[ParticipantJob]:
+    """One job per participant of ``spec``."""
+    ids = participant_ids(spec.n_participants)
+    unknown = sorted(set(spec.participant_overrides) - set(ids))
+    if unknown:
+        raise CohortError(f"participant_overrides: no participant(s) {unknown} in 01..{ids[-1]}")
+    return [
+        ParticipantJob(
+            protocol=spec.protocol,
+            out=str(Path(spec.out).resolve()),
+            participant=pid,
+            index=i,
+            cohort_seed=int(spec.seed),
+            session=str(spec.session),
+            run=int(spec.run),
+            overrides={**spec.overrides, **spec.participant_overrides.get(pid, {})},
+            lesions=dict(spec.lesions),
+            variability=bool(spec.variability),
+            build_root=None if spec.build_root is None else str(spec.build_root),
+            group=spec.group,
+        )
+        for i, pid in enumerate(ids)
+    ]
+
+
+# --------------------------------------------------------------------------- worker side
+
+_LAST_SLOT: dict[str, Path] = {}  # build root -> the slot this process used last
+
+
+def _default_build_root() -> Path:
+    env = os.environ.get(BUILD_ROOT_ENV)
+    if env:
+        return Path(env)
+    return Path(tempfile.gettempdir()) / f"motorseq-build-{os.getuid()}"
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().name)
+    except (ImportError, ValueError):
+        return f"pid{os.getpid()}"
+
+
+@contextlib.contextmanager
+def build_slot(build_root: str | os.PathLike | None = None) -> Iterator[Path]:
+    """Hold a Brian2 build folder for the duration of one simulation.
+
+    Build folders (``slot-0``, ``slot-1``, ... under ``build_root``) keep the
+    generated and compiled code of the network. A process takes the slot it
+    used last if it is free, otherwise the first free one, and holds it with
+    an exclusive file lock while it simulates, so no two processes ever run in
+    the same folder. Slots outlive the processes: a later worker (or cohort)
+    that takes a compiled slot regenerates identical code, which ``make``
+    finds up to date, so the network is compiled once per slot, not once per
+    process.
+
+    Parameters
+    ----------
+    build_root : path, optional
+        Folder of the slots; ``$MOTORSEQ_BUILD_ROOT`` or a folder in the
+        system temporary directory when omitted.
+
+    Yields
+    ------
+    pathlib.Path
+        The slot folder, locked until the block ends.
+    """
+    root = (Path(build_root) if build_root else _default_build_root()).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    last = _LAST_SLOT.get(str(root))
+    candidates = ([last] if last is not None else []) + [root / f"slot-{k}" for k in range(256)]
+    for path in candidates:
+        path.mkdir(exist_ok=True)
+        handle = open(path / ".lock", "a+")  # noqa: SIM115 - closed below
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{socket.gethostname()} pid {os.getpid()} worker {_worker_name()}\n")
+            handle.flush()
+            _LAST_SLOT[str(root)] = path
+            yield path
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    raise RuntimeError(f"{root}: no free build slot (256 in use)")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def run_participant(job: ParticipantJob) -> ParticipantOutcome:
+    """Simulate one participant and write its files (the Dask task).
+
+    Errors are caught and returned as a ``"failed"`` outcome carrying a
+    one-line message (and the traceback in ``details``), so one bad
+    participant never stops the cohort.
+    """
+    from motorseq.models.output import participant_done, write_participant
+
+    start = time.perf_counter()
+    seed = job.seed
+    worker = _worker_name()
+    try:
+        if participant_done(job.out, job.participant, job.session, job.protocol, job.run):
+            return ParticipantOutcome(job.participant, "skipped", seed, worker=worker)
+        from motorseq.models import simulate_participant
+        from motorseq.protocols import generate_trials
+
+        params = participant_parameters(job)
+        trials = generate_trials(job.protocol, job.participant, seed=seed)
+        with build_slot(job.build_root) as workdir:
+            result = simulate_participant(job.protocol, trials, params, seed=seed, workdir=workdir)
+        write_participant(
+            job.out, job.protocol, trials, result,
+            participant=job.participant, session=job.session, run=job.run, seed=seed,
+            group=job.group,
+        )
+    except Exception as exc:  # noqa: BLE001 - reported per participant, the cohort goes on
+        return ParticipantOutcome(
+            job.participant, "failed", seed, time.perf_counter() - start,
+            error=_one_line(exc), worker=worker, details=traceback.format_exc(),
+        )
+    return ParticipantOutcome(job.participant, "done", seed, time.perf_counter() - start,
+                              worker=worker)
+
+
+# --------------------------------------------------------------------------- client side
+
+def _check_spec(spec: CohortSpec) -> None:
+    """Fail fast, in the client, on settings that would fail every participant."""
+    from motorseq.models import ModelParameters
+
+    participant_ids(spec.n_participants)
+    if not re.fullmatch(r"[A-Za-z0-9]+", str(spec.session)):
+        raise CohortError(f"session: must be letters and digits only, got {spec.session!r}")
+    if isinstance(spec.run, bool) or not isinstance(spec.run, int | np.integer) or spec.run < 1:
+        raise CohortError(f"run: must be a whole number >= 1, got {spec.run!r}")
+    params = ModelParameters()
+    if spec.overrides:
+        try:
+            params = params.with_overrides(dict(spec.overrides))
+        except Exception as exc:  # noqa: BLE001 - the model's own message, one line
+            raise CohortError(f"param: {_one_line(exc)}") from exc
+    for name, value in spec.lesions.items():
+        try:
+            params = params.with_lesion(name, value)
+        except Exception as exc:  # noqa: BLE001
+            raise CohortError(f"lesion {name}: {_one_line(exc)}") from exc
+
+
+def _make_client(workers: int | None, scheduler: str | None):
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        if not re.fullmatch(r"(tcp|tls|inproc|ucx|ws|wss)://\S+", scheduler):
+            raise CohortError(f"scheduler: expected an address like tcp://host:8786, got {scheduler!r}")
+        try:
+            return Client(scheduler, timeout="20s"), None
+        except (OSError, TimeoutError) as exc:
+            raise CohortError(f"scheduler: cannot connect to {scheduler}: {_one_line(exc)}") from exc
+    n = workers or max(1, os.cpu_count() or 1)
+    if n < 1:
+        raise CohortError(f"workers: must be >= 1, got {workers!r}")
+    cluster = LocalCluster(
+        n_workers=n, processes=True, threads_per_worker=1,
+        dashboard_address=None, silence_logs=logging.ERROR,
+    )
+    return Client(cluster), cluster
+
+
+def run_cohort(
+    spec: CohortSpec,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    on_outcome: Callable[[ParticipantOutcome], None] | None = None,
+    console: Any = None,
+) -> list[ParticipantOutcome]:
+    """Simulate every participant of ``spec`` on a Dask cluster.
+
+    Parameters
+    ----------
+    spec : CohortSpec
+        What to simulate and where to write it.
+    workers : int, optional
+        Worker processes of the local cluster (one thread each); the number of
+        CPU cores when omitted. Ignored when ``scheduler`` is given.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``) to use
+        instead of a local cluster.
+    progress : bool
+        Show a rich progress bar.
+    on_outcome : callable, optional
+        Called in the client with each participant's outcome as it arrives.
+    console : rich.console.Console, optional
+        Where progress and failures are printed.
+
+    Returns
+    -------
+    list of ParticipantOutcome
+        In participant order.
+    """
+    from distributed import as_completed
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    from motorseq.models.output import participant_done, write_dataset_files
+
+    _check_spec(spec)
+    jobs = build_jobs(spec)
+    console = console or Console(stderr=True)
+    Path(spec.out).mkdir(parents=True, exist_ok=True)
+    write_dataset_files(spec.out)
+
+    outcomes: dict[str, ParticipantOutcome] = {}
+    todo = []
+    for job in jobs:
+        if participant_done(job.out, job.participant, job.session, job.protocol, job.run):
+            outcomes[job.participant] = ParticipantOutcome(job.participant, "skipped", job.seed)
+        else:
+            todo.append(job)
+
+    columns = (TextColumn("[bold]simulate {task.description}"), BarColumn(),
+               MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=not progress, transient=False) as bar:
+        task = bar.add_task(getattr(spec.protocol, "name", "protocol"), total=len(jobs),
+                            completed=len(outcomes), note=f"{len(outcomes)} skipped" if outcomes else "")
+        if todo:
+            client, cluster = _make_client(workers, scheduler)
+            try:
+                futures = {client.submit(run_participant, job, key=f"motorseq-sub-{job.participant}-"
+                                         f"{os.getpid()}-{time.time_ns()}", pure=False): job
+                           for job in todo}
+                for future in as_completed(futures):
+                    job = futures[future]
+                    try:
+                        outcome = future.result()
+                    except Exception as exc:  # noqa: BLE001 - e.g. a worker that died
+                        outcome = ParticipantOutcome(job.participant, "failed", job.seed,
+                                                     error=_one_line(exc))
+                    outcomes[job.participant] = outcome
+                    if outcome.status == "failed":
+                        bar.console.print(f"[red]sub-{outcome.participant} failed:[/red] "
+                                          f"{outcome.error}", markup=True, highlight=False)
+                    if on_outcome is not None:
+                        on_outcome(outcome)
+                    n_failed = sum(o.status == "failed" for o in outcomes.values())
+                    bar.update(task, advance=1, note=f"{n_failed} failed" if n_failed else "")
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+    return [outcomes[j.participant] for j in jobs]
+
+
+def summarize(outcomes: Sequence[ParticipantOutcome]) -> str:
+    """One line: how many participants were simulated, skipped and failed."""
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
+    return (f"{counts['done']} simulated, {counts['skipped']} already done (skipped), "
+            f"{counts['failed']} failed")

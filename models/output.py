@@ -1,0 +1,393 @@
+"""Write one simulated participant: trial files, regional activity and BOLD-like signals.
+
+A simulated run is written in the same format as a person's (through
+:class:`motorseq.protocols.io.RunWriter`, ``Source = {"Type": "model",
+"Parameters": ...}``, the seed in the sidecar), plus two derivative tables under
+``derivatives/motorseq-model/sub-<p>/ses-<s>/``:
+
+``<stem>_desc-regions_activity.tsv``
+    per trial and region: mean population rate (Hz) and summed synaptic input;
+``<stem>_desc-bold_timeseries.tsv``
+    ``time_s`` and one column per region: the rate convolved with the canonical
+    haemodynamic response (:mod:`motorseq.models.hemodynamics`).
+
+Atomicity: everything is first written into a hidden temporary folder inside the
+dataset (same file system), then moved into place with ``os.rename`` — the
+participant's derivative folder first, then its ``sub-<p>`` folder — so a reader
+sees a participant completely or not at all, and a run counts as done once its
+``_beh.tsv`` is in place. (When the participant folder exists already, e.g. for a
+second session, the session folder is moved instead; for a second run of the same
+session, the run's files are moved one by one with the ``_beh.tsv`` last.)
+
+Determinism: the files hold no wall-clock times (the sidecar's ``StartTime`` and
+``EndTime`` are ``null`` for a simulated run; the simulated duration is in
+``Extra``), so the same seed gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .hemodynamics import bold_signal
+
+__all__ = [
+    "PIPELINE",
+    "derivative_paths",
+    "merge_responses",
+    "participant_done",
+    "presses_from_responses",
+    "write_dataset_files",
+    "write_participant",
+]
+
+#: Name of the derivative pipeline folder.
+PIPELINE = "motorseq-model"
+
+_ACTIVITY_SUFFIX = "desc-regions_activity"
+_BOLD_SUFFIX = "desc-bold_timeseries"
+
+_ACTIVITY_COLUMNS = {
+    "trial_index": {"Description": "Trial number within the run, from 1 (as in _beh.tsv)."},
+    "region": {"Description": "Brain region of the simulated network."},
+    "mean_rate_hz": {"Description": "Mean firing rate of the region's neurons from the trial's "
+                                    "stimulus onset to the next trial's onset.", "Units": "Hz"},
+    "synaptic_input": {"Description": "Summed synaptic input to the region's neurons during the "
+                                      "trial (sum of synaptic weights of the spikes arriving), "
+                                      "the usual correlate of the BOLD signal.",
+                       "Units": "arbitrary (summed synaptic weight)"},
+}
+
+
+def _paths(root: str | os.PathLike, protocol, participant: str, session: str, run: int):
+    from motorseq.protocols.io import run_paths
+
+    return run_paths(root, participant, session, protocol.name, run)
+
+
+def derivative_paths(root: str | os.PathLike, protocol, participant: str, session: str = "1",
+                     run: int = 1) -> dict[str, Path]:
+    """Paths of one run's model derivatives (``activity``, ``bold`` and their ``.json``)."""
+    paths = _paths(root, protocol, participant, session, run)
+    activity = paths.derivative(PIPELINE, f"{_ACTIVITY_SUFFIX}.tsv")
+    bold = paths.derivative(PIPELINE, f"{_BOLD_SUFFIX}.tsv")
+    return {"activity": activity, "activity_json": activity.with_suffix(".json"),
+            "bold": bold, "bold_json": bold.with_suffix(".json")}
+
+
+def participant_done(root: str | os.PathLike, participant: str, session: str, protocol,
+                     run: int = 1) -> bool:
+    """True when the run's trial table and its model derivatives are all in place."""
+    paths = _paths(root, protocol, participant, session, run)
+    derived = derivative_paths(root, protocol, participant, session, run)
+    return paths.beh.exists() and derived["activity"].exists() and derived["bold"].exists()
+
+
+def merge_responses(protocol, trials: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
+    """Join the trial list with the model's responses into ``_beh.tsv`` rows.
+
+    Parameters
+    ----------
+    protocol : motorseq.protocols.Protocol
+        Gives the key of each position.
+    trials : pandas.DataFrame
+        :func:`motorseq.protocols.generate_trials` output.
+    responses : pandas.DataFrame
+        :attr:`SimulationResult.responses`: ``trial_index``, ``stimulus_onset``,
+        ``response_position``, ``rt``, ``correct``, ``n_presses``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per trial with every ``_beh.tsv`` column.
+    """
+    needed = {"trial_index", "stimulus_onset", "response_position", "rt", "correct", "n_presses"}
+    missing = needed - set(responses.columns)
+    if missing:
+        raise ValueError(f"responses: missing column(s) {sorted(missing)}")
+    if len(responses) != len(trials) or not np.array_equal(
+        responses["trial_index"].to_numpy(dtype=np.int64), trials["trial_index"].to_numpy(dtype=np.int64)
+    ):
+        raise ValueError(f"responses: {len(responses)} rows do not match the {len(trials)} trials")
+    keys = list(protocol.keys) if hasattr(protocol, "keys") else [p.key for p in protocol.positions]
+    resp = responses.drop(columns=[c for c in responses.columns if c in trials.columns
+                                   and c != "trial_index"])
+    merged = trials.merge(resp, on="trial_index", how="left", validate="one_to_one")
+    position = pd.array(merged["response_position"], dtype="Int64")
+    key = [keys[int(p) - 1] if p is not pd.NA and 1 <= int(p) <= len(keys) else None
+           for p in position]
+    presses = pd.array(merged["n_presses"], dtype="Int64")
+    correct = pd.array(merged["correct"], dtype="Int64")
+    if "n_errors" in merged.columns:
+        errors = pd.array(merged["n_errors"], dtype="Int64")
+    elif protocol.response.rule == "until-correct":
+        # the trial ends on the correct key, unless it timed out (no correct first press and
+        # every press wrong is the only other possibility the model reports)
+        errors = pd.array([p - 1 if p is not pd.NA and p > 0 else 0 for p in presses], dtype="Int64")
+    else:
+        errors = pd.array([(1 - c) if c is not pd.NA and p is not pd.NA and p > 0 else 0
+                           for c, p in zip(correct, presses)], dtype="Int64")
+    return merged.assign(
+        response=pd.array(key, dtype="object"),
+        response_position=position,
+        correct=correct,
+        n_presses=presses,
+        n_errors=errors,
+        execution_time=merged.get("execution_time", pd.Series(np.nan, index=merged.index)),
+        n_correct_sequences=merged.get("n_correct_sequences",
+                                       pd.Series(pd.NA, index=merged.index, dtype="Int64")),
+    )
+
+
+def presses_from_responses(rows: pd.DataFrame) -> list[list[dict[str, Any]]]:
+    """The ``_events.tsv`` rows of each trial: the model's first key press.
+
+    The model reports the time of its first response only, so later presses of
+    an ``until-correct`` trial (counted in ``n_presses``) have no event row.
+    """
+    out: list[list[dict[str, Any]]] = []
+    for row in rows.itertuples(index=False):
+        if pd.isna(row.response) or pd.isna(row.rt):
+            out.append([])
+            continue
+        out.append([{
+            "onset": float(row.stimulus_onset) + float(row.rt),
+            "duration": None,
+            "key": row.response,
+            "position": int(row.response_position),
+            "rt": float(row.rt),
+            "correct": int(row.correct),
+        }])
+    return out
+
+
+def _write_tsv(path: Path, table: pd.DataFrame) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = table.to_csv(sep="\t", index=False, na_rep="n/a", float_format="%.6f",
+                        lineterminator="\n")
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _version() -> str:
+    try:
+        return metadata.version("motorseq")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def write_dataset_files(root: str | os.PathLike) -> None:
+    """Create the dataset-level files (raw dataset and the model derivative's description).
+
+    Existing files are left as they are.
+    """
+    from motorseq.protocols.io import ensure_dataset
+    from motorseq.protocols.io.atomic import atomic_write_json
+
+    root = Path(root)
+    ensure_dataset(root)
+    description = root / "derivatives" / PIPELINE / "dataset_description.json"
+    if not description.exists():
+        description.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(description, {
+            "Name": "motorseq spiking model: regional activity and BOLD-like signals",
+            "BIDSVersion": "1.9.0",
+            "DatasetType": "derivative",
+            "GeneratedBy": [{"Name": PIPELINE, "Version": _version(),
+                             "Description": "Brian2 spiking model of cortex-basal ganglia-"
+                                            "cerebellum loops (motorseq.models)"}],
+        })
+
+
+def _activity_table(activity: pd.DataFrame, regions) -> pd.DataFrame:
+    order = {name: k for k, name in enumerate(regions)}
+    table = activity.loc[:, ["trial_index", "region", "mean_rate_hz", "synaptic_input"]]
+    unknown = sorted(set(table["region"]) - set(order))
+    if unknown:
+        raise ValueError(f"activity: unknown region(s) {unknown}")
+    table = table.assign(_order=table["region"].map(order))
+    table = table.sort_values(["trial_index", "_order"], kind="stable").drop(columns="_order")
+    return table.reset_index(drop=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _move_into_place(src_sub: Path, dst_sub: Path, session: str, last: str | None = None) -> None:
+    """Rename ``src_sub`` (a ``sub-<p>`` folder) to ``dst_sub`` as one step where possible."""
+    dst_sub.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(src_sub, dst_sub)  # fails if dst_sub exists (non-empty)
+        _fsync_dir(dst_sub.parent)
+        return
+    except OSError:
+        if not dst_sub.exists():
+            raise
+    src_ses, dst_ses = src_sub / f"ses-{session}", dst_sub / f"ses-{session}"
+    try:
+        os.rename(src_ses, dst_ses)
+        _fsync_dir(dst_sub)
+        return
+    except OSError:
+        if not dst_ses.exists():
+            raise
+    # a further run of an existing session: move file by file, the marker file last
+    files = sorted(p for p in src_ses.rglob("*") if p.is_file())
+    files.sort(key=lambda p: p.name.endswith(last) if last else False)
+    for path in files:
+        target = dst_ses / path.relative_to(src_ses)
+        if target.exists():
+            raise FileExistsError(f"{target}: exists already; it is never overwritten")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(path, target)
+        _fsync_dir(target.parent)
+
+
+def write_participant(
+    root: str | os.PathLike,
+    protocol,
+    trials: pd.DataFrame,
+    result,
+    participant: str,
+    session: str = "1",
+    run: int = 1,
+    seed: int = 0,
+    group: str | None = None,
+    hrf: str = "spm",
+) -> dict[str, Path]:
+    """Write one simulated run and its derivatives, atomically.
+
+    Parameters
+    ----------
+    root : str or Path
+        BIDS dataset folder.
+    protocol : motorseq.protocols.Protocol
+        The protocol that was simulated.
+    trials : pandas.DataFrame
+        The trial list that was simulated (:func:`motorseq.protocols.generate_trials`).
+    result : SimulationResult
+        :func:`motorseq.models.simulate_participant` output.
+    participant, session : str
+        BIDS labels.
+    run : int
+        Run number.
+    seed : int
+        The participant's seed (trial list and model), stored in the sidecar.
+    group : str, optional
+        Group for ``participants.tsv``.
+    hrf : {"spm", "glover"}
+        Canonical HRF for the BOLD-like signal.
+
+    Returns
+    -------
+    dict of str to Path
+        The final paths: ``beh``, ``sidecar``, ``events``, ``activity``, ``bold``.
+
+    Raises
+    ------
+    motorseq.protocols.RunExistsError
+        The run is already written (it is never overwritten).
+    """
+    from motorseq.models import REGIONS
+    from motorseq.protocols import RunExistsError
+    from motorseq.protocols.io import RunWriter, add_participant
+
+    root = Path(root)
+    final = _paths(root, protocol, participant, session, run)
+    final_derived = derivative_paths(root, protocol, participant, session, run)
+    if final.beh.exists():
+        raise RunExistsError(f"{final.beh}: run {run} exists already; it is never overwritten")
+    write_dataset_files(root)
+
+    rows = merge_responses(protocol, trials, result.responses)
+    presses = presses_from_responses(rows)
+    activity = _activity_table(result.activity, REGIONS)
+    bold = bold_signal(result.rates, kind=hrf, regions=list(REGIONS))
+    duration = float(result.rates["time_s"].max()) + float(np.diff(np.unique(result.rates["time_s"]))[0])
+
+    tmp = root / f".sub-{final.participant}_ses-{final.session}_run-{final.run}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        writer = RunWriter(tmp, protocol, participant, session, run, seed=seed,
+                           source={"Type": "model", "Parameters": dict(result.parameters)},
+                           software=("brian2",), group=group)
+        columns = [c.name for c in _beh_columns()]
+        for row, row_presses in zip(rows.to_dict("records"), presses):
+            writer.write_trial({k: row.get(k) for k in columns}, row_presses)
+        tmp_derived = derivative_paths(tmp, protocol, participant, session, run)
+        writer.extra = {
+            "SimulatedDuration_s": round(duration, 6),
+            "ModelDerivatives": [str(p.relative_to(root)) for key, p in final_derived.items()
+                                 if key in ("activity", "bold")],
+            "HRF": hrf,
+        }
+        writer.close("complete")
+        _make_deterministic(writer.paths.sidecar)
+
+        _write_tsv(tmp_derived["activity"], activity)
+        _write_json(tmp_derived["activity_json"], {**_ACTIVITY_COLUMNS, "Seed": int(seed),
+                                                   "Regions": list(REGIONS)})
+        _write_tsv(tmp_derived["bold"], bold)
+        step = float(bold["time_s"].iloc[1] - bold["time_s"].iloc[0])
+        _write_json(tmp_derived["bold_json"], {
+            "Description": "BOLD-like signal per region: the region's population rate in "
+                           f"{step:g} s bins convolved with the canonical haemodynamic response.",
+            "SamplingFrequency": round(1.0 / step, 6),
+            "StartTime": 0.0,
+            "Columns": ["time_s", *REGIONS],
+            "time_s": {"Description": "Start of the bin from the start of the run.", "Units": "s"},
+            "HRF": {"spm": "SPM canonical double gamma (Friston et al., 1998): delays 6 and 16 s, "
+                           "dispersions 1 s, ratio 1/6, 32 s",
+                    "glover": "Glover (1999) double gamma: a1=6, a2=12, b1=b2=0.9 s, c=0.35"}[hrf],
+            "Units": "Hz-weighted (rate convolved with an HRF of unit sum)",
+            "Seed": int(seed),
+        })
+        _move_into_place(tmp / "derivatives" / PIPELINE / f"sub-{final.participant}",
+                         root / "derivatives" / PIPELINE / f"sub-{final.participant}",
+                         final.session)
+        _move_into_place(tmp / f"sub-{final.participant}", root / f"sub-{final.participant}",
+                         final.session, last="_beh.tsv")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    add_participant(root, final.participant, "model", group)
+    return {"beh": final.beh, "sidecar": final.sidecar, "events": final.events,
+            "activity": final_derived["activity"], "bold": final_derived["bold"]}
+
+
+def _beh_columns():
+    from motorseq.protocols.io import BEH_COLUMNS
+
+    return BEH_COLUMNS
+
+
+def _make_deterministic(sidecar: Path) -> None:
+    """Drop the wall-clock times from a simulated run's sidecar (same seed, same bytes)."""
+    from motorseq.protocols.io.atomic import atomic_write_json
+
+    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    data["StartTime"] = None
+    data["EndTime"] = None
+    atomic_write_json(sidecar, data)
