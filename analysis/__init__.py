@@ -37,8 +37,8 @@ _LAZY = {
     "analyze": "motorseq.analysis.pipeline",
     "CleaningRules": "motorseq.analysis.cleaning",
     "clean": "motorseq.analysis.cleaning",
-    "ComparisonResult": "motorseq.analysis.compare",
-    "compare": "motorseq.analysis.compare",
+    "ComparisonResult": "motorseq.analysis.comparison",
+    "compare": "motorseq.analysis.comparison",
     "Dataset": "motorseq.analysis.loaders",
     "detect_format": "motorseq.analysis.loaders",
     "load_dataset": "motorseq.analysis.loaders",
@@ -46,7 +46,7 @@ _LAZY = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from motorseq.analysis.cleaning import CleaningRules, clean
-    from motorseq.analysis.compare import ComparisonResult, compare
+    from motorseq.analysis.comparison import ComparisonResult, compare
     from motorseq.analysis.loaders import Dataset, detect_format, load_dataset
     from motorseq.analysis.pipeline import AnalysisResult, analyze
 

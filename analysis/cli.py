@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option("--force", help="Write into a non-empty --out folder.")] = False,
     ) -> None:
         """Put people and model through the same pipeline and compare curves and effects."""
-        from motorseq.analysis.compare import compare
+        from motorseq.analysis.comparison import compare
 
         _check_out(out, force)
         result = compare(people, model, out=out, people_format=people_format, model_format=model_format,

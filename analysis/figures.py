@@ -266,7 +266,7 @@ def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block")
     return fig
 
 
-def model_over_people_figure(curves: pd.DataFrame, unit: str = "block") -> Figure:
+def model_over_people_figure(curves: pd.DataFrame, unit: str = "block", note: str | None = None) -> Figure:
     """Model's normalised learning curve over the people's (mean ± 95 % CI).
 
     Parameters
@@ -284,6 +284,8 @@ def model_over_people_figure(curves: pd.DataFrame, unit: str = "block") -> Figur
     ax.set_xlabel(unit.capitalize())
     ax.set_ylabel("RT relative to first block")
     _legend(ax, loc="upper right")
+    if note:
+        ax.text(0.03, 0.04, note, transform=ax.transAxes, fontsize=8, va="bottom")
     return fig
 
 
@@ -300,10 +302,14 @@ def effects_figure(effects: pd.DataFrame, label: str) -> Figure:
     fig, axes = _figure(1, 1, width=2.4, height=2.8)
     ax = axes[0, 0]
     x = np.arange(len(effects))
+    people = effects[effects["who"] == "people"]
+    if len(people):  # the people's CI as a band, to see whether the model falls inside it
+        ax.axhspan(people["ci_low"].iloc[0], people["ci_high"].iloc[0], color=PALETTE["people"], alpha=0.12,
+                   linewidth=0)
     for i, row in enumerate(effects.itertuples()):
         ax.errorbar(i, row.mean, yerr=[[row.mean - row.ci_low], [row.ci_high - row.mean]], fmt="o",
                     color=PALETTE.get(row.who, "black"), markersize=6, capsize=4)
-    ax.set_xticks(x, effects["who"])
+    ax.set_xticks(x, [f"{w}\n(n = {int(n)})" for w, n in zip(effects["who"], effects["n"])])
     ax.set_xlim(-0.6, len(effects) - 0.4)
     ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
     ax.set_ylabel(label)

@@ -215,7 +215,7 @@ def compare(
     if figures:
         from motorseq.analysis import figures as fg
 
-        figs["model_over_people"] = fg.model_over_people_figure(curves)
+        figs["model_over_people"] = fg.model_over_people_figure(curves, note=f"RMSE {rmse:.3f}, r = {r:.2f}")
         figs["effects_people_model"] = fg.effects_figure(effects, label)
     result = ComparisonResult(people=p_res, model=m_res, tables=tables, summary=summary, figures=figs)
     if out is not None:
