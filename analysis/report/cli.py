@@ -1,0 +1,60 @@
+"""Command-line commands ``motorseq report`` and ``motorseq demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+__all__ = ["register"]
+
+
+def report_command(
+    results: Annotated[Path, typer.Argument(help="BIDS folder of the study (people and/or model runs).")],
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+    ale: Annotated[Optional[Path], typer.Option("--ale", help="ALE NIfTI map for the voxel-level comparison.")] = None,
+    blocks: Annotated[int, typer.Option("--blocks", min=1, help="Sequence blocks per learning phase.")] = 2,
+    perm: Annotated[int, typer.Option("--perm", min=1, help="Permutations of the spatial-correlation null.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the permutations.")] = 0,
+) -> None:
+    """Analyse RESULTS and write one self-contained HTML report."""
+    from rich.console import Console
+
+    from motorseq.analysis.errors import AnalysisInputError
+    from motorseq.analysis.report.progress import step_progress
+
+    if not results.is_dir():
+        raise AnalysisInputError(f"{results}: not a folder")
+    ale_img = None
+    if ale is not None:
+        import nibabel as nib
+
+        if not ale.is_file():
+            raise AnalysisInputError(f"{ale}: --ale map not found")
+        ale_img = nib.load(str(ale))
+    from motorseq.analysis.report.build import build_report
+
+    console = Console()
+    with step_progress(console, "report") as advance:
+        path = build_report(results, out, ale_img=ale_img, n_blocks=blocks, n_perm=perm,
+                            seed=seed, progress=advance)
+    console.print(f"report: {path.resolve()}", highlight=False)
+
+
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's data and report.")] = Path("motorseq-demo"),
+    participants: Annotated[int, typer.Option("--participants", min=2, help="Virtual participants.")] = 4,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Cohort seed.")] = 0,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Local Dask worker processes.")] = None,
+) -> None:
+    """Simulate a small cohort on srt-classic, analyse it, compare with the brain map, write the report."""
+    from motorseq.analysis.report.demo import run_demo
+
+    run_demo(out, participants=participants, seed=seed, workers=workers)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report`` and ``demo`` to the root app."""
+    app.command("report")(report_command)
+    app.command("demo")(demo_command)

@@ -1,0 +1,75 @@
+"""``motorseq demo``: simulate a small cohort on srt-classic, analyse it, compare it with the
+early-learning map and write the report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from motorseq.analysis.errors import AnalysisInputError
+
+__all__ = ["DEMO_PROTOCOL", "run_demo"]
+
+#: The embedded default protocol of the demo.
+DEMO_PROTOCOL = "srt-classic"
+
+
+def run_demo(out: str | Path = "motorseq-demo", participants: int = 4, seed: int = 0,
+             workers: int | None = None, console=None) -> Path:
+    """Run the whole demo and return the report path.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        Demo folder: ``data/`` (BIDS, model runs), ``brain/`` (comparison tables and NIfTI
+        images) and ``report.html``. Participants already simulated there are skipped.
+    participants : int
+        Virtual participants.
+    seed : int
+        Cohort seed.
+    workers : int, optional
+        Local Dask worker processes (default: CPU cores).
+    console : rich.console.Console, optional
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from rich.console import Console
+
+    from motorseq.analysis.report.progress import step_progress
+
+    console = console or Console()
+    out = Path(out)
+    data, brain = out / "data", out / "brain"
+    try:
+        from motorseq.models.cohort import CohortSpec, run_cohort
+        from motorseq.protocols import load_protocol
+    except ImportError as exc:
+        raise AnalysisInputError(f"demo: the spiking model (motorseq.models) is not available: {exc}") from exc
+    start = time.perf_counter()
+    console.rule(f"motorseq demo: {participants} virtual participants on {DEMO_PROTOCOL}")
+    spec = CohortSpec(protocol=load_protocol(DEMO_PROTOCOL), out=data,
+                      n_participants=participants, seed=seed)
+    try:
+        outcomes = run_cohort(spec, workers=workers, progress=True, console=console)
+    except ImportError as exc:
+        raise AnalysisInputError(f"demo: the spiking model (motorseq.models) is not available: {exc}") from exc
+    failed = [o for o in outcomes if o.status == "failed"]
+    if len(failed) == len(outcomes):
+        raise AnalysisInputError(f"demo: every participant failed; first error: "
+                                 f"{getattr(failed[0], 'error', 'unknown')}")
+    if failed:
+        console.print(f"{len(failed)} participant(s) failed; the report uses the others",
+                      style="yellow")
+    from motorseq.analysis.report.build import build_report
+
+    with step_progress(console, "analysis and report") as advance:
+        report = build_report(data, out / "report.html", n_blocks=2, seed=seed,
+                              title="motorseq demo: spiking model on srt-classic",
+                              progress=advance, brain_out=brain)
+    minutes = (time.perf_counter() - start) / 60
+    console.print(f"[bold green]Report:[/] {report.resolve()}  ({minutes:.1f} min)")
+    console.print(f"Data: {data.resolve()}   Brain maps and tables: {brain.resolve()}",
+                  highlight=False)
+    return report
