@@ -49,6 +49,8 @@ def compare_brain_command(
     blocks: Annotated[int, typer.Option("--blocks", min=1, help="Sequence blocks per phase (early: first, late: last).")] = 2,
     perm: Annotated[int, typer.Option("--perm", min=1, help="Permutations of the spatial-correlation null.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the permutations.")] = 0,
+    early: Annotated[Optional[str], typer.Option("--early", help="Early-phase blocks, e.g. 2,3 (default: first --blocks sequence blocks).")] = None,
+    late: Annotated[Optional[str], typer.Option("--late", help="Late-phase blocks, e.g. 6,8 (default: last --blocks sequence blocks).")] = None,
 ) -> None:
     """Compare a simulated cohort's regional activity with the early-learning map."""
     from rich.console import Console
@@ -63,7 +65,9 @@ def compare_brain_command(
         if not ale.is_file():
             raise AnalysisInputError(f"{ale}: --ale map not found")
         ale_img = nib.load(str(ale))
-    result = compare_model_with_map(data, n_blocks=blocks, ale_img=ale_img, n_perm=perm, seed=seed)
+    result = compare_model_with_map(data, n_blocks=blocks, ale_img=ale_img, n_perm=perm, seed=seed,
+                                    early_blocks=_blocks(early, "--early"),
+                                    late_blocks=_blocks(late, "--late"))
     paths = result.save(out)
     console = Console()
     pr, sh = result.metrics["precision_recall"], result.metrics["shift"]
@@ -71,6 +75,17 @@ def compare_brain_command(
                   f"({pr['n_regions']} regions); shift ratio {sh['median_shift']:.2f} "
                   f"(toward cortex: {sh['consistent']})", highlight=False)
     console.print(f"written to {out} ({len(paths)} files)", highlight=False)
+
+
+def _blocks(text: str | None, option: str) -> list[int] | None:
+    from motorseq.analysis.errors import AnalysisInputError
+
+    if text is None:
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise AnalysisInputError(f"{option}: expected block numbers like 2,3; got {text!r}") from None
 
 
 def brain_map_command() -> None:

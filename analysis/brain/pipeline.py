@@ -124,7 +124,9 @@ def find_model_runs(root: str | Path, task: str | None = None) -> list[Path]:
 
 def compare_model_with_map(root: str | Path, n_blocks: int = 2, lag_s: float = 5.0,
                            alpha: float = 0.05, ale_img: Any = None, n_perm: int = 1000,
-                           seed: int = 0, task: str | None = None) -> BrainComparison:
+                           seed: int = 0, task: str | None = None,
+                           early_blocks: list[int] | None = None,
+                           late_blocks: list[int] | None = None) -> BrainComparison:
     """Compare a simulated cohort's regional activity with the bundled early-learning map.
 
     Parameters
@@ -145,6 +147,9 @@ def compare_model_with_map(root: str | Path, n_blocks: int = 2, lag_s: float = 5
         Seed of those permutations.
     task : str, optional
         Only runs of this task.
+    early_blocks, late_blocks : list of int, optional
+        Explicit block numbers of the phases (any block range), instead of the first/last
+        ``n_blocks`` sequence blocks.
 
     Returns
     -------
@@ -161,8 +166,8 @@ def compare_model_with_map(root: str | Path, n_blocks: int = 2, lag_s: float = 5
         table = block_activations(bold, trials, lag_s=lag_s).assign(participant=participant,
                                                                        run=beh.name)
         parts.append(table)
-        these = {"early": phase_blocks(trials, "early", n_blocks),
-                 "late": phase_blocks(trials, "late", n_blocks)}
+        these = {"early": phase_blocks(trials, early_blocks or "early", n_blocks),
+                 "late": phase_blocks(trials, late_blocks or "late", n_blocks)}
         phases = phases or these
     pops = pd.concat(parts, ignore_index=True)
     baseline = "rest" if (pops["baseline"] == "rest").all() else "run-mean"

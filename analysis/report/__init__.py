@@ -1,2 +1,26 @@
-"""HTML report of a motorseq study (placeholder until report modules land)."""
-__all__: list[str] = []
+"""Self-contained HTML report of a motorseq study and the ``motorseq demo`` main job.
+
+``build``      :func:`build_report`: behaviour, model-vs-brain comparison, map, provenance
+``behaviour``  behavioural tables (issue 5's :func:`motorseq.analysis.analyze`, or a fallback)
+``figures``    report figures (matplotlib / nilearn)
+``html``       page assembly (inline CSS, figures as base64 PNG)
+``demo``       :func:`run_demo`: simulate srt-classic, analyse, compare, report
+``cli``        ``motorseq report`` and ``motorseq demo``
+
+Heavy modules load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["build_report", "run_demo"]
+
+_LAZY = {"build_report": "motorseq.analysis.report.build", "run_demo": "motorseq.analysis.report.demo"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'motorseq.analysis.report' has no attribute {name!r}")
