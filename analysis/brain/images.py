@@ -144,7 +144,8 @@ def plot_glass_brain(img, title: str = "", out: str | Path | None = None, vmax: 
     if vmax is None:
         vmax = float(np.nanmax(np.abs(data))) or 1.0
     plotting.plot_glass_brain(img, figure=fig, title=title or None, colorbar=True,
-                              cmap=cmap, plot_abs=plot_abs, vmax=vmax, vmin=-vmax,
+                              cmap=cmap, plot_abs=plot_abs, vmax=vmax,
+                              vmin=0.0 if plot_abs else -vmax,
                               threshold=vmax * 1e-3, display_mode="lyrz")
     if out is None:
         return fig

@@ -72,7 +72,8 @@ def _fmt(value: Any, spec: str = "{:.2f}") -> str:
 def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_blocks: int = 2,
                  n_perm: int = 1000, seed: int = 0, title: str = "motorseq report",
                  progress: Callable[[str], None] | None = None,
-                 brain_out: str | Path | None = None, max_table_rows: int = 12) -> Path:
+                 brain_out: str | Path | None = None, max_table_rows: int = 12,
+                 ale_result: Any = None) -> Path:
     """Analyse a BIDS folder and write one self-contained HTML report.
 
     Parameters
@@ -96,6 +97,9 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         Also save the comparison tables and NIfTI images there.
     max_table_rows : int
         Behavioural-analysis tables longer than this are named, not shown.
+    ale_result : motorseq.analysis.brain.ale.AleResult, optional
+        An ALE of user foci: shown (glass brain, cluster table) and, unless ``ale_img`` is
+        given, used for the voxel-level comparison (its thresholded z map).
 
     Returns
     -------
@@ -110,6 +114,8 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     from motorseq.analysis.report.html import Section, render_html
 
     step = progress or (lambda message: None)
+    if ale_img is None and ale_result is not None:
+        ale_img = ale_result.z_map
     root, out = Path(root), Path(out)
     step("behaviour")
     beh = run_behaviour_analysis(root)
@@ -240,6 +246,21 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         section.table(pd.DataFrame(rows, columns=["metric", "value", "detail"]).set_index("metric"),
                       "Comparison metrics.")
         sections.append(section)
+
+    if ale_result is not None:
+        ale_sec = Section("Coordinate meta-analysis (ALE)", "ale")
+        ale_sec.text(f"{ale_result.n_experiments} experiments; " + ", ".join(
+            f"{k} {v}" for k, v in ale_result.params.items()), "note")
+        if ale_result.n_experiments < 20:
+            ale_sec.text(f"Only {ale_result.n_experiments} experiments (< 20): cluster-level FWE "
+                         "is underpowered (Eickhoff et al., 2016).", "bad")
+        from motorseq.analysis.brain.images import plot_glass_brain
+
+        ale_sec.figure(figure_to_base64(plot_glass_brain(ale_result.z_map, "ALE z, cluster-FWE",
+                                                         cmap="hot", plot_abs=True)),
+                       "ALE z map, voxels in clusters surviving cluster-level FWE.", "fig-ale")
+        ale_sec.table(ale_result.clusters, "Cluster peaks (MNI mm).", index=False)
+        sections.append(ale_sec)
 
     sources = load_sources()
     brain_map = load_map()

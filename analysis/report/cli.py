@@ -14,6 +14,8 @@ def report_command(
     results: Annotated[Path, typer.Argument(help="BIDS folder of the study (people and/or model runs).")],
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     ale: Annotated[Optional[Path], typer.Option("--ale", help="ALE NIfTI map for the voxel-level comparison.")] = None,
+    foci: Annotated[Optional[Path], typer.Option("--foci", help="Sleuth/NiMARE foci: run ALE and include it.")] = None,
+    ale_iters: Annotated[int, typer.Option("--ale-iters", min=1, help="Monte Carlo iterations of that ALE.")] = 5000,
     blocks: Annotated[int, typer.Option("--blocks", min=1, help="Sequence blocks per learning phase.")] = 2,
     perm: Annotated[int, typer.Option("--perm", min=1, help="Permutations of the spatial-correlation null.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the permutations.")] = 0,
@@ -36,9 +38,18 @@ def report_command(
     from motorseq.analysis.report.build import build_report
 
     console = Console()
+    ale_result = None
+    if foci is not None:
+        import warnings
+
+        from motorseq.analysis.brain.ale import run_ale
+
+        with console.status(f"ALE of {foci} ({ale_iters} iterations)…"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ale_result = run_ale(foci, n_iters=ale_iters, seed=seed)
     with step_progress(console, "report") as advance:
         path = build_report(results, out, ale_img=ale_img, n_blocks=blocks, n_perm=perm,
-                            seed=seed, progress=advance)
+                            seed=seed, progress=advance, ale_result=ale_result)
     console.print(f"report: {path.resolve()}", highlight=False)
 
 

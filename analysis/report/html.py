@@ -25,6 +25,7 @@ figure{margin:10px 0;display:inline-block;vertical-align:top}
 figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:12px;color:#555;max-width:760px}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}
+.tablewrap{overflow-x:auto;max-width:100%}
 th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}
 th{background:#f0f3f6} td:first-child,th:first-child{text-align:left}
 .note{font-size:12px;color:#555} code{background:#f2f2f2;padding:0 3px}
@@ -77,7 +78,7 @@ class Section:
                 shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else float_format.format(v))
         body = shown.to_html(index=index, escape=True, na_rep="", border=0)
         cap = f'<p class="note">{html.escape(caption)}</p>' if caption else ""
-        self.blocks.append(cap + body)
+        self.blocks.append(f'{cap}<div class="tablewrap">{body}</div>')
         return self
 
     def cards(self, items: list[tuple[str, str, str]]) -> "Section":

@@ -86,3 +86,28 @@ def test_rendered_report_shows_the_figures(report, tmp_path):
             assert (saturation > 0.4).mean() > 0.01, fid  # coloured activation spheres visible
     # a blank area of the page (right margin beside the figures) really is blank
     assert pixels[200:400, 1150:1190].std() < 0.02
+
+
+def test_report_with_ale_of_user_foci(model_dataset, tmp_path):
+    """An ALE of made-up foci is shown and used for the voxel-level comparison."""
+    import warnings
+
+    from motorseq.analysis.brain.ale import run_ale
+
+    rng = np.random.default_rng(3)
+    lines = ["//Reference=MNI"]
+    for i in range(10):
+        lines += [f"// Study{i}", "// Subjects=12"]
+        for centre in ([-24, 2, 2], [26, -60, -25]):
+            x, y, z = np.array(centre) + rng.normal(0, 3, 3)
+            lines.append(f"{x:.1f}\t{y:.1f}\t{z:.1f}")
+        lines.append("")
+    foci = tmp_path / "foci.txt"
+    foci.write_text("\n".join(lines))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ale = run_ale(foci, n_iters=50, seed=0)
+    out = build_report(model_dataset, tmp_path / "r.html", n_perm=20, ale_result=ale)
+    page = out.read_text()
+    assert 'id="fig-ale"' in page and "voxel-level r with ALE map" in page
+    assert "underpowered" in page
