@@ -166,7 +166,9 @@ class CurveFits:
 
 def _ci(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     q = (1 - level) / 2
-    return np.nanquantile(samples, q, axis=-1), np.nanquantile(samples, 1 - q, axis=-1)
+    quantile = np.nanquantile if np.isnan(samples).any() else np.quantile
+    lo, hi = quantile(samples, [q, 1 - q], axis=-1)
+    return lo, hi
 
 
 def _mark_best(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -233,7 +235,7 @@ def fit_learning_curves(
                     * nobs[:, None, None]).astype(np.int64)
             draws = np.take_along_axis(packed[:, None, :].repeat(n_boot_participant, 1), pick, axis=2)
             ystar = np.where(np.isnan(y)[:, None, :], np.nan, fitted[:, None, :] + draws)
-            boot = fit_curves(model, x, ystar.reshape(-1, y.shape[1]), refine=False)
+            boot = fit_curves(model, x, ystar.reshape(-1, y.shape[1]), grid=32, refine=False)
             for k in ("a", "b", "c"):
                 lo, hi = _ci(boot[k].reshape(y.shape[0], n_boot_participant), level)
                 table[f"{k}_ci_low"], table[f"{k}_ci_high"] = lo, hi
@@ -252,7 +254,7 @@ def fit_learning_curves(
             boot_mean = (counts @ np.nan_to_num(sub)) / (counts @ mask.astype(float))
         for model in MODELS:
             fit = fit_curves(model, x, mean[None, :])
-            boot = fit_curves(model, x, boot_mean, refine=False)
+            boot = fit_curves(model, x, boot_mean, grid=32, refine=False)
             row = dict(zip(cell, key)) | {"model": model, "n_participants": len(rows)}
             for k in ("a", "b", "c", "rss", "aic"):
                 row[k] = float(fit[k][0])

@@ -6,7 +6,7 @@ the loaders convert). Columns:
 ==================== ======= =================================================================
 column               type    meaning
 ==================== ======= =================================================================
-participant          str     participant label
+participant          str     participant label (the str columns are categoricals)
 session              str     session label (``"1"`` when the data has none)
 run                  int     run number within the session (1 when the data has none)
 group                str     between-participant group (``"all"`` when the data has none)
@@ -44,6 +44,7 @@ __all__ = [
     "PRESS_COLUMNS",
     "PARADIGMS",
     "TRIAL_DEFAULTS",
+    "CATEGORICAL",
     "finalize_trials",
     "finalize_presses",
 ]
@@ -102,6 +103,23 @@ TRIAL_DEFAULTS: dict[str, object] = {
 
 _KEYS = ["participant", "session", "run", "block", "trial"]
 
+#: string columns, stored as pandas categoricals (few distinct values: grouping is fast).
+CATEGORICAL = ("participant", "session", "group", "source", "paradigm", "trial_type", "triplet_type", "target")
+
+
+def _as_category(col: pd.Series) -> pd.Series:
+    """A categorical of strings with ``n/a`` for missing values (fast: works on the categories)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    labels = pd.Index([str(u) for u in uniques], dtype=object)
+    if (codes < 0).any():
+        labels = labels.append(pd.Index(["n/a"], dtype=object))
+        codes = np.where(codes < 0, len(labels) - 1, codes)
+    merged, inverse = np.unique(labels.to_numpy(dtype=str), return_inverse=True)
+    return pd.Series(pd.Categorical.from_codes(inverse[codes], categories=merged), index=col.index)
+
 
 def _coerce(df: pd.DataFrame, columns: dict[str, str], where: str) -> pd.DataFrame:
     out = {}
@@ -109,7 +127,7 @@ def _coerce(df: pd.DataFrame, columns: dict[str, str], where: str) -> pd.DataFra
         col = df[name]
         try:
             if dtype == "str":
-                out[name] = col.astype("string").fillna("n/a").astype(str)
+                out[name] = _as_category(col)
             elif dtype == "bool":
                 out[name] = col.astype(bool)
             elif dtype == "int64":

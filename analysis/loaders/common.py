@@ -71,8 +71,15 @@ def read_table(path: Path, sep: str | None = None) -> pd.DataFrame:
         sep = "\t" if name.endswith((".tsv", ".txt")) else ","
     encoding = "utf-8" if path.name.lower().endswith(".gz") else _sniff_encoding(path)
     try:
-        table = pd.read_csv(path, sep=sep, encoding=encoding, na_values=["n/a", "NA", ""],
-                            keep_default_na=True, low_memory=False)
+        table = None
+        if encoding == "utf-8" and path.stat().st_size > 5_000_000:  # large: the multithreaded parser
+            try:
+                table = pd.read_csv(path, sep=sep, engine="pyarrow", na_values=["n/a", "NA", ""])
+            except Exception:  # noqa: BLE001 - anything the pyarrow parser refuses goes to the C parser
+                table = None
+        if table is None:
+            table = pd.read_csv(path, sep=sep, encoding=encoding, na_values=["n/a", "NA", ""],
+                                keep_default_na=True, low_memory=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise AnalysisInputError(f"{path}: cannot be read as a table: {first}") from None

@@ -27,7 +27,6 @@ from motorseq.analysis.loaders.common import (
     read_table,
     require_columns,
     rt_to_ms,
-    trial_ids,
 )
 from motorseq.analysis.schema import finalize_trials
 from motorseq.analysis.triplets import code_triplets
@@ -38,6 +37,16 @@ __all__ = ["load_jspsych_asrt", "SIGNATURE"]
 SIGNATURE = ("subject", "trialNumber", "trialType", "correctPos", "firstResponse", "rt")
 _REQUIRED = ("subject", "block", "trialNumber", "trialType", "correctPos", "sequence",
              "firstResponse", "rt")
+
+
+def _int_key(columns: list[pd.Series]) -> np.ndarray:
+    """One int64 per distinct combination of the columns, equal for equal rows."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        codes, uniques = pd.factorize(pd.Series(col).to_numpy() if not isinstance(col.dtype, pd.CategoricalDtype)
+                                      else col.cat.codes.to_numpy())
+        key = key * (len(uniques) + 1) + codes
+    return key
 
 
 def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -55,8 +64,8 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
         if "isPractice" in raw.columns else pd.Series(False, index=raw.index)
     )
     keys = pd.DataFrame({
-        "participant": raw["subject"].astype(str),
-        "session": session.astype(str),
+        "participant": raw["subject"].astype("category"),
+        "session": session.astype("category"),
         "is_practice": practice,
         "block": raw["block"],
         "trial": raw["trialNumber"],
@@ -65,11 +74,15 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
     if first_response.isna().any() or not first_response.isin([0, 1]).all():
         raise AnalysisInputError(f"{where}: column 'firstResponse': values must be 0 or 1")
     rt = rt_to_ms(raw["rt"], "ms", where, "rt")
-    # one trial = all presses with the same keys; first press gives rt/correctness
-    grouped = keys.assign(_row=np.arange(len(raw))).groupby(list(keys.columns), sort=False)
-    first_row = grouped["_row"].transform("min").to_numpy()
-    is_first = first_row == np.arange(len(raw))
-    n_presses = grouped["_row"].transform("size").to_numpy()
+    # the presses of one trial are consecutive rows; the first press gives rt and correctness
+    block_key = _int_key([keys["participant"], keys["session"], keys["is_practice"], keys["block"]])
+    trial_key = _int_key([pd.Series(block_key), keys["trial"]])
+    is_first = np.ones(len(raw), dtype=bool)
+    is_first[1:] = trial_key[1:] != trial_key[:-1]
+    starts = np.flatnonzero(is_first)
+    counts = np.diff(np.append(starts, len(raw)))
+    n_presses = np.repeat(counts, counts)
+    first_row = np.repeat(starts, counts)
     if "ACC" in raw.columns and (n_presses > 1).any():
         correct = pd.to_numeric(raw["ACC"], errors="coerce").to_numpy()[first_row]
     else:
@@ -93,8 +106,7 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
     positions = pd.to_numeric(sub["correctPos"], errors="coerce")
     if positions.isna().any():
         raise AnalysisInputError(f"{where}: column 'correctPos': values must be positions 1-9")
-    block_id = trial_ids(trials, ["participant", "session", "is_practice", "block"])
-    codes = code_triplets(positions.to_numpy(), sub["sequence"].astype(str).to_numpy(), block_id)
+    codes = code_triplets(positions.to_numpy(), sub["sequence"].astype(str).to_numpy(), block_key[is_first])
     codes[trials["is_practice"].to_numpy()] = "n/a"
     trials["triplet_type"] = codes
     if "tripletType" in sub.columns:

@@ -61,6 +61,7 @@ def _one_run(path: Path, groups: dict[str, str]) -> tuple[pd.DataFrame, pd.DataF
     where = str(path)
     beh = read_run(path, allow_partial=True)  # an interrupted run keeps its complete rows
     side = beh.attrs.get("sidecar")
+    beh.attrs = {}  # pandas would deep-copy the sidecar into every derived column
     if side is None:
         raise AnalysisInputError(f"{where}: sidecar (_beh.json) missing")
     protocol = side.get("Protocol") or {}
