@@ -38,17 +38,17 @@ def sleuth_file(tmp_path_factory):
 
 def test_ale_finds_the_planted_clusters_offline(sleuth_file, no_network, tmp_path):
     with pytest.warns(FewExperimentsWarning, match="12 experiments"):
-        result = run_ale(sleuth_file, n_iters=100, seed=1)
+        result = run_ale(sleuth_file, n_iters=100, seed=1, mask_mm=4)
     assert result.n_experiments == 12
     peaks = result.clusters[["X", "Y", "Z"]].to_numpy(float)
     assert len(peaks) >= 2
     for centre in ([-24, 2, 2], [26, -60, -25]):
-        assert np.min(np.linalg.norm(peaks - centre, axis=1)) < 8
+        assert np.min(np.linalg.norm(peaks - centre, axis=1)) < 10
     z = np.asarray(result.z_map.dataobj)
-    assert z.max() > 3 and (z > 0).sum() < 5000  # thresholded: a few clusters, not the brain
+    assert z.shape == (46, 55, 46) and z.max() > 3 and (z > 0).sum() < 1000  # thresholded: a few clusters, not the brain
     paths = result.save(tmp_path)
     assert all(p.is_file() for p in paths.values())
-    again = run_ale(sleuth_file, n_iters=100, seed=1)
+    again = run_ale(sleuth_file, n_iters=100, seed=1, mask_mm=4)
     np.testing.assert_array_equal(np.asarray(again.cluster_logp.dataobj),
                                   np.asarray(result.cluster_logp.dataobj))
 

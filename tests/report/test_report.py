@@ -106,7 +106,7 @@ def test_report_with_ale_of_user_foci(model_dataset, tmp_path):
     foci.write_text("\n".join(lines))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ale = run_ale(foci, n_iters=50, seed=0)
+        ale = run_ale(foci, n_iters=50, seed=0, mask_mm=4)
     out = build_report(model_dataset, tmp_path / "r.html", n_perm=20, ale_result=ale)
     page = out.read_text()
     assert 'id="fig-ale"' in page and "voxel-level r with ALE map" in page
