@@ -120,7 +120,7 @@ def learning_curve_figure(blocks: pd.DataFrame, unit: str = "block", split: str 
             _band(axes[1, j], acc[unit], acc, color, label, alpha=0.12)
         title = f"Session {ses}" if len(sessions) > 1 else None
         if title:
-            axes[0, j].set_title(title)
+            axes[0, j].set_title(title, fontsize=10)
         axes[1, j].set_xlabel(unit.capitalize())
     axes[0, 0].set_ylabel("Median RT (ms)")
     axes[1, 0].set_ylabel("Accuracy (%)")
@@ -170,7 +170,7 @@ def sequence_vs_random_figure(blocks: pd.DataFrame, effects: pd.DataFrame) -> Fi
         ax.set_xlim(-0.7, len(s) - 0.3)
     ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
     ax.set_ylabel("Random − sequence RT (ms)")
-    ax.set_title("Sequence-specific learning")
+    ax.set_title("Sequence-specific learning", fontsize=10)
     _panel_letter(ax, "B")
     return fig
 
@@ -195,7 +195,7 @@ def triplet_figure(triplets: pd.DataFrame) -> Figure:
             _band(ax, s["epoch"], s, PALETTE[t], label)
         ax.set_xticks(sorted(sub["epoch"].unique()))
         if len(sessions) > 1:
-            ax.set_title(f"Session {ses}")
+            ax.set_title(f"Session {ses}", fontsize=10)
         ax = axes[1, j]
         s = group_summary(sub, "triplet_effect_ms", ["epoch"])
         for _, row in s.iterrows():
@@ -220,18 +220,23 @@ def triplet_figure(triplets: pd.DataFrame) -> Figure:
 
 
 def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block") -> Figure:
-    """Group learning curve with exponential and power-law fits (95 % bootstrap bands).
+    """Group learning curve with exponential and power-law fits.
+
+    The band is the 95 % bootstrap CI (participants resampled) of the better model by AIC;
+    each panel states the AIC difference.
 
     Parameters
     ----------
     curves, groups : DataFrame
         ``CurveFits.curves`` and ``CurveFits.groups``.
     """
+    from motorseq.analysis.fits import predict
+
     keys = [c for c in ("session", "group", "source") if c in curves.columns]
     cells = curves[keys].drop_duplicates().to_dict("records") if keys else [{}]
     ncols = min(len(cells), 3)
     nrows = -(-len(cells) // ncols)
-    fig, axes = _figure(ncols, nrows, width=3.2, height=2.6)
+    fig, axes = _figure(ncols, nrows, width=3.0, height=2.4)
     for ax in axes.flat[len(cells):]:
         ax.set_visible(False)
     for j, cell in enumerate(cells):
@@ -241,28 +246,32 @@ def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block")
         for k, v in cell.items():
             mask &= (curves[k] == v).to_numpy()
             gmask &= (groups[k] == v).to_numpy()
-        sub = curves[mask]
+        sub, gsub = curves[mask], groups[gmask]
         obs = sub[sub["model"] == sub["model"].iloc[0]]
-        ax.plot(obs[unit], obs["observed"], "o", color="black", markersize=3.5, label="group mean", zorder=3)
+        best = gsub.loc[gsub["best"], "model"].iloc[0] if gsub["best"].any() else "exponential"
+        band = sub[sub["model"] == best]
+        ax.fill_between(band[unit], band["band_low"], band["band_high"], color=PALETTE[best], alpha=0.15,
+                        linewidth=0)
+        start = float(obs[unit].min())
+        fine = np.linspace(start, float(obs[unit].max()), 200)
         for model in ("exponential", "power"):
-            part = sub[sub["model"] == model]
-            g = groups[gmask & (groups["model"] == model).to_numpy()]
-            aic = f" (ΔAIC {g['delta_aic'].iloc[0]:.1f})" if len(g) else ""
-            ax.fill_between(part[unit], part["band_low"], part["band_high"], color=PALETTE[model], alpha=0.2,
-                            linewidth=0)
+            g = gsub[gsub["model"] == model]
             if len(g):  # smooth curve from the fitted parameters (x counts from the first block)
-                from motorseq.analysis.fits import predict
-
-                start = float(part[unit].min())
-                fine = np.linspace(start, float(part[unit].max()), 200)
                 y = predict(model, fine - start + 1.0, g["a"].iloc[0], g["b"].iloc[0], g["c"].iloc[0])
-                ax.plot(fine, y, color=PALETTE[model], label=f"{model}{aic}")
+                ax.plot(fine, y, color=PALETTE[model], label=model, linewidth=1.5)
+        ax.plot(obs[unit], obs["observed"], "o", color="black", markersize=3, label="group mean", zorder=3)
+        other = gsub.loc[~gsub["best"], "delta_aic"]
+        if len(other):
+            ax.text(0.97, 0.95, f"{best} better\nΔAIC = {other.iloc[0]:.1f}", transform=ax.transAxes,
+                    ha="right", va="top", fontsize=7)
         ax.set_xlabel(unit.capitalize())
         title = ", ".join(f"{k} {v}" for k, v in cell.items() if k != "source" and v != "all")
-        ax.set_title(title.capitalize() if title else "Group learning curve", fontsize=9)
-        ax.set_ylabel("Median RT (ms)")
-        _legend(ax, loc="lower left", fontsize=7)
-    fig.suptitle("Learning-curve fits (group mean; bands: 95 % bootstrap CI)", fontsize=10)
+        ax.set_title(title[:1].upper() + title[1:] if title else "Group learning curve", fontsize=9)
+        if j % ncols == 0:
+            ax.set_ylabel("Median RT (ms)")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False, fontsize=8)
+    fig.suptitle("Learning-curve fits (band: 95 % bootstrap CI of the better model)", fontsize=10)
     return fig
 
 
