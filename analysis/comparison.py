@@ -21,7 +21,7 @@ from motorseq.analysis.cleaning import CleaningRules
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders import Dataset, load_dataset
 from motorseq.analysis.measures import group_summary
-from motorseq.analysis.pipeline import AnalysisResult, analyze
+from motorseq.analysis.pipeline import AnalysisResult, analyze, curve_axes
 
 __all__ = ["ComparisonResult", "compare", "normalised_curves", "effect_per_participant"]
 
@@ -74,11 +74,11 @@ class ComparisonResult:
         return out
 
 
-def normalised_curves(curves: pd.DataFrame, unit: str = "block") -> pd.DataFrame:
-    """Each participant's RT divided by their RT in their first ``unit`` (per session)."""
+def normalised_curves(curves: pd.DataFrame, unit: str = "block", value: str = "rt_ms") -> pd.DataFrame:
+    """Each participant's curve divided by its value in their first ``unit`` (per session): ``norm``."""
     ordered = curves.sort_values(["participant", "session", unit])
-    first = ordered.groupby(["participant", "session"], sort=False)["rt_ms"].transform("first")
-    return ordered.assign(rt_norm=ordered["rt_ms"] / first)
+    first = ordered.groupby(["participant", "session"], sort=False, observed=True)[value].transform("first")
+    return ordered.assign(norm=ordered[value] / first)
 
 
 def effect_per_participant(result: AnalysisResult) -> tuple[pd.DataFrame, str, str]:
@@ -102,7 +102,11 @@ def effect_per_participant(result: AnalysisResult) -> tuple[pd.DataFrame, str, s
     curves = result.tables.get("learning_curves")
     if curves is None or curves.empty:
         raise AnalysisInputError(f"no learning curve to compare for paradigm {result.paradigm!r}")
-    o = curves.sort_values(["participant", "session", "block"]).groupby(["participant", "session"])["rt_ms"]
+    unit, value = curve_axes(result.paradigm)
+    o = curves.sort_values(["participant", "session", unit]).groupby(["participant", "session"], observed=True)[value]
+    if result.paradigm == "ftt":
+        per = (o.last() - o.first()).rename("effect").reset_index()
+        return per, "gain_sequences", "Gain, last − first trial (sequences)"
     per = (o.first() - o.last()).rename("effect").reset_index()
     return per, "improvement_ms", "Improvement, first − last block (ms)"
 
@@ -165,19 +169,20 @@ def compare(
     if sessions:
         p_curves = p_curves[p_curves["session"].isin(sessions)]
         m_curves = m_curves[m_curves["session"].isin(sessions)]
-    p_norm = group_summary(normalised_curves(p_curves), "rt_norm", ["block"])
-    m_norm = group_summary(normalised_curves(m_curves), "rt_norm", ["block"])
-    p_raw = group_summary(p_curves, "rt_ms", ["block"])[["block", "mean"]].rename(columns={"mean": "people_rt_ms"})
-    m_raw = group_summary(m_curves, "rt_ms", ["block"])[["block", "mean"]].rename(columns={"mean": "model_rt_ms"})
-    cols = ["block", "mean", "ci_low", "ci_high", "n"]
-    curves = (p_norm[cols].rename(columns=lambda c: c if c == "block" else f"people_{c}")
-              .merge(m_norm[cols].rename(columns=lambda c: c if c == "block" else f"model_{c}"), on="block")
-              .merge(p_raw, on="block").merge(m_raw, on="block"))
+    unit, value = curve_axes(p_data.paradigm)
+    p_norm = group_summary(normalised_curves(p_curves, unit, value), "norm", [unit])
+    m_norm = group_summary(normalised_curves(m_curves, unit, value), "norm", [unit])
+    p_raw = group_summary(p_curves, value, [unit])[[unit, "mean"]].rename(columns={"mean": f"people_{value}"})
+    m_raw = group_summary(m_curves, value, [unit])[[unit, "mean"]].rename(columns={"mean": f"model_{value}"})
+    cols = [unit, "mean", "ci_low", "ci_high", "n"]
+    curves = (p_norm[cols].rename(columns=lambda c: c if c == unit else f"people_{c}")
+              .merge(m_norm[cols].rename(columns=lambda c: c if c == unit else f"model_{c}"), on=unit)
+              .merge(p_raw, on=unit).merge(m_raw, on=unit))
     if len(curves) < 2:
-        raise AnalysisInputError("people and model share fewer than 2 blocks; cannot compare curves")
+        raise AnalysisInputError(f"people and model share fewer than 2 {unit}s; cannot compare curves")
     diff = curves["model_mean"] - curves["people_mean"]
     rmse = float(np.sqrt(np.mean(diff**2)))
-    rmse_ms = float(np.sqrt(np.mean((curves["model_rt_ms"] - curves["people_rt_ms"]) ** 2)))
+    rmse_raw = float(np.sqrt(np.mean((curves[f"model_{value}"] - curves[f"people_{value}"]) ** 2)))
     r = float(sps.pearsonr(curves["people_mean"], curves["model_mean"])[0]) if len(curves) > 2 else np.nan
 
     p_eff, name, label = effect_per_participant(p_res)
@@ -193,8 +198,8 @@ def compare(
     inside = bool(pe["ci_low"] <= me["mean"] <= pe["ci_high"])
     welch = sps.ttest_ind(p_eff["effect"], m_eff["effect"], equal_var=False) if len(m_eff) > 1 and len(p_eff) > 1 else None
     summary_table = pd.DataFrame([
-        {"metric": "curve_rmse_normalised", "value": rmse, "note": "RT relative to the first block"},
-        {"metric": "curve_rmse_ms", "value": rmse_ms, "note": "group mean RT per block"},
+        {"metric": "curve_rmse_normalised", "value": rmse, "note": f"relative to the first {unit}"},
+        {"metric": f"curve_rmse_{value}", "value": rmse_raw, "note": f"group mean {value} per {unit}"},
         {"metric": "curve_pearson_r", "value": r, "note": "normalised group curves"},
         {"metric": f"people_{name}", "value": float(pe["mean"]), "note": f"95% CI [{pe['ci_low']:.2f}, {pe['ci_high']:.2f}], n = {int(pe['n'])}"},
         {"metric": f"model_{name}", "value": float(me["mean"]), "note": f"95% CI [{me['ci_low']:.2f}, {me['ci_high']:.2f}], n = {int(me['n'])}"},
@@ -206,7 +211,7 @@ def compare(
     summary = [
         f"people: {p_data.trials['participant'].nunique()} participant(s); model: "
         f"{m_data.trials['participant'].nunique()} simulated participant(s); paradigm {p_data.paradigm}",
-        f"normalised curves over {len(curves)} blocks: RMSE {rmse:.3f}, r = {r:.3f}; raw RMSE {rmse_ms:.1f} ms",
+        f"normalised curves over {len(curves)} {unit}s: RMSE {rmse:.3f}, r = {r:.3f}; raw RMSE {rmse_raw:.1f} ({value})",
         f"{name}: people {pe['mean']:.1f} [{pe['ci_low']:.1f}, {pe['ci_high']:.1f}], model {me['mean']:.1f} "
         f"[{me['ci_low']:.1f}, {me['ci_high']:.1f}]; model {'inside' if inside else 'outside'} the people's 95% CI",
     ] + ([note] if note else [])
@@ -215,7 +220,7 @@ def compare(
     if figures:
         from motorseq.analysis import figures as fg
 
-        figs["model_over_people"] = fg.model_over_people_figure(curves, note=f"RMSE {rmse:.3f}, r = {r:.2f}")
+        figs["model_over_people"] = fg.model_over_people_figure(curves, unit, note=f"RMSE {rmse:.3f}, r = {r:.2f}")
         figs["effects_people_model"] = fg.effects_figure(effects, label)
     result = ComparisonResult(people=p_res, model=m_res, tables=tables, summary=summary, figures=figs)
     if out is not None:

@@ -219,7 +219,8 @@ def triplet_figure(triplets: pd.DataFrame) -> Figure:
     return fig
 
 
-def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block") -> Figure:
+def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block",
+                ylabel: str = "Median RT (ms)") -> Figure:
     """Group learning curve with exponential and power-law fits.
 
     The band is the 95 % bootstrap CI (participants resampled) of the better model by AIC;
@@ -229,6 +230,8 @@ def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block")
     ----------
     curves, groups : DataFrame
         ``CurveFits.curves`` and ``CurveFits.groups``.
+    unit, ylabel : str
+        x column and y-axis label.
     """
     from motorseq.analysis.fits import predict
 
@@ -236,7 +239,7 @@ def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block")
     cells = curves[keys].drop_duplicates().to_dict("records") if keys else [{}]
     ncols = min(len(cells), 3)
     nrows = -(-len(cells) // ncols)
-    fig, axes = _figure(ncols, nrows, width=3.0, height=2.4)
+    fig, axes = _figure(ncols, nrows, width=3.0 if ncols > 1 else 3.8, height=2.4 if ncols > 1 else 2.8)
     for ax in axes.flat[len(cells):]:
         ax.set_visible(False)
     for j, cell in enumerate(cells):
@@ -262,16 +265,22 @@ def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block")
         ax.plot(obs[unit], obs["observed"], "o", color="black", markersize=3, label="group mean", zorder=3)
         other = gsub.loc[~gsub["best"], "delta_aic"]
         if len(other):
-            ax.text(0.97, 0.95, f"{best} better\nΔAIC = {other.iloc[0]:.1f}", transform=ax.transAxes,
-                    ha="right", va="top", fontsize=7)
+            rising = obs["observed"].iloc[-1] > obs["observed"].iloc[0]
+            ax.text(0.97, 0.05 if rising else 0.95, f"{best} better\nΔAIC = {other.iloc[0]:.1f}",
+                    transform=ax.transAxes, ha="right", va="bottom" if rising else "top", fontsize=7)
         ax.set_xlabel(unit.capitalize())
         title = ", ".join(f"{k} {v}" for k, v in cell.items() if k != "source" and v != "all")
         ax.set_title(title[:1].upper() + title[1:] if title else "Group learning curve", fontsize=9)
         if j % ncols == 0:
-            ax.set_ylabel("Median RT (ms)")
+            ax.set_ylabel(ylabel)
+    from matplotlib.patches import Patch
+
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False, fontsize=8)
-    fig.suptitle("Learning-curve fits (band: 95 % bootstrap CI of the better model)", fontsize=10)
+    handles.append(Patch(color="#999999", alpha=0.3, linewidth=0))
+    labels.append("95 % bootstrap CI (better model)")
+    fig.legend(handles, labels, loc="outside lower center", ncols=2 if len(cells) == 1 else 4, frameon=False,
+               fontsize=8)
+    fig.suptitle("Learning-curve fits", fontsize=10)
     return fig
 
 
@@ -291,7 +300,7 @@ def model_over_people_figure(curves: pd.DataFrame, unit: str = "block", note: st
         _band(ax, s[unit], s, PALETTE[who], who, marker)
     ax.axhline(1.0, color="black", linewidth=0.6, linestyle=":")
     ax.set_xlabel(unit.capitalize())
-    ax.set_ylabel("RT relative to first block")
+    ax.set_ylabel(f"Relative to first {unit}")
     _legend(ax, loc="upper right")
     if note:
         ax.text(0.03, 0.04, note, transform=ax.transAxes, fontsize=8, va="bottom")

@@ -181,6 +181,7 @@ def _mark_best(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def fit_learning_curves(
     curves: pd.DataFrame,
     unit: str = "block",
+    value: str = "rt_ms",
     cell: tuple[str, ...] = ("session", "group", "source"),
     n_boot: int = 1000,
     n_boot_participant: int = 200,
@@ -196,6 +197,8 @@ def fit_learning_curves(
         participant × ``unit``).
     unit : str
         The x column; the fits count from its first value (x = 1).
+    value : str
+        The y column (RT in ms, or e.g. FTT correct sequences, which rise: *b* is then negative).
     cell : tuple of str
         Columns that define a group curve.
     n_boot : int
@@ -215,7 +218,7 @@ def fit_learning_curves(
     rng_group, rng_part = (np.random.default_rng(s) for s in ss.spawn(2))
     ids = ["participant"] + [c for c in cell if c in curves.columns]
     cell = [c for c in cell if c in curves.columns]
-    wide = curves.pivot_table(index=ids, columns=unit, values="rt_ms", aggfunc="first", observed=True)
+    wide = curves.pivot_table(index=ids, columns=unit, values=value, aggfunc="first", observed=True)
     labels = wide.columns.to_numpy(dtype=float)
     x = labels - labels.min() + 1.0  # the first learning block is x = 1 (practice blocks excluded)
     y = wide.to_numpy(dtype=float)

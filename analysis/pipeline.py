@@ -118,17 +118,21 @@ def compute_tables(
         if data.presses is not None:
             ikis = inter_key_intervals(data.presses, cleaned)
             tables["dsp_inter_key_intervals"] = ikis
-            tables["dsp_chunk_boundaries"] = chunk_boundaries(ikis)
+            tables["dsp_chunk_boundaries"] = chunk_boundaries(ikis[ikis["trial_type"] == "sequence"])
     elif paradigm == "ftt":
         from motorseq.analysis.skill_measures import ftt_performance
 
         per_trial, gain = ftt_performance(cleaned)
         tables["ftt_per_trial"] = per_trial
         tables["ftt_gain"] = gain
+        order = per_trial.groupby(ms.ID_COLUMNS, sort=False, observed=True).cumcount() + 1
+        tables["learning_curves"] = per_trial[ms.ID_COLUMNS + ["n_correct_sequences"]].assign(trial=order.to_numpy())
     fits = CurveFits(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     curves = tables.get("learning_curves")
-    if curves is not None and not curves.empty and curves["block"].nunique() >= 4:
-        fits = fit_learning_curves(curves, "block", n_boot=n_boot, n_boot_participant=n_boot_participant, seed=seed)
+    unit, value = curve_axes(paradigm)
+    if curves is not None and not curves.empty and curves[unit].nunique() >= 4:
+        fits = fit_learning_curves(curves, unit, value, n_boot=n_boot, n_boot_participant=n_boot_participant,
+                                   seed=seed)
         tables["fits_participants"] = fits.participants
         tables["fits_groups"] = fits.groups
         tables["fits_curves"] = fits.curves
@@ -145,8 +149,13 @@ def _by_group(table: pd.DataFrame, value: str, by: list[str]) -> pd.DataFrame:
     return overall[cols + [c for c in overall.columns if c not in cols]]
 
 
+def curve_axes(paradigm: str) -> tuple[str, str]:
+    """x and y columns of the learning curve of a paradigm (FTT: correct sequences per trial)."""
+    return ("trial", "n_correct_sequences") if paradigm == "ftt" else ("block", "rt_ms")
+
+
 def _dsp_curves(cleaned: pd.DataFrame) -> pd.DataFrame:
-    rows = cleaned[cleaned["use_accuracy"] & (cleaned["correct"] == 1)]
+    rows = cleaned[cleaned["use_accuracy"] & (cleaned["correct"] == 1) & (cleaned["trial_type"] == "sequence")]
     g = rows.groupby(ms.ID_COLUMNS + ["block"], sort=True, observed=True)["execution_time_ms"].median()
     return g.rename("rt_ms").reset_index()
 
@@ -192,7 +201,8 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
         f"{t['session'].nunique()} session(s), {len(t)} trials",
     ]
     clean_tab = tables["cleaning"]
-    lines.append(f"trials kept for RT analyses: {clean_tab['n_use_rt'].sum() / clean_tab['n_trials'].sum():.1%}")
+    if paradigm != "ftt":
+        lines.append(f"trials kept for RT analyses: {clean_tab['n_use_rt'].sum() / clean_tab['n_trials'].sum():.1%}")
     lines.extend(data.notes)
     if paradigm == "asrt":
         g = tables["asrt_triplet_learning_group"]
@@ -210,6 +220,17 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
         for r in g[g["group"] == "all"].itertuples():
             lines.append(f"session {r.session}: sequence-specific learning {r.mean:.1f} ms "
                          f"[{r.ci_low:.1f}, {r.ci_high:.1f}] (n = {r.n})")
+    if paradigm == "dsp":
+        curves = tables["learning_curves"]
+        by_block = curves.groupby("block", observed=True)["rt_ms"].mean()
+        if len(by_block) > 1:
+            lines.append(f"sequence execution time: block {by_block.index[0]} {by_block.iloc[0]:.0f} ms -> "
+                         f"block {by_block.index[-1]} {by_block.iloc[-1]:.0f} ms (group mean of medians)")
+        chunks = tables.get("dsp_chunk_boundaries")
+        if chunks is not None and not chunks.empty:
+            share = chunks.groupby("position", observed=True)["boundary"].mean()
+            lines.append("chunk boundaries (share of participant x sequence): "
+                         + ", ".join(f"IKI {int(k)}: {v:.0%}" for k, v in share.items()))
     if paradigm == "ftt":
         gain = tables["ftt_gain"]
         lines.append(f"FTT gain (last − first trials): {gain['gain'].mean():.2f} correct sequences")
@@ -229,19 +250,23 @@ def _delta(groups: pd.DataFrame, row) -> float:
     return float(groups.loc[same, "delta_aic"].min()) if same.any() else float("nan")
 
 
+_YLABEL = {"dsp": "Median execution time (ms)", "ftt": "Correct sequences per trial"}
+
+
 def _figures(paradigm: str, tables: dict[str, pd.DataFrame], fits: CurveFits) -> dict[str, Any]:
     from motorseq.analysis import figures as fg
 
     figs: dict[str, Any] = {}
-    split = "trial_type"
-    figs["learning_curves"] = fg.learning_curve_figure(tables["block_summary"], "block", split)
+    if paradigm in ("srt", "asrt"):
+        figs["learning_curves"] = fg.learning_curve_figure(tables["block_summary"], "block", "trial_type")
     if paradigm == "srt":
         figs["sequence_vs_random"] = fg.sequence_vs_random_figure(tables["block_summary"],
                                                                   tables["srt_sequence_learning"])
     if paradigm == "asrt":
         figs["triplet_effects"] = fg.triplet_figure(tables["asrt_triplet_learning"])
+    unit, value = curve_axes(paradigm)
     if not fits.curves.empty:
-        figs["curve_fits"] = fg.fits_figure(fits.curves, fits.groups)
+        figs["curve_fits"] = fg.fits_figure(fits.curves, fits.groups, unit, _YLABEL.get(paradigm, "Median RT (ms)"))
     return figs
 
 

@@ -53,12 +53,12 @@ def inter_key_intervals(presses: pd.DataFrame, cleaned: pd.DataFrame) -> pd.Data
     Returns
     -------
     DataFrame
-        ``participant, session, group, source, paradigm, block, trial, target, position,
-        iki_ms``: ``position`` *k* is the interval from press *k* to press *k+1*.
+        ``participant, session, group, source, paradigm, block, trial, trial_type, target,
+        position, iki_ms``: ``position`` *k* is the interval from press *k* to press *k+1*.
     """
     tkeys = ["participant", "session", "run", "block", "trial"]
     trials = cleaned.loc[cleaned["use_accuracy"] & (cleaned["correct"] == 1),
-                         tkeys + ["group", "source", "paradigm", "target"]]
+                         tkeys + ["group", "source", "paradigm", "trial_type", "target"]]
     p = presses.sort_values(tkeys + ["press"], kind="stable")
     trial_id = p.groupby(tkeys, sort=False).ngroup().to_numpy()
     rt = p["rt_ms"].to_numpy()
@@ -70,7 +70,7 @@ def inter_key_intervals(presses: pd.DataFrame, cleaned: pd.DataFrame) -> pd.Data
     out["position"] = p.loc[same, "press"].to_numpy() - 1
     out["iki_ms"] = iki[same]
     out = out.merge(trials, on=tkeys, how="inner")
-    return out[ID_COLUMNS + ["block", "trial", "target", "position", "iki_ms"]]
+    return out[ID_COLUMNS + ["block", "trial", "trial_type", "target", "position", "iki_ms"]]
 
 
 def chunk_boundaries(ikis: pd.DataFrame, ratio: float = 1.3, last_blocks: int | None = None) -> pd.DataFrame:

@@ -74,3 +74,62 @@ def real_data() -> Path:
     if not REAL_DATA.is_file():
         pytest.skip(f"real ASRT data not found at {REAL_DATA} (../shared is absent)")
     return REAL_DATA
+
+
+def write_dsp_cohort(root: Path, n: int, seed: int) -> Path:
+    """DSP runs with key presses: IKIs of 150 ms except a 400 ms pause before press 4 (a chunk boundary)."""
+    from motorseq.protocols import generate_trials, load_protocol
+    from motorseq.protocols.io import RunWriter
+
+    protocol = load_protocol("dsp")
+    rng = np.random.default_rng(seed)
+    for k in range(1, n + 1):
+        label = f"{k:02d}"
+        trials = generate_trials(protocol, label, seed=k)
+        with RunWriter(root, protocol, label, "1", 1, seed=k) as writer:
+            onset = 0.0
+            for row in trials.itertuples(index=False):
+                keys = row.correct_key.split("-")
+                speed = 1.0 + 0.6 * np.exp(-0.5 * (row.block - 2)) if row.trial_type == "sequence" else 1.6
+                gaps = np.full(len(keys), 150.0) * speed
+                gaps[0] = 450.0
+                if row.trial_type == "sequence":
+                    gaps[3] = 400.0 * speed
+                times = np.cumsum(gaps + rng.normal(0, 10, len(keys))) / 1000.0
+                presses = [{"onset": onset + t, "key": key, "position": int(p), "rt": t, "correct": 1}
+                           for t, key, p in zip(times, keys, row.target.split("-"))]
+                writer.write_trial({**row._asdict(), "stimulus_onset": onset, "response": keys[0],
+                                    "response_position": int(row.target.split("-")[0]), "rt": times[0],
+                                    "correct": 1, "n_presses": len(keys), "execution_time": times[-1],
+                                    "n_errors": 0}, presses)
+                onset += times[-1] + 1.0
+    return root
+
+
+def write_ftt_cohort(root: Path, n: int, seed: int) -> Path:
+    """FTT runs: correct sequences per 30 s rise from about 10 to 16 over the 12 trials."""
+    from motorseq.protocols import generate_trials, load_protocol
+    from motorseq.protocols.io import RunWriter
+
+    protocol = load_protocol("ftt")
+    rng = np.random.default_rng(seed)
+    for k in range(1, n + 1):
+        label = f"{k:02d}"
+        trials = generate_trials(protocol, label, seed=k)
+        with RunWriter(root, protocol, label, "1", 1, seed=k) as writer:
+            for i, row in enumerate(trials.itertuples(index=False)):
+                count = int(round(16 - 6 * np.exp(-0.35 * i) + rng.normal(0, 0.7)))
+                writer.write_trial({**row._asdict(), "stimulus_onset": 60.0 * i, "rt": 0.5, "correct": None,
+                                    "n_presses": 5 * count + 2, "n_correct_sequences": count,
+                                    "n_errors": int(rng.integers(0, 3))})
+    return root
+
+
+@pytest.fixture(scope="session")
+def dsp_people(tmp_path_factory) -> Path:
+    return write_dsp_cohort(tmp_path_factory.mktemp("dsp") / "bids", n=4, seed=21)
+
+
+@pytest.fixture(scope="session")
+def ftt_people(tmp_path_factory) -> Path:
+    return write_ftt_cohort(tmp_path_factory.mktemp("ftt") / "bids", n=5, seed=31)
