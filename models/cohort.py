@@ -150,7 +150,7 @@ class ParticipantOutcome:
 def participant_ids(n: int) -> list[str]:
     """Participant labels ``"01"``, ``"02"``, ... (zero-padded to at least two digits)."""
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise CohortError(f"participants: must be a whole number >= 1, got {n!r}")
+        raise CohortError(f"--participants: must be a whole number >= 1, got {n!r}")
     width = max(2, len(str(n)))
     return [f"{i:0{width}d}" for i in range(1, n + 1)]
 
@@ -335,20 +335,24 @@ def _check_spec(spec: CohortSpec) -> None:
 
     participant_ids(spec.n_participants)
     if not re.fullmatch(r"[A-Za-z0-9]+", str(spec.session)):
-        raise CohortError(f"session: must be letters and digits only, got {spec.session!r}")
+        raise CohortError(f"--session: must be letters and digits only, got {spec.session!r}")
     if isinstance(spec.run, bool) or not isinstance(spec.run, int | np.integer) or spec.run < 1:
-        raise CohortError(f"run: must be a whole number >= 1, got {spec.run!r}")
+        raise CohortError(f"--run: must be a whole number >= 1, got {spec.run!r}")
     params = ModelParameters()
     if spec.overrides:
         try:
             params = params.with_overrides(dict(spec.overrides))
-        except Exception as exc:  # noqa: BLE001 - the model's own message, one line
-            raise CohortError(f"param: {_one_line(exc)}") from exc
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - anything else, in one line
+            raise CohortError(f"--param: {_one_line(exc)}") from exc
     for name, value in spec.lesions.items():
         try:
             params = params.with_lesion(name, value)
+        except ModelError:
+            raise
         except Exception as exc:  # noqa: BLE001
-            raise CohortError(f"lesion {name}: {_one_line(exc)}") from exc
+            raise CohortError(f"--lesion: {name}: {_one_line(exc)}") from exc
 
 
 def _make_client(workers: int | None, scheduler: str | None):
@@ -358,14 +362,14 @@ def _make_client(workers: int | None, scheduler: str | None):
 
     if scheduler:
         if not re.fullmatch(r"(tcp|tls|inproc|ucx|ws|wss)://\S+", scheduler):
-            raise CohortError(f"scheduler: expected an address like tcp://host:8786, got {scheduler!r}")
+            raise CohortError(f"--scheduler: expected an address like tcp://host:8786, got {scheduler!r}")
         try:
             return Client(scheduler, timeout="20s"), None
         except (OSError, TimeoutError) as exc:
-            raise CohortError(f"scheduler: cannot connect to {scheduler}: {_one_line(exc)}") from exc
+            raise CohortError(f"--scheduler: cannot connect to {scheduler}: {_one_line(exc)}") from exc
     n = workers or max(1, os.cpu_count() or 1)
     if n < 1:
-        raise CohortError(f"workers: must be >= 1, got {workers!r}")
+        raise CohortError(f"--workers: must be >= 1, got {workers!r}")
     cluster = LocalCluster(
         n_workers=n, processes=True, threads_per_worker=1,
         dashboard_address=None, silence_logs=logging.ERROR,
