@@ -88,6 +88,7 @@ class KeyRecorder:
             raise KeyboardBackendError(
                 f"PsychoPy's keyboard runs on the {backend!r} backend, not 'ptb': {INSTALL_HINT}"
             )
+        self._keyboard.start()  # the device is shared: a queue stopped by an earlier recorder restarts here
         self._clock = logging.defaultClock
         self._still_down: dict[tuple[int, float], Press] = {}
         self._cleared_at = float("-inf")

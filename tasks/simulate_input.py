@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import multiprocessing
+import json
 import os
+import select
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, fields
 
@@ -79,6 +82,7 @@ class InjectedPress:
     up: float
     onset: float
     stimulus: int
+    kind: str
 
 
 def _parse_value(name: str, kind: str, text: str, spec: str) -> float | int:
@@ -158,7 +162,7 @@ def keycode_table() -> dict[str, int]:
 class _Injector:
     """Runs in the child process: schedules and sends key events."""
 
-    def __init__(self, conn, model: ResponseModel, codes: dict[str, int]) -> None:
+    def __init__(self, conn: _JsonLines, model: ResponseModel, codes: dict[str, int]) -> None:
         from Xlib import X, display
         from Xlib.ext import xtest
         import psychtoolbox as ptb
@@ -219,9 +223,10 @@ class _Injector:
             self.n_stimuli += 1
             if m.escape_at and self.n_stimuli == m.escape_at:
                 self.escape_pending = True
-                self._press(onset + m.pause, "escape", m.hold, {"onset": onset, "stimulus": self.n_stimuli})
+                self._press(onset + m.pause, "escape", m.hold,
+                            {"onset": onset, "stimulus": self.n_stimuli, "kind": "escape"})
                 return True
-        info = {"onset": onset, "stimulus": self.n_stimuli}
+        info = {"onset": onset, "stimulus": self.n_stimuli, "kind": kind}
         if kind == "script":  # explicit presses: [(delay_s, key, hold_s), ...]
             for delay, key, hold in msg["presses"]:
                 self._press(onset + delay, key, hold, info)
@@ -272,7 +277,8 @@ class _Injector:
         self.xtest.fake_input(self.display, event, code)
         self.display.sync()
         if action == "down":
-            self.down[key] = {"key": key, "down": t, "onset": info["onset"], "stimulus": info["stimulus"]}
+            self.down[key] = {"key": key, "down": t, "onset": info["onset"], "stimulus": info["stimulus"],
+                              "kind": info["kind"]}
         else:
             record = self.down.pop(key)
             record["up"] = t
@@ -312,9 +318,55 @@ class _Injector:
         self.conn.send(self.log)
 
 
-def _injector_main(conn, model_values: dict, codes: dict[str, int]) -> None:
-    injector = _Injector(conn, ResponseModel(**model_values), codes)
-    injector.run()
+class _JsonLines:
+    """Newline-delimited JSON over two pipe file descriptors (poll / recv / send, like a Connection)."""
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self._read_fd = read_fd
+        self._write = os.fdopen(write_fd, "wb", buffering=0)
+        self._buffer = b""
+        self._eof = False
+
+    def poll(self, timeout: float | None) -> bool:
+        """True when a message (or the end of the stream) is ready, waiting at most ``timeout`` s."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            if self._eof:
+                return True
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self._read_fd], [], [], left)
+            if not ready:
+                return False
+            chunk = os.read(self._read_fd, 65536)
+            if not chunk:
+                self._eof = True
+                return True
+            self._buffer += chunk
+        return True
+
+    def recv(self):
+        """The next message; ``EOFError`` when the other side has gone."""
+        self.poll(None)
+        if b"\n" not in self._buffer:
+            raise EOFError
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def send(self, message) -> None:
+        """Send one message."""
+        self._write.write(json.dumps(message).encode() + b"\n")
+
+    def close(self) -> None:
+        """Close both ends."""
+        self._write.close()
+        os.close(self._read_fd)
+
+
+def _serve(read_fd: int, write_fd: int) -> None:
+    """Entry point of the injector process: read its settings, then serve messages."""
+    channel = _JsonLines(read_fd, write_fd)
+    settings = channel.recv()
+    _Injector(channel, ResponseModel(**settings["model"]), settings["codes"]).run()
 
 
 class SimulatedParticipant:
@@ -327,32 +379,36 @@ class SimulatedParticipant:
 
     Notes
     -----
-    Times sent to it (``onset``, ``deadline``, ``until``) are in the psychtoolbox ``GetSecs`` clock,
-    shared by every process on the machine.
+    The injector is a separate Python process (``python -m motorseq.tasks.simulate_input``), so
+    it never competes with the task for the interpreter lock. Times sent to it (``onset``,
+    ``deadline``, ``until``) are in the psychtoolbox ``GetSecs`` clock, shared by every process.
     """
 
     def __init__(self, model: ResponseModel) -> None:
         self.model = model
-        self._process = None
-        self._conn = None
+        self._process: subprocess.Popen | None = None
+        self._channel: _JsonLines | None = None
         self.log: list[InjectedPress] = []
 
     def start(self, timeout: float = 30.0) -> SimulatedParticipant:
         """Start the injector process and wait until it is connected to the X server."""
         if not os.environ.get("DISPLAY"):
             raise TaskError("--simulate-responses needs an X display (DISPLAY is not set): run under xvfb-run -a")
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._process = ctx.Process(
-            target=_injector_main, args=(child, asdict(self.model), keycode_table()), name="motorseq-xtest", daemon=True
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "motorseq.tasks.simulate_input", str(to_child_r), str(from_child_w)],
+            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         )
-        self._process.start()
-        child.close()
-        if not self._conn.poll(timeout):
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._channel = _JsonLines(from_child_r, to_child_w)
+        self._channel.send({"model": asdict(self.model), "codes": keycode_table()})
+        if not self._channel.poll(timeout):
             self._process.kill()
             raise TaskError("the simulated participant did not connect to the X server in time")
         try:
-            ready = self._conn.recv()
+            ready = self._channel.recv()
         except EOFError:
             raise TaskError("the simulated participant could not start (is XTEST available on DISPLAY?)") from None
         if ready != "ready":
@@ -361,26 +417,28 @@ class SimulatedParticipant:
 
     def send(self, **message) -> None:
         """Send one message (``kind`` plus its fields) to the injector."""
-        if self._conn is not None:
-            self._conn.send(message)
+        if self._channel is not None:
+            self._channel.send(message)
 
     def stop(self, timeout: float = 10.0) -> list[InjectedPress]:
         """Stop injecting (pending releases are still sent) and return every press it made."""
-        if self._conn is None:
+        if self._channel is None:
             return self.log
         try:
-            self._conn.send({"kind": "stop"})
-            if self._conn.poll(timeout):
-                records = self._conn.recv()
+            self._channel.send({"kind": "stop"})
+            if self._channel.poll(timeout):
+                records = self._channel.recv()
                 self.log = [InjectedPress(**{f.name: r[f.name] for f in fields(InjectedPress)}) for r in records]
-        except (EOFError, BrokenPipeError, OSError):
+        except (EOFError, BrokenPipeError, OSError, ValueError):
             pass
         finally:
-            self._process.join(timeout)
-            if self._process.is_alive():
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
                 self._process.kill()
-            self._conn.close()
-            self._conn = None
+                self._process.wait()
+            self._channel.close()
+            self._channel = None
         return self.log
 
     def __enter__(self) -> SimulatedParticipant:
@@ -388,3 +446,7 @@ class SimulatedParticipant:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]), int(sys.argv[2]))

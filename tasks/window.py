@@ -183,8 +183,12 @@ class TaskWindow:
         }
 
     def screenshot(self, path: str | os.PathLike) -> None:
-        """Save the frame on screen (front buffer) as an image file."""
-        image = self.win.getMovieFrame(buffer="front")
+        """Save the frame drawn but not yet flipped (back buffer) as an image file.
+
+        Call it after drawing and before :meth:`flip`: the back buffer holds exactly the frame the
+        next flip shows (the front buffer of a virtual display is not always readable).
+        """
+        image = self.win.getMovieFrame(buffer="back")
         self.win.movieFrames.clear()
         image.save(os.fspath(path))
 

@@ -1,0 +1,81 @@
+"""SRT and ASRT trials: one target, answered by its key.
+
+The target is flipped on; RT is the first press's own timestamp minus that flip time. Under
+``first-press`` the first press ends the trial; under ``until-correct`` the target stays until
+its key is pressed and every wrong press is logged. No response by ``timeout_ms`` ends the trial.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..context import RunContext, TrialOutcome
+from ..screens import BlockSummary
+
+__all__ = ["run_trial", "draw_between", "summarize"]
+
+
+def _predictable(trial: dict[str, Any]) -> bool:
+    if trial["triplet_type"] not in ("n/a", "", None):
+        return trial["triplet_type"] == "H"
+    return trial["trial_type"] == "sequence"
+
+
+def run_trial(ctx: RunContext, trial: dict[str, Any]) -> TrialOutcome:
+    """Run one trial; return its outcome (nothing is written here)."""
+    response = ctx.protocol.response
+    position = int(trial["target"])
+    correct_key = str(trial["correct_key"])
+    timeout = response.timeout_ms / 1000 if response.timeout_ms else None
+    ctx.screens.draw_target(position)
+    onset = ctx.stimulus_flip({
+        "kind": "serial", "key": correct_key, "keys": ctx.protocol.keys, "rule": response.rule,
+        "deadline": timeout, "predictable": _predictable(trial),
+    })
+    presses: list = []
+    end = None
+    while end is None:
+        ctx.screens.draw_target(position)
+        now = ctx.flip()
+        for press in ctx.poll():
+            if press.t_down < onset or end is not None:
+                ctx.keep_outside(press, onset)  # before this stimulus, or after the response
+                continue
+            is_response = press.key in ctx.protocol.keys
+            ok = press.key == correct_key
+            presses.append((press, int(ok)))
+            if not is_response:
+                continue
+            if not ok:
+                ctx.error_signal()
+            if ok or response.rule == "first-press":
+                end = press.t_down
+        if end is None and timeout is not None and now - onset >= timeout:
+            end = onset + timeout
+    responses = [(p, ok) for p, ok in presses if p.key in ctx.protocol.keys]
+    first = responses[0] if responses else None
+    row = {
+        "response": first[0].key if first else None,
+        "response_position": ctx.position_of(first[0].key) if first else None,
+        "rt": first[0].t_down - onset if first else None,
+        "correct": first[1] if first else 0,
+        "n_presses": len(presses),
+        "n_errors": sum(1 for _, ok in presses if not ok),
+    }
+    return TrialOutcome(row=row, presses=presses, onset=onset, end=end, rest_after=response.rsi_ms / 1000)
+
+
+def draw_between(ctx: RunContext, trial: dict[str, Any], seconds_left: float, n_trials: int) -> None:
+    """The response-stimulus interval: the empty positions."""
+    ctx.screens.draw_placeholders()
+
+
+def summarize(rows: list[dict[str, Any]]) -> BlockSummary | None:
+    """Mean RT of correct trials (ms) and accuracy of one block."""
+    if not rows:
+        return None
+    correct = np.array([r["correct"] == 1 for r in rows])
+    rts = np.array([r["rt"] for r in rows if r["correct"] == 1 and r["rt"] is not None], dtype=float)
+    return BlockSummary(mean_rt_ms=float(rts.mean() * 1000) if rts.size else None, accuracy=float(correct.mean()))
