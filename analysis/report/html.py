@@ -74,6 +74,8 @@ class Section:
         for col in shown.columns:
             if pd.api.types.is_bool_dtype(shown[col]) or str(shown[col].dtype) == "boolean":
                 shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else ("yes" if v else "no"))
+            elif pd.api.types.is_integer_dtype(shown[col]) and shown[col].hasnans:
+                shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else str(int(v)))
             elif pd.api.types.is_float_dtype(shown[col]):
                 shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else float_format.format(v))
         body = shown.to_html(index=index, escape=True, na_rep="", border=0)
