@@ -133,3 +133,40 @@ def dsp_people(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def ftt_people(tmp_path_factory) -> Path:
     return write_ftt_cohort(tmp_path_factory.mktemp("ftt") / "bids", n=5, seed=31)
+
+
+def write_asrt_cohort(root: Path, n: int, seed: int, triplet_ms: float, source: str = "human",
+                      blocks: int = 10) -> Path:
+    """ASRT runs (bundled protocol, first ``blocks`` learning blocks): L triplets ``triplet_ms`` slower."""
+    from motorseq.protocols import generate_trials, load_protocol
+    from motorseq.protocols.io import RunWriter
+
+    protocol = load_protocol("asrt")
+    rng = np.random.default_rng(seed)
+    for k in range(1, n + 1):
+        label = f"{k:02d}"
+        trials = generate_trials(protocol, label, seed=k)
+        trials = trials[trials["block"] <= blocks + 1]
+        src = {"Type": source} if source == "human" else {"Type": "model", "Parameters": {"synthetic": True}}
+        with RunWriter(root, protocol, label, "1", 1, seed=k, source=src) as writer:
+            onset = 0.0
+            for row in trials.itertuples(index=False):
+                rt_ms = 380 + 100 * np.exp(-0.2 * (row.block - 2)) + rng.normal(0, 30)
+                rt_ms += triplet_ms if row.triplet_type == "L" else 0.0
+                writer.write_trial({**row._asdict(), "stimulus_onset": onset, "response": row.correct_key,
+                                    "response_position": int(row.target), "rt": rt_ms / 1000.0, "correct": 1,
+                                    "n_presses": 1, "n_errors": 0})
+                onset += rt_ms / 1000.0 + 0.12
+            writer.close("aborted")  # a run stopped early: its complete rows are still analysed
+    return root
+
+
+@pytest.fixture(scope="session")
+def asrt_people(tmp_path_factory) -> Path:
+    return write_asrt_cohort(tmp_path_factory.mktemp("asrt_people") / "bids", n=4, seed=41, triplet_ms=25.0)
+
+
+@pytest.fixture(scope="session")
+def asrt_model(tmp_path_factory) -> Path:
+    return write_asrt_cohort(tmp_path_factory.mktemp("asrt_model") / "bids", n=3, seed=42, triplet_ms=10.0,
+                             source="model")
