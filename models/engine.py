@@ -1,0 +1,249 @@
+"""Build the network once, run it many times.
+
+C++ standalone (default): the network is generated and compiled once per process and
+structure (number of channels, population sizes, time step) into its own directory, then the
+binary is re-run for every participant with ``device.run(run_args=...)``, which replaces the
+trial list, the seed and every parameter value without recompiling. The random seed compiled
+into the binary is overridden by a line inserted into ``main()`` that re-seeds the generator
+from ``controller.seed_value`` right after the run arguments are applied. OpenMP is off (it is
+slower than one thread for a network this size on a 2-core machine).
+
+Runtime fallback (``mode="runtime"``, or automatically if no C++ compiler works): Brian2's
+Cython target; the network is rebuilt for each run (Cython caches the compiled code) and run
+in 10-s chunks until the controller reports the trial list done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+from .layout import Layout, NetworkSize, build_layout
+from .network import MAX_RUN_S, NetworkHandle, build_network
+
+__all__ = ["RawRun", "Engine", "get_engine"]
+
+_SEED_LINE = (
+    "for (int _i = 0; _i < 1; _i++) brian::_random_generators[_i].seed((unsigned long) "
+    "brian::_array_controller_seed_value[0]);"
+)
+
+
+@dataclass
+class RawRun:
+    """What one simulation returns, before it is turned into tables."""
+
+    trials: dict[str, np.ndarray]  # event monitor of the controller's "record" event
+    meter_t: np.ndarray  # s, sample times of the regional meters
+    meter_spikes: np.ndarray  # (regions, samples) cumulative spike counts
+    meter_synaptic: np.ndarray  # (regions, samples) cumulative synaptic input (mV)
+    end_time_s: float
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Engine:
+    """One compiled (or runtime) network structure that can be run repeatedly.
+
+    Parameters
+    ----------
+    n_channels : int
+        Response channels.
+    dt_ms : float
+        Time step (ms).
+    workdir : path, optional
+        Folder for the standalone project (one per process); a temporary folder if omitted.
+    mode : {'standalone', 'runtime'}
+        Brian2 device.
+    size : NetworkSize, optional
+        Population sizes.
+    max_trials : int
+        Trial buffer size compiled into the binary.
+    """
+
+    def __init__(
+        self,
+        n_channels: int,
+        dt_ms: float,
+        workdir: str | os.PathLike | None = None,
+        mode: str = "standalone",
+        size: NetworkSize | None = None,
+        max_trials: int = 4096,
+        record_spikes: bool = False,
+    ) -> None:
+        if mode not in ("standalone", "runtime"):
+            raise ModelError(f"engine: mode: {mode!r}; allowed: 'standalone', 'runtime'")
+        self.n_channels = n_channels
+        self.dt_ms = dt_ms
+        self.mode = mode
+        self.max_trials = max_trials
+        self.record_spikes = record_spikes
+        self.layout: Layout = build_layout(n_channels, size)
+        self.key = self._structure_key()
+        base = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="motorseq-brian-"))
+        self.project_dir = (base / f"net-{self.key}").resolve()
+        self.handle: NetworkHandle | None = None
+        self.compile_time_s = 0.0
+        if mode == "standalone":
+            self._build_standalone()
+
+    # ---------------------------------------------------------------------------------------
+    def _structure_key(self) -> str:
+        text = repr((self.n_channels, self.dt_ms, self.max_trials, self.layout.size.key(), self.record_spikes, 2))
+        return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+    def _build_standalone(self) -> None:
+        import brian2 as b2
+
+        start = time.perf_counter()
+        b2.device.reinit()
+        b2.device.activate()
+        b2.set_device("cpp_standalone", build_on_run=False, directory=str(self.project_dir))
+        b2.prefs.devices.cpp_standalone.openmp_threads = 0
+        b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
+        b2.prefs.codegen.cpp.extra_compile_args_gcc = ["-w", "-O2", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17"]
+        b2.BrianLogger.log_level_warn()
+        self.handle = build_network(self.layout, self.dt_ms, self.max_trials, standalone=True, record_spikes=self.record_spikes)
+        b2.device.apply_run_args()
+        b2.device.insert_code("main", _SEED_LINE)
+        self.handle.net.run(MAX_RUN_S * b2.second, report=None)
+        self.project_dir.mkdir(parents=True, exist_ok=True)
+        b2.device.build(directory=str(self.project_dir), compile=True, run=False, with_output=False)
+        self.compile_time_s = time.perf_counter() - start
+
+    # ---------------------------------------------------------------------------------------
+    def run(self, values: dict[str, Any]) -> RawRun:
+        """Run one simulation with the given run-time values (:func:`runtime_values`)."""
+        if self.mode == "standalone":
+            return self._run_standalone(values)
+        return self._run_runtime(values)
+
+    def _resolve(self, handle: NetworkHandle, name: str):
+        obj_name, _, var = name.partition(".")
+        return getattr(handle.objects()[obj_name], var)
+
+    def _run_standalone(self, values: dict[str, Any]) -> RawRun:
+        import brian2 as b2
+
+        h = self.handle
+        assert h is not None
+        run_args: dict[Any, Any] = {h.targets: np.asarray(values["targets"], dtype=np.int32)}
+        for name, value in values.items():
+            if name == "targets":
+                continue
+            view = self._resolve(h, name)
+            run_args[view] = b2.Quantity(np.asarray(value, dtype=view.dtype), dim=view.dim)
+        start = time.perf_counter()
+        try:
+            b2.device.run(directory=str(self.project_dir), with_output=False, run_args=run_args)
+        finally:
+            for fname in list(b2.device.run_args_arrays):
+                for path in (self.project_dir / "static_arrays").glob(fname + "*"):
+                    path.unlink(missing_ok=True)
+        run_time = time.perf_counter() - start
+        for var in list(b2.device.array_cache):  # sizes of monitors change between runs
+            b2.device.array_cache[var] = None
+        for name in ("spk", "syn_tot"):  # 2-d monitor arrays: let Brian2 infer the new length
+            var = h.meter_monitor.variables[name]
+            var.size = (0, var.size[1])
+        raw = self._collect(h)
+        raw.timings = {"compile_s": self.compile_time_s, "run_s": run_time}
+        return raw
+
+    def _run_runtime(self, values: dict[str, Any]) -> RawRun:
+        import brian2 as b2
+
+        start = time.perf_counter()
+        b2.set_device("runtime")
+        b2.prefs.codegen.target = "cython"
+        b2.BrianLogger.log_level_warn()
+        h = build_network(self.layout, self.dt_ms, self.max_trials, standalone=False, record_spikes=self.record_spikes)
+        h.targets.values[:] = np.asarray(values["targets"], dtype=np.int32)
+        for name, value in values.items():
+            if name == "targets":
+                continue
+            view = self._resolve(h, name)
+            view[:] = b2.Quantity(np.asarray(value, dtype=view.dtype), dim=view.dim)
+        b2.seed(int(values["controller.seed_value"]))
+        elapsed = 0.0
+        while h.controller.stopped[0] < 0.5 and elapsed < MAX_RUN_S:
+            h.net.run(10 * b2.second, report=None)
+            elapsed += 10.0
+        raw = self._collect(h)
+        raw.timings = {"compile_s": 0.0, "run_s": time.perf_counter() - start}
+        return raw
+
+    def _collect(self, h: NetworkHandle) -> RawRun:
+        import brian2 as b2
+
+        mon = h.trial_monitor
+        trials = {
+            "trial": np.asarray(mon.trial[:], dtype=int),
+            "resp": np.asarray(mon.resp[:], dtype=int),
+            "rt": np.asarray(mon.rt[:] / b2.second, dtype=float),
+            "tgt": np.asarray(mon.tgt[:], dtype=int),
+            "npress": np.asarray(mon.npress[:], dtype=int),
+            "t_on": np.asarray(mon.t_on[:] / b2.second, dtype=float),
+            "t_record": np.asarray(mon.t[:] / b2.second, dtype=float),
+        }
+        mm = h.meter_monitor
+        weights = {
+            "corticostriatal": np.asarray(h.corticostriatal.w[:]),
+            "parallel_fibre": np.asarray(h.parallel_fibre.w[:]),
+            "transition": np.asarray(h.transition.w[:]),
+        }
+        if h.spike_monitor is not None:
+            weights["spike_i"] = np.asarray(h.spike_monitor.i[:])
+            weights["spike_t"] = np.asarray(h.spike_monitor.t[:] / b2.second)
+        return RawRun(
+            trials=trials,
+            meter_t=np.asarray(mm.t[:] / b2.second),
+            meter_spikes=np.asarray(mm.spk[:]),
+            meter_synaptic=np.asarray(mm.syn_tot[:]),
+            end_time_s=float(h.net.t / b2.second) if self.mode == "runtime" else float(mm.t[-1] / b2.second) if len(mm.t) else 0.0,
+            weights=weights,
+        )
+
+
+_ENGINES: dict[tuple, Engine] = {}
+
+
+def get_engine(
+    n_channels: int,
+    dt_ms: float,
+    workdir: str | os.PathLike | None = None,
+    mode: str | None = None,
+) -> Engine:
+    """The engine for this structure in this process, built (compiled) on first use.
+
+    Only one standalone structure is kept per process (Brian2's device is global); asking for
+    another structure rebuilds in its own directory. ``mode`` defaults to the environment
+    variable ``MOTORSEQ_BRIAN_MODE`` or ``"standalone"``; if the C++ build fails the Cython
+    runtime is used.
+    """
+    mode = mode or os.environ.get("MOTORSEQ_BRIAN_MODE", "standalone")
+    key = (n_channels, dt_ms, str(Path(workdir).resolve()) if workdir else None, mode)
+    if key in _ENGINES:
+        return _ENGINES[key]
+    if mode == "standalone":
+        for other in [k for k in _ENGINES if k[3] == "standalone"]:
+            del _ENGINES[other]
+        try:
+            engine = Engine(n_channels, dt_ms, workdir, "standalone")
+        except (OSError, RuntimeError) as exc:  # no working compiler: fall back
+            import warnings
+
+            warnings.warn(f"C++ standalone build failed ({exc}); using the Cython runtime", stacklevel=2)
+            engine = Engine(n_channels, dt_ms, workdir, "runtime")
+    else:
+        engine = Engine(n_channels, dt_ms, workdir, "runtime")
+    _ENGINES[key] = engine
+    return engine

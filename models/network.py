@@ -1,0 +1,415 @@
+"""The Brian2 network: neuron and synapse equations, the closed-loop task controller, monitors.
+
+One :class:`~brian2.NeuronGroup` holds every spiking neuron (leaky integrate-and-fire with
+current-based AMPA, NMDA-like and GABA synapses, membrane noise); populations are index
+ranges of it (:mod:`.layout`). Per-neuron values (time constants, tonic drive, noise,
+which cue/context the cell answers to, whether it survived a lesion) are state variables
+set at run time, so the compiled binary does not depend on any parameter value.
+
+The task runs *inside* the simulation: a one-neuron ``controller`` group steps through the
+trial list (a :class:`~brian2.TimedArray` indexed by trial number), switches the cue on,
+receives the responses from per-channel ``readout`` units that fire when an M1 channel's
+population rate crosses threshold, records each trial with an
+:class:`~brian2.EventMonitor`, and schedules the next stimulus one RSI after the key press
+(or after the timeout). When the list is done it stops the simulation (C++ standalone:
+``Network::_globally_stopped``). No Python runs between trials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .layout import REGIONS, Layout
+
+__all__ = ["NetworkHandle", "build_network", "MAX_RUN_S"]
+
+#: Upper bound of simulated time; the controller stops the run when the trials are done.
+MAX_RUN_S = 36_000.0
+
+NEURON_EQUATIONS = """
+dv/dt = alive*(-v + (ge + gn - gi)*mV + I_ext + bias)/tau_m + alive*sigma*sqrt(2/tau_m)*xi : volt (unless refractory)
+dge/dt = -ge/tau_ampa : 1
+dgn/dt = -gn/tau_nmda : 1
+dgi/dt = -gi/tau_gaba : 1
+dda/dt = -da/tau_da : 1
+dcf/dt = -cf/tau_cf : 1
+I_ext = a_cue*cue_on_c*int(tgt_c == ch) + a_ctx*int(ca < 0 or ctx_a_c == ca)*int(cb < 0 or ctx_b_c == cb) + a_rew*rew_now_c + a_rst*rst_now_c : volt
+tau_m : second (constant)
+bias : volt (constant)
+sigma : volt (constant)
+a_cue : volt (constant)
+a_ctx : volt (constant)
+a_rew : volt (constant)
+a_rst : volt (constant)
+alive : 1 (constant)
+ch : integer (constant)
+ca : integer (constant)
+cb : integer (constant)
+nspk : 1
+syn : 1
+v_th : volt (shared, constant)
+v_reset : volt (shared, constant)
+t_ref : second (shared, constant)
+tau_ampa : second (shared, constant)
+tau_nmda : second (shared, constant)
+tau_gaba : second (shared, constant)
+tau_da : second (shared, constant)
+tau_cf : second (shared, constant)
+cue_on_c : 1 (linked)
+tgt_c : integer (linked)
+ctx_a_c : integer (linked)
+ctx_b_c : integer (linked)
+rew_now_c : 1 (linked)
+rst_now_c : 1 (linked)
+"""
+
+CONTROLLER_EQUATIONS = """
+trial : integer
+n_trials : integer
+phase : integer
+tgt : integer
+resp : integer
+npress : integer
+last_tgt : integer
+ctx_a : integer
+ctx_b : integer
+ctx_a_next : integer
+ctx_b_next : integer
+ctx_pending : integer
+correct : integer
+until_correct : integer
+seed_value : integer
+t_on : second
+t_next : second
+t_resp : second
+t_rew : second
+t_ctx : second
+ctx_delay : second
+rt : second
+rew_sign : 1
+cue_on : 1
+rew_now : 1
+rst_now : 1
+stopped : 1
+timeout : second
+rsi : second
+t_nd : second
+vis_lat : second
+rew_lat : second
+rew_dur : second
+rst_dur : second
+"""
+
+# phase: 0 = waiting for the next stimulus, 1 = stimulus shown, 2 = trial over (record it)
+CONTROLLER_EVENTS = {
+    "onset": "phase == 0 and trial < n_trials and t >= t_next",
+    "timeout": "phase == 1 and t - t_on >= timeout",
+    "record": "phase == 2",
+    "finish": "phase == 0 and trial >= n_trials and t >= t_next and stopped < 0.5",
+}
+
+CONTROLLER_ACTIONS = {
+    "onset": """
+phase = 1
+t_on = t
+npress = 0
+resp = -1
+rt = -1*second
+tgt = targets((trial + 0.25)*ms)
+""",
+    "timeout": """
+phase = 2
+t_resp = t
+""",
+    "record": """
+correct = int(resp == tgt)
+t_rew = t + t_nd*int(resp >= 0)
+rew_sign = 2.0*correct - 1.0
+t_next = t + t_nd*int(resp >= 0) + rsi
+ctx_b_next = last_tgt
+last_tgt = tgt
+ctx_a_next = resp*int(resp >= 0) + tgt*int(resp < 0)
+ctx_pending = 1
+t_ctx = t + ctx_delay
+trial += 1
+phase = 0
+""",
+    "finish": "stopped = stop_simulation(t)",
+}
+
+# a readout unit fired: the first press of a trial is the response; the trial ends on it
+# (first-press rule) or on the first correct press (until-correct rule)
+RESPONSE_ON_PRE = """
+ok = int(phase_post == 1)
+first = ok*int(npress_post == 0)
+npress_post += ok
+resp_post = first*ch_pre + (1 - first)*resp_post
+rt_post = first*(t - t_on_post + t_nd_post) + (1 - first)*rt_post
+done = ok*int(until_correct_post == 0 or ch_pre == tgt_post)
+phase_post = done*2 + (1 - done)*phase_post
+t_resp_post = ok*t + (1 - ok)*t_resp_post
+"""
+
+CONTROLLER_EVERY_STEP = """
+upd = ctx_pending*int(t >= t_ctx)
+ctx_a = upd*ctx_a_next + (1 - upd)*ctx_a
+ctx_b = upd*ctx_b_next + (1 - upd)*ctx_b
+ctx_pending = ctx_pending*(1 - upd)
+cue_on = int(phase == 1 and t - t_on >= vis_lat)
+rew_now = rew_sign*int(t >= t_rew + rew_lat and t < t_rew + rew_lat + rew_dur)
+rst_now = int(t >= t_resp and t < t_resp + rst_dur and trial > 0)
+"""
+
+FIXED_ON_PRE = """
+ge_post += w*int(kind == 0)
+gn_post += w*int(kind == 1)
+gi_post += w*int(kind == 2)
+da_post += w*int(kind == 3)
+cf_post += w*int(kind == 4)
+syn_post += w*int(kind <= 2)
+"""
+
+
+@dataclass
+class NetworkHandle:
+    """The Brian2 objects of one built network (see :func:`build_network`)."""
+
+    net: Any
+    neurons: Any
+    controller: Any
+    readout: Any
+    fixed: Any
+    corticostriatal: Any
+    parallel_fibre: Any
+    transition: Any
+    meter: Any
+    trial_monitor: Any
+    meter_monitor: Any
+    targets: Any
+    max_trials: int
+    meter_dt_s: float
+    spike_monitor: Any = None
+
+    def objects(self) -> dict[str, Any]:
+        """Objects whose variables can be set at run time, by name."""
+        return {
+            "neurons": self.neurons,
+            "controller": self.controller,
+            "readout": self.readout,
+            "fixed": self.fixed,
+            "corticostriatal": self.corticostriatal,
+            "parallel_fibre": self.parallel_fibre,
+            "transition": self.transition,
+        }
+
+
+def _stop_function(standalone: bool):
+    """A Brian2 function that ends the run early (standalone) or marks it done (runtime)."""
+    from brian2 import Function, second
+
+    def stop_simulation(t):  # runtime: the engine runs in chunks and checks ``stopped``
+        return 1.0
+
+    cpp = """
+    double stop_simulation(double t)
+    {
+        Network::_globally_stopped = true;
+        return 1.0;
+    }
+    """
+    cython = """
+    cdef double stop_simulation(double t):
+        return 1.0
+    """
+    func = Function(
+        stop_simulation, arg_units=[second], return_unit=1, arg_types=["float"], return_type="float",
+        stateless=False,
+    )  # fmt: skip
+    func.implementations.add_implementation("cpp", cpp)
+    func.implementations.add_implementation("cython", cython)
+    return func
+
+
+def build_network(
+    layout: Layout, dt_ms: float, max_trials: int, standalone: bool, record_spikes: bool = False
+) -> NetworkHandle:
+    """Create every Brian2 object of the network (structure only, no parameter values).
+
+    Parameters
+    ----------
+    layout : Layout
+        Populations and fixed wiring.
+    dt_ms : float
+        Time step (ms).
+    max_trials : int
+        Length of the trial-list buffer (the longest protocol the binary can run).
+    standalone : bool
+        Whether the current Brian2 device is C++ standalone (selects the stop mechanism).
+    record_spikes : bool
+        Also record every spike (for diagnostics; large).
+
+    Returns
+    -------
+    NetworkHandle
+    """
+    import brian2 as b2
+    from brian2 import Hz, ms
+
+    dt = dt_ms * ms
+    n_neurons = layout.n_neurons
+    n_ch = layout.n_channels
+    targets = b2.TimedArray(np.zeros(max_trials, dtype=np.int32), dt=1 * ms, name="targets")
+    stop_simulation = _stop_function(standalone)
+
+    controller = b2.NeuronGroup(
+        1, CONTROLLER_EQUATIONS, events=CONTROLLER_EVENTS, dt=dt, name="controller",
+        namespace={"targets": targets, "stop_simulation": stop_simulation},
+    )  # fmt: skip
+    for event, code in CONTROLLER_ACTIONS.items():
+        controller.run_on_event(event, code)
+    controller.run_regularly(CONTROLLER_EVERY_STEP, when="start", name="controller_flags")
+
+    neurons = b2.NeuronGroup(
+        n_neurons, NEURON_EQUATIONS, threshold="v > v_th", reset="v = v_reset\nnspk += 1",
+        refractory="t_ref", method="euler", dt=dt, name="neurons",
+    )  # fmt: skip
+    zeros = np.zeros(n_neurons, dtype=np.int64)
+    neurons.cue_on_c = b2.linked_var(controller, "cue_on", index=zeros)
+    neurons.tgt_c = b2.linked_var(controller, "tgt", index=zeros)
+    neurons.ctx_a_c = b2.linked_var(controller, "ctx_a", index=zeros)
+    neurons.ctx_b_c = b2.linked_var(controller, "ctx_b", index=zeros)
+    neurons.rew_now_c = b2.linked_var(controller, "rew_now", index=zeros)
+    neurons.rst_now_c = b2.linked_var(controller, "rst_now", index=zeros)
+
+    fixed = b2.Synapses(
+        neurons, neurons, "w : 1\nkind : integer (constant)", on_pre=FIXED_ON_PRE, dt=dt, name="fixed"
+    )
+    fixed.connect(i=layout.conn["pre"], j=layout.conn["post"])
+    fixed.kind = layout.conn["kind"]
+    fixed.delay = layout.conn["delay_ms"] * ms
+
+    pre, post = layout.plastic["corticostriatal"]
+    corticostriatal = b2.Synapses(
+        neurons, neurons,
+        """
+        w : 1
+        gmax : 1 (constant)
+        sgn : 1 (constant)
+        eta : 1 (shared, constant)
+        da0 : 1 (shared, constant)
+        a_minus : 1 (shared, constant)
+        tau_stdp : second (shared, constant)
+        tau_el : second (shared, constant)
+        dapre/dt = -apre/tau_stdp : 1 (event-driven)
+        delig/dt = -elig/tau_el : 1 (event-driven)
+        """,
+        on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nelig -= a_minus",
+        on_post="elig += apre",
+        dt=dt, name="corticostriatal",
+    )  # fmt: skip
+    corticostriatal.connect(i=pre, j=post)
+    corticostriatal.delay = 2 * ms
+    # three-factor update: eligibility x (dopamine - tonic level), every 10 ms
+    corticostriatal.run_regularly(
+        "w = clip(w + eta*sgn*elig*exp(-(t - lastupdate)/tau_el)*(da_post - da0), 0, 1)",
+        dt=10 * ms, name="corticostriatal_dopamine",
+    )  # fmt: skip
+
+    pre, post = layout.plastic["parallel_fibre"]
+    parallel_fibre = b2.Synapses(
+        neurons, neurons,
+        """
+        w : 1
+        gmax : 1 (shared, constant)
+        ltd : 1 (shared, constant)
+        ltp : 1 (shared, constant)
+        """,
+        on_pre="ge_post += gmax*w\nsyn_post += gmax*w\nw = clip(w + ltp*(1 - w) - ltd*cf_post*w, 0, 1)",
+        dt=dt, name="parallel_fibre",
+    )  # fmt: skip
+    parallel_fibre.connect(i=pre, j=post)
+    parallel_fibre.delay = 1 * ms
+
+    pre, post = layout.plastic["transition"]
+    transition = b2.Synapses(
+        neurons, neurons,
+        """
+        w : 1
+        gmax : 1 (shared, constant)
+        eta : 1 (shared, constant)
+        dec : 1 (shared, constant)
+        da0 : 1 (shared, constant)
+        tau_stdp : second (shared, constant)
+        dapre/dt = -apre/tau_stdp : 1 (event-driven)
+        """,
+        on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nw = clip(w - eta*dec*w, 0, 1)",
+        on_post="w = clip(w + eta*apre*(1 - w)*clip(da_post/da0, 0, 2), 0, 1)",
+        dt=dt, name="transition",
+    )  # fmt: skip
+    transition.connect(i=pre, j=post)
+    transition.delay = 2 * ms
+
+    readout = b2.NeuronGroup(
+        n_ch,
+        """
+        dr/dt = -r/tau_r + sigma_r*sqrt(2/tau_r)*xi : Hz
+        ch : integer (constant)
+        sigma_r : Hz (shared, constant)
+        armed : 1
+        tau_r : second (shared, constant)
+        r_th : Hz (shared, constant)
+        r_low : Hz (shared, constant)
+        phase_c : integer (linked)
+        """,
+        threshold="r > r_th and armed > 0.5 and phase_c == 1", reset="armed = 0",
+        events={"rearm": "(armed < 0.5 and r < r_low) or phase_c != 1"}, method="euler", dt=dt,
+        name="readout",
+    )  # fmt: skip
+    readout.phase_c = b2.linked_var(controller, "phase", index=np.zeros(n_ch, dtype=np.int64))
+    # between trials the readout is cleared: it integrates M1 output from stimulus onset on
+    readout.run_on_event("rearm", "armed = 1\nr = r*int(phase_c == 1)")
+    readout.ch = np.arange(n_ch)
+    readout.armed = 1
+    m1 = layout.indices("m1")
+    n_m1 = layout.size.sizes["m1"]
+    to_readout = b2.Synapses(
+        neurons, readout, on_pre="r_post += alive_pre/(n_per_channel*tau_r_post)",
+        dt=dt, name="m1_to_readout", namespace={"n_per_channel": n_m1},
+    )  # fmt: skip
+    to_readout.connect(i=m1, j=layout.channel[m1])
+    responses = b2.Synapses(readout, controller, on_pre=RESPONSE_ON_PRE, dt=dt, name="responses")
+    responses.connect()
+
+    # regional meters: cumulative spikes and synaptic input summed per region every 10 ms
+    meter_dt = 10 * ms
+    meter = b2.NeuronGroup(len(REGIONS), "spk : 1\nsyn_tot : 1", dt=meter_dt, name="meter")
+    region = layout.region_index()
+    members = np.flatnonzero(region >= 0)
+    metering = b2.Synapses(
+        neurons, meter, "spk_post = nspk_pre : 1 (summed)\nsyn_tot_post = syn_pre : 1 (summed)",
+        dt=meter_dt, name="metering",
+    )  # fmt: skip
+    metering.connect(i=members, j=region[members])
+
+    trial_monitor = b2.EventMonitor(
+        controller, "record", variables=["trial", "resp", "rt", "tgt", "npress", "t_on"], name="trial_monitor"
+    )
+    meter_monitor = b2.StateMonitor(meter, ["spk", "syn_tot"], record=True, dt=meter_dt, name="meter_monitor")
+
+    net = b2.Network(
+        controller, neurons, fixed, corticostriatal, parallel_fibre, transition, readout,
+        to_readout, responses, meter, metering, trial_monitor, meter_monitor,
+    )  # fmt: skip
+    spike_monitor = None
+    if record_spikes:
+        spike_monitor = b2.SpikeMonitor(neurons, name="spike_monitor")
+        net.add(spike_monitor)
+    return NetworkHandle(
+        net=net, neurons=neurons, controller=controller, readout=readout, fixed=fixed,
+        corticostriatal=corticostriatal, parallel_fibre=parallel_fibre, transition=transition,
+        meter=meter, trial_monitor=trial_monitor, meter_monitor=meter_monitor, targets=targets,
+        max_trials=max_trials, meter_dt_s=float(meter_dt / b2.second), spike_monitor=spike_monitor,
+    )  # fmt: skip

@@ -1,0 +1,276 @@
+"""Parameters of the spiking model, each with its source or rationale.
+
+All values a virtual participant can differ in (gains, learning rates, lesions) live in
+:class:`ModelParameters`. None of them is compiled into the C++ binary: they are applied as
+run-time arguments, so one compiled network serves every participant, lesion and
+``--param`` override. The population sizes and the time step are structure
+(:class:`~motorseq.models.layout.NetworkSize`, ``dt_ms``): changing those recompiles.
+
+Voltages are relative to rest (0 mV); a neuron fires at ``threshold_mv`` (20 mV) and is
+reset to ``reset_mv``. Synaptic weights are jumps of the postsynaptic current variable in mV
+(current-based synapses, exponential decay with the synapse type's time constant), so the
+mean depolarisation a presynaptic population causes is ``K * rate * w * tau_syn``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import ModelError
+from .layout import projection_names
+
+__all__ = ["ModelParameters", "LESIONS", "VARIABLE_PARAMETERS"]
+
+#: Lesion names accepted by :meth:`ModelParameters.with_lesion` -> the field they set.
+LESIONS: dict[str, str] = {
+    "dopamine": "lesion_dopamine",
+    "cerebellum": "lesion_cerebellum",
+    "cortex": "lesion_cortex",
+}
+
+#: Parameters drawn per participant by :meth:`ModelParameters.draw_individual`, with the
+#: coefficient of variation of their log-normal distribution around the default.
+VARIABLE_PARAMETERS: dict[str, float] = {
+    "eta_striatum": 0.35,
+    "eta_pf_ltd": 0.35,
+    "eta_transition": 0.35,
+    "cue_drive_mv": 0.06,
+    "readout_threshold_hz": 0.08,
+    "non_decision_ms": 0.12,
+}
+
+_POPS = (
+    "visual", "sma", "sma_ctx", "sma_inh", "m1", "m1_inh", "d1", "d2", "gpe", "stn", "gpi",
+    "vl", "snc", "mossy", "granule", "purkinje", "dcn", "io",
+)  # fmt: skip
+
+
+def _default_tau_m() -> dict[str, float]:
+    # Membrane time constants (ms). Cortical pyramidal cells ~20 ms, fast-spiking
+    # interneurons ~10 ms (McCormick et al. 1985); pallidal, STN, Purkinje and DCN cells are
+    # fast pacemakers (~10 ms); granule cells are electrotonically compact (~5-10 ms,
+    # D'Angelo et al. 1995); MSNs ~15 ms in the up state (Wilson & Kawaguchi 1996).
+    tau = dict.fromkeys(_POPS, 10.0)
+    tau.update(sma=20.0, m1=20.0, sma_ctx=20.0, d1=15.0, d2=15.0, vl=15.0, snc=20.0, granule=8.0)
+    return tau
+
+
+def _default_bias() -> dict[str, float]:
+    # Tonic drive (mV above rest) giving each population its spontaneous rate
+    # (threshold 20 mV): GPi/SNr ~60-80 Hz and GPe ~50-70 Hz (DeLong 1971), STN ~15-20 Hz
+    # (Bevan & Wilson 1999), Purkinje simple spikes ~40-60 Hz and DCN ~20-40 Hz
+    # (Thach 1968; Raman et al. 2000), SNc ~4 Hz (Grace & Bunney 1984), IO ~1 Hz, MSNs
+    # nearly silent in the down state (Wilson & Kawaguchi 1996), cortex a few Hz.
+    return {
+        "visual": 0.0, "sma": 10.0, "sma_ctx": 0.0, "sma_inh": 8.0, "m1": 10.0,
+        "m1_inh": 8.0, "d1": 4.0, "d2": 4.0, "gpe": 24.0, "stn": 22.0, "gpi": 24.0,
+        "vl": 16.0, "snc": 15.0, "mossy": 0.0, "granule": 0.0, "purkinje": 18.0,
+        "dcn": 28.0, "io": 12.0,
+    }  # fmt: skip
+
+
+def _default_noise() -> dict[str, float]:
+    # Standard deviation (mV) of the membrane noise standing for unmodelled background
+    # synaptic input (Destexhe et al. 2001: 2-4 mV in vivo).
+    noise = dict.fromkeys(_POPS, 4.0)
+    noise.update(visual=3.0, mossy=3.0, granule=2.0, snc=4.0)
+    return noise
+
+
+def _default_weights() -> dict[str, float]:
+    # Gains of the fixed projections (mV jump per spike). Chosen so that each pathway has the
+    # sign and rough strength of the anatomy (cortex -> striatum needs convergence, pallidal
+    # inhibition silences thalamus, Purkinje inhibition sets DCN rates); tuned so that the
+    # intact network reproduces the human SRT range (first-block RT 350-600 ms).
+    return {
+        "visual->sma": 3.0,
+        "visual->m1": 0.0,
+        "visual->io": 3.0,
+        "sma->sma": 0.3,
+        "sma->sma_inh": 3.0,
+        "sma_inh->sma": 1.5,
+        "sma->m1": 4.0,
+        "sma->m1:nmda": 0.2,
+        "m1->m1": 0.3,
+        "m1->m1_inh": 5.0,
+        "m1_inh->m1": 3.0,
+        "sma->d1": 8.0,
+        "sma->d2": 8.0,
+        "d1->gpi": 6.0,
+        "d2->gpe": 6.0,
+        "gpe->stn": 2.0,
+        "gpe->gpi": 1.0,
+        "stn->gpi": 2.0,
+        "stn->gpe": 2.0,
+        "gpi->vl": 3.0,
+        "vl->sma": 4.0,
+        "vl->m1": 6.0,
+        "d1->snc": 4.0,
+        "snc->d1": 0.0625,
+        "snc->d2": 0.0625,
+        "snc->sma": 0.0625,
+        "mossy->granule": 8.0,
+        "purkinje->dcn": 2.5,
+        "dcn->vl": 6.0,
+        "dcn->io": 4.0,
+        "io->purkinje": 1.0,
+    }
+
+
+class ModelParameters(BaseModel):
+    """All values of the spiking model that are not structure.
+
+    Use :meth:`with_overrides`, :meth:`with_lesion` and :meth:`draw_individual` to derive
+    variants; the object itself is frozen. Every field's description gives its source or the
+    rationale of its value (also in ``models/README.md``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # --- simulation -------------------------------------------------------------------------
+    dt_ms: float = Field(0.5, gt=0, le=1.0, description="Integration step (ms); structure: changing it recompiles. 0.5 ms is enough for LIF neurons with >=2 ms synapses.")
+    warmup_s: float = Field(1.0, ge=0.2, description="Settling time before the first stimulus (s), so tonic rates reach steady state.")
+    # --- neurons ------------------------------------------------------------------------------
+    threshold_mv: float = Field(20.0, description="Firing threshold above rest (mV); LIF convention (Brunel 2000).")
+    reset_mv: float = Field(10.0, description="Reset potential above rest (mV).")
+    refractory_ms: float = Field(2.0, description="Absolute refractory period (ms).")
+    tau_m_ms: dict[str, float] = Field(default_factory=_default_tau_m, description="Membrane time constant per population (ms).")
+    bias_mv: dict[str, float] = Field(default_factory=_default_bias, description="Tonic drive per population (mV) setting spontaneous rates.")
+    noise_mv: dict[str, float] = Field(default_factory=_default_noise, description="Membrane noise SD per population (mV).")
+    tau_ampa_ms: float = Field(5.0, description="AMPA-like synaptic decay (ms); Hestrin et al. 1990.")
+    tau_nmda_ms: float = Field(80.0, description="NMDA-like slow decay (ms) of recurrent cortical excitation, the integrator of Wang (2002).")
+    tau_gaba_ms: float = Field(10.0, description="GABA_A decay (ms).")
+    tau_dopamine_ms: float = Field(200.0, description="Decay of extracellular dopamine after release (ms); uptake half-life ~100-200 ms (Garris et al. 1994).")
+    tau_climbing_ms: float = Field(100.0, description="Window (ms) of the climbing-fibre signal for PF-Purkinje LTD (Wang et al. 2000: ~100-200 ms).")
+    weights: dict[str, float] = Field(default_factory=_default_weights, description="Gains of the fixed projections (mV per spike).")
+    weight_jitter: float = Field(0.1, ge=0, le=0.5, description="SD of the multiplicative log-normal jitter of fixed synaptic weights (per participant seed).")
+    # --- task interface ---------------------------------------------------------------------
+    cue_drive_mv: float = Field(26.0, description="Drive of visual cue cells while the target is shown (mV); gives ~60 Hz visual responses.")
+    context_drive_mv: float = Field(24.0, description="Drive of context cells (mossy fibres, SMA context cells) for the current context (mV); ~30-40 Hz.")
+    reward_drive_mv: float = Field(10.0, description="Reward input to SNc after a correct response (mV; pause of equal size after an error): phasic burst 15-30 Hz, Schultz 1998.")
+    motor_reset_mv: float = Field(25.0, description="Drive of M1 interneurons after a key press (mV): end-of-movement inhibition that clears M1 for the next trial.")
+    visual_latency_ms: float = Field(50.0, description="Latency of visual cue cells (ms); V1/parietal responses 40-70 ms (Schmolesky et al. 1998).")
+    non_decision_ms: float = Field(170.0, description="Motor execution time added to the M1 threshold crossing (ms): corticospinal conduction + muscle + key travel (~80-150 ms).")
+    context_delay_ms: float = Field(100.0, ge=0, description="Delay (ms) after the key press before the context (efference copy of the response, previous stimulus) is updated; keeps the fading activity of the executed movement from being associated with the new context.")
+    reward_latency_ms: float = Field(50.0, description="Latency of the reward/error signal at SNc after the key press (ms).")
+    reward_duration_ms: float = Field(100.0, description="Duration of the phasic reward input (ms); DA bursts last ~100-200 ms (Schultz 1998).")
+    motor_reset_ms: float = Field(60.0, description="Duration of post-press M1 inhibition (ms).")
+    readout_tau_ms: float = Field(150.0, description="Time constant of the M1 population-rate readout (ms).")
+    readout_threshold_hz: float = Field(30.0, description="M1 channel population rate (Hz) whose crossing is the response (Hanes & Schall 1996 threshold model).")
+    readout_noise_hz: float = Field(10.0, ge=0, description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate (decision noise, Ratcliff & McKoon 2008).")
+    readout_rearm_hz: float = Field(15.0, description="Rate below which a channel can trigger another press (hysteresis).")
+    # --- learning ---------------------------------------------------------------------------
+    eta_striatum: float = Field(0.0001, ge=0, description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms); Reynolds et al. 2001; Shen et al. 2008.")
+    d2_learning_ratio: float = Field(0.5, ge=0, description="D2 corticostriatal plasticity relative to D1 with the opposite sign of dopamine (Shen et al. 2008; Frank 2005).")
+    tau_eligibility_ms: float = Field(600.0, description="Decay of the synaptic eligibility trace (ms); ~1 s bridging action and outcome (Yagishita et al. 2014: 0.3-2 s window).")
+    stdp_tau_ms: float = Field(20.0, description="Pre-before-post STDP window (ms); Bi & Poo 1998.")
+    stdp_pre_depression: float = Field(0.09, ge=0, description="Eligibility decrement per presynaptic spike without postsynaptic firing (heterosynaptic depression; makes unrewarded context->channel pairings lose), tuned so that uniformly random targets leave weights unchanged on average.")
+    dopamine_baseline: float = Field(0.8, description="Dopamine level at tonic SNc firing in the intact network (units of the dopamine trace); three-factor rule uses DA - baseline. Not rescaled by lesions.")
+    w_max_ctx_d1: float = Field(3.5, description="Maximum gain of a context->D1 synapse (mV).")
+    w_max_ctx_d2: float = Field(3.5, description="Maximum gain of a context->D2 synapse (mV).")
+    w_init_ctx_d1: float = Field(0.15, ge=0, le=1, description="Initial context->D1 weight (fraction of maximum): the equilibrium reached with uniformly random targets, i.e. a participant arrives with experience of unpredictable stimuli.")
+    w_init_ctx_d2: float = Field(0.53, ge=0, le=1, description="Initial context->D2 weight (fraction of maximum), random-target equilibrium as for D1.")
+    eta_pf_ltd: float = Field(0.0007, ge=0, description="PF-Purkinje LTD per PF spike at unit climbing-fibre trace (Ito 2001; Marr 1969; Albus 1971).")
+    eta_pf_ltp: float = Field(0.00015, ge=0, description="PF-Purkinje LTP per PF spike without climbing fibre (Lev-Ram et al. 2002), balancing LTD.")
+    w_max_pf: float = Field(6.0, description="Maximum gain of a PF->Purkinje synapse (mV).")
+    w_init_pf: float = Field(0.21, ge=0, le=1, description="Initial PF weight (fraction of maximum).")
+    eta_transition: float = Field(0.0015, ge=0, description="Slow Hebbian learning rate of SMA context -> SMA channel synapses (per spike pairing); slow by design (cortical consolidation; Doyon & Benali 2005).")
+    transition_decay: float = Field(0.1, ge=0, description="Presynaptic-spike depression of transition synapses relative to eta_transition (keeps weights normalised).")
+    w_max_transition: float = Field(3.5, description="Maximum gain of a transition synapse (mV).")
+    w_init_transition: float = Field(0.69, ge=0, le=1, description="Initial transition weight (fraction of maximum).")
+    # --- lesions (fraction of capacity remaining, 1 = intact) ---------------------------------
+    lesion_dopamine: float = Field(1.0, ge=0, le=1, description="Dopamine release scale (Parkinson's disease: 0.2 = 80% depletion). Scales SNc->target dopamine and DA-dependent excitability of D1 (up) and D2 (down).")
+    lesion_cerebellum: float = Field(1.0, ge=0, le=1, description="Fraction of Purkinje cells remaining (ataxia: 0.5 = half lost); lost cells are silent.")
+    lesion_cortex: float = Field(1.0, ge=0, le=1, description="Fraction of SMA/premotor and M1 excitatory cells remaining (stroke); lost cells are silent.")
+    d1_dopamine_gain_mv: float = Field(3.0, description="Excitability of D1 MSNs added at full tonic dopamine (mV; removed in proportion to depletion). D1 receptors raise, D2 lower MSN excitability (Gerfen & Surmeier 2011).")
+    d2_dopamine_gain_mv: float = Field(3.0, description="Excitability of D2 MSNs removed at full tonic dopamine (mV).")
+
+    # ----------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """All parameters as a plain, JSON-serialisable dict."""
+        return self.model_dump(mode="json")
+
+    def with_overrides(self, overrides: dict[str, Any]) -> ModelParameters:
+        """Return a copy with some parameters replaced.
+
+        Parameters
+        ----------
+        overrides : dict
+            ``name -> value``; an entry of a dict parameter is ``"weights.sma->m1"`` or
+            ``"bias_mv.gpi"``.
+
+        Raises
+        ------
+        ModelError
+            Unknown name or a value of the wrong type.
+        """
+        data = self.model_dump()
+        for name, value in overrides.items():
+            head, _, entry = name.partition(".")
+            if head not in data:
+                raise ModelError(f"--param: {name}: unknown parameter; known: {', '.join(sorted(data))}")
+            if entry:
+                if not isinstance(data[head], dict) or entry not in data[head]:
+                    raise ModelError(f"--param: {name}: {head} has no entry {entry!r}")
+                data[head] = {**data[head], entry: _as_float(name, value)}
+            else:
+                data[head] = value
+        try:
+            return ModelParameters(**data)
+        except ValueError as exc:  # pydantic ValidationError
+            first = str(exc).splitlines()
+            raise ModelError(f"--param: {' '.join(first[1:3]).strip()}") from None
+
+    def with_lesion(self, name: str, value: float) -> ModelParameters:
+        """Return a copy with a lesion applied.
+
+        Parameters
+        ----------
+        name : {'dopamine', 'cerebellum', 'cortex'}
+            Which system is lesioned.
+        value : float
+            Fraction of capacity remaining, in [0, 1] (``dopamine=0.2`` = 80% depletion).
+        """
+        if name not in LESIONS:
+            raise ModelError(f"--lesion: {name}: unknown lesion; allowed: {', '.join(LESIONS)}")
+        value = _as_float(f"--lesion {name}", value)
+        if not 0.0 <= value <= 1.0:
+            raise ModelError(f"--lesion: {name}={value}: must be a fraction remaining between 0 and 1")
+        return self.with_overrides({LESIONS[name]: value})
+
+    def draw_individual(self, rng: np.random.Generator) -> ModelParameters:
+        """Draw one participant's learning rates and gains around these values.
+
+        Each parameter in :data:`VARIABLE_PARAMETERS` is multiplied by a log-normal factor
+        with median 1 and the listed coefficient of variation.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of the draw (seeded by the caller).
+        """
+        data = self.model_dump()
+        for name, cv in VARIABLE_PARAMETERS.items():
+            sigma = float(np.sqrt(np.log1p(cv**2)))
+            data[name] = float(data[name] * rng.lognormal(0.0, sigma))
+        return ModelParameters(**data)
+
+    def check_complete(self) -> None:
+        """Raise :class:`ModelError` if a population or projection lacks a value."""
+        for field in ("tau_m_ms", "bias_mv", "noise_mv"):
+            missing = set(_POPS) - set(getattr(self, field))
+            if missing:
+                raise ModelError(f"parameters: {field}: missing populations {sorted(missing)}")
+        missing = set(projection_names()) - set(self.weights)
+        if missing:
+            raise ModelError(f"parameters: weights: missing projections {sorted(missing)}")
+
+
+def _as_float(name: str, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ModelError(f"{name}: {value!r} is not a number") from None

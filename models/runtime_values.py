@@ -1,0 +1,180 @@
+"""Values applied at run time: parameters, lesions, the trial list and the seed.
+
+:func:`runtime_values` turns (layout, parameters, trial list, task timing, seed) into plain
+numbers and arrays keyed by ``"object.variable"``; the engine passes them to the compiled
+binary as run arguments (C++ standalone) or assigns them (runtime fallback). Everything a
+participant can differ in goes through here, so nothing here needs a recompile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .layout import Layout
+from .parameters import ModelParameters
+
+__all__ = ["TaskTiming", "runtime_values"]
+
+MS = 1e-3  # values are given in SI units (s, V) to Brian2
+
+
+@dataclass(frozen=True)
+class TaskTiming:
+    """The protocol's trial timing as the controller needs it."""
+
+    rsi_s: float
+    timeout_s: float
+    until_correct: bool
+
+
+def _lesioned(rng: np.random.Generator, n: int, remaining: float) -> np.ndarray:
+    """1 for surviving cells, 0 for lost ones; exactly ``round(n*(1-remaining))`` lost."""
+    alive = np.ones(n)
+    n_lost = int(round(n * (1.0 - remaining)))
+    if n_lost:
+        alive[rng.permutation(n)[:n_lost]] = 0.0
+    return alive
+
+
+def runtime_values(
+    layout: Layout,
+    params: ModelParameters,
+    targets: np.ndarray,
+    timing: TaskTiming,
+    seed: int,
+    max_trials: int,
+) -> dict[str, float | np.ndarray]:
+    """Compute every run-time value of one simulation.
+
+    Parameters
+    ----------
+    layout : Layout
+        The network structure.
+    params : ModelParameters
+        Parameter values (lesions and individual draws already applied).
+    targets : ndarray of int
+        0-based target channel of every trial.
+    timing : TaskTiming
+        RSI, timeout and response rule.
+    seed : int
+        Seed of this participant (noise, weight jitter, lesioned cells, initial state).
+    max_trials : int
+        Size of the compiled trial buffer.
+
+    Returns
+    -------
+    dict
+        ``"object.variable" -> value`` (SI units), plus ``"targets"`` (the trial buffer).
+    """
+    params.check_complete()
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
+    pop = layout.pop
+    n = layout.n_neurons
+    p = params
+
+    def per_pop(table: dict[str, float]) -> np.ndarray:
+        return np.array([table[name] for name in pop], dtype=float)
+
+    bias = per_pop(p.bias_mv)
+    depletion = 1.0 - p.lesion_dopamine
+    bias[pop == "d1"] -= p.d1_dopamine_gain_mv * depletion
+    bias[pop == "d2"] += p.d2_dopamine_gain_mv * depletion
+    a_cue = np.where(pop == "visual", p.cue_drive_mv, 0.0)
+    a_ctx = np.where(np.isin(pop, ["sma_ctx", "mossy"]), p.context_drive_mv, 0.0)
+    a_rew = np.where(pop == "snc", p.reward_drive_mv, 0.0)
+    a_rst = np.where(pop == "m1_inh", p.motor_reset_mv, np.where(pop == "sma_inh", 0.5 * p.motor_reset_mv, 0.0))
+    alive = np.ones(n)
+    pc = layout.indices("purkinje")
+    alive[pc] = _lesioned(rng, pc.size, p.lesion_cerebellum)
+    for name in ("sma", "sma_ctx", "m1"):
+        idx = layout.indices(name)
+        alive[idx] = _lesioned(rng, idx.size, p.lesion_cortex)
+
+    proj_gain = np.array([p.weights[name] for name in layout.projections])
+    conn = layout.conn
+    jitter = rng.lognormal(0.0, p.weight_jitter, conn["pre"].size) if p.weight_jitter > 0 else 1.0
+    w_fixed = proj_gain[conn["proj"]] * jitter
+    w_fixed = np.where(conn["kind"] == 3, w_fixed * p.lesion_dopamine, w_fixed)
+
+    cs_pre, cs_post = layout.plastic["corticostriatal"]
+    is_d1 = pop[cs_post] == "d1"
+    trial_buffer = np.zeros(max_trials, dtype=np.int32)
+    trial_buffer[: targets.size] = targets
+
+    values: dict[str, float | np.ndarray] = {
+        "targets": trial_buffer,
+        # neurons
+        "neurons.v": rng.uniform(0.0, 15.0, n) * MS,
+        "neurons.tau_m": per_pop(p.tau_m_ms) * MS,
+        "neurons.bias": bias * MS,
+        "neurons.sigma": per_pop(p.noise_mv) * MS,
+        "neurons.a_cue": a_cue * MS,
+        "neurons.a_ctx": a_ctx * MS,
+        "neurons.a_rew": a_rew * MS,
+        "neurons.a_rst": a_rst * MS,
+        "neurons.alive": alive,
+        "neurons.ch": layout.channel,
+        "neurons.ca": layout.ctx_a,
+        "neurons.cb": layout.ctx_b,
+        "neurons.v_th": p.threshold_mv * MS,
+        "neurons.v_reset": p.reset_mv * MS,
+        "neurons.t_ref": p.refractory_ms * MS,
+        "neurons.tau_ampa": p.tau_ampa_ms * MS,
+        "neurons.tau_nmda": p.tau_nmda_ms * MS,
+        "neurons.tau_gaba": p.tau_gaba_ms * MS,
+        "neurons.tau_da": p.tau_dopamine_ms * MS,
+        "neurons.tau_cf": p.tau_climbing_ms * MS,
+        # synapses
+        "fixed.w": w_fixed,
+        "corticostriatal.w": np.where(is_d1, p.w_init_ctx_d1, p.w_init_ctx_d2),
+        "corticostriatal.gmax": np.where(is_d1, p.w_max_ctx_d1, p.w_max_ctx_d2),
+        "corticostriatal.sgn": np.where(is_d1, 1.0, -p.d2_learning_ratio),
+        "corticostriatal.eta": p.eta_striatum,
+        "corticostriatal.da0": p.dopamine_baseline,
+        "corticostriatal.a_minus": p.stdp_pre_depression,
+        "corticostriatal.tau_stdp": p.stdp_tau_ms * MS,
+        "corticostriatal.tau_el": p.tau_eligibility_ms * MS,
+        "parallel_fibre.w": np.full(layout.plastic["parallel_fibre"][0].size, p.w_init_pf),
+        "parallel_fibre.gmax": p.w_max_pf,
+        "parallel_fibre.ltd": p.eta_pf_ltd,
+        "parallel_fibre.ltp": p.eta_pf_ltp,
+        "transition.w": np.full(layout.plastic["transition"][0].size, p.w_init_transition),
+        "transition.gmax": p.w_max_transition,
+        "transition.eta": p.eta_transition,
+        "transition.dec": p.transition_decay,
+        "transition.da0": p.dopamine_baseline,
+        "transition.tau_stdp": p.stdp_tau_ms * MS,
+        # readout
+        "readout.tau_r": p.readout_tau_ms * MS,
+        "readout.r_th": p.readout_threshold_hz,
+        "readout.r_low": p.readout_rearm_hz,
+        "readout.sigma_r": p.readout_noise_hz,
+        # controller
+        "controller.n_trials": int(targets.size),
+        "controller.until_correct": int(timing.until_correct),
+        "controller.seed_value": int(seed) % (2**31 - 1),
+        "controller.timeout": timing.timeout_s,
+        "controller.rsi": timing.rsi_s,
+        "controller.t_nd": p.non_decision_ms * MS,
+        "controller.vis_lat": p.visual_latency_ms * MS,
+        "controller.rew_lat": p.reward_latency_ms * MS,
+        "controller.rew_dur": p.reward_duration_ms * MS,
+        "controller.rst_dur": p.motor_reset_ms * MS,
+        "controller.ctx_delay": p.context_delay_ms * MS,
+        "controller.ctx_pending": 0,
+        "controller.t_next": p.warmup_s,
+        "controller.phase": 0,
+        "controller.trial": 0,
+        "controller.tgt": -1,
+        "controller.resp": -1,
+        "controller.last_tgt": -1,
+        "controller.ctx_a": -1,
+        "controller.ctx_b": -1,
+        "controller.t_resp": -10.0,
+        "controller.t_rew": -10.0,
+        "controller.rew_sign": 0.0,
+        "controller.stopped": 0.0,
+    }
+    return values
