@@ -24,6 +24,7 @@ __all__ = [
     "fits_figure",
     "model_over_people_figure",
     "effects_figure",
+    "dsp_figure",
 ]
 
 PALETTE = {
@@ -331,4 +332,52 @@ def effects_figure(effects: pd.DataFrame, label: str) -> Figure:
     ax.set_xlim(-0.6, len(effects) - 0.4)
     ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
     ax.set_ylabel(label)
+    return fig
+
+
+def dsp_figure(execution: pd.DataFrame, chunks: pd.DataFrame | None) -> Figure:
+    """DSP: execution time per block (sequence vs random), and the inter-key-interval profile.
+
+    Parameters
+    ----------
+    execution : DataFrame
+        Output of :func:`~motorseq.analysis.skill_measures.dsp_execution`.
+    chunks : DataFrame, optional
+        Output of :func:`~motorseq.analysis.skill_measures.chunk_boundaries` (sequence trials).
+    """
+    fig, axes = _figure(2, 1, width=3.3, height=2.7)
+    ax = axes[0, 0]
+    per = execution.groupby(["participant", "session", "block", "trial_type"], observed=True)[
+        "median_execution_ms"].mean().reset_index()
+    for kind in ("sequence", "random"):
+        part = per[per["trial_type"] == kind]
+        if part.empty:
+            continue
+        s = group_summary(part, "median_execution_ms", ["block"])
+        if kind == "sequence":
+            _band(ax, s["block"], s, PALETTE[kind], "sequence")
+        else:
+            ax.errorbar(s["block"], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+                        fmt="s", color=PALETTE[kind], markersize=5, capsize=2, label="random")
+    ax.set_xlabel("Block")
+    ax.set_ylabel("Execution time (ms)")
+    _legend(ax, loc="upper right")
+    _panel_letter(ax, "A")
+    ax = axes[0, 1]
+    if chunks is not None and not chunks.empty:
+        per_pos = chunks.groupby(["participant", "session", "position"], observed=True).agg(
+            iki=("median_iki_ms", "mean"), boundary=("boundary", "mean")).reset_index()
+        s = group_summary(per_pos, "iki", ["position"])
+        share = per_pos.groupby("position")["boundary"].mean()
+        ax.bar(s["position"], s["mean"], color=[PALETTE["random"] if share[p] >= 0.5 else "#BBBBBB"
+                                                for p in s["position"]], width=0.65)
+        ax.errorbar(s["position"], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+                    fmt="none", color="black", capsize=3)
+        for p, v in zip(s["position"], s["ci_high"]):
+            ax.text(p, v, f"{share[p]:.0%}", ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(s["position"], [f"{int(p)}→{int(p) + 1}" for p in s["position"]])
+    ax.set_xlabel("Key-press interval")
+    ax.set_ylabel("Median inter-key interval (ms)")
+    ax.set_title("Chunk boundaries (red; % of participants)", fontsize=9)
+    _panel_letter(ax, "B")
     return fig

@@ -264,6 +264,8 @@ def _figures(paradigm: str, tables: dict[str, pd.DataFrame], fits: CurveFits) ->
                                                                   tables["srt_sequence_learning"])
     if paradigm == "asrt":
         figs["triplet_effects"] = fg.triplet_figure(tables["asrt_triplet_learning"])
+    if paradigm == "dsp":
+        figs["dsp_execution_chunks"] = fg.dsp_figure(tables["dsp_execution"], tables.get("dsp_chunk_boundaries"))
     unit, value = curve_axes(paradigm)
     if not fits.curves.empty:
         figs["curve_fits"] = fg.fits_figure(fits.curves, fits.groups, unit, _YLABEL.get(paradigm, "Median RT (ms)"))

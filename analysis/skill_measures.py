@@ -21,10 +21,10 @@ def dsp_execution(cleaned: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``participant, session, group, source, paradigm, block, target, mean_execution_ms,
+        ``participant, session, group, source, paradigm, block, trial_type, target, mean_execution_ms,
         median_execution_ms, accuracy, n_correct, n_trials``.
     """
-    keys = ID_COLUMNS + ["block", "target"]
+    keys = ID_COLUMNS + ["block", "trial_type", "target"]
     rows = cleaned[cleaned["use_accuracy"]]
     ok = rows["correct"] == 1
     frame = rows[keys].assign(_et=rows["execution_time_ms"].where(ok), _acc=rows["correct"])

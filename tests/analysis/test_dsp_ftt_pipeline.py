@@ -22,6 +22,7 @@ def test_dsp_presses_ikis_and_chunks(dsp_people, tmp_path):
     last = ex[ex["block"] == 7]["median_execution_ms"].mean()
     assert first > last + 200  # execution gets faster with practice
     assert (tmp_path / "out" / "figures" / "curve_fits.png").is_file()
+    assert (tmp_path / "out" / "figures" / "dsp_execution_chunks.svg").is_file()
 
 
 def test_ftt_gain_and_curve(ftt_people, tmp_path):
