@@ -191,3 +191,38 @@ def test_motorseq_damaged_run_is_one_line(srt_people, tmp_path):
     beh.write_text("".join(lines))
     with pytest.raises(MotorseqError, match=r"sub-02_.*_beh.tsv:6: rt: 'fast' is not a number"):
         load_dataset(copy)
+
+
+def test_foreign_formats_through_the_pipeline(tmp_path):
+    from motorseq.analysis import analyze
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for subject in (1, 2, 3):
+        for block in range(1, 7):
+            kind = "Random" if block == 5 else "Sequence"
+            for trial in range(1, 13):
+                rt = 500 - 20 * block + (70 if kind == "Random" else 0) + rng.normal(0, 15)
+                rows.append({"Subject": subject, "Block": block, "Trial": trial, "Condition": kind,
+                             "RT": round(rt), "ACC": 1, "CorrResp": "d"})
+    eprime = tmp_path / "srt.txt"
+    eprime.write_bytes(pd.DataFrame(rows).to_csv(sep="\t", index=False).encode("utf-16"))
+    result = analyze(eprime, n_boot=50, n_boot_participant=0, figures=False)
+    effect = result.tables["srt_sequence_learning"]["sequence_effect_ms"]
+    assert len(effect) == 3 and effect.mean() == pytest.approx(70, abs=12)
+
+    presses = []
+    pattern = [1, 3, 2, 4]
+    for p in ("a", "b"):
+        for block in range(1, 11):
+            for trial in range(1, 41):
+                is_pattern = trial % 2 == 0
+                stim = pattern[(trial // 2 - 1) % 4] if is_pattern else int(rng.integers(1, 5))
+                presses.append({"participant": p, "block_number": block, "trial_number": trial,
+                                "trial_type": "pattern" if is_pattern else "random", "stimulus": stim,
+                                "response": stim, "pattern": "1324", "rt_cumulative_s": 0.45 + rng.normal(0, 0.02)})
+    log = tmp_path / "psychopy.csv"
+    pd.DataFrame(presses).to_csv(log, index=False)
+    result = analyze(log, n_boot=50, n_boot_participant=0, figures=False)
+    trip = result.tables["asrt_triplet_learning"]
+    assert sorted(trip["epoch"].unique().tolist()) == [1, 2] and (trip["n_H"] > trip["n_L"]).all()
