@@ -1,0 +1,78 @@
+"""``kill -9`` in the middle of a block loses at most the trial in progress; ``--resume`` finishes
+the run with the same trial list; a run on disk is never overwritten."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from motorseq.protocols import generate_trials, parse_protocol
+from motorseq.protocols.io import read_events, read_run, run_paths
+
+from .conftest import FAST
+
+pytestmark = pytest.mark.gui
+
+
+def _rows(path) -> int:
+    try:
+        return path.read_text().count("\n") - 1
+    except FileNotFoundError:
+        return 0
+
+
+def test_sigkill_mid_block_then_resume_completes_the_same_trial_list(tmp_path, display):
+    command = [sys.executable, "-m", "motorseq.protocols", "run", "srt-soc", "--participant", "5",
+               "--data", str(tmp_path), "--simulate-responses", FAST,
+               "--max-trials-per-block", "6", "--max-blocks", "3"]
+    paths = run_paths(tmp_path, "5", "1", "srt-soc", 1)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while _rows(paths.beh) < 9:  # block 1 has 6 trials: wait until block 2 is half done
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "the run did not reach block 2"
+        time.sleep(0.005)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(10)
+    process.stderr.close()
+
+    saved_text = paths.beh.read_text()
+    saved = read_run(paths.beh, allow_partial=True)
+    assert 9 <= len(saved) <= 10  # every finished trial is there (at most one more finished meanwhile)
+    assert saved["trial_index"].tolist() == list(range(1, len(saved) + 1))
+    assert saved["rt"].notna().all() and saved["response"].notna().all()
+    assert (saved["block"] == 2).sum() >= 3
+    assert json.loads(paths.sidecar.read_text())["RunStatus"] == "interrupted"
+    events = read_events(paths.events, allow_partial=True)
+    assert set(events["trial_index"]) == set(range(1, len(saved) + 1))
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2
+    message = again.stderr.strip()
+    assert "exists already" in message and "never overwritten" in message and len(message.splitlines()) == 1
+    assert paths.beh.read_text() == saved_text  # untouched
+
+    resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=180)
+    assert resumed.returncode == 0, resumed.stderr
+    final = read_run(paths.beh)
+    sidecar = json.loads(paths.sidecar.read_text())
+    expected = generate_trials(parse_protocol(sidecar["Protocol"]), "5", sidecar["Seed"])
+    assert len(final) == len(expected) == 18
+    for column in ("block", "trial", "trial_index", "trial_type", "target", "correct_key", "sequence_id"):
+        assert final[column].astype(str).tolist() == expected[column].astype(str).tolist(), column
+    finished_text = saved_text[: saved_text.rfind("\n") + 1]  # without a row cut off by the kill, if any
+    assert paths.beh.read_text().startswith(finished_text)  # the rows saved before the kill are kept as they were
+    assert sidecar["RunStatus"] == "complete"
+    assert sidecar["Extra"]["Resumed"][0]["FromTrial"] == len(saved) + 1
+    assert [s["FromTrial"] for s in sidecar["Extra"]["Segments"]] == [1, len(saved) + 1]
+    events = read_events(paths.events)
+    assert set(events["trial_index"]) == set(range(1, 19))
+
+    complete = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=120)
+    assert complete.returncode == 2 and "complete" in complete.stderr
