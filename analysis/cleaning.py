@@ -28,7 +28,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.errors import AnalysisInputError
 
 __all__ = ["CleaningRules", "clean", "cleaning_summary", "FLAGS"]
@@ -77,7 +76,7 @@ class CleaningRules:
             raise AnalysisInputError(f"cleaning rule 'outlier_sd' must be > 0, got {self.outlier_sd}")
 
     def describe(self) -> dict:
-        """The rules as a plain dict (for provenance)."""
+        """Return the rules as a plain dict (for provenance)."""
         return asdict(self)
 
 
@@ -134,9 +133,13 @@ def clean(trials: pd.DataFrame, rules: CleaningRules | None = None, warmup_trial
     base_ok = ~out["flag_practice"].to_numpy() & ~out["flag_first"].to_numpy()
     out["use_accuracy"] = base_ok & ~np.isnan(correct)
     out["use_rt"] = (
-        base_ok & (correct == 1) & ~np.isnan(rt)
-        & ~out["flag_error"].to_numpy() & ~out["flag_post_error"].to_numpy()
-        & ~out["flag_anticipation"].to_numpy() & ~out["flag_outlier"].to_numpy()
+        base_ok
+        & (correct == 1)
+        & ~np.isnan(rt)
+        & ~out["flag_error"].to_numpy()
+        & ~out["flag_post_error"].to_numpy()
+        & ~out["flag_anticipation"].to_numpy()
+        & ~out["flag_outlier"].to_numpy()
     )
     triplet_ok = ~out["triplet_type"].isin(list(rules.triplet_exclude) + ["n/a"]).to_numpy()
     out["use_triplet"] = out["use_rt"].to_numpy() & triplet_ok & (out["paradigm"].to_numpy() == "asrt")

@@ -8,7 +8,7 @@ app prints without a traceback (exit status 2).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,10 +21,12 @@ def _check_out(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise AnalysisInputError(f"{out}: --out exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise AnalysisInputError(f"{out}: --out is not empty; use --force to write into it (same-named files are replaced)")
+        raise AnalysisInputError(
+            f"{out}: --out is not empty; use --force to write into it (same-named files are replaced)"
+        )
 
 
-def _rules(no_post_error: bool, anticipation_ms: float, outlier_sd: float, first_trials: Optional[int]):
+def _rules(no_post_error: bool, anticipation_ms: float, outlier_sd: float, first_trials: int | None):
     from motorseq.analysis.cleaning import CleaningRules
 
     return CleaningRules(
@@ -43,8 +45,9 @@ def _print(lines: list[str], out: Path, figure_paths: dict) -> None:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"tables: {out / 'tables'}", highlight=False, markup=False, soft_wrap=True)
     for name, paths in figure_paths.items():
-        console.print(f"figure {name}: {', '.join(str(p) for p in paths)}", highlight=False, markup=False,
-                      soft_wrap=True)
+        console.print(
+            f"figure {name}: {', '.join(str(p) for p in paths)}", highlight=False, markup=False, soft_wrap=True
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -52,16 +55,31 @@ def register(app: typer.Typer) -> None:
 
     @app.command("analyze")
     def analyze_command(
-        paths: Annotated[list[Path], typer.Argument(help="Data files or folders (motorseq BIDS, jsPsych/PsychoPy ASRT, E-Prime SRT, CSV).")],
+        paths: Annotated[
+            list[Path],
+            typer.Argument(help="Data files or folders (motorseq BIDS, jsPsych/PsychoPy ASRT, E-Prime SRT, CSV)."),
+        ],
         out: Annotated[Path, typer.Option("--out", help="Folder for tables (CSV), figures (PNG, SVG) and summary.")],
-        format: Annotated[str, typer.Option("--format", help="auto | motorseq | jspsych-asrt | psychopy-asrt | eprime-srt | MAPPING.yaml")] = "auto",
+        format: Annotated[
+            str,
+            typer.Option("--format", help="auto | motorseq | jspsych-asrt | psychopy-asrt | eprime-srt | MAPPING.yaml"),
+        ] = "auto",
         seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
         n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples (group curve fits).")] = 1000,
-        n_boot_participant: Annotated[int, typer.Option("--n-boot-participant", help="Bootstrap resamples per participant curve (0 = none).")] = 200,
-        no_post_error: Annotated[bool, typer.Option("--no-post-error", help="Keep trials after errors in RT analyses.")] = False,
+        n_boot_participant: Annotated[
+            int, typer.Option("--n-boot-participant", help="Bootstrap resamples per participant curve (0 = none).")
+        ] = 200,
+        no_post_error: Annotated[
+            bool, typer.Option("--no-post-error", help="Keep trials after errors in RT analyses.")
+        ] = False,
         anticipation_ms: Annotated[float, typer.Option(help="Anticipation threshold in ms (0 = off).")] = 100.0,
-        outlier_sd: Annotated[float, typer.Option(help="Outlier threshold in SD per participant and block (0 = off).")] = 3.0,
-        first_trials: Annotated[Optional[int], typer.Option(help="Trials dropped at the start of each block (default: the paradigm's convention).")] = None,
+        outlier_sd: Annotated[
+            float, typer.Option(help="Outlier threshold in SD per participant and block (0 = off).")
+        ] = 3.0,
+        first_trials: Annotated[
+            int | None,
+            typer.Option(help="Trials dropped at the start of each block (default: the paradigm's convention)."),
+        ] = None,
         no_figures: Annotated[bool, typer.Option("--no-figures", help="Tables only.")] = False,
         force: Annotated[bool, typer.Option("--force", help="Write into a non-empty --out folder.")] = False,
     ) -> None:
@@ -69,8 +87,16 @@ def register(app: typer.Typer) -> None:
         from motorseq.analysis.pipeline import analyze
 
         _check_out(out, force)
-        result = analyze(paths, out=out, format=format, rules=_rules(no_post_error, anticipation_ms, outlier_sd, first_trials),
-                         seed=seed, n_boot=n_boot, n_boot_participant=n_boot_participant, figures=not no_figures)
+        result = analyze(
+            paths,
+            out=out,
+            format=format,
+            rules=_rules(no_post_error, anticipation_ms, outlier_sd, first_trials),
+            seed=seed,
+            n_boot=n_boot,
+            n_boot_participant=n_boot_participant,
+            figures=not no_figures,
+        )
         _print(result.summary, out, result.figure_paths)
 
     @app.command("compare")
@@ -78,8 +104,12 @@ def register(app: typer.Typer) -> None:
         people: Annotated[Path, typer.Argument(help="People's data (file or folder).")],
         model: Annotated[Path, typer.Argument(help="Model's data (file or folder).")],
         out: Annotated[Path, typer.Option("--out", help="Folder for the comparison tables and figures.")],
-        people_format: Annotated[str, typer.Option("--people-format", help="Format of the people's data (auto detects).")] = "auto",
-        model_format: Annotated[str, typer.Option("--model-format", help="Format of the model's data (auto detects).")] = "auto",
+        people_format: Annotated[
+            str, typer.Option("--people-format", help="Format of the people's data (auto detects).")
+        ] = "auto",
+        model_format: Annotated[
+            str, typer.Option("--model-format", help="Format of the model's data (auto detects).")
+        ] = "auto",
         seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
         n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples (group curve fits).")] = 1000,
         no_figures: Annotated[bool, typer.Option("--no-figures", help="Tables only.")] = False,
@@ -89,6 +119,14 @@ def register(app: typer.Typer) -> None:
         from motorseq.analysis.comparison import compare
 
         _check_out(out, force)
-        result = compare(people, model, out=out, people_format=people_format, model_format=model_format,
-                         seed=seed, n_boot=n_boot, figures=not no_figures)
+        result = compare(
+            people,
+            model,
+            out=out,
+            people_format=people_format,
+            model_format=model_format,
+            seed=seed,
+            n_boot=n_boot,
+            figures=not no_figures,
+        )
         _print(result.summary, out, result.figure_paths)

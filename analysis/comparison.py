@@ -15,13 +15,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
-
 from motorseq.analysis.cleaning import CleaningRules
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders import Dataset, load_dataset
 from motorseq.analysis.measures import group_summary
 from motorseq.analysis.pipeline import AnalysisResult, analyze, curve_axes
+from scipy import stats as sps
 
 __all__ = ["ComparisonResult", "compare", "normalised_curves", "effect_per_participant"]
 
@@ -55,8 +54,11 @@ class ComparisonResult:
     figure_paths: dict[str, list[Path]] = field(default_factory=dict)
 
     def save(self, out: str | Path) -> Path:
-        """Write the comparison (``tables/``, ``figures/``, ``summary.txt``) and both analyses
-        (``people/``, ``model/``) under ``out``."""
+        """Write the comparison and both analyses under ``out``.
+
+        ``tables/``, ``figures/``, ``summary.txt`` hold the comparison; ``people/`` and ``model/``
+        each side's full analysis.
+        """
         out = Path(out)
         (out / "tables").mkdir(parents=True, exist_ok=True)
         for name, table in self.tables.items():
@@ -70,7 +72,8 @@ class ComparisonResult:
         self.model.save(out / "model")
         (out / "provenance.json").write_text(
             json.dumps({"people": self.people.provenance, "model": self.model.provenance}, indent=2, default=str),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         return out
 
 
@@ -115,8 +118,10 @@ def _common_session(people: pd.DataFrame, model: pd.DataFrame) -> tuple[list[str
     both = sorted(set(people["session"]) & set(model["session"]))
     if both:
         return both, None
-    return [], (f"no session label in common (people {sorted(set(people['session']))}, model "
-                f"{sorted(set(model['session']))}): each side's sessions pooled")
+    return [], (
+        f"no session label in common (people {sorted(set(people['session']))}, model "
+        f"{sorted(set(model['session']))}): each side's sessions pooled"
+    )
 
 
 def compare(
@@ -175,9 +180,13 @@ def compare(
     p_raw = group_summary(p_curves, value, [unit])[[unit, "mean"]].rename(columns={"mean": f"people_{value}"})
     m_raw = group_summary(m_curves, value, [unit])[[unit, "mean"]].rename(columns={"mean": f"model_{value}"})
     cols = [unit, "mean", "ci_low", "ci_high", "n"]
-    curves = (p_norm[cols].rename(columns=lambda c: c if c == unit else f"people_{c}")
-              .merge(m_norm[cols].rename(columns=lambda c: c if c == unit else f"model_{c}"), on=unit)
-              .merge(p_raw, on=unit).merge(m_raw, on=unit))
+    curves = (
+        p_norm[cols]
+        .rename(columns=lambda c: c if c == unit else f"people_{c}")
+        .merge(m_norm[cols].rename(columns=lambda c: c if c == unit else f"model_{c}"), on=unit)
+        .merge(p_raw, on=unit)
+        .merge(m_raw, on=unit)
+    )
     if len(curves) < 2:
         raise AnalysisInputError(f"people and model share fewer than 2 {unit}s; cannot compare curves")
     diff = curves["model_mean"] - curves["people_mean"]
@@ -191,27 +200,52 @@ def compare(
         p_eff, m_eff = p_eff[p_eff["session"].isin(sessions)], m_eff[m_eff["session"].isin(sessions)]
     p_eff = p_eff.groupby("participant")["effect"].mean().reset_index()
     m_eff = m_eff.groupby("participant")["effect"].mean().reset_index()
-    effects = pd.concat([group_summary(p_eff.assign(who="people"), "effect", ["who"]),
-                         group_summary(m_eff.assign(who="model"), "effect", ["who"])], ignore_index=True)
+    effects = pd.concat(
+        [
+            group_summary(p_eff.assign(who="people"), "effect", ["who"]),
+            group_summary(m_eff.assign(who="model"), "effect", ["who"]),
+        ],
+        ignore_index=True,
+    )
     effects.insert(1, "measure", name)
     pe, me = effects.iloc[0], effects.iloc[1]
     inside = bool(pe["ci_low"] <= me["mean"] <= pe["ci_high"])
-    welch = sps.ttest_ind(p_eff["effect"], m_eff["effect"], equal_var=False) if len(m_eff) > 1 and len(p_eff) > 1 else None
-    summary_table = pd.DataFrame([
-        {"metric": "curve_rmse_normalised", "value": rmse, "note": f"relative to the first {unit}"},
-        {"metric": f"curve_rmse_{value}", "value": rmse_raw, "note": f"group mean {value} per {unit}"},
-        {"metric": "curve_pearson_r", "value": r, "note": "normalised group curves"},
-        {"metric": f"people_{name}", "value": float(pe["mean"]), "note": f"95% CI [{pe['ci_low']:.2f}, {pe['ci_high']:.2f}], n = {int(pe['n'])}"},
-        {"metric": f"model_{name}", "value": float(me["mean"]), "note": f"95% CI [{me['ci_low']:.2f}, {me['ci_high']:.2f}], n = {int(me['n'])}"},
-        {"metric": "model_effect_within_people_ci", "value": float(inside), "note": "1 = yes"},
-        {"metric": "effect_difference_welch_p", "value": float(welch.pvalue) if welch is not None else np.nan,
-         "note": "Welch t test, people vs model"},
-        {"metric": "blocks_compared", "value": float(len(curves)), "note": f"sessions {', '.join(sessions) or 'pooled'}"},
-    ])
+    welch = (
+        sps.ttest_ind(p_eff["effect"], m_eff["effect"], equal_var=False) if len(m_eff) > 1 and len(p_eff) > 1 else None
+    )
+    summary_table = pd.DataFrame(
+        [
+            {"metric": "curve_rmse_normalised", "value": rmse, "note": f"relative to the first {unit}"},
+            {"metric": f"curve_rmse_{value}", "value": rmse_raw, "note": f"group mean {value} per {unit}"},
+            {"metric": "curve_pearson_r", "value": r, "note": "normalised group curves"},
+            {
+                "metric": f"people_{name}",
+                "value": float(pe["mean"]),
+                "note": f"95% CI [{pe['ci_low']:.2f}, {pe['ci_high']:.2f}], n = {int(pe['n'])}",
+            },
+            {
+                "metric": f"model_{name}",
+                "value": float(me["mean"]),
+                "note": f"95% CI [{me['ci_low']:.2f}, {me['ci_high']:.2f}], n = {int(me['n'])}",
+            },
+            {"metric": "model_effect_within_people_ci", "value": float(inside), "note": "1 = yes"},
+            {
+                "metric": "effect_difference_welch_p",
+                "value": float(welch.pvalue) if welch is not None else np.nan,
+                "note": "Welch t test, people vs model",
+            },
+            {
+                "metric": "blocks_compared",
+                "value": float(len(curves)),
+                "note": f"sessions {', '.join(sessions) or 'pooled'}",
+            },
+        ]
+    )
     summary = [
         f"people: {p_data.trials['participant'].nunique()} participant(s); model: "
         f"{m_data.trials['participant'].nunique()} simulated participant(s); paradigm {p_data.paradigm}",
-        f"normalised curves over {len(curves)} {unit}s: RMSE {rmse:.3f}, r = {r:.3f}; raw RMSE {rmse_raw:.1f} ({value})",
+        f"normalised curves over {len(curves)} {unit}s: RMSE {rmse:.3f}, r = {r:.3f}; "
+        f"raw RMSE {rmse_raw:.1f} ({value})",
         f"{name}: people {pe['mean']:.1f} [{pe['ci_low']:.1f}, {pe['ci_high']:.1f}], model {me['mean']:.1f} "
         f"[{me['ci_low']:.1f}, {me['ci_high']:.1f}]; model {'inside' if inside else 'outside'} the people's 95% CI",
     ] + ([note] if note else [])

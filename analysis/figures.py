@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-
 from motorseq.analysis.measures import group_summary
 
 __all__ = [
@@ -28,21 +27,39 @@ __all__ = [
 ]
 
 PALETTE = {
-    "sequence": "#0072B2", "pattern": "#0072B2", "random": "#D55E00", "H": "#0072B2", "L": "#D55E00",
-    "all": "#000000", "people": "#555555", "model": "#CC79A7", "exponential": "#009E73", "power": "#E69F00",
+    "sequence": "#0072B2",
+    "pattern": "#0072B2",
+    "random": "#D55E00",
+    "H": "#0072B2",
+    "L": "#D55E00",
+    "all": "#000000",
+    "people": "#555555",
+    "model": "#CC79A7",
+    "exponential": "#009E73",
+    "power": "#E69F00",
 }
 _CYCLE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 _RC = {
-    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8,
-    "ytick.labelsize": 8, "legend.fontsize": 8, "axes.spines.top": False,
-    "axes.spines.right": False, "axes.linewidth": 0.8, "lines.linewidth": 1.6,
-    "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
-    "svg.fonttype": "none", "legend.frameon": False,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.8,
+    "lines.linewidth": 1.6,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "svg.fonttype": "none",
+    "legend.frameon": False,
 }
 
 
-def _figure(ncols: int, nrows: int = 1, width: float = 3.2, height: float = 2.6,
-            sharey: bool | str = False) -> tuple[Figure, np.ndarray]:
+def _figure(
+    ncols: int, nrows: int = 1, width: float = 3.2, height: float = 2.6, sharey: bool | str = False
+) -> tuple[Figure, np.ndarray]:
     import matplotlib as mpl
 
     with mpl.rc_context(_RC):
@@ -151,8 +168,16 @@ def sequence_vs_random_figure(blocks: pd.DataFrame, effects: pd.DataFrame) -> Fi
         if kind == "sequence":
             _band(ax, s["block"], s, PALETTE[kind], "sequence blocks")
         else:
-            ax.errorbar(s["block"], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
-                        fmt="s", color=PALETTE[kind], markersize=5, capsize=2, label="random blocks")
+            ax.errorbar(
+                s["block"],
+                s["mean"],
+                yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+                fmt="s",
+                color=PALETTE[kind],
+                markersize=5,
+                capsize=2,
+                label="random blocks",
+            )
     ax.set_xlabel("Block")
     ax.set_ylabel("Median RT (ms)")
     _legend(ax, loc="upper right")
@@ -165,8 +190,15 @@ def sequence_vs_random_figure(blocks: pd.DataFrame, effects: pd.DataFrame) -> Fi
         for i, blk in enumerate(s["block"]):
             vals = per.loc[per["block"] == blk, "sequence_effect_ms"]
             ax.scatter(i + rng.uniform(-0.15, 0.15, len(vals)), vals, s=8, color="#999999", alpha=0.6, linewidths=0)
-        ax.errorbar(np.arange(len(s)), s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
-                    fmt="o", color="black", markersize=5, capsize=3)
+        ax.errorbar(
+            np.arange(len(s)),
+            s["mean"],
+            yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+            fmt="o",
+            color="black",
+            markersize=5,
+            capsize=3,
+        )
         ax.set_xticks(np.arange(len(s)), [f"block {b}" for b in s["block"]])
         ax.set_xlim(-0.7, len(s) - 0.3)
     ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
@@ -201,11 +233,26 @@ def triplet_figure(triplets: pd.DataFrame) -> Figure:
         s = group_summary(sub, "triplet_effect_ms", ["epoch"])
         for _, row in s.iterrows():
             vals = sub.loc[sub["epoch"] == row["epoch"], "triplet_effect_ms"]
-            ax.scatter(row["epoch"] + rng.uniform(-0.18, 0.18, len(vals)), vals, s=6, color="#AAAAAA",
-                       alpha=0.7, linewidths=0, zorder=1)
+            ax.scatter(
+                row["epoch"] + rng.uniform(-0.18, 0.18, len(vals)),
+                vals,
+                s=6,
+                color="#AAAAAA",
+                alpha=0.7,
+                linewidths=0,
+                zorder=1,
+            )
         ax.bar(s["epoch"], s["mean"], width=0.6, color=PALETTE["L"], alpha=0.35, zorder=0)
-        ax.errorbar(s["epoch"], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
-                    fmt="o", color="black", markersize=4, capsize=3, zorder=2)
+        ax.errorbar(
+            s["epoch"],
+            s["mean"],
+            yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+            fmt="o",
+            color="black",
+            markersize=4,
+            capsize=3,
+            zorder=2,
+        )
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_xticks(sorted(sub["epoch"].unique()))
         ax.set_xlabel("Epoch")
@@ -220,8 +267,9 @@ def triplet_figure(triplets: pd.DataFrame) -> Figure:
     return fig
 
 
-def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block",
-                ylabel: str = "Median RT (ms)") -> Figure:
+def fits_figure(
+    curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block", ylabel: str = "Median RT (ms)"
+) -> Figure:
     """Group learning curve with exponential and power-law fits.
 
     The band is the 95 % bootstrap CI (participants resampled) of the better model by AIC;
@@ -241,7 +289,7 @@ def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block",
     ncols = min(len(cells), 3)
     nrows = -(-len(cells) // ncols)
     fig, axes = _figure(ncols, nrows, width=3.0 if ncols > 1 else 3.8, height=2.4 if ncols > 1 else 2.8)
-    for ax in axes.flat[len(cells):]:
+    for ax in axes.flat[len(cells) :]:
         ax.set_visible(False)
     for j, cell in enumerate(cells):
         ax = axes.flat[j]
@@ -254,8 +302,7 @@ def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block",
         obs = sub[sub["model"] == sub["model"].iloc[0]]
         best = gsub.loc[gsub["best"], "model"].iloc[0] if gsub["best"].any() else "exponential"
         band = sub[sub["model"] == best]
-        ax.fill_between(band[unit], band["band_low"], band["band_high"], color=PALETTE[best], alpha=0.15,
-                        linewidth=0)
+        ax.fill_between(band[unit], band["band_low"], band["band_high"], color=PALETTE[best], alpha=0.15, linewidth=0)
         start = float(obs[unit].min())
         fine = np.linspace(start, float(obs[unit].max()), 200)
         for model in ("exponential", "power"):
@@ -267,8 +314,15 @@ def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block",
         other = gsub.loc[~gsub["best"], "delta_aic"]
         if len(other):
             rising = obs["observed"].iloc[-1] > obs["observed"].iloc[0]
-            ax.text(0.97, 0.05 if rising else 0.95, f"{best} better\nΔAIC = {other.iloc[0]:.1f}",
-                    transform=ax.transAxes, ha="right", va="bottom" if rising else "top", fontsize=7)
+            ax.text(
+                0.97,
+                0.05 if rising else 0.95,
+                f"{best} better\nΔAIC = {other.iloc[0]:.1f}",
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom" if rising else "top",
+                fontsize=7,
+            )
         ax.set_xlabel(unit.capitalize())
         title = ", ".join(f"{k} {v}" for k, v in cell.items() if k != "source" and v != "all")
         ax.set_title(title[:1].upper() + title[1:] if title else "Group learning curve", fontsize=9)
@@ -279,8 +333,9 @@ def fits_figure(curves: pd.DataFrame, groups: pd.DataFrame, unit: str = "block",
     handles, labels = axes.flat[0].get_legend_handles_labels()
     handles.append(Patch(color="#999999", alpha=0.3, linewidth=0))
     labels.append("95 % bootstrap CI (better model)")
-    fig.legend(handles, labels, loc="outside lower center", ncols=2 if len(cells) == 1 else 4, frameon=False,
-               fontsize=8)
+    fig.legend(
+        handles, labels, loc="outside lower center", ncols=2 if len(cells) == 1 else 4, frameon=False, fontsize=8
+    )
     fig.suptitle("Learning-curve fits", fontsize=10)
     return fig
 
@@ -323,12 +378,20 @@ def effects_figure(effects: pd.DataFrame, label: str) -> Figure:
     x = np.arange(len(effects))
     people = effects[effects["who"] == "people"]
     if len(people):  # the people's CI as a band, to see whether the model falls inside it
-        ax.axhspan(people["ci_low"].iloc[0], people["ci_high"].iloc[0], color=PALETTE["people"], alpha=0.12,
-                   linewidth=0)
+        ax.axhspan(
+            people["ci_low"].iloc[0], people["ci_high"].iloc[0], color=PALETTE["people"], alpha=0.12, linewidth=0
+        )
     for i, row in enumerate(effects.itertuples()):
-        ax.errorbar(i, row.mean, yerr=[[row.mean - row.ci_low], [row.ci_high - row.mean]], fmt="o",
-                    color=PALETTE.get(row.who, "black"), markersize=6, capsize=4)
-    ax.set_xticks(x, [f"{w}\n(n = {int(n)})" for w, n in zip(effects["who"], effects["n"])])
+        ax.errorbar(
+            i,
+            row.mean,
+            yerr=[[row.mean - row.ci_low], [row.ci_high - row.mean]],
+            fmt="o",
+            color=PALETTE.get(row.who, "black"),
+            markersize=6,
+            capsize=4,
+        )
+    ax.set_xticks(x, [f"{w}\n(n = {int(n)})" for w, n in zip(effects["who"], effects["n"], strict=True)])
     ax.set_xlim(-0.6, len(effects) - 0.4)
     ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
     ax.set_ylabel(label)
@@ -347,8 +410,11 @@ def dsp_figure(execution: pd.DataFrame, chunks: pd.DataFrame | None) -> Figure:
     """
     fig, axes = _figure(2, 1, width=3.3, height=2.7)
     ax = axes[0, 0]
-    per = execution.groupby(["participant", "session", "block", "trial_type"], observed=True)[
-        "median_execution_ms"].mean().reset_index()
+    per = (
+        execution.groupby(["participant", "session", "block", "trial_type"], observed=True)["median_execution_ms"]
+        .mean()
+        .reset_index()
+    )
     for kind in ("sequence", "random"):
         part = per[per["trial_type"] == kind]
         if part.empty:
@@ -357,23 +423,44 @@ def dsp_figure(execution: pd.DataFrame, chunks: pd.DataFrame | None) -> Figure:
         if kind == "sequence":
             _band(ax, s["block"], s, PALETTE[kind], "sequence")
         else:
-            ax.errorbar(s["block"], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
-                        fmt="s", color=PALETTE[kind], markersize=5, capsize=2, label="random")
+            ax.errorbar(
+                s["block"],
+                s["mean"],
+                yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+                fmt="s",
+                color=PALETTE[kind],
+                markersize=5,
+                capsize=2,
+                label="random",
+            )
     ax.set_xlabel("Block")
     ax.set_ylabel("Execution time (ms)")
     _legend(ax, loc="upper right")
     _panel_letter(ax, "A")
     ax = axes[0, 1]
     if chunks is not None and not chunks.empty:
-        per_pos = chunks.groupby(["participant", "session", "position"], observed=True).agg(
-            iki=("median_iki_ms", "mean"), boundary=("boundary", "mean")).reset_index()
+        per_pos = (
+            chunks.groupby(["participant", "session", "position"], observed=True)
+            .agg(iki=("median_iki_ms", "mean"), boundary=("boundary", "mean"))
+            .reset_index()
+        )
         s = group_summary(per_pos, "iki", ["position"])
         share = per_pos.groupby("position")["boundary"].mean()
-        ax.bar(s["position"], s["mean"], color=[PALETTE["random"] if share[p] >= 0.5 else "#BBBBBB"
-                                                for p in s["position"]], width=0.65)
-        ax.errorbar(s["position"], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
-                    fmt="none", color="black", capsize=3)
-        for p, v in zip(s["position"], s["ci_high"]):
+        ax.bar(
+            s["position"],
+            s["mean"],
+            color=[PALETTE["random"] if share[p] >= 0.5 else "#BBBBBB" for p in s["position"]],
+            width=0.65,
+        )
+        ax.errorbar(
+            s["position"],
+            s["mean"],
+            yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+            fmt="none",
+            color="black",
+            capsize=3,
+        )
+        for p, v in zip(s["position"], s["ci_high"], strict=True):
             ax.text(p, v, f"{share[p]:.0%}", ha="center", va="bottom", fontsize=7)
         ax.set_xticks(s["position"], [f"{int(p)}→{int(p) + 1}" for p in s["position"]])
     ax.set_xlabel("Key-press interval")

@@ -9,9 +9,10 @@ Models (x = block or epoch number, from 1)::
 2000 on why both should be compared per participant). For a given rate the model is linear in
 *a* and *b*, so *a, b* are solved in closed form and only *c* is searched: a coarse grid
 followed by SciPy's vectorised bracketed minimiser (:func:`scipy.optimize.elementwise.find_minimum`),
-for all curves at once (bootstrap resamples use one parabolic step on the grid). The models are compared by AIC (``n ln(RSS/n) + 2k``, *k* = 4 with
-the residual variance). Group fits get percentile bootstrap CIs from resampling participants;
-participant fits get residual-bootstrap CIs. Every draw comes from ``np.random.default_rng(seed)``.
+for all curves at once (bootstrap resamples use one parabolic step on the grid). The models
+are compared by AIC (``n ln(RSS/n) + 2k``, *k* = 4 with the residual variance). Group fits
+get percentile bootstrap CIs from resampling participants; participant fits get
+residual-bootstrap CIs. Every draw comes from ``np.random.default_rng(seed)``.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _linear(model: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, c: np.ndarr
 
 def _grid_rss(model: str, x: np.ndarray, y0: np.ndarray, w: np.ndarray, logc: np.ndarray) -> np.ndarray:
     """RSS of every curve at every grid rate, with matrix products (shape (m, grid))."""
-    g = _basis(model, x, np.exp(logc))            # (grid, n)
+    g = _basis(model, x, np.exp(logc))  # (grid, n)
     n = w.sum(axis=1)[:, None]
     wy = w * y0
     ym = wy.sum(axis=1)[:, None] / n
@@ -226,16 +227,18 @@ def fit_learning_curves(
     part_rows, group_rows, curve_rows = [], [], []
     for model in MODELS:
         fit = fit_curves(model, x, y)
-        table = index.assign(model=model, **{k: fit[k] for k in ("a", "b", "c", "rss", "aic")},
-                             n_points=fit["n"].astype(int))
+        table = index.assign(
+            model=model, **{k: fit[k] for k in ("a", "b", "c", "rss", "aic")}, n_points=fit["n"].astype(int)
+        )
         if n_boot_participant > 0:
             fitted = predict(model, x, fit["a"], fit["b"], fit["c"])
             resid = np.where(np.isnan(y), np.nan, y - fitted)
             nobs = np.sum(~np.isnan(y), axis=1)
             order = np.argsort(np.isnan(resid), axis=1, kind="stable")  # observed residuals first
             packed = np.take_along_axis(resid, order, axis=1)
-            pick = (rng_part.random((y.shape[0], n_boot_participant, y.shape[1]))
-                    * nobs[:, None, None]).astype(np.int64)
+            pick = (rng_part.random((y.shape[0], n_boot_participant, y.shape[1])) * nobs[:, None, None]).astype(
+                np.int64
+            )
             draws = np.take_along_axis(packed[:, None, :].repeat(n_boot_participant, 1), pick, axis=2)
             ystar = np.where(np.isnan(y)[:, None, :], np.nan, fitted[:, None, :] + draws)
             boot = fit_curves(model, x, ystar.reshape(-1, y.shape[1]), grid=32, refine=False)
@@ -258,7 +261,7 @@ def fit_learning_curves(
         for model in MODELS:
             fit = fit_curves(model, x, mean[None, :])
             boot = fit_curves(model, x, boot_mean, grid=32, refine=False)
-            row = dict(zip(cell, key)) | {"model": model, "n_participants": len(rows)}
+            row = dict(zip(cell, key, strict=True)) | {"model": model, "n_participants": len(rows)}
             for k in ("a", "b", "c", "rss", "aic"):
                 row[k] = float(fit[k][0])
             for k in ("a", "b", "c"):
@@ -266,11 +269,19 @@ def fit_learning_curves(
                 row[f"{k}_ci_low"], row[f"{k}_ci_high"] = float(lo), float(hi)
             group_rows.append(row)
             band_lo, band_hi = _ci(predict(model, x, boot["a"], boot["b"], boot["c"]).T, level)
-            curve_rows.append(pd.DataFrame({
-                **{c: k for c, k in zip(cell, key)}, unit: labels, "model": model, "observed": mean,
-                "fitted": predict(model, x, fit["a"], fit["b"], fit["c"])[0],
-                "band_low": band_lo, "band_high": band_hi,
-            }))
+            curve_rows.append(
+                pd.DataFrame(
+                    {
+                        **{c: k for c, k in zip(cell, key, strict=True)},
+                        unit: labels,
+                        "model": model,
+                        "observed": mean,
+                        "fitted": predict(model, x, fit["a"], fit["b"], fit["c"])[0],
+                        "band_low": band_lo,
+                        "band_high": band_hi,
+                    }
+                )
+            )
     group_table = _mark_best(pd.DataFrame(group_rows), cell) if group_rows else pd.DataFrame()
     curve_table = pd.concat(curve_rows, ignore_index=True) if curve_rows else pd.DataFrame()
     return CurveFits(participants=participants, groups=group_table, curves=curve_table)

@@ -33,13 +33,15 @@ def _rt_stats(cleaned: pd.DataFrame, unit: str, split_type: bool) -> pd.DataFram
     frame = cleaned[keys].assign(_rt=rt, _acc=acc)
     frame = frame[cleaned["use_accuracy"] | cleaned["use_rt"]]
     g = frame.groupby(keys, sort=True, observed=True)
-    table = pd.DataFrame({
-        "mean_rt_ms": g["_rt"].mean(),
-        "median_rt_ms": g["_rt"].median(),
-        "accuracy": g["_acc"].mean(),
-        "n_rt": g["_rt"].count(),
-        "n_trials": g["_acc"].count(),
-    })
+    table = pd.DataFrame(
+        {
+            "mean_rt_ms": g["_rt"].mean(),
+            "median_rt_ms": g["_rt"].median(),
+            "accuracy": g["_acc"].mean(),
+            "n_rt": g["_rt"].count(),
+            "n_trials": g["_acc"].count(),
+        }
+    )
     return table.reset_index()
 
 
@@ -148,8 +150,11 @@ def sequence_learning(cleaned: pd.DataFrame, statistic: str = "median") -> pd.Da
     col = "median_rt_ms" if statistic == "median" else "mean_rt_ms"
     blocks = block_summary(cleaned, split_trial_type=False)
     used = cleaned[cleaned["use_accuracy"] | cleaned["use_rt"]]
-    share = (used["trial_type"] == "random").groupby([used[c] for c in ID_COLUMNS + ["block"]],
-                                                      sort=True, observed=True).mean()
+    share = (
+        (used["trial_type"] == "random")
+        .groupby([used[c] for c in ID_COLUMNS + ["block"]], sort=True, observed=True)
+        .mean()
+    )
     kind = pd.Series(np.where(share > 0.5, "random", "sequence"), index=share.index, name="block_type")
     blocks = blocks.merge(kind.reset_index(), on=ID_COLUMNS + ["block"])
     blocks = blocks.sort_values(ID_COLUMNS + ["block"]).reset_index(drop=True)

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
 from motorseq.analysis import measures as ms
 from motorseq.analysis.cleaning import CleaningRules, clean, cleaning_summary
 from motorseq.analysis.errors import AnalysisInputError
@@ -72,10 +71,13 @@ class AnalysisResult:
 
 
 def compute_tables(
-    data: Dataset, rules: CleaningRules | None = None, seed: int = 0, n_boot: int = 1000,
+    data: Dataset,
+    rules: CleaningRules | None = None,
+    seed: int = 0,
+    n_boot: int = 1000,
     n_boot_participant: int = 200,
 ) -> tuple[dict[str, pd.DataFrame], CurveFits, pd.DataFrame]:
-    """The fast core (no statistics, no figures): clean, measure, fit.
+    """Clean, measure and fit: the fast core (no statistics, no figures).
 
     Returns
     -------
@@ -131,8 +133,7 @@ def compute_tables(
     curves = tables.get("learning_curves")
     unit, value = curve_axes(paradigm)
     if curves is not None and not curves.empty and curves[unit].nunique() >= 4:
-        fits = fit_learning_curves(curves, unit, value, n_boot=n_boot, n_boot_participant=n_boot_participant,
-                                   seed=seed)
+        fits = fit_learning_curves(curves, unit, value, n_boot=n_boot, n_boot_participant=n_boot_participant, seed=seed)
         tables["fits_participants"] = fits.participants
         tables["fits_groups"] = fits.groups
         tables["fits_curves"] = fits.curves
@@ -150,7 +151,7 @@ def _by_group(table: pd.DataFrame, value: str, by: list[str]) -> pd.DataFrame:
 
 
 def curve_axes(paradigm: str) -> tuple[str, str]:
-    """x and y columns of the learning curve of a paradigm (FTT: correct sequences per trial)."""
+    """X and y columns of the learning curve of a paradigm (FTT: correct sequences per trial)."""
     return ("trial", "n_correct_sequences") if paradigm == "ftt" else ("block", "rt_ms")
 
 
@@ -168,8 +169,12 @@ def _statistics(paradigm: str, tables: dict[str, pd.DataFrame]) -> None:
         tables["asrt_triplet_tests"] = stats.effect_tests(trip, "triplet_effect_ms", ["session", "epoch"])
         per_session = trip.groupby(["participant", "session"], observed=True)["triplet_effect_ms"].mean().reset_index()
         tables["asrt_triplet_tests_session"] = stats.effect_tests(per_session, "triplet_effect_ms", ["session"])
-        long = trip.melt(id_vars=ms.ID_COLUMNS + ["epoch"], value_vars=["rt_H_ms", "rt_L_ms"],
-                         var_name="triplet_type", value_name="rt_ms")
+        long = trip.melt(
+            id_vars=ms.ID_COLUMNS + ["epoch"],
+            value_vars=["rt_H_ms", "rt_L_ms"],
+            var_name="triplet_type",
+            value_name="rt_ms",
+        )
         long["triplet_type"] = long["triplet_type"].str[3]
         frames = []
         for ses, sub in long.groupby("session", sort=True):
@@ -181,7 +186,8 @@ def _statistics(paradigm: str, tables: dict[str, pd.DataFrame]) -> None:
         if long["group"].nunique() > 1:
             tables["asrt_mixed_model"] = stats.mixed_model(
                 long[["participant", "rt_ms", "epoch", "triplet_type", "group", "session"]],
-                "rt_ms ~ C(session) + C(epoch) * C(triplet_type) * C(group)")
+                "rt_ms ~ C(session) + C(epoch) * C(triplet_type) * C(group)",
+            )
     elif paradigm == "srt":
         seq = tables["srt_sequence_learning"]
         per = seq.groupby(ms.ID_COLUMNS, observed=True)["sequence_effect_ms"].mean().reset_index()
@@ -207,39 +213,50 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
     if paradigm == "asrt":
         g = tables["asrt_triplet_learning_group"]
         for ses, sub in g[g["group"] == "all"].groupby("session", sort=True):
-            effects = ", ".join(f"e{int(r.epoch)} {r.mean:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}]"
-                                for r in sub.itertuples())
+            effects = ", ".join(
+                f"e{int(r.epoch)} {r.mean:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}]" for r in sub.itertuples()
+            )
             lines.append(f"session {ses}: triplet effect L−H (ms) {effects}")
         s = tables["asrt_general_skill_group"]
         for ses, sub in s[s["group"] == "all"].groupby("session", sort=True):
             last = sub.iloc[-1]
-            lines.append(f"session {ses}: general skill, RT epoch 1 − epoch {int(last.epoch)} = "
-                         f"{last['mean']:.1f} ms [{last.ci_low:.1f}, {last.ci_high:.1f}]")
+            lines.append(
+                f"session {ses}: general skill, RT epoch 1 − epoch {int(last.epoch)} = "
+                f"{last['mean']:.1f} ms [{last.ci_low:.1f}, {last.ci_high:.1f}]"
+            )
     if paradigm == "srt":
         g = tables["srt_sequence_learning_group"]
         for r in g[g["group"] == "all"].itertuples():
-            lines.append(f"session {r.session}: sequence-specific learning {r.mean:.1f} ms "
-                         f"[{r.ci_low:.1f}, {r.ci_high:.1f}] (n = {r.n})")
+            lines.append(
+                f"session {r.session}: sequence-specific learning {r.mean:.1f} ms "
+                f"[{r.ci_low:.1f}, {r.ci_high:.1f}] (n = {r.n})"
+            )
     if paradigm == "dsp":
         curves = tables["learning_curves"]
         by_block = curves.groupby("block", observed=True)["rt_ms"].mean()
         if len(by_block) > 1:
-            lines.append(f"sequence execution time: block {by_block.index[0]} {by_block.iloc[0]:.0f} ms -> "
-                         f"block {by_block.index[-1]} {by_block.iloc[-1]:.0f} ms (group mean of medians)")
+            lines.append(
+                f"sequence execution time: block {by_block.index[0]} {by_block.iloc[0]:.0f} ms -> "
+                f"block {by_block.index[-1]} {by_block.iloc[-1]:.0f} ms (group mean of medians)"
+            )
         chunks = tables.get("dsp_chunk_boundaries")
         if chunks is not None and not chunks.empty:
             share = chunks.groupby("position", observed=True)["boundary"].mean()
-            lines.append("chunk boundaries (share of participant x sequence): "
-                         + ", ".join(f"IKI {int(k)}: {v:.0%}" for k, v in share.items()))
+            lines.append(
+                "chunk boundaries (share of participant x sequence): "
+                + ", ".join(f"IKI {int(k)}: {v:.0%}" for k, v in share.items())
+            )
     if paradigm == "ftt":
         gain = tables["ftt_gain"]
         lines.append(f"FTT gain (last − first trials): {gain['gain'].mean():.2f} correct sequences")
     if not fits.groups.empty:
         for r in fits.groups[fits.groups["best"]].itertuples():
             who = f", group {r.group}" if r.group != "all" else ""
-            lines.append(f"session {r.session}{who}: group curve best fit {r.model} (rate {r.c:.3f} "
-                         f"[{r.c_ci_low:.3f}, {r.c_ci_high:.3f}], ΔAIC to the other "
-                         f"{_delta(fits.groups, r):.1f})")
+            lines.append(
+                f"session {r.session}{who}: group curve best fit {r.model} (rate {r.c:.3f} "
+                f"[{r.c_ci_low:.3f}, {r.c_ci_high:.3f}], ΔAIC to the other "
+                f"{_delta(fits.groups, r):.1f})"
+            )
         best = fits.participants[fits.participants["best"]]["model"].value_counts()
         lines.append("participant curves best fit: " + ", ".join(f"{k} {v}" for k, v in best.items()))
     return lines
@@ -260,8 +277,9 @@ def _figures(paradigm: str, tables: dict[str, pd.DataFrame], fits: CurveFits) ->
     if paradigm in ("srt", "asrt"):
         figs["learning_curves"] = fg.learning_curve_figure(tables["block_summary"], "block", "trial_type")
     if paradigm == "srt":
-        figs["sequence_vs_random"] = fg.sequence_vs_random_figure(tables["block_summary"],
-                                                                  tables["srt_sequence_learning"])
+        figs["sequence_vs_random"] = fg.sequence_vs_random_figure(
+            tables["block_summary"], tables["srt_sequence_learning"]
+        )
     if paradigm == "asrt":
         figs["triplet_effects"] = fg.triplet_figure(tables["asrt_triplet_learning"])
     if paradigm == "dsp":
@@ -315,11 +333,21 @@ def analyze(
     if statistics:
         _statistics(paradigm, tables)
     result = AnalysisResult(
-        paradigm=paradigm, tables=tables, fits=fits, summary=_summary(paradigm, data, tables, fits),
-        provenance={"files": [str(p) for p in data.files], "format": data.format, "paradigm": paradigm,
-                    "rules": rules.describe(), "seed": seed, "n_boot": n_boot,
-                    "n_boot_participant": n_boot_participant, "notes": data.notes,
-                    "conventions": data.conventions},
+        paradigm=paradigm,
+        tables=tables,
+        fits=fits,
+        summary=_summary(paradigm, data, tables, fits),
+        provenance={
+            "files": [str(p) for p in data.files],
+            "format": data.format,
+            "paradigm": paradigm,
+            "rules": rules.describe(),
+            "seed": seed,
+            "n_boot": n_boot,
+            "n_boot_participant": n_boot_participant,
+            "notes": data.notes,
+            "conventions": data.conventions,
+        },
         figures=_figures(paradigm, tables, fits) if figures else {},
     )
     if out is not None:

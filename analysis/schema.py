@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.errors import AnalysisInputError
 
 __all__ = [
@@ -108,7 +107,7 @@ CATEGORICAL = ("participant", "session", "group", "source", "paradigm", "trial_t
 
 
 def _as_category(col: pd.Series) -> pd.Series:
-    """A categorical of strings with ``n/a`` for missing values (fast: works on the categories)."""
+    """Return a categorical of strings with ``n/a`` for missing values (works on the categories: fast)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
     else:

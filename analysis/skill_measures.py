@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.measures import ID_COLUMNS
 
 __all__ = ["dsp_execution", "inter_key_intervals", "chunk_boundaries", "ftt_performance"]
 
 
 def dsp_execution(cleaned: pd.DataFrame) -> pd.DataFrame:
-    """Execution time (ms) of correctly produced sequences and accuracy, per block and sequence.
+    """Compute execution time (ms) of correctly produced sequences and accuracy, per block and sequence.
 
     Returns
     -------
@@ -29,13 +28,15 @@ def dsp_execution(cleaned: pd.DataFrame) -> pd.DataFrame:
     ok = rows["correct"] == 1
     frame = rows[keys].assign(_et=rows["execution_time_ms"].where(ok), _acc=rows["correct"])
     g = frame.groupby(keys, sort=True, observed=True)
-    out = pd.DataFrame({
-        "mean_execution_ms": g["_et"].mean(),
-        "median_execution_ms": g["_et"].median(),
-        "accuracy": g["_acc"].mean(),
-        "n_correct": g["_et"].count(),
-        "n_trials": g["_acc"].count(),
-    })
+    out = pd.DataFrame(
+        {
+            "mean_execution_ms": g["_et"].mean(),
+            "median_execution_ms": g["_et"].median(),
+            "accuracy": g["_acc"].mean(),
+            "n_correct": g["_et"].count(),
+            "n_trials": g["_acc"].count(),
+        }
+    )
     return out.reset_index()
 
 
@@ -57,8 +58,10 @@ def inter_key_intervals(presses: pd.DataFrame, cleaned: pd.DataFrame) -> pd.Data
         position, iki_ms``: ``position`` *k* is the interval from press *k* to press *k+1*.
     """
     tkeys = ["participant", "session", "run", "block", "trial"]
-    trials = cleaned.loc[cleaned["use_accuracy"] & (cleaned["correct"] == 1),
-                         tkeys + ["group", "source", "paradigm", "trial_type", "target"]]
+    trials = cleaned.loc[
+        cleaned["use_accuracy"] & (cleaned["correct"] == 1),
+        tkeys + ["group", "source", "paradigm", "trial_type", "target"],
+    ]
     p = presses.sort_values(tkeys + ["press"], kind="stable")
     trial_id = p.groupby(tkeys, sort=False).ngroup().to_numpy()
     rt = p["rt_ms"].to_numpy()
@@ -134,12 +137,14 @@ def ftt_performance(cleaned: pd.DataFrame, n_trials: int = 3) -> tuple[pd.DataFr
     size = per_trial.groupby(ID_COLUMNS, sort=False)["trial"].transform("size")
     first = per_trial[order < n_trials].groupby(ID_COLUMNS, sort=True)
     last = per_trial[order >= size - n_trials].groupby(ID_COLUMNS, sort=True)
-    gain = pd.DataFrame({
-        "first_mean": first["n_correct_sequences"].mean(),
-        "last_mean": last["n_correct_sequences"].mean(),
-        "errors_first_mean": first["n_errors"].mean(),
-        "errors_last_mean": last["n_errors"].mean(),
-    })
+    gain = pd.DataFrame(
+        {
+            "first_mean": first["n_correct_sequences"].mean(),
+            "last_mean": last["n_correct_sequences"].mean(),
+            "errors_first_mean": first["n_errors"].mean(),
+            "errors_last_mean": last["n_errors"].mean(),
+        }
+    )
     gain["gain"] = gain["last_mean"] - gain["first_mean"]
     gain["gain_pct"] = 100.0 * gain["gain"] / gain["first_mean"]
     return per_trial, gain.reset_index()

@@ -52,8 +52,14 @@ def rm_anova(long: pd.DataFrame, dv: str, within: list[str], subject: str = "par
         return pd.DataFrame()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = pg.rm_anova(data=data, dv=dv, within=within if len(within) > 1 else within[0],
-                            subject=subject, effsize="np2", detailed=True)
+        table = pg.rm_anova(
+            data=data,
+            dv=dv,
+            within=within if len(within) > 1 else within[0],
+            subject=subject,
+            effsize="np2",
+            detailed=True,
+        )
     table.columns = [str(c).replace("-", "_") for c in table.columns]
     table["n"] = data[subject].nunique()
     return table
@@ -83,11 +89,17 @@ def mixed_model(long: pd.DataFrame, formula: str, subject: str = "participant") 
         warnings.simplefilter("ignore")
         fit = smf.mixedlm(formula, data=data, groups=data[subject]).fit(reml=True)
     ci = fit.conf_int()
-    out = pd.DataFrame({
-        "term": fit.params.index, "estimate": fit.params.to_numpy(), "se": fit.bse.to_numpy(),
-        "z": fit.tvalues.to_numpy(), "p": fit.pvalues.to_numpy(),
-        "ci_low": ci[0].to_numpy(), "ci_high": ci[1].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "term": fit.params.index,
+            "estimate": fit.params.to_numpy(),
+            "se": fit.bse.to_numpy(),
+            "z": fit.tvalues.to_numpy(),
+            "p": fit.pvalues.to_numpy(),
+            "ci_low": ci[0].to_numpy(),
+            "ci_high": ci[1].to_numpy(),
+        }
+    )
     return out[~out["term"].eq("Group Var")].reset_index(drop=True)
 
 
@@ -105,16 +117,20 @@ def effect_tests(table: pd.DataFrame, value: str, by: list[str]) -> pd.DataFrame
     for key, sub in table.dropna(subset=[value]).groupby(by, sort=True, observed=True):
         key = key if isinstance(key, tuple) else (key,)
         vals = sub[value].to_numpy(dtype=float)
-        row = dict(zip(by, key)) | {"n": len(vals), "mean": float(np.mean(vals)) if len(vals) else np.nan}
+        row = dict(zip(by, key, strict=True)) | {"n": len(vals), "mean": float(np.mean(vals)) if len(vals) else np.nan}
         if len(vals) > 1 and np.std(vals) > 0:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = pg.ttest(vals, 0.0)
             ci = res["CI95"].iloc[0] if "CI95" in res.columns else res.filter(like="CI").iloc[0, 0]
-            row |= {"T": float(res["T"].iloc[0]), "dof": float(res["dof"].iloc[0]),
-                    "p": float(res["p_val"].iloc[0] if "p_val" in res.columns else res["p-val"].iloc[0]),
-                    "ci_low": float(ci[0]), "ci_high": float(ci[1]),
-                    "cohen_dz": float(res["cohen_d"].iloc[0] if "cohen_d" in res.columns else res["cohen-d"].iloc[0]),
-                    "BF10": float(res["BF10"].iloc[0])}
+            row |= {
+                "T": float(res["T"].iloc[0]),
+                "dof": float(res["dof"].iloc[0]),
+                "p": float(res["p_val"].iloc[0] if "p_val" in res.columns else res["p-val"].iloc[0]),
+                "ci_low": float(ci[0]),
+                "ci_high": float(ci[1]),
+                "cohen_dz": float(res["cohen_d"].iloc[0] if "cohen_d" in res.columns else res["cohen-d"].iloc[0]),
+                "BF10": float(res["BF10"].iloc[0]),
+            }
         rows.append(row)
     return pd.DataFrame(rows)

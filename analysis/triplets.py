@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from motorseq.protocols.triplets import code_triplets as _code_one_pattern
 
 __all__ = ["code_triplets"]

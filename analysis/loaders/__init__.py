@@ -25,7 +25,6 @@ FORMATS = ("motorseq", "jspsych-asrt", "psychopy-asrt", "eprime-srt")
 
 def _quick_header(path: Path) -> list[str]:
     import pandas as pd
-
     from motorseq.analysis.loaders.common import _sniff_encoding
 
     name = path.name.lower().removesuffix(".gz")
@@ -120,6 +119,4 @@ def load_dataset(paths: str | Path | list[str | Path], format: str = "auto") -> 
         if not Path(format).is_file():
             raise AnalysisInputError(f"{format}: mapping file not found")
         return load_mapped(paths, Path(format))
-    raise AnalysisInputError(
-        f"format {format!r} is not one of auto, {', '.join(FORMATS)} or a mapping .yaml file"
-    )
+    raise AnalysisInputError(f"format {format!r} is not one of auto, {', '.join(FORMATS)} or a mapping .yaml file")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.errors import AnalysisInputError
 
 __all__ = ["Dataset", "read_table", "require_columns", "rt_to_ms", "normalise_trial_type"]
@@ -78,8 +77,9 @@ def read_table(path: Path, sep: str | None = None) -> pd.DataFrame:
             except Exception:  # noqa: BLE001 - anything the pyarrow parser refuses goes to the C parser
                 table = None
         if table is None:
-            table = pd.read_csv(path, sep=sep, encoding=encoding, na_values=["n/a", "NA", ""],
-                                keep_default_na=True, low_memory=False)
+            table = pd.read_csv(
+                path, sep=sep, encoding=encoding, na_values=["n/a", "NA", ""], keep_default_na=True, low_memory=False
+            )
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise AnalysisInputError(f"{path}: cannot be read as a table: {first}") from None
@@ -121,8 +121,7 @@ def rt_to_ms(values: pd.Series, unit: str, where: str, column: str) -> pd.Series
     bad = num.isna() & values.notna()
     if bad.any():
         raise AnalysisInputError(
-            f"{where}: column '{column}': {int(bad.sum())} values are not numbers "
-            f"(first: {values[bad].iloc[0]!r})"
+            f"{where}: column '{column}': {int(bad.sum())} values are not numbers (first: {values[bad].iloc[0]!r})"
         )
     if (num < 0).any():
         raise AnalysisInputError(f"{where}: column '{column}': {int((num < 0).sum())} values are negative")
@@ -141,9 +140,17 @@ def rt_to_ms(values: pd.Series, unit: str, where: str, column: str) -> pd.Series
 
 
 _TYPE_WORDS = {
-    "p": "pattern", "pattern": "pattern", "s": "sequence", "seq": "sequence",
-    "sequence": "sequence", "sequential": "sequence", "fixed": "sequence", "r": "random",
-    "rand": "random", "random": "random", "rnd": "random",
+    "p": "pattern",
+    "pattern": "pattern",
+    "s": "sequence",
+    "seq": "sequence",
+    "sequence": "sequence",
+    "sequential": "sequence",
+    "fixed": "sequence",
+    "r": "random",
+    "rand": "random",
+    "random": "random",
+    "rnd": "random",
 }
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import Dataset, read_table, rt_to_ms
 from motorseq.analysis.schema import finalize_trials
@@ -25,7 +24,7 @@ _TYPE_COLUMNS = ("BlockType", "Condition", "TrialType", "Procedure")
 
 
 def find_column(columns: list[str], name: str) -> str | None:
-    """The column called ``name`` or ``<Object>.name`` (case-insensitive), if any."""
+    """Return the column called ``name`` or ``<Object>.name`` (case-insensitive), if any."""
     low = name.lower()
     for col in columns:
         c = str(col).lower()
@@ -47,8 +46,10 @@ def _trial_type(raw: pd.DataFrame, where: str) -> pd.Series:
         if col is None:
             continue
         low = raw[col].astype("string").str.lower().fillna("")
-        kind = pd.Series(np.where(low.str.contains("rand"), "random",
-                                  np.where(low.str.contains("seq"), "sequence", "")), index=raw.index)
+        kind = pd.Series(
+            np.where(low.str.contains("rand"), "random", np.where(low.str.contains("seq"), "sequence", "")),
+            index=raw.index,
+        )
         if (kind == "").any():
             raise AnalysisInputError(
                 f"{where}: column '{col}': value {raw[col][kind == ''].iloc[0]!r} names neither "
@@ -67,11 +68,13 @@ def _one_file(path: Path) -> pd.DataFrame:
     acc = pd.to_numeric(raw[acc_col], errors="coerce")
     if acc.isna().any() or not acc.isin([0, 1]).all():
         raise AnalysisInputError(f"{where}: column '{acc_col}': values must be 0 or 1")
-    trials = pd.DataFrame({
-        "participant": raw[_column(raw, "Subject", where)].astype(str),
-        "block": raw[_column(raw, "Block", where)],
-        "trial": raw[_column(raw, "Trial", where)],
-    })
+    trials = pd.DataFrame(
+        {
+            "participant": raw[_column(raw, "Subject", where)].astype(str),
+            "block": raw[_column(raw, "Block", where)],
+            "trial": raw[_column(raw, "Trial", where)],
+        }
+    )
     session = find_column(list(raw.columns), "Session")
     if session is not None:
         trials["session"] = raw[session].astype(str)
@@ -99,5 +102,4 @@ def load_eprime_srt(paths: list[Path]) -> Dataset:
     Dataset
     """
     frames = [_one_file(Path(p)) for p in paths]
-    return Dataset(trials=pd.concat(frames, ignore_index=True), format="eprime-srt",
-                   files=[Path(p) for p in paths])
+    return Dataset(trials=pd.concat(frames, ignore_index=True), format="eprime-srt", files=[Path(p) for p in paths])

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import (
     Dataset,
@@ -35,16 +34,16 @@ __all__ = ["load_jspsych_asrt", "SIGNATURE"]
 
 #: columns whose presence identifies the format.
 SIGNATURE = ("subject", "trialNumber", "trialType", "correctPos", "firstResponse", "rt")
-_REQUIRED = ("subject", "block", "trialNumber", "trialType", "correctPos", "sequence",
-             "firstResponse", "rt")
+_REQUIRED = ("subject", "block", "trialNumber", "trialType", "correctPos", "sequence", "firstResponse", "rt")
 
 
 def _int_key(columns: list[pd.Series]) -> np.ndarray:
     """One int64 per distinct combination of the columns, equal for equal rows."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for col in columns:
-        codes, uniques = pd.factorize(pd.Series(col).to_numpy() if not isinstance(col.dtype, pd.CategoricalDtype)
-                                      else col.cat.codes.to_numpy())
+        codes, uniques = pd.factorize(
+            pd.Series(col).to_numpy() if not isinstance(col.dtype, pd.CategoricalDtype) else col.cat.codes.to_numpy()
+        )
         key = key * (len(uniques) + 1) + codes
     return key
 
@@ -61,15 +60,18 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
     session = raw["session"] if "session" in raw.columns else pd.Series("1", index=raw.index)
     practice = (
         pd.to_numeric(raw["isPractice"], errors="coerce").fillna(0).astype(int) == 1
-        if "isPractice" in raw.columns else pd.Series(False, index=raw.index)
+        if "isPractice" in raw.columns
+        else pd.Series(False, index=raw.index)
     )
-    keys = pd.DataFrame({
-        "participant": raw["subject"].astype("category"),
-        "session": session.astype("category"),
-        "is_practice": practice,
-        "block": raw["block"],
-        "trial": raw["trialNumber"],
-    })
+    keys = pd.DataFrame(
+        {
+            "participant": raw["subject"].astype("category"),
+            "session": session.astype("category"),
+            "is_practice": practice,
+            "block": raw["block"],
+            "trial": raw["trialNumber"],
+        }
+    )
     first_response = pd.to_numeric(raw["firstResponse"], errors="coerce")
     if first_response.isna().any() or not first_response.isin([0, 1]).all():
         raise AnalysisInputError(f"{where}: column 'firstResponse': values must be 0 or 1")
@@ -112,8 +114,10 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
     if "tripletType" in sub.columns:
         given = sub["tripletType"].astype(str).replace({"X": "n/a", "nan": "n/a"}).to_numpy()
         agree = float(np.mean(given == codes))
-        notes.append(f"{path.name}: triplet types recomputed from the 'sequence' column; "
-                     f"{agree:.1%} agree with the file's 'tripletType'")
+        notes.append(
+            f"{path.name}: triplet types recomputed from the 'sequence' column; "
+            f"{agree:.1%} agree with the file's 'tripletType'"
+        )
     else:
         notes.append(f"{path.name}: triplet types computed from the 'sequence' column")
     return finalize_trials(trials, where), notes

@@ -31,8 +31,6 @@ from typing import Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import (
     Dataset,
@@ -44,13 +42,30 @@ from motorseq.analysis.loaders.common import (
 )
 from motorseq.analysis.schema import finalize_trials
 from motorseq.analysis.triplets import code_triplets
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 __all__ = ["ColumnMapping", "read_mapping", "load_mapped"]
 
 Target = Literal[
-    "participant", "session", "run", "group", "block", "epoch", "trial", "is_practice",
-    "trial_type", "triplet_type", "target", "rt", "correct", "n_presses", "execution_time",
-    "n_correct_sequences", "n_errors", "position", "pattern",
+    "participant",
+    "session",
+    "run",
+    "group",
+    "block",
+    "epoch",
+    "trial",
+    "is_practice",
+    "trial_type",
+    "triplet_type",
+    "target",
+    "rt",
+    "correct",
+    "n_presses",
+    "execution_time",
+    "n_correct_sequences",
+    "n_errors",
+    "position",
+    "pattern",
 ]
 
 
@@ -105,8 +120,19 @@ def _mapped_file(path: Path, mapping: ColumnMapping, where_map: str) -> tuple[pd
         if name not in frame.columns:
             frame[name] = value
     out = pd.DataFrame(index=frame.index)
-    for name in ("participant", "session", "run", "group", "block", "epoch", "trial", "target",
-                 "n_presses", "n_correct_sequences", "n_errors"):
+    for name in (
+        "participant",
+        "session",
+        "run",
+        "group",
+        "block",
+        "epoch",
+        "trial",
+        "target",
+        "n_presses",
+        "n_correct_sequences",
+        "n_errors",
+    ):
         if name in frame.columns:
             out[name] = frame[name]
     out["paradigm"] = mapping.paradigm
@@ -114,24 +140,32 @@ def _mapped_file(path: Path, mapping: ColumnMapping, where_map: str) -> tuple[pd
     out["rt_ms"] = rt_to_ms(frame["rt"], mapping.rt_unit, where, src)
     out["correct"] = pd.to_numeric(frame["correct"], errors="coerce")
     if "execution_time" in frame.columns:
-        out["execution_time_ms"] = rt_to_ms(frame["execution_time"], mapping.rt_unit, where,
-                                            mapping.columns["execution_time"])
+        out["execution_time_ms"] = rt_to_ms(
+            frame["execution_time"], mapping.rt_unit, where, mapping.columns["execution_time"]
+        )
     if "is_practice" in frame.columns:
         out["is_practice"] = pd.to_numeric(frame["is_practice"], errors="coerce").fillna(0) == 1
-    out["trial_type"] = normalise_trial_type(frame["trial_type"], where,
-                                             mapping.columns.get("trial_type", "trial_type"), mapping.paradigm)
+    out["trial_type"] = normalise_trial_type(
+        frame["trial_type"], where, mapping.columns.get("trial_type", "trial_type"), mapping.paradigm
+    )
     notes = []
     if mapping.paradigm == "asrt":
         if "epoch" not in out.columns:
             out["epoch"] = epoch_from_block(pd.to_numeric(out["block"]), 5)
         if "pattern" in frame.columns and "position" in frame.columns:
             keys = out.assign(session=out.get("session", "1"))
-            order = keys.sort_values([c for c in ("participant", "session", "block", "trial") if c in keys],
-                                     kind="stable").index
+            order = keys.sort_values(
+                [c for c in ("participant", "session", "block", "trial") if c in keys], kind="stable"
+            ).index
             block_id = trial_ids(keys.loc[order], [c for c in ("participant", "session", "block") if c in keys])
-            codes = pd.Series(code_triplets(pd.to_numeric(frame.loc[order, "position"]).to_numpy(),
-                                            frame.loc[order, "pattern"].astype(str).to_numpy(), block_id),
-                              index=order)
+            codes = pd.Series(
+                code_triplets(
+                    pd.to_numeric(frame.loc[order, "position"]).to_numpy(),
+                    frame.loc[order, "pattern"].astype(str).to_numpy(),
+                    block_id,
+                ),
+                index=order,
+            )
             out["triplet_type"] = codes.reindex(out.index)
             out["target"] = frame["position"].astype(str)
             notes.append(f"{path.name}: triplet types computed from the mapped 'pattern' column")
@@ -162,5 +196,9 @@ def load_mapped(paths: list[Path], mapping_path: Path) -> Dataset:
         frame, note = _mapped_file(Path(path), mapping, str(mapping_path))
         frames.append(frame)
         notes.extend(note)
-    return Dataset(trials=pd.concat(frames, ignore_index=True), format=f"mapping:{Path(mapping_path).name}",
-                   files=[Path(p) for p in paths], notes=notes)
+    return Dataset(
+        trials=pd.concat(frames, ignore_index=True),
+        format=f"mapping:{Path(mapping_path).name}",
+        files=[Path(p) for p in paths],
+        notes=notes,
+    )

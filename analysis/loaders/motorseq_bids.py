@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import Dataset, rt_to_ms
 from motorseq.analysis.schema import finalize_presses, finalize_trials
@@ -46,7 +45,7 @@ def _groups(runs: list[Path]) -> dict[str, str]:
         if table_path.is_file():
             table = pd.read_csv(table_path, sep="\t", dtype=str, keep_default_na=False)
             if "group" in table.columns and "participant_id" in table.columns:
-                for pid, grp in zip(table["participant_id"], table["group"]):
+                for pid, grp in zip(table["participant_id"], table["group"], strict=True):
                     groups[pid.removeprefix("sub-")] = grp if grp not in ("", "n/a") else "all"
     return groups
 
@@ -73,28 +72,31 @@ def _one_run(path: Path, groups: dict[str, str]) -> tuple[pd.DataFrame, pd.DataF
     run = int(side.get("Run", 1))
     source = (side.get("Source") or {}).get("Type", "human")
     kind = beh["block_kind"].astype(str) if "block_kind" in beh.columns else pd.Series("", index=beh.index)
-    trials = pd.DataFrame({
-        "participant": participant,
-        "session": session,
-        "run": run,
-        "group": groups.get(participant, "all"),
-        "source": source,
-        "paradigm": paradigm,
-        "block": beh["block"],
-        "epoch": beh["epoch"] if "epoch" in beh.columns else beh["block"],
-        "trial": beh["trial"],
-        "is_practice": (kind == "practice").to_numpy(),
-        "trial_type": beh["trial_type"].astype(str),
-        "triplet_type": beh["triplet_type"].astype("string").fillna("n/a").astype(str)
-        if "triplet_type" in beh.columns else "n/a",
-        "target": beh["target"].astype(str) if "target" in beh.columns else "n/a",
-        "rt_ms": rt_to_ms(_num(beh, "rt"), "s", where, "rt"),
-        "correct": _num(beh, "correct"),
-        "n_presses": _num(beh, "n_presses"),
-        "execution_time_ms": _num(beh, "execution_time") * 1000.0,
-        "n_correct_sequences": _num(beh, "n_correct_sequences"),
-        "n_errors": _num(beh, "n_errors"),
-    })
+    trials = pd.DataFrame(
+        {
+            "participant": participant,
+            "session": session,
+            "run": run,
+            "group": groups.get(participant, "all"),
+            "source": source,
+            "paradigm": paradigm,
+            "block": beh["block"],
+            "epoch": beh["epoch"] if "epoch" in beh.columns else beh["block"],
+            "trial": beh["trial"],
+            "is_practice": (kind == "practice").to_numpy(),
+            "trial_type": beh["trial_type"].astype(str),
+            "triplet_type": beh["triplet_type"].astype("string").fillna("n/a").astype(str)
+            if "triplet_type" in beh.columns
+            else "n/a",
+            "target": beh["target"].astype(str) if "target" in beh.columns else "n/a",
+            "rt_ms": rt_to_ms(_num(beh, "rt"), "s", where, "rt"),
+            "correct": _num(beh, "correct"),
+            "n_presses": _num(beh, "n_presses"),
+            "execution_time_ms": _num(beh, "execution_time") * 1000.0,
+            "n_correct_sequences": _num(beh, "n_correct_sequences"),
+            "n_errors": _num(beh, "n_errors"),
+        }
+    )
     presses = None
     events_path = path.with_name(path.name.removesuffix("_beh.tsv") + "_events.tsv")
     if paradigm == "dsp" and events_path.is_file() and "trial_index" in beh.columns:
@@ -102,13 +104,18 @@ def _one_run(path: Path, groups: dict[str, str]) -> tuple[pd.DataFrame, pd.DataF
         index = pd.DataFrame({"trial_index": beh["trial_index"], "block": beh["block"], "trial": beh["trial"]})
         events = events[["trial_index", "rt", "correct"]].merge(index, on="trial_index", how="inner")
         events = events.sort_values(["trial_index", "rt"], kind="stable")
-        presses = pd.DataFrame({
-            "participant": participant, "session": session, "run": run,
-            "block": events["block"], "trial": events["trial"],
-            "press": events.groupby("trial_index").cumcount() + 1,
-            "rt_ms": rt_to_ms(events["rt"], "s", str(events_path), "rt"),
-            "correct": pd.to_numeric(events["correct"], errors="coerce"),
-        })
+        presses = pd.DataFrame(
+            {
+                "participant": participant,
+                "session": session,
+                "run": run,
+                "block": events["block"],
+                "trial": events["trial"],
+                "press": events.groupby("trial_index").cumcount() + 1,
+                "rt_ms": rt_to_ms(events["rt"], "s", str(events_path), "rt"),
+                "correct": pd.to_numeric(events["correct"], errors="coerce"),
+            }
+        )
     warmup = int((protocol.get("asrt") or {}).get("warmup_random", 0) or 0) if paradigm == "asrt" else 0
     return trials, presses, warmup
 
@@ -138,5 +145,10 @@ def load_motorseq(paths: list[Path]) -> Dataset:
     where = str(paths[0]) if len(paths) == 1 else f"{len(runs)} runs"
     trials = finalize_trials(pd.concat(trial_frames, ignore_index=True), where)
     presses = finalize_presses(pd.concat(press_frames, ignore_index=True), where) if press_frames else None
-    return Dataset(trials=trials, presses=presses, format="motorseq", files=runs,
-                   conventions={"warmup_trials": max(warmups) if warmups else 0})
+    return Dataset(
+        trials=trials,
+        presses=presses,
+        format="motorseq",
+        files=runs,
+        conventions={"warmup_trials": max(warmups) if warmups else 0},
+    )

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import (
     Dataset,
@@ -36,11 +35,22 @@ from motorseq.analysis.triplets import code_triplets
 __all__ = ["load_psychopy_asrt", "SIGNATURE"]
 
 SIGNATURE = ("block_number", "trial_type", "rt_cumulative_s")
-_REQUIRED = ("participant", "block_number", "trial_number", "trial_type", "stimulus",
-             "response", "rt_cumulative_s")
-_TRIPLET_WORDS = {"H": "H", "L": "L", "T": "T", "R": "R", "X": "n/a", "": "n/a", "NAN": "n/a",
-                  "N/A": "n/a", "<NA>": "n/a", "HIGH": "H", "LOW": "L", "TRILL": "T",
-                  "REPETITION": "R"}
+_REQUIRED = ("participant", "block_number", "trial_number", "trial_type", "stimulus", "response", "rt_cumulative_s")
+_TRIPLET_WORDS = {
+    "H": "H",
+    "L": "L",
+    "T": "T",
+    "R": "R",
+    "X": "n/a",
+    "": "n/a",
+    "NAN": "n/a",
+    "N/A": "n/a",
+    "<NA>": "n/a",
+    "HIGH": "H",
+    "LOW": "L",
+    "TRILL": "T",
+    "REPETITION": "R",
+}
 
 
 def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -60,14 +70,17 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
             raise AnalysisInputError(f"{where}: column 'correct': values must be 0 or 1")
     else:
         press_ok = (pd.to_numeric(raw["response"], errors="coerce") == stim).astype(float)
-    keys = pd.DataFrame({
-        "participant": raw["participant"].astype(str),
-        "session": raw["session"].astype(str) if "session" in raw.columns else "1",
-        "is_practice": (pd.to_numeric(raw["is_practice"], errors="coerce").fillna(0) == 1)
-        if "is_practice" in raw.columns else False,
-        "block": raw["block_number"],
-        "trial": raw["trial_number"],
-    })
+    keys = pd.DataFrame(
+        {
+            "participant": raw["participant"].astype(str),
+            "session": raw["session"].astype(str) if "session" in raw.columns else "1",
+            "is_practice": (pd.to_numeric(raw["is_practice"], errors="coerce").fillna(0) == 1)
+            if "is_practice" in raw.columns
+            else False,
+            "block": raw["block_number"],
+            "trial": raw["trial_number"],
+        }
+    )
     ids = trial_ids(keys, list(keys.columns))
     # presses of one trial must be in time order; the first press is the response
     order = np.lexsort((rt.to_numpy(), ids))
@@ -94,8 +107,11 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
     else:
         trials["epoch"] = epoch_from_block(trials["block"], 5).to_numpy()
     trials.loc[trials["is_practice"], "epoch"] = 0
-    trials = trials.sort_values(["participant", "session", "is_practice", "block", "trial"],
-                                ascending=[True, True, False, True, True], kind="stable")
+    trials = trials.sort_values(
+        ["participant", "session", "is_practice", "block", "trial"],
+        ascending=[True, True, False, True, True],
+        kind="stable",
+    )
     notes = []
     if "pattern" in raw.columns:
         block_id = trial_ids(trials, ["participant", "session", "is_practice", "block"])
@@ -135,5 +151,6 @@ def load_psychopy_asrt(paths: list[Path]) -> Dataset:
         frame, note = _one_file(Path(path))
         frames.append(frame)
         notes.extend(note)
-    return Dataset(trials=pd.concat(frames, ignore_index=True), format="psychopy-asrt",
-                   files=[Path(p) for p in paths], notes=notes)
+    return Dataset(
+        trials=pd.concat(frames, ignore_index=True), format="psychopy-asrt", files=[Path(p) for p in paths], notes=notes
+    )

@@ -28,8 +28,9 @@ def small_srt_protocol(folder: Path) -> Path:
     return path
 
 
-def write_srt_cohort(root: Path, protocol_path: Path, n: int, seed: int, source: str, random_cost: float,
-                     start: int = 1) -> Path:
+def write_srt_cohort(
+    root: Path, protocol_path: Path, n: int, seed: int, source: str, random_cost: float, start: int = 1
+) -> Path:
     """Write ``n`` participants whose RT falls over blocks and rises by ``random_cost`` on random trials."""
     from motorseq.protocols import generate_trials, load_protocol
     from motorseq.protocols.io import RunWriter
@@ -48,11 +49,18 @@ def write_srt_cohort(root: Path, protocol_path: Path, n: int, seed: int, source:
                 if row.trial_type == "random" and row.block_kind != "practice":
                     rt_ms += random_cost
                 correct = int(rng.random() > 0.05)
-                writer.write_trial({
-                    **row._asdict(), "stimulus_onset": onset, "response": row.correct_key if correct else "x",
-                    "response_position": int(row.target) if correct else None, "rt": rt_ms / 1000.0,
-                    "correct": correct, "n_presses": 1, "n_errors": 1 - correct,
-                })
+                writer.write_trial(
+                    {
+                        **row._asdict(),
+                        "stimulus_onset": onset,
+                        "response": row.correct_key if correct else "x",
+                        "response_position": int(row.target) if correct else None,
+                        "rt": rt_ms / 1000.0,
+                        "correct": correct,
+                        "n_presses": 1,
+                        "n_errors": 1 - correct,
+                    }
+                )
                 onset += rt_ms / 1000.0 + 0.25
     return root
 
@@ -96,12 +104,24 @@ def write_dsp_cohort(root: Path, n: int, seed: int) -> Path:
                 if row.trial_type == "sequence":
                     gaps[3] = 400.0 * speed
                 times = np.cumsum(gaps + rng.normal(0, 10, len(keys))) / 1000.0
-                presses = [{"onset": onset + t, "key": key, "position": int(p), "rt": t, "correct": 1}
-                           for t, key, p in zip(times, keys, row.target.split("-"))]
-                writer.write_trial({**row._asdict(), "stimulus_onset": onset, "response": keys[0],
-                                    "response_position": int(row.target.split("-")[0]), "rt": times[0],
-                                    "correct": 1, "n_presses": len(keys), "execution_time": times[-1],
-                                    "n_errors": 0}, presses)
+                presses = [
+                    {"onset": onset + t, "key": key, "position": int(p), "rt": t, "correct": 1}
+                    for t, key, p in zip(times, keys, row.target.split("-"), strict=True)
+                ]
+                writer.write_trial(
+                    {
+                        **row._asdict(),
+                        "stimulus_onset": onset,
+                        "response": keys[0],
+                        "response_position": int(row.target.split("-")[0]),
+                        "rt": times[0],
+                        "correct": 1,
+                        "n_presses": len(keys),
+                        "execution_time": times[-1],
+                        "n_errors": 0,
+                    },
+                    presses,
+                )
                 onset += times[-1] + 1.0
     return root
 
@@ -119,9 +139,17 @@ def write_ftt_cohort(root: Path, n: int, seed: int) -> Path:
         with RunWriter(root, protocol, label, "1", 1, seed=k) as writer:
             for i, row in enumerate(trials.itertuples(index=False)):
                 count = int(round(16 - 6 * np.exp(-0.35 * i) + rng.normal(0, 0.7)))
-                writer.write_trial({**row._asdict(), "stimulus_onset": 60.0 * i, "rt": 0.5, "correct": None,
-                                    "n_presses": 5 * count + 2, "n_correct_sequences": count,
-                                    "n_errors": int(rng.integers(0, 3))})
+                writer.write_trial(
+                    {
+                        **row._asdict(),
+                        "stimulus_onset": 60.0 * i,
+                        "rt": 0.5,
+                        "correct": None,
+                        "n_presses": 5 * count + 2,
+                        "n_correct_sequences": count,
+                        "n_errors": int(rng.integers(0, 3)),
+                    }
+                )
     return root
 
 
@@ -135,8 +163,9 @@ def ftt_people(tmp_path_factory) -> Path:
     return write_ftt_cohort(tmp_path_factory.mktemp("ftt") / "bids", n=5, seed=31)
 
 
-def write_asrt_cohort(root: Path, n: int, seed: int, triplet_ms: float, source: str = "human",
-                      blocks: int = 10) -> Path:
+def write_asrt_cohort(
+    root: Path, n: int, seed: int, triplet_ms: float, source: str = "human", blocks: int = 10
+) -> Path:
     """ASRT runs (bundled protocol, first ``blocks`` learning blocks): L triplets ``triplet_ms`` slower."""
     from motorseq.protocols import generate_trials, load_protocol
     from motorseq.protocols.io import RunWriter
@@ -153,9 +182,18 @@ def write_asrt_cohort(root: Path, n: int, seed: int, triplet_ms: float, source: 
             for row in trials.itertuples(index=False):
                 rt_ms = 380 + 100 * np.exp(-0.2 * (row.block - 2)) + rng.normal(0, 30)
                 rt_ms += triplet_ms if row.triplet_type == "L" else 0.0
-                writer.write_trial({**row._asdict(), "stimulus_onset": onset, "response": row.correct_key,
-                                    "response_position": int(row.target), "rt": rt_ms / 1000.0, "correct": 1,
-                                    "n_presses": 1, "n_errors": 0})
+                writer.write_trial(
+                    {
+                        **row._asdict(),
+                        "stimulus_onset": onset,
+                        "response": row.correct_key,
+                        "response_position": int(row.target),
+                        "rt": rt_ms / 1000.0,
+                        "correct": 1,
+                        "n_presses": 1,
+                        "n_errors": 0,
+                    }
+                )
                 onset += rt_ms / 1000.0 + 0.12
             writer.close("aborted")  # a run stopped early: its complete rows are still analysed
     return root
@@ -168,5 +206,6 @@ def asrt_people(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def asrt_model(tmp_path_factory) -> Path:
-    return write_asrt_cohort(tmp_path_factory.mktemp("asrt_model") / "bids", n=3, seed=42, triplet_ms=10.0,
-                             source="model")
+    return write_asrt_cohort(
+        tmp_path_factory.mktemp("asrt_model") / "bids", n=3, seed=42, triplet_ms=10.0, source="model"
+    )

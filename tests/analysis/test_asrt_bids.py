@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from motorseq.analysis import analyze, compare, load_dataset
 
 
@@ -34,9 +33,11 @@ def test_compare_asrt_triplet_effects(asrt_people, asrt_model, tmp_path):
 
 
 def test_import_is_light():
-    code = ("import sys, motorseq.analysis, motorseq.analysis.cli; "
-            "heavy = [m for m in ('psychopy', 'nimare', 'nilearn', 'brian2', 'pingouin', 'matplotlib', 'statsmodels') "
-            "if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, motorseq.analysis, motorseq.analysis.cli; "
+        "heavy = [m for m in ('psychopy', 'nimare', 'nilearn', 'brian2', 'pingouin', 'matplotlib', 'statsmodels') "
+        "if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

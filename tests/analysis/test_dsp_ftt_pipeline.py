@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from motorseq.analysis import analyze, load_dataset
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from motorseq.analysis.fits import fit_curves, fit_learning_curves, predict
 
 
@@ -46,8 +45,10 @@ def _cohort(seed: int, n: int = 12) -> tuple[pd.DataFrame, float]:
     asymptotes = 350 + rng.normal(0, 20, n)
     for p in range(n):
         rt = predict("exponential", np.arange(1, 11.0), asymptotes[p], 150, 0.4) + rng.normal(0, 8, 10)
-        rows += [{"participant": f"{p:02d}", "session": "1", "group": "all", "source": "human", "block": b + 2,
-                  "rt_ms": v} for b, v in enumerate(rt)]
+        rows += [
+            {"participant": f"{p:02d}", "session": "1", "group": "all", "source": "human", "block": b + 2, "rt_ms": v}
+            for b, v in enumerate(rt)
+        ]
     return pd.DataFrame(rows), float(asymptotes.mean())
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from motorseq.analysis import AnalysisInputError, detect_format, load_dataset
 from motorseq.protocols.errors import MotorseqError
 
@@ -15,14 +14,43 @@ def _jspsych_rows() -> pd.DataFrame:
     positions = [2, 1, 4, 3, 2, 2, 3, 4, 1]
     types = ["R", "P", "R", "P", "R", "P", "R", "P", "R"]
     rows = []
-    for i, (pos, typ) in enumerate(zip(positions, types), start=1):
-        rows.append({"subject": 501, "session": 1, "group": "Sham", "isPractice": 0, "block": 1, "epoch": 1,
-                     "trialNumber": i, "trialType": typ, "tripletType": "X", "sequence": 1324,
-                     "correctPos": pos, "firstResponse": 0 if i == 5 else 1, "rt": 400.0 + 10 * i,
-                     "trial_index": 100 + i})
-    rows.append({"subject": 501, "session": 1, "group": "Sham", "isPractice": 1, "block": 1, "epoch": 1,
-                 "trialNumber": 1, "trialType": "R", "tripletType": "X", "sequence": 1324, "correctPos": 3,
-                 "firstResponse": 1, "rt": 900.0, "trial_index": 1})
+    for i, (pos, typ) in enumerate(zip(positions, types, strict=True), start=1):
+        rows.append(
+            {
+                "subject": 501,
+                "session": 1,
+                "group": "Sham",
+                "isPractice": 0,
+                "block": 1,
+                "epoch": 1,
+                "trialNumber": i,
+                "trialType": typ,
+                "tripletType": "X",
+                "sequence": 1324,
+                "correctPos": pos,
+                "firstResponse": 0 if i == 5 else 1,
+                "rt": 400.0 + 10 * i,
+                "trial_index": 100 + i,
+            }
+        )
+    rows.append(
+        {
+            "subject": 501,
+            "session": 1,
+            "group": "Sham",
+            "isPractice": 1,
+            "block": 1,
+            "epoch": 1,
+            "trialNumber": 1,
+            "trialType": "R",
+            "tripletType": "X",
+            "sequence": 1324,
+            "correctPos": 3,
+            "firstResponse": 1,
+            "rt": 900.0,
+            "trial_index": 1,
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -35,7 +63,7 @@ def test_jspsych_recomputes_triplets_and_units(tmp_path):
     learn = t[~t["is_practice"]].sort_values("trial")
     # by hand, pattern 1324 (succ: 1->3, 3->2, 2->4, 4->1), positions 2 1 4 3 2 2 3 4 1:
     # t3 (2,1,4): succ[2]=4 -> H; t4 (1,4,3): succ[1]=3 -> H; t5 (4,3,2): succ[4]=1 -> L;
-    # t6 (3,2,2): succ[3]=2 -> H; t7 (2,2,3): L; t8 (2,3,4): succ[2]=4 -> H; t9 (3,4,1): trill? no, 3!=1 -> succ[3]=2 -> L
+    # t6 (3,2,2): succ[3]=2 -> H; t7 (2,2,3): L; t8 (2,3,4): succ[2]=4 -> H; t9 (3,4,1): succ[3]=2 -> L
     assert learn["triplet_type"].tolist() == ["n/a", "n/a", "H", "H", "L", "H", "L", "H", "L"]
     assert learn["trial_type"].tolist()[:2] == ["random", "pattern"]
     # firstResponse == 0: an error first, and the rt runs from the wrong press -> not an RT
@@ -65,7 +93,9 @@ def _psychopy_rows() -> pd.DataFrame:
             rows.append({"trial_number": trial, "stimulus": stim, "response": 1, "rt_cumulative_s": 0.350})
             rows.append({"trial_number": trial, "stimulus": stim, "response": stim, "rt_cumulative_s": 0.610})
         else:
-            rows.append({"trial_number": trial, "stimulus": stim, "response": stim, "rt_cumulative_s": 0.400 + trial / 100})
+            rows.append(
+                {"trial_number": trial, "stimulus": stim, "response": stim, "rt_cumulative_s": 0.400 + trial / 100}
+            )
     frame = pd.DataFrame(rows)
     frame.insert(0, "participant", "p1")
     frame.insert(1, "block_number", 1)
@@ -98,12 +128,19 @@ def test_psychopy_rt_in_ms_is_refused(tmp_path):
 
 
 def test_eprime_utf16_with_object_prefix(tmp_path):
-    rows = pd.DataFrame({
-        "ExperimentName": "srt", "Subject": [3] * 6, "Session": 1, "Block": [1, 1, 1, 2, 2, 2],
-        "Trial": [1, 2, 3, 1, 2, 3], "BlockType": ["Sequence"] * 3 + ["RandomBlock"] * 3,
-        "Stimulus.RT": [512, 498, 0, 530, 545, 560], "Stimulus.ACC": [1, 1, 0, 1, 0, 1],
-        "Stimulus.CorrResp": ["d", "f", "j", "k", "d", "f"],
-    })
+    rows = pd.DataFrame(
+        {
+            "ExperimentName": "srt",
+            "Subject": [3] * 6,
+            "Session": 1,
+            "Block": [1, 1, 1, 2, 2, 2],
+            "Trial": [1, 2, 3, 1, 2, 3],
+            "BlockType": ["Sequence"] * 3 + ["RandomBlock"] * 3,
+            "Stimulus.RT": [512, 498, 0, 530, 545, 560],
+            "Stimulus.ACC": [1, 1, 0, 1, 0, 1],
+            "Stimulus.CorrResp": ["d", "f", "j", "k", "d", "f"],
+        }
+    )
     path = tmp_path / "srt.txt"
     path.write_bytes(rows.to_csv(sep="\t", index=False).encode("utf-16"))
     assert detect_format(path) == "eprime-srt"
@@ -117,22 +154,31 @@ def test_eprime_utf16_with_object_prefix(tmp_path):
 
 def test_eprime_bad_acc_names_column(tmp_path):
     path = tmp_path / "srt.csv"
-    pd.DataFrame({"Subject": [1], "Block": [1], "Trial": [1], "Condition": ["seq"], "RT": [400],
-                  "ACC": [3], "CorrResp": ["d"]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {"Subject": [1], "Block": [1], "Trial": [1], "Condition": ["seq"], "RT": [400], "ACC": [3], "CorrResp": ["d"]}
+    ).to_csv(path, index=False)
     with pytest.raises(AnalysisInputError, match=r"srt.csv: column 'ACC': values must be 0 or 1"):
         load_dataset(path)
 
 
 def test_csv_with_mapping(tmp_path):
     data = tmp_path / "lab.csv"
-    pd.DataFrame({"subj": ["a", "a", "a", "b"], "blk": [1, 1, 2, 1], "n": [1, 2, 1, 1],
-                  "cond": ["S", "S", "R", "S"], "time_s": [0.41, 0.39, 0.45, 0.50],
-                  "acc": [1, 1, 1, 0]}).to_csv(data, index=False)
+    pd.DataFrame(
+        {
+            "subj": ["a", "a", "a", "b"],
+            "blk": [1, 1, 2, 1],
+            "n": [1, 2, 1, 1],
+            "cond": ["S", "S", "R", "S"],
+            "time_s": [0.41, 0.39, 0.45, 0.50],
+            "acc": [1, 1, 1, 0],
+        }
+    ).to_csv(data, index=False)
     mapping = tmp_path / "map.yaml"
     mapping.write_text(
         "paradigm: srt\nrt_unit: s\ncolumns: {participant: subj, block: blk, trial: n, trial_type: cond, "
         "rt: time_s, correct: acc}\nvalues: {trial_type: {S: sequence, R: random}}\nconstants: {session: '2'}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     t = load_dataset(data, str(mapping)).trials
     assert t["rt_ms"].tolist() == pytest.approx([410.0, 390.0, 450.0, 500.0])
     assert t["trial_type"].tolist() == ["sequence", "sequence", "random", "sequence"]
@@ -141,15 +187,22 @@ def test_csv_with_mapping(tmp_path):
 
 def test_mapping_errors_name_field_and_column(tmp_path):
     data = tmp_path / "lab.csv"
-    pd.DataFrame({"subj": ["a"], "blk": [1], "n": [1], "cond": ["S"], "rt": [400], "acc": [1]}).to_csv(data, index=False)
+    pd.DataFrame({"subj": ["a"], "blk": [1], "n": [1], "cond": ["S"], "rt": [400], "acc": [1]}).to_csv(
+        data, index=False
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text("paradigm: xyz\ncolumns: {participant: subj}\n", encoding="utf-8")
     with pytest.raises(AnalysisInputError, match=r"bad.yaml: paradigm: "):
         load_dataset(data, str(bad))
     missing = tmp_path / "missing.yaml"
-    missing.write_text("paradigm: srt\ncolumns: {participant: subj, block: blk, trial: n, trial_type: cond, "
-                       "rt: RT_MS, correct: acc}\n", encoding="utf-8")
-    with pytest.raises(AnalysisInputError, match=r"lab.csv: column 'RT_MS' \(mapped to 'rt' in .*missing.yaml\) is missing"):
+    missing.write_text(
+        "paradigm: srt\ncolumns: {participant: subj, block: blk, trial: n, trial_type: cond, "
+        "rt: RT_MS, correct: acc}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        AnalysisInputError, match=r"lab.csv: column 'RT_MS' \(mapped to 'rt' in .*missing.yaml\) is missing"
+    ):
         load_dataset(data, str(missing))
 
 
@@ -203,8 +256,17 @@ def test_foreign_formats_through_the_pipeline(tmp_path):
             kind = "Random" if block == 5 else "Sequence"
             for trial in range(1, 13):
                 rt = 500 - 20 * block + (70 if kind == "Random" else 0) + rng.normal(0, 15)
-                rows.append({"Subject": subject, "Block": block, "Trial": trial, "Condition": kind,
-                             "RT": round(rt), "ACC": 1, "CorrResp": "d"})
+                rows.append(
+                    {
+                        "Subject": subject,
+                        "Block": block,
+                        "Trial": trial,
+                        "Condition": kind,
+                        "RT": round(rt),
+                        "ACC": 1,
+                        "CorrResp": "d",
+                    }
+                )
     eprime = tmp_path / "srt.txt"
     eprime.write_bytes(pd.DataFrame(rows).to_csv(sep="\t", index=False).encode("utf-16"))
     result = analyze(eprime, n_boot=50, n_boot_participant=0, figures=False)
@@ -218,9 +280,18 @@ def test_foreign_formats_through_the_pipeline(tmp_path):
             for trial in range(1, 41):
                 is_pattern = trial % 2 == 0
                 stim = pattern[(trial // 2 - 1) % 4] if is_pattern else int(rng.integers(1, 5))
-                presses.append({"participant": p, "block_number": block, "trial_number": trial,
-                                "trial_type": "pattern" if is_pattern else "random", "stimulus": stim,
-                                "response": stim, "pattern": "1324", "rt_cumulative_s": 0.45 + rng.normal(0, 0.02)})
+                presses.append(
+                    {
+                        "participant": p,
+                        "block_number": block,
+                        "trial_number": trial,
+                        "trial_type": "pattern" if is_pattern else "random",
+                        "stimulus": stim,
+                        "response": stim,
+                        "pattern": "1324",
+                        "rt_cumulative_s": 0.45 + rng.normal(0, 0.02),
+                    }
+                )
     log = tmp_path / "psychopy.csv"
     pd.DataFrame(presses).to_csv(log, index=False)
     result = analyze(log, n_boot=50, n_boot_participant=0, figures=False)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
-
 from motorseq.analysis import measures as ms
 from motorseq.analysis.cleaning import CleaningRules, clean, cleaning_summary
 from motorseq.analysis.schema import finalize_trials
 from motorseq.analysis.skill_measures import chunk_boundaries, dsp_execution, ftt_performance, inter_key_intervals
+from scipy import stats
 
 NO_RULES = CleaningRules(post_error=False, anticipation_ms=None, outlier_sd=None, first_trials=0)
 
@@ -26,8 +25,10 @@ def _trials(rows: list[dict], paradigm: str) -> pd.DataFrame:
 def test_cleaning_flags_by_hand():
     rt = [500, 80, 510, 505, 495, 500, 2000, 505, 498, 502] + [500] * 10
     correct = [1, 1, 0, 1, 1, 1, 1, 1, 1, 1] + [1] * 10
-    rows = [{"block": 1, "trial": i + 1, "trial_type": "sequence", "rt_ms": r, "correct": c}
-            for i, (r, c) in enumerate(zip(rt, correct))]
+    rows = [
+        {"block": 1, "trial": i + 1, "trial_type": "sequence", "rt_ms": r, "correct": c}
+        for i, (r, c) in enumerate(zip(rt, correct, strict=True))
+    ]
     out = clean(_trials(rows, "srt"), CleaningRules(outlier_sd=2.5))
     assert out["flag_anticipation"].tolist()[:3] == [False, True, False]
     assert out["flag_error"].tolist()[2] and not out["flag_error"].tolist()[3]
@@ -51,8 +52,10 @@ def test_asrt_first_trials_convention():
 
 
 def test_block_summary_by_hand():
-    rows = [{"block": 1, "trial": i + 1, "trial_type": "sequence", "rt_ms": r, "correct": c}
-            for i, (r, c) in enumerate(zip([400, 420, 480, 900], [1, 1, 1, 0]))]
+    rows = [
+        {"block": 1, "trial": i + 1, "trial_type": "sequence", "rt_ms": r, "correct": c}
+        for i, (r, c) in enumerate(zip([400, 420, 480, 900], [1, 1, 1, 0], strict=True))
+    ]
     out = ms.block_summary(clean(_trials(rows, "srt"), NO_RULES))
     row = out.iloc[0]
     assert row["mean_rt_ms"] == pytest.approx(1300 / 3)
@@ -66,8 +69,15 @@ def test_sequence_learning_by_hand():
     rows = []
     for block, rts in medians.items():
         for i, r in enumerate(rts, start=1):
-            rows.append({"block": block, "trial": i, "trial_type": "random" if block == 3 else "sequence",
-                         "rt_ms": r, "correct": 1})
+            rows.append(
+                {
+                    "block": block,
+                    "trial": i,
+                    "trial_type": "random" if block == 3 else "sequence",
+                    "rt_ms": r,
+                    "correct": 1,
+                }
+            )
     out = ms.sequence_learning(clean(_trials(rows, "srt"), NO_RULES))
     assert len(out) == 1
     row = out.iloc[0]
@@ -83,11 +93,32 @@ def test_triplet_learning_and_general_skill_by_hand():
         for ttype, rts in by_type.items():
             for r in rts:
                 trial += 1
-                rows.append({"block": epoch, "epoch": epoch, "trial": trial, "trial_type": "random",
-                             "triplet_type": ttype, "rt_ms": r, "correct": 1})
+                rows.append(
+                    {
+                        "block": epoch,
+                        "epoch": epoch,
+                        "trial": trial,
+                        "trial_type": "random",
+                        "triplet_type": ttype,
+                        "rt_ms": r,
+                        "correct": 1,
+                    }
+                )
     # a trill and an error: out of the RT medians; the error counts for accuracy
-    rows.append({"block": 1, "epoch": 1, "trial": 100, "trial_type": "random", "triplet_type": "T", "rt_ms": 200, "correct": 1})
-    rows.append({"block": 1, "epoch": 1, "trial": 101, "trial_type": "random", "triplet_type": "L", "rt_ms": np.nan, "correct": 0})
+    rows.append(
+        {"block": 1, "epoch": 1, "trial": 100, "trial_type": "random", "triplet_type": "T", "rt_ms": 200, "correct": 1}
+    )
+    rows.append(
+        {
+            "block": 1,
+            "epoch": 1,
+            "trial": 101,
+            "trial_type": "random",
+            "triplet_type": "L",
+            "rt_ms": np.nan,
+            "correct": 0,
+        }
+    )
     cleaned = clean(_trials(rows, "asrt"), NO_RULES)
     out = ms.triplet_learning(cleaned).set_index("epoch")
     assert out.loc[1, "rt_H_ms"] == 415  # median of 400 410 420 1000: the slow trial does not pull it
@@ -116,12 +147,30 @@ def test_dsp_execution_ikis_and_chunks_by_hand():
     rows, presses = [], []
     # sequence 1-2-3-4-5: presses at 300, 400, 500, 800, 900 ms -> IKIs 100 100 300 100 (boundary at 3)
     for trial in (1, 2):
-        rows.append({"block": 1, "trial": trial, "trial_type": "sequence", "rt_ms": 300, "correct": 1,
-                     "execution_time_ms": 900 + 10 * trial, "target": "1-2-3-4-5"})
+        rows.append(
+            {
+                "block": 1,
+                "trial": trial,
+                "trial_type": "sequence",
+                "rt_ms": 300,
+                "correct": 1,
+                "execution_time_ms": 900 + 10 * trial,
+                "target": "1-2-3-4-5",
+            }
+        )
         for k, t in enumerate([300, 400, 500, 800, 900 + 10 * trial], start=1):
             presses.append({"participant": "p1", "block": 1, "trial": trial, "press": k, "rt_ms": t, "correct": 1})
-    rows.append({"block": 1, "trial": 3, "trial_type": "sequence", "rt_ms": 300, "correct": 0,
-                 "execution_time_ms": 2000, "target": "1-2-3-4-5"})
+    rows.append(
+        {
+            "block": 1,
+            "trial": 3,
+            "trial_type": "sequence",
+            "rt_ms": 300,
+            "correct": 0,
+            "execution_time_ms": 2000,
+            "target": "1-2-3-4-5",
+        }
+    )
     cleaned = clean(_trials(rows, "dsp"), NO_RULES)
     ex = dsp_execution(cleaned).iloc[0]
     assert ex["mean_execution_ms"] == 915 and ex["accuracy"] == pytest.approx(2 / 3)
@@ -138,8 +187,18 @@ def test_dsp_execution_ikis_and_chunks_by_hand():
 def test_ftt_gain_by_hand():
     counts = [10, 12, 11, 14, 15, 16, 18]
     errors = [3, 2, 2, 1, 1, 0, 1]
-    rows = [{"block": i + 1, "trial": 1, "trial_type": "sequence", "rt_ms": np.nan, "correct": np.nan,
-             "n_correct_sequences": c, "n_errors": e} for i, (c, e) in enumerate(zip(counts, errors))]
+    rows = [
+        {
+            "block": i + 1,
+            "trial": 1,
+            "trial_type": "sequence",
+            "rt_ms": np.nan,
+            "correct": np.nan,
+            "n_correct_sequences": c,
+            "n_errors": e,
+        }
+        for i, (c, e) in enumerate(zip(counts, errors, strict=True))
+    ]
     per_trial, gain = ftt_performance(clean(_trials(rows, "ftt"), NO_RULES), n_trials=3)
     assert per_trial["n_correct_sequences"].tolist() == counts
     g = gain.iloc[0]

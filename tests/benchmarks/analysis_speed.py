@@ -43,12 +43,25 @@ def make_jspsych(path: Path, n_participants: int, n_trials: int, seed: int) -> N
         pos = np.where(is_pattern, digits[k % 4], rng.integers(1, 5, n_trials))
         first = (rng.random(n_trials) > 0.05).astype(int)
         rt = 380 + 120 * np.exp(-0.15 * (block - 1)) + rng.normal(0, 40, n_trials)
-        frames.append(pd.DataFrame({
-            "subject": 1000 + p, "session": 1, "group": "A" if p % 2 else "B", "isPractice": 0,
-            "block": block, "epoch": (block - 1) // 5 + 1, "trialNumber": trial,
-            "trialType": np.where(is_pattern, "P", "R"), "sequence": int(pat), "correctPos": pos,
-            "firstResponse": first, "rt": np.round(rt, 3), "trial_index": np.arange(1, n_trials + 1),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "subject": 1000 + p,
+                    "session": 1,
+                    "group": "A" if p % 2 else "B",
+                    "isPractice": 0,
+                    "block": block,
+                    "epoch": (block - 1) // 5 + 1,
+                    "trialNumber": trial,
+                    "trialType": np.where(is_pattern, "P", "R"),
+                    "sequence": int(pat),
+                    "correctPos": pos,
+                    "firstResponse": first,
+                    "rt": np.round(rt, 3),
+                    "trial_index": np.arange(1, n_trials + 1),
+                }
+            )
+        )
     pd.concat(frames, ignore_index=True).to_csv(path, index=False)
 
 
@@ -58,8 +71,10 @@ def make_bids(root: Path, n_participants: int, n_trials: int, seed: int) -> None
 
     data = load_protocol("srt-classic").model_dump(mode="json", by_alias=True)
     data["name"] = "srtbench"
-    data["blocks"] = [{"kind": "sequence", "trials": 100, "repeat": n_trials // 100 - 1},
-                      {"kind": "random", "trials": 100, "label": "random"}]
+    data["blocks"] = [
+        {"kind": "sequence", "trials": 100, "repeat": n_trials // 100 - 1},
+        {"kind": "random", "trials": 100, "label": "random"},
+    ]
     proto_path = root.parent / "srtbench.yaml"
     import yaml
 
@@ -78,9 +93,15 @@ def make_bids(root: Path, n_participants: int, n_trials: int, seed: int) -> None
         folder.mkdir(parents=True)
         rt = 0.35 + 0.15 * np.exp(-0.3 * (trials["block"].to_numpy() - 1)) + rng.normal(0, 0.04, len(trials))
         rt += np.where(trials["trial_type"] == "random", 0.05, 0.0)
-        table = trials.assign(stimulus_onset=np.cumsum(rt + 0.25), response=trials["correct_key"],
-                              response_position=trials["target"], rt=np.round(rt, 4),
-                              correct=(rng.random(len(trials)) > 0.05).astype(int), n_presses=1, n_errors=0)
+        table = trials.assign(
+            stimulus_onset=np.cumsum(rt + 0.25),
+            response=trials["correct_key"],
+            response_position=trials["target"],
+            rt=np.round(rt, 4),
+            correct=(rng.random(len(trials)) > 0.05).astype(int),
+            n_presses=1,
+            n_errors=0,
+        )
         for col in header:
             if col not in table:
                 table[col] = "n/a"
