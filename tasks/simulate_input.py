@@ -365,6 +365,10 @@ class _JsonLines:
 def _serve(read_fd: int, write_fd: int) -> None:
     """Entry point of the injector process: read its settings, then serve messages."""
     channel = _JsonLines(read_fd, write_fd)
+    try:  # like a keyboard's firmware, the injector should not wait for the CPU (needs CAP_SYS_NICE)
+        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(os.sched_get_priority_min(os.SCHED_RR)))
+    except (AttributeError, PermissionError, OSError):
+        pass
     settings = channel.recv()
     _Injector(channel, ResponseModel(**settings["model"]), settings["codes"]).run()
 

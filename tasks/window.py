@@ -155,12 +155,9 @@ class TaskWindow:
             return
         from psychopy import logging
 
-        clock = logging.defaultClock
-        remaining = self._next_flip - clock.getTime()
-        if remaining > 0.002:
-            time.sleep(remaining - 0.0015)
-        while clock.getTime() < self._next_flip:
-            pass
+        remaining = self._next_flip - logging.defaultClock.getTime()
+        if remaining > 0:
+            time.sleep(remaining)  # sleeping, not spinning: the keyboard thread and the X server need the CPU
 
     def call_on_flip(self, function, *args, **kwargs) -> None:
         """Call ``function(*args, **kwargs)`` right after the next flip (``Window.callOnFlip``)."""
