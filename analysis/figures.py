@@ -71,6 +71,9 @@ def _figure(
 
 
 def _tidy(ax) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # blocks, epochs, trials, key presses
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
@@ -217,9 +220,11 @@ def triplet_figure(triplets: pd.DataFrame) -> Figure:
         Output of :func:`~motorseq.analysis.measures.triplet_learning`.
     """
     sessions = _sessions(triplets)
-    fig, axes = _figure(len(sessions), 2, width=2.8, height=2.4, sharey="row")
+    fig, axes = _figure(len(sessions), 2, width=2.8 if len(sessions) > 1 else 3.4, height=2.4, sharey="row")
     rng = np.random.default_rng(0)  # jitter of the dots only
-    lim = np.nanpercentile(np.abs(triplets["triplet_effect_ms"]), 98) * 1.1 if len(triplets) else 1.0
+    values = triplets["triplet_effect_ms"].dropna()
+    span = (min(0.0, float(values.min())), max(0.0, float(values.max()))) if len(values) else (-1.0, 1.0)
+    margin = 0.08 * (span[1] - span[0] or 1.0)
     for j, ses in enumerate(sessions):
         sub = triplets[triplets["session"] == ses]
         ax = axes[0, j]
@@ -256,7 +261,7 @@ def triplet_figure(triplets: pd.DataFrame) -> Figure:
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_xticks(sorted(sub["epoch"].unique()))
         ax.set_xlabel("Epoch")
-        ax.set_ylim(-lim, lim)
+        ax.set_ylim(span[0] - margin, span[1] + margin)
     axes[0, 0].set_ylabel("Median RT (ms)")
     axes[1, 0].set_ylabel("Triplet learning\nL − H (ms)")
     _legend(axes[0, -1], loc="upper right")
