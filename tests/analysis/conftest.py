@@ -201,11 +201,11 @@ def write_asrt_cohort(
 
 @pytest.fixture(scope="session")
 def asrt_people(tmp_path_factory) -> Path:
-    return write_asrt_cohort(tmp_path_factory.mktemp("asrt_people") / "bids", n=4, seed=41, triplet_ms=25.0)
+    return write_asrt_cohort(tmp_path_factory.mktemp("asrt_people") / "bids", n=4, seed=41, triplet_ms=25.0, blocks=6)
 
 
 @pytest.fixture(scope="session")
 def asrt_model(tmp_path_factory) -> Path:
     return write_asrt_cohort(
-        tmp_path_factory.mktemp("asrt_model") / "bids", n=3, seed=42, triplet_ms=10.0, source="model"
+        tmp_path_factory.mktemp("asrt_model") / "bids", n=3, seed=42, triplet_ms=10.0, source="model", blocks=6
     )
