@@ -21,7 +21,7 @@ def test_asrt_runs_use_protocol_warmup(asrt_people):
     assert trip["triplet_effect_ms"].mean() == pytest.approx(25, abs=8)
 
 
-def test_compare_asrt_triplet_effects(asrt_people, asrt_model, tmp_path):
+def test_compare_asrt_triplet_effects(asrt_people, asrt_model):
     result = compare(asrt_people, asrt_model, n_boot=100, figures=False)
     effects = result.tables["compare_effects"].set_index("who")
     assert effects.loc["people", "measure"] == "triplet_effect_ms"
