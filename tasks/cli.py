@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,9 +12,8 @@ __all__ = ["register", "run"]
 
 def _ask_participant(session: str) -> tuple[str, str]:
     """PsychoPy dialog asking for participant and session; Cancel stops."""
-    from psychopy import gui
-
     from motorseq.protocols import MotorseqError
+    from psychopy import gui
 
     info = {"participant": "", "session": session}
     dialog = gui.DlgFromDict(info, title="motorseq", order=["participant", "session"])
@@ -25,25 +24,38 @@ def _ask_participant(session: str) -> tuple[str, str]:
 
 def run(
     protocol: Annotated[str, typer.Argument(help="Bundled protocol name (motorseq protocols list) or a YAML file.")],
-    participant: Annotated[Optional[str], typer.Option("--participant", "-p",
-                           help="Participant label (letters and digits). Asked in a dialog if omitted.")] = None,
+    participant: Annotated[
+        str | None,
+        typer.Option(
+            "--participant", "-p", help="Participant label (letters and digits). Asked in a dialog if omitted."
+        ),
+    ] = None,
     session: Annotated[str, typer.Option("--session", "-s", help="Session label.")] = "1",
     run_number: Annotated[int, typer.Option("--run", help="Run number.")] = 1,
-    fullscreen: Annotated[bool, typer.Option("--fullscreen", help="Full-screen window (use for real sessions).")] = False,
+    fullscreen: Annotated[bool, typer.Option("--fullscreen", help="Full-screen window (for real sessions).")] = False,
     screen: Annotated[int, typer.Option("--screen", help="Screen to open the window on.")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run at its next trial.")] = False,
     data: Annotated[Path, typer.Option("--data", help="BIDS dataset folder for the data.")] = Path("data"),
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the trial list (protocol default).")] = None,
-    simulate_responses: Annotated[Optional[str], typer.Option(
-        "--simulate-responses", metavar="SPEC",
-        help="Play the participant by injecting real key events (XTEST): 'default' or e.g. "
-             "'mu=380,sigma=50,tau=80,error=0.05,hold=80,seed=1' (times in ms).")] = None,
-    max_trials_per_block: Annotated[Optional[int], typer.Option(
-        "--max-trials-per-block", min=1, help="Shortened run: at most N trials per block.")] = None,
-    max_trial_seconds: Annotated[Optional[float], typer.Option(
-        "--max-trial-seconds", help="Shortened run: finger tapping and rest periods at most S seconds.")] = None,
-    max_blocks: Annotated[Optional[int], typer.Option(
-        "--max-blocks", min=1, help="Shortened run: only the first N blocks.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the trial list (protocol default).")] = None,
+    simulate_responses: Annotated[
+        str | None,
+        typer.Option(
+            "--simulate-responses",
+            metavar="SPEC",
+            help="Play the participant by injecting real key events (XTEST): 'default' or e.g. "
+            "'mu=380,sigma=50,tau=80,error=0.05,hold=80,seed=1' (times in ms).",
+        ),
+    ] = None,
+    max_trials_per_block: Annotated[
+        int | None, typer.Option("--max-trials-per-block", min=1, help="Shortened run: at most N trials per block.")
+    ] = None,
+    max_trial_seconds: Annotated[
+        float | None,
+        typer.Option("--max-trial-seconds", help="Shortened run: finger tapping and rest periods at most S seconds."),
+    ] = None,
+    max_blocks: Annotated[
+        int | None, typer.Option("--max-blocks", min=1, help="Shortened run: only the first N blocks.")
+    ] = None,
 ) -> None:
     """Run a protocol in a PsychoPy window and save the data as BIDS (trial by trial, fsynced)."""
     from rich.console import Console
@@ -56,9 +68,19 @@ def run(
     if participant is None:
         participant, session = _ask_participant(session)
     options = RunOptions(
-        protocol=protocol, participant=participant, session=session, run=run_number, data=data, seed=seed,
-        fullscreen=fullscreen, screen=screen, resume=resume, simulate=model,
-        max_trials_per_block=max_trials_per_block, max_trial_seconds=max_trial_seconds, max_blocks=max_blocks,
+        protocol=protocol,
+        participant=participant,
+        session=session,
+        run=run_number,
+        data=data,
+        seed=seed,
+        fullscreen=fullscreen,
+        screen=screen,
+        resume=resume,
+        simulate=model,
+        max_trials_per_block=max_trials_per_block,
+        max_trial_seconds=max_trial_seconds,
+        max_blocks=max_blocks,
     )
     result = run_session(options, progress=lambda line: console.print(line, highlight=False))
     if result.status != "complete":

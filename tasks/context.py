@@ -1,5 +1,7 @@
-"""What every trial procedure needs while a run is on: window, screens, keys, the automated
-participant, the Escape rule, and the conversion of presses to event rows.
+"""What every trial procedure needs while a run is on.
+
+Window, screens, keys, the automated participant, the Escape rule, and the conversion of
+presses to event rows.
 """
 
 from __future__ import annotations
@@ -78,8 +80,11 @@ class ErrorTone:
         except Exception as err:  # no sound device: say so, go on
             reason = str(err).splitlines()[0] if str(err) else type(err).__name__
             self.status = f"unavailable: {reason}"
-            print(f"motorseq: warning: the protocol asks for an error tone but no sound device works ({reason}); "
-                  "errors are not signalled", file=sys.stderr)
+            print(
+                f"motorseq: warning: the protocol asks for an error tone but no sound device works ({reason}); "
+                "errors are not signalled",
+                file=sys.stderr,
+            )
 
     def play(self) -> None:
         """Play the tone (no-op when unavailable)."""
@@ -134,8 +139,11 @@ class RunContext:
         return onset
 
     def keep_outside(self, press: Press, onset: float) -> None:
-        """Keep a press made outside the response period: before ``onset`` (an anticipation of this
-        trial) or after the response (an anticipation of the next trial)."""
+        """Keep a press made outside the response period.
+
+        A press before ``onset`` is an anticipation of this trial; one after the response is an
+        anticipation of the next trial.
+        """
         (self.before_onset if press.t_down < onset else self.anticipations).append(press)
 
     def tell_participant(self, **message) -> None:
@@ -148,7 +156,7 @@ class RunContext:
         return self.keys.poll()
 
     def poll(self) -> list[Press]:
-        """New presses; Escape asks for confirmation (raises :class:`AbortRun` or :class:`RestartTrial`)."""
+        """Return new presses; Escape asks for confirmation (raises :class:`AbortRun` or :class:`RestartTrial`)."""
         presses = self._poll_raw()
         if any(p.key == QUIT_KEY for p in presses):
             self.confirm_quit()
@@ -156,15 +164,16 @@ class RunContext:
         return presses
 
     def poll_keeping_escape(self) -> list[Press]:
-        """New presses, Escape included, without acting on it (the caller saves data first)."""
+        """Return new presses, Escape included, without acting on it (the caller saves data first)."""
         return self._poll_raw()
 
     def confirm_quit(self) -> None:
         """Show the quit question; return if the experimenter says no, raise :class:`AbortRun` if yes."""
         self.screens.draw_confirm_quit()
         self.window.flip()
-        self.tell_participant(kind="confirm", onset=self.keys.absolute(self.window.win.lastFrameT),
-                              yes=YES_KEYS[0], no=NO_KEYS[0])
+        self.tell_participant(
+            kind="confirm", onset=self.keys.absolute(self.window.win.lastFrameT), yes=YES_KEYS[0], no=NO_KEYS[0]
+        )
         while True:
             self.screens.draw_confirm_quit()
             self.window.flip()
@@ -175,8 +184,13 @@ class RunContext:
                     self.tell_participant(kind="cancel")
                     return
 
-    def wait_for_key(self, draw: Callable[[float], None], keys: tuple[str, ...] = (CONTINUE_KEY,),
-                     min_s: float = 0.0, auto_continue: bool = False) -> None:
+    def wait_for_key(
+        self,
+        draw: Callable[[float], None],
+        keys: tuple[str, ...] = (CONTINUE_KEY,),
+        min_s: float = 0.0,
+        auto_continue: bool = False,
+    ) -> None:
         """Show a screen until one of ``keys`` is pressed (or ``min_s`` passes, if ``auto_continue``).
 
         ``draw(seconds_left)`` draws the screen; keys pressed before ``min_s`` has passed are ignored.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-
 from motorseq.protocols import RunExistsError
 from motorseq.protocols.io import RunPaths, read_run, read_sidecar
 

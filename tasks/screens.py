@@ -95,29 +95,44 @@ class Screens:
             shape(win, pos=(x, self.y), lineColor=display.placeholder, fillColor=None, lineWidth=line, **shape_kw)
             for x in self.x
         ]
-        inner = {"radius": size * 0.36, "edges": 64} if protocol.paradigm == "asrt" else {
-            "width": size * 0.72, "height": size * 0.72}
+        inner = (
+            {"radius": size * 0.36, "edges": 64}
+            if protocol.paradigm == "asrt"
+            else {"width": size * 0.72, "height": size * 0.72}
+        )
         self.targets = [
             shape(win, pos=(x, self.y), fillColor=display.target, lineColor=display.target, lineWidth=0, **inner)
             for x in self.x
         ]
         label_colour = display.text
         self.key_labels = [
-            visual.TextStim(win, text=p.key.upper(), pos=(x, self.y - size * 0.5 - 0.045), height=display.font_height * 0.8,
-                            opacity=0.55, **{**self._text_kw, "color": label_colour})
-            for x, p in zip(self.x, protocol.positions)
+            visual.TextStim(
+                win,
+                text=p.key.upper(),
+                pos=(x, self.y - size * 0.5 - 0.045),
+                height=display.font_height * 0.8,
+                opacity=0.55,
+                **{**self._text_kw, "color": label_colour},
+            )
+            for x, p in zip(self.x, protocol.positions, strict=True)
         ]
         fh = display.font_height
         self.title = visual.TextStim(win, pos=(0, 0.36), height=fh * 1.35, bold=True, wrapWidth=1.2, **self._text_kw)
         self.body = visual.TextStim(win, pos=(0, 0.1), height=fh, wrapWidth=1.05, alignText="center", **self._text_kw)
-        self.instruction_text = visual.TextStim(win, pos=(0, 0.25), height=fh, wrapWidth=1.05, alignText="center",
-                                                **{**self._text_kw, "anchorVert": "top"})
+        self.instruction_text = visual.TextStim(
+            win, pos=(0, 0.25), height=fh, wrapWidth=1.05, alignText="center", **{**self._text_kw, "anchorVert": "top"}
+        )
         self.footer = visual.TextStim(win, pos=(0, -0.4), height=fh * 0.85, wrapWidth=1.2, opacity=0.8, **self._text_kw)
         self.message = visual.TextStim(win, pos=(0, -0.16), height=fh, wrapWidth=1.1, **self._text_kw)
         self.big = visual.TextStim(win, pos=(0, 0.12), height=fh * 2.6, bold=True, wrapWidth=1.3, **self._text_kw)
         self.small = visual.TextStim(win, pos=(0, -0.2), height=fh * 0.9, wrapWidth=1.2, opacity=0.8, **self._text_kw)
         self.fixation = visual.ShapeStim(
-            win, vertices="cross", size=fh * 0.9, pos=(0, self.y), fillColor=display.text, lineColor=display.text,
+            win,
+            vertices="cross",
+            size=fh * 0.9,
+            pos=(0, self.y),
+            fillColor=display.text,
+            lineColor=display.text,
             opacity=0.6,
         )
         tile = _shade(display.background, 0.12)
@@ -135,10 +150,12 @@ class Screens:
             visual.TextStim(win, pos=(0, 0.18), height=fh * 1.8, bold=True, **self._text_kw) for _ in range(12)
         ]
         self.advice_colours = _ADVICE_ON_LIGHT if _luminance(display.background) > 0.6 else _ADVICE_ON_DARK
-        self.progress_track = visual.Rect(win, width=0.6, height=0.014, pos=(0, -0.29), fillColor=tile,
-                                          lineColor=None, colorSpace="rgb")
-        self.progress_fill = visual.Rect(win, width=0.6, height=0.014, pos=(0, -0.29), fillColor=display.text,
-                                         lineColor=None, opacity=0.7)
+        self.progress_track = visual.Rect(
+            win, width=0.6, height=0.014, pos=(0, -0.29), fillColor=tile, lineColor=None, colorSpace="rgb"
+        )
+        self.progress_fill = visual.Rect(
+            win, width=0.6, height=0.014, pos=(0, -0.29), fillColor=display.text, lineColor=None, opacity=0.7
+        )
         self.progress_label = visual.TextStim(win, pos=(0, -0.25), height=fh * 0.7, opacity=0.7, **self._text_kw)
         self.tap_marks = visual.TextStim(win, pos=(0, -0.2), height=fh * 1.1, wrapWidth=1.2, **self._text_kw)
         self._cache: dict[int, str] = {}
@@ -151,18 +168,20 @@ class Screens:
             self._cache[id(stim)] = text
 
     def key_list(self) -> str:
-        """The response keys as they are named in instructions: ``D, F, J and K``."""
+        """Return the response keys as named in instructions: ``D, F, J and K``."""
         keys = [p.key.upper() for p in self.protocol.positions]
         return ", ".join(keys[:-1]) + " and " + keys[-1] if len(keys) > 1 else keys[0]
 
     def fill(self, text: str, block: int = 0, n_blocks: int = 0) -> str:
         """Fill ``{keys}``, ``{block}`` and ``{n_blocks}`` into an instruction text."""
-        return " ".join(text.replace("\n\n", "\0").split()).replace("\0", "\n\n").format(
-            keys=self.key_list(), key_list=self.key_list(), block=block, n_blocks=n_blocks
+        return (
+            " ".join(text.replace("\n\n", "\0").split())
+            .replace("\0", "\n\n")
+            .format(keys=self.key_list(), key_list=self.key_list(), block=block, n_blocks=n_blocks)
         )
 
     def draw_progress(self, done: int, total: int) -> None:
-        """A thin bar showing how many blocks are done."""
+        """Draw a thin bar showing how many blocks are done."""
         if total <= 0:
             return
         fraction = min(1.0, max(0.0, done / total))
@@ -175,7 +194,7 @@ class Screens:
         self.progress_label.draw()
 
     def _draw_key_map(self, y: float, scale: float = 0.8) -> None:
-        for placeholder, label, x in zip(self.placeholders, self.key_labels, self.x):
+        for placeholder, label, x in zip(self.placeholders, self.key_labels, self.x, strict=True):
             placeholder.pos, label.pos = (x * scale, y), (x * scale, y - self.display.stimulus_size * 0.5 - 0.045)
             placeholder.draw()
             label.draw()
@@ -192,7 +211,7 @@ class Screens:
             self._draw_key_map(-0.3)
 
     def draw_placeholders(self, fixation: bool = False, labels: bool = True) -> None:
-        """The empty positions (between trials), with their key letters underneath."""
+        """Draw the empty positions (between trials), with their key letters underneath."""
         for placeholder in self.placeholders:
             placeholder.draw()
         if labels:
@@ -237,9 +256,16 @@ class Screens:
         self._set(self.small, f"Next trial ({trial} of {n_trials}) in {max(0, int(seconds_left + 0.999))} s")
         self.small.draw()
 
-    def draw_feedback(self, heading: str, summary: BlockSummary, target_accuracy: float,
-                      show_rt: bool = True, show_accuracy: bool = True, prompt: str = "",
-                      progress: tuple[int, int] | None = None) -> None:
+    def draw_feedback(
+        self,
+        heading: str,
+        summary: BlockSummary,
+        target_accuracy: float,
+        show_rt: bool = True,
+        show_accuracy: bool = True,
+        prompt: str = "",
+        progress: tuple[int, int] | None = None,
+    ) -> None:
         """Feedback after a block: mean RT and accuracy tiles, one line of advice, blocks done."""
         self._set(self.title, heading)
         self.title.draw()
@@ -249,7 +275,9 @@ class Screens:
         if show_accuracy and summary.accuracy is not None:
             tiles.append(("Accuracy", f"{100 * summary.accuracy:.0f} %"))
         xs = [0.0] if len(tiles) == 1 else [-0.24, 0.24]
-        for (label, value), x, tile, lab, val in zip(tiles, xs, self.tiles, self.tile_labels, self.tile_values):
+        n = len(tiles)
+        parts = zip(tiles, xs, self.tiles[:n], self.tile_labels[:n], self.tile_values[:n], strict=True)
+        for (label, value), x, tile, lab, val in parts:
             tile.pos, lab.pos, val.pos = (x, 0.06), (x, 0.11), (x, 0.035)
             self._set(lab, label)
             self._set(val, value)
@@ -270,10 +298,8 @@ class Screens:
             self._set(self.footer, prompt)
             self.footer.draw()
 
-    def draw_break(self, text: str, seconds_left: float, prompt: str,
-                   progress: tuple[int, int] | None = None) -> None:
-        """A break: the protocol's break text, blocks done, a countdown while the minimum break
-        lasts, then the prompt."""
+    def draw_break(self, text: str, seconds_left: float, prompt: str, progress: tuple[int, int] | None = None) -> None:
+        """Draw a break: the break text, blocks done, a countdown while the minimum break lasts, the prompt."""
         self._set(self.title, "Break")
         self.title.draw()
         self._set(self.body, text)
@@ -289,7 +315,7 @@ class Screens:
             self.footer.draw()
 
     def draw_message(self, title: str, text: str, prompt: str = "") -> None:
-        """A plain message screen (end of run, resuming, quitting)."""
+        """Draw a plain message screen (end of run, resuming, quitting)."""
         self._set(self.title, title)
         self.title.draw()
         self._set(self.body, text)

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from motorseq.protocols import Protocol, TRIAL_COLUMNS, generate_trials, load_protocol
+from motorseq.protocols import TRIAL_COLUMNS, Protocol, generate_trials, load_protocol
 from motorseq.protocols.io import RunPaths, RunWriter, run_paths
 
 from .context import QUIT_KEY, AbortRun, ErrorTone, RestartTrial, RunContext
@@ -83,12 +82,13 @@ class RunResult:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _prepare(options: RunOptions) -> tuple[Protocol, int, pd.DataFrame, RunPaths]:
-    protocol = shorten_protocol(load_protocol(options.protocol), options.max_trials_per_block,
-                                options.max_trial_seconds, options.max_blocks)
+    protocol = shorten_protocol(
+        load_protocol(options.protocol), options.max_trials_per_block, options.max_trial_seconds, options.max_blocks
+    )
     seed = protocol.seed if options.seed is None else int(options.seed)
     trials = generate_trials(protocol, options.participant, seed)
     paths = run_paths(options.data, options.participant, options.session, protocol.name, options.run)
@@ -136,21 +136,39 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
         tone = ErrorTone(protocol.feedback.error_tone)
         if options.simulate is not None:
             participant = SimulatedParticipant(options.simulate).start()
-            source = {"Type": "model", "Parameters": {
-                "Model": "simulated participant: XTEST key events (motorseq.tasks.simulate_input)",
-                **options.simulate.describe()}}
+            source = {
+                "Type": "model",
+                "Parameters": {
+                    "Model": "simulated participant: XTEST key events (motorseq.tasks.simulate_input)",
+                    **options.simulate.describe(),
+                },
+            }
         else:
             source = {"Type": "human"}
-        writer = RunWriter(options.data, protocol, options.participant, options.session, options.run, seed=seed,
-                           source=source, resume=options.resume, software=("psychopy", "psychtoolbox"))
-        writer.extra.setdefault("Segments", []).append({
-            "StartTime": _now(), "FromTrial": writer.next_trial_index, **window.describe(),
-            "KeyboardBackend": f"psychopy.hardware.keyboard.Keyboard ({keys.backend})",
-            "ErrorTone": tone.status,
-            "StimulusOnsetClock": "s from the first frame of this segment (restarts when a run is resumed)",
-        })
-        ctx = RunContext(window=window, screens=screens, keys=keys, protocol=protocol, participant=participant,
-                         tone=tone)
+        writer = RunWriter(
+            options.data,
+            protocol,
+            options.participant,
+            options.session,
+            options.run,
+            seed=seed,
+            source=source,
+            resume=options.resume,
+            software=("psychopy", "psychtoolbox"),
+        )
+        writer.extra.setdefault("Segments", []).append(
+            {
+                "StartTime": _now(),
+                "FromTrial": writer.next_trial_index,
+                **window.describe(),
+                "KeyboardBackend": f"psychopy.hardware.keyboard.Keyboard ({keys.backend})",
+                "ErrorTone": tone.status,
+                "StimulusOnsetClock": "s from the first frame of this segment (restarts when a run is resumed)",
+            }
+        )
+        ctx = RunContext(
+            window=window, screens=screens, keys=keys, protocol=protocol, participant=participant, tone=tone
+        )
         ctx.run_start = window.flip()
         try:
             _run_blocks(ctx, writer, trials, result, say)
@@ -160,14 +178,19 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
             say(f"aborted: {writer.n_written} trials saved in {paths.beh}")
             if participant is not None:
                 participant.send(kind="cancel")
-            ctx.wait_for_key(lambda left: screens.draw_message(
-                "The experiment was stopped", "Every finished trial is saved."), min_s=1.0, auto_continue=True)
+            ctx.wait_for_key(
+                lambda left: screens.draw_message("The experiment was stopped", "Every finished trial is saved."),
+                min_s=1.0,
+                auto_continue=True,
+            )
         else:
             writer.close("complete")
             result.status = "complete"
             say(f"complete: {writer.n_written} trials saved in {paths.beh}")
-            ctx.wait_for_key(lambda left: screens.draw_message(
-                "", screens.fill(protocol.instructions.end), "Press space to close."), keys=("space", "escape"))
+            ctx.wait_for_key(
+                lambda left: screens.draw_message("", screens.fill(protocol.instructions.end), "Press space to close."),
+                keys=("space", "escape"),
+            )
     finally:
         if writer is not None:
             if writer.status == "interrupted":
@@ -194,8 +217,10 @@ def _run_blocks(ctx, writer: RunWriter, trials: pd.DataFrame, result: RunResult,
     screens = ctx.screens
     start = writer.next_trial_index
     n_blocks = int(trials["block"].max())
-    records = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
-               for r in trials[list(TRIAL_COLUMNS)].to_dict("records")]
+    records = [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+        for r in trials[list(TRIAL_COLUMNS)].to_dict("records")
+    ]
     if start > len(records):
         return
     first_block = records[start - 1]["block"]
@@ -203,9 +228,13 @@ def _run_blocks(ctx, writer: RunWriter, trials: pd.DataFrame, result: RunResult,
         ctx.wait_for_key(lambda left: screens.draw_instructions(screens.fill(protocol.instructions.welcome)))
     else:
         where = records[start - 1]
-        ctx.wait_for_key(lambda left: screens.draw_message(
-            "Welcome back", f"The run continues with block {where['block']} of {n_blocks}, trial {where['trial']}.",
-            "Press space to continue."))
+        ctx.wait_for_key(
+            lambda left: screens.draw_message(
+                "Welcome back",
+                f"The run continues with block {where['block']} of {n_blocks}, trial {where['trial']}.",
+                "Press space to continue.",
+            )
+        )
     for block in range(first_block, n_blocks + 1):
         block_trials = [r for r in records if r["block"] == block]
         todo = [r for r in block_trials if r["trial_index"] >= start]
@@ -221,8 +250,11 @@ def _run_blocks(ctx, writer: RunWriter, trials: pd.DataFrame, result: RunResult,
             rows.append(outcome.row)
             _between(ctx, proc, writer, trial, outcome, last=i == len(todo) - 1)
             i += 1
-        stats = {"Block": block, "FromTrial": todo[0]["trial_index"] if todo else None,
-                 **ctx.window.new_frame_log().stats()}
+        stats = {
+            "Block": block,
+            "FromTrial": todo[0]["trial_index"] if todo else None,
+            **ctx.window.new_frame_log().stats(),
+        }
         writer.extra.setdefault("FrameStats", []).append(stats)
         result.frame_stats.append(stats)
         _save_sidecar(writer)
@@ -238,7 +270,7 @@ def _run_blocks(ctx, writer: RunWriter, trials: pd.DataFrame, result: RunResult,
 
 
 def _between(ctx, proc, writer: RunWriter, trial: dict[str, Any], outcome, last: bool) -> None:
-    """The interval after a trial: write the trial, then wait until the next stimulus is due."""
+    """Run the interval after a trial: write the trial, then wait until the next stimulus is due."""
     rest = 0.3 if last else outcome.rest_after
     deadline = outcome.end + rest
     period = ctx.period
@@ -288,13 +320,24 @@ def _inter_block(ctx, block: int, n_blocks: int, kind: str, summary) -> None:
         return f"You can continue in {int(left + 0.999)} s" if left > 0 else prompt
 
     if feedback.after_block and summary is not None:
+
         def draw(left: float) -> None:
-            screens.draw_feedback(heading, summary, feedback.target_accuracy, feedback.show_mean_rt,
-                                  feedback.show_accuracy, countdown(left), progress=(block, n_blocks))
+            screens.draw_feedback(
+                heading,
+                summary,
+                feedback.target_accuracy,
+                feedback.show_mean_rt,
+                feedback.show_accuracy,
+                countdown(left),
+                progress=(block, n_blocks),
+            )
     elif break_due:
+
         def draw(left: float) -> None:
             screens.draw_break(screens.fill(protocol.instructions.break_), left, prompt, progress=(block, n_blocks))
     else:
+
         def draw(left: float) -> None:
             screens.draw_message(heading, "", countdown(left))
+
     ctx.wait_for_key(draw, min_s=min_s, auto_continue=not breaks.self_paced)

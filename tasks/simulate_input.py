@@ -69,7 +69,7 @@ class ResponseModel:
     seed: int = 1
 
     def describe(self) -> dict[str, float | int]:
-        """The parameters as a dict (for the sidecar)."""
+        """Return the parameters as a dict (for the sidecar)."""
         return asdict(self)
 
 
@@ -104,11 +104,12 @@ def _parse_value(name: str, kind: str, text: str, spec: str) -> float | int:
             raise ValueError
         return value
     except ValueError:
-        allowed = {"time": "a time in ms (e.g. 80 or 80ms or 0.08s)", "probability": "a number in [0, 1)",
-                   "count": "a whole number >= 0"}[kind]
-        raise SimulationSpecError(
-            f"--simulate-responses {spec!r}: field '{name}': {text!r} is not {allowed}"
-        ) from None
+        allowed = {
+            "time": "a time in ms (e.g. 80 or 80ms or 0.08s)",
+            "probability": "a number in [0, 1)",
+            "count": "a whole number >= 0",
+        }[kind]
+        raise SimulationSpecError(f"--simulate-responses {spec!r}: field '{name}': {text!r} is not {allowed}") from None
 
 
 def parse_simulation_spec(spec: str | None) -> ResponseModel:
@@ -163,9 +164,9 @@ class _Injector:
     """Runs in the child process: schedules and sends key events."""
 
     def __init__(self, conn: _JsonLines, model: ResponseModel, codes: dict[str, int]) -> None:
+        import psychtoolbox as ptb
         from Xlib import X, display
         from Xlib.ext import xtest
-        import psychtoolbox as ptb
 
         self.conn = conn
         self.model = model
@@ -223,8 +224,9 @@ class _Injector:
             self.n_stimuli += 1
             if m.escape_at and self.n_stimuli == m.escape_at:
                 self.escape_pending = True
-                self._press(onset + m.pause, "escape", m.hold,
-                            {"onset": onset, "stimulus": self.n_stimuli, "kind": "escape"})
+                self._press(
+                    onset + m.pause, "escape", m.hold, {"onset": onset, "stimulus": self.n_stimuli, "kind": "escape"}
+                )
                 return True
         info = {"onset": onset, "stimulus": self.n_stimuli, "kind": kind}
         if kind == "script":  # explicit presses: [(delay_s, key, hold_s), ...]
@@ -277,8 +279,13 @@ class _Injector:
         self.xtest.fake_input(self.display, event, code)
         self.display.sync()
         if action == "down":
-            self.down[key] = {"key": key, "down": t, "onset": info["onset"], "stimulus": info["stimulus"],
-                              "kind": info["kind"]}
+            self.down[key] = {
+                "key": key,
+                "down": t,
+                "onset": info["onset"],
+                "stimulus": info["stimulus"],
+                "kind": info["kind"],
+            }
         else:
             record = self.down.pop(key)
             record["up"] = t
@@ -328,7 +335,7 @@ class _JsonLines:
         self._eof = False
 
     def poll(self, timeout: float | None) -> bool:
-        """True when a message (or the end of the stream) is ready, waiting at most ``timeout`` s."""
+        """Return True when a message (or the end of the stream) is ready; wait at most ``timeout`` s."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while b"\n" not in self._buffer:
             if self._eof:
@@ -345,7 +352,7 @@ class _JsonLines:
         return True
 
     def recv(self):
-        """The next message; ``EOFError`` when the other side has gone."""
+        """Return the next message; raise ``EOFError`` when the other side has gone."""
         self.poll(None)
         if b"\n" not in self._buffer:
             raise EOFError
@@ -383,7 +390,7 @@ class SimulatedParticipant:
 
     Notes
     -----
-    The injector is a separate Python process (``python -m motorseq.tasks.simulate_input``), so
+    The injector is a separate Python process (running :func:`_serve`), so
     it never competes with the task for the interpreter lock. Times sent to it (``onset``,
     ``deadline``, ``until``) are in the psychtoolbox ``GetSecs`` clock, shared by every process.
     """
@@ -401,8 +408,14 @@ class SimulatedParticipant:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "motorseq.tasks.simulate_input", str(to_child_r), str(from_child_w)],
-            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-c",
+                f"from motorseq.tasks.simulate_input import _serve; _serve({to_child_r}, {from_child_w})",
+            ],
+            pass_fds=(to_child_r, from_child_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
         )
         os.close(to_child_r)
         os.close(from_child_w)
@@ -450,7 +463,3 @@ class SimulatedParticipant:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]))

@@ -35,8 +35,7 @@ def run_trial(ctx: RunContext, trial: dict[str, Any]) -> TrialOutcome:
     keys = str(trial["correct_key"]).split("-")
     timeout = response.timeout_ms / 1000 if response.timeout_ms else None
     _draw(ctx, positions, keys, 0)
-    onset = ctx.stimulus_flip({"kind": "sequence", "sequence": keys, "keys": ctx.protocol.keys,
-                               "rule": response.rule})
+    onset = ctx.stimulus_flip({"kind": "sequence", "sequence": keys, "keys": ctx.protocol.keys, "rule": response.rule})
     presses: list = []
     done = 0
     last = onset
@@ -88,5 +87,8 @@ def summarize(rows: list[dict[str, Any]]) -> BlockSummary | None:
         return None
     correct = np.array([r["correct"] == 1 for r in rows])
     times = np.array([r["execution_time"] for r in rows if r["correct"] == 1], dtype=float)
-    return BlockSummary(mean_rt_ms=float(times.mean() * 1000) if times.size else None,
-                        accuracy=float(correct.mean()), rt_label="Mean sequence time")
+    return BlockSummary(
+        mean_rt_ms=float(times.mean() * 1000) if times.size else None,
+        accuracy=float(correct.mean()),
+        rt_label="Mean sequence time",
+    )

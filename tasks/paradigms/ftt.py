@@ -53,8 +53,7 @@ def run_trial(ctx: RunContext, trial: dict[str, Any]) -> TrialOutcome:
     n_trials = int(trial.get("n_trials_in_block", 0)) or 1
     number = int(trial["trial"])
     ctx.screens.draw_tapping(keys, 0, number, n_trials)
-    onset = ctx.stimulus_flip({"kind": "tapping", "sequence": keys, "keys": ctx.protocol.keys,
-                               "until": settings.tap_s})
+    onset = ctx.stimulus_flip({"kind": "tapping", "sequence": keys, "keys": ctx.protocol.keys, "until": settings.tap_s})
     end = onset + settings.tap_s
     taps = []
     last_flip = onset
@@ -86,11 +85,12 @@ def run_trial(ctx: RunContext, trial: dict[str, Any]) -> TrialOutcome:
         "n_errors": len(flags) - sum(flags),
         "n_correct_sequences": n_correct,
     }
-    return TrialOutcome(row=row, presses=list(zip(taps, flags)), onset=onset, end=end, rest_after=settings.rest_s)
+    presses = list(zip(taps, flags, strict=True))
+    return TrialOutcome(row=row, presses=presses, onset=onset, end=end, rest_after=settings.rest_s)
 
 
 def draw_between(ctx: RunContext, trial: dict[str, Any], seconds_left: float, n_trials: int) -> None:
-    """The rest period, with a countdown to the next trial."""
+    """Draw the rest period, with a countdown to the next trial."""
     ctx.screens.draw_rest(seconds_left, int(trial["trial"]) + 1, n_trials)
 
 

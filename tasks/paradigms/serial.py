@@ -30,10 +30,16 @@ def run_trial(ctx: RunContext, trial: dict[str, Any]) -> TrialOutcome:
     correct_key = str(trial["correct_key"])
     timeout = response.timeout_ms / 1000 if response.timeout_ms else None
     ctx.screens.draw_target(position)
-    onset = ctx.stimulus_flip({
-        "kind": "serial", "key": correct_key, "keys": ctx.protocol.keys, "rule": response.rule,
-        "deadline": timeout, "predictable": _predictable(trial),
-    })
+    onset = ctx.stimulus_flip(
+        {
+            "kind": "serial",
+            "key": correct_key,
+            "keys": ctx.protocol.keys,
+            "rule": response.rule,
+            "deadline": timeout,
+            "predictable": _predictable(trial),
+        }
+    )
     presses: list = []
     end = None
     while end is None:
@@ -68,7 +74,7 @@ def run_trial(ctx: RunContext, trial: dict[str, Any]) -> TrialOutcome:
 
 
 def draw_between(ctx: RunContext, trial: dict[str, Any], seconds_left: float, n_trials: int) -> None:
-    """The response-stimulus interval: the empty positions."""
+    """Draw the response-stimulus interval: the empty positions."""
     ctx.screens.draw_placeholders()
 
 

@@ -58,11 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         print("keyboard_timing: DISPLAY is not set; run under xvfb-run -a", file=sys.stderr)
         return 2
 
-    from psychopy import visual
-
     from motorseq.tasks.keyboard import KeyRecorder
     from motorseq.tasks.simulate_input import ResponseModel, SimulatedParticipant
     from motorseq.tasks.window import FrameLog, TaskWindow
+    from psychopy import visual
 
     rng = np.random.default_rng(args.seed)
     scripts = trial_scripts(args.trials, rng)
@@ -120,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         sent = sorted(by_trial.get(stimulus_ids[index], []) if index < len(stimulus_ids) else [], key=lambda p: p.down)
         dropped += max(0, len(sent) - len(got))
         extra += max(0, len(got) - len(sent))
-        for inj, meas in zip(sent, got):
+        for inj, meas in zip(sent, got, strict=False):  # unequal lengths are counted above
             if inj.key != meas.key:
                 wrong_key += 1
             err = (recorder.absolute(meas.t_down) - inj.down) * 1000
@@ -129,14 +128,16 @@ def main(argv: list[str] | None = None) -> int:
                 tap_err.append(err)
             if meas.duration is not None:
                 dur_err.append((meas.duration - (inj.up - inj.down)) * 1000)
-    dropped += sum(len(by_trial[s]) for s in stimulus_ids[len(measured):])
+    dropped += sum(len(by_trial[s]) for s in stimulus_ids[len(measured) :])
 
     def line(name: str, values: list[float]) -> str:
         a = np.asarray(values)
         if a.size == 0:
             return f"{name:<32} n=0"
-        return (f"{name:<32} n={a.size:4d}  mean={a.mean():+.3f} ms  mean|e|={np.abs(a).mean():.3f} ms  "
-                f"SD={a.std(ddof=1):.3f} ms  max|e|={np.abs(a).max():.3f} ms")
+        return (
+            f"{name:<32} n={a.size:4d}  mean={a.mean():+.3f} ms  mean|e|={np.abs(a).mean():.3f} ms  "
+            f"SD={a.std(ddof=1):.3f} ms  max|e|={np.abs(a).max():.3f} ms"
+        )
 
     stats = frame_log.stats()
     intervals = np.diff(np.asarray(frame_log.times)) * 1000
@@ -145,17 +146,21 @@ def main(argv: list[str] | None = None) -> int:
     clean = intervals[keep]
     n_dropped = int((clean > 1.5 * stats["expected_interval_ms"]).sum())
     print("motorseq keyboard timing benchmark (XTEST -> X server -> psychtoolbox -> KeyRecorder)")
-    print(f"display: {os.environ.get('DISPLAY')}  frame pacing: {window.describe()['FramePacing']}  "
-          f"trials: {len(measured)}  injected presses: {len(injected)}  measured: {sum(map(len, measured))}  "
-          f"time: {elapsed:.1f} s")
+    print(
+        f"display: {os.environ.get('DISPLAY')}  frame pacing: {window.describe()['FramePacing']}  "
+        f"trials: {len(measured)}  injected presses: {len(injected)}  measured: {sum(map(len, measured))}  "
+        f"time: {elapsed:.1f} s"
+    )
     print(line("RT error (measured - injected)", rt_err))
     print(line("  30 ms taps only", tap_err))
     print(line("press duration error", dur_err))
     print(f"{'dropped presses':<32} {dropped}   extra presses: {extra}   wrong key: {wrong_key}")
-    print(f"{'frame intervals':<32} n={clean.size}  expected={stats['expected_interval_ms']:.3f} ms  "
-          f"mean={clean.mean():.3f} ms  SD={clean.std(ddof=1):.3f} ms  min={clean.min():.3f} ms  "
-          f"max={clean.max():.3f} ms  dropped frames={n_dropped} "
-          f"(the {len(stall_frames)} deliberate 250 ms stalls excluded)")
+    print(
+        f"{'frame intervals':<32} n={clean.size}  expected={stats['expected_interval_ms']:.3f} ms  "
+        f"mean={clean.mean():.3f} ms  SD={clean.std(ddof=1):.3f} ms  min={clean.min():.3f} ms  "
+        f"max={clean.max():.3f} ms  dropped frames={n_dropped} "
+        f"(the {len(stall_frames)} deliberate 250 ms stalls excluded)"
+    )
     a = np.abs(np.asarray(rt_err))
     ok = a.size > 0 and a.mean() <= 0.5 and np.std(rt_err, ddof=1) <= 0.5 and dropped == 0 and len(injected) >= 200
     print("targets (mean|e| <= 0.5 ms, SD <= 0.5 ms, 0 dropped, >= 200 presses):", "MET" if ok else "NOT MET")

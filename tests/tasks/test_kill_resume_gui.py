@@ -11,7 +11,6 @@ import sys
 import time
 
 import pytest
-
 from motorseq.protocols import generate_trials, parse_protocol
 from motorseq.protocols.io import read_events, read_run, run_paths
 
@@ -28,9 +27,23 @@ def _rows(path) -> int:
 
 
 def test_sigkill_mid_block_then_resume_completes_the_same_trial_list(tmp_path, display):
-    command = [sys.executable, "-m", "motorseq.protocols", "run", "srt-soc", "--participant", "5",
-               "--data", str(tmp_path), "--simulate-responses", FAST,
-               "--max-trials-per-block", "6", "--max-blocks", "3"]
+    command = [
+        sys.executable,
+        "-m",
+        "motorseq.protocols",
+        "run",
+        "srt-soc",
+        "--participant",
+        "5",
+        "--data",
+        str(tmp_path),
+        "--simulate-responses",
+        FAST,
+        "--max-trials-per-block",
+        "6",
+        "--max-blocks",
+        "3",
+    ]
     paths = run_paths(tmp_path, "5", "1", "srt-soc", 1)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from motorseq.protocols import RunExistsError, generate_trials, load_protocol
 from motorseq.protocols.io import RunWriter, run_paths
 from motorseq.tasks.errors import KeyboardBackendError, ResumeError, SimulationSpecError, TaskError
@@ -29,8 +28,14 @@ def test_spec_defaults_and_units():
 
 @pytest.mark.parametrize(
     ("spec", "field"),
-    [("mu=fast", "mu"), ("error=1.5", "error"), ("seed=-1", "seed"), ("speed=3", "speed"), ("mu", "mu"),
-     ("hold=300,ipi=200", "hold")],
+    [
+        ("mu=fast", "mu"),
+        ("error=1.5", "error"),
+        ("seed=-1", "seed"),
+        ("speed=3", "speed"),
+        ("mu", "mu"),
+        ("hold=300,ipi=200", "hold"),
+    ],
 )
 def test_bad_spec_names_the_field(spec, field):
     with pytest.raises(SimulationSpecError) as info:
@@ -107,7 +112,9 @@ def test_no_display_is_a_clear_error(monkeypatch):
 
 
 def test_importing_tasks_does_not_import_psychopy():
-    code = ("import sys, motorseq.tasks, motorseq.tasks.cli, motorseq.tasks.session, motorseq.tasks.simulate_input;"
-            "print('psychopy' in sys.modules)")
+    code = (
+        "import sys, motorseq.tasks, motorseq.tasks.cli, motorseq.tasks.session, motorseq.tasks.simulate_input;"
+        "print('psychopy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
