@@ -89,3 +89,27 @@ def test_sigkill_mid_block_then_resume_completes_the_same_trial_list(tmp_path, d
 
     complete = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=120)
     assert complete.returncode == 2 and "complete" in complete.stderr
+
+
+def test_resumed_dataset_passes_bids_validator(tmp_path, display, bids_validator):
+    from motorseq.tasks.session import RunOptions, run_session
+    from motorseq.tasks.simulate_input import parse_simulation_spec
+
+    common = dict(
+        protocol="ftt",
+        participant="9",
+        data=tmp_path,
+        window_size=(640, 480),
+        max_trials_per_block=2,
+        max_trial_seconds=1.5,
+    )
+    # Escape (confirmed) during the second tapping trial, then --resume finishes the run
+    aborted = run_session(RunOptions(**common, simulate=parse_simulation_spec(FAST + ",escape_at=2")))
+    assert aborted.status == "aborted" and aborted.trials_written == 1
+    finished = run_session(RunOptions(**common, resume=True, simulate=parse_simulation_spec(FAST)))
+    assert finished.status == "complete" and finished.trials_written == 2
+    result = subprocess.run([bids_validator, str(tmp_path), "--json"], capture_output=True, text=True, timeout=300)
+    report = json.loads(result.stdout)
+    assert report["issues"]["errors"] == [], report["issues"]["errors"]
+    warnings = {w["key"] for w in report["issues"]["warnings"]}
+    assert "CUSTOM_COLUMN_WITHOUT_DESCRIPTION" not in warnings
