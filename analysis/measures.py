@@ -126,7 +126,9 @@ def learning_curves(
     return (g.median() if statistic == "median" else g.mean()).reset_index()
 
 
-def sequence_learning(cleaned: pd.DataFrame, statistic: str = "median") -> pd.DataFrame:
+def sequence_learning(
+    cleaned: pd.DataFrame, statistic: str = "median", n_boot: int = 0, seed: int = 0, level: float = 0.95
+) -> pd.DataFrame:
     """SRT sequence-specific learning: each random block minus its neighbouring sequence blocks.
 
     For every random block of a participant's session, the RT of the nearest sequence block
@@ -139,13 +141,19 @@ def sequence_learning(cleaned: pd.DataFrame, statistic: str = "median") -> pd.Da
         Output of :func:`~motorseq.analysis.cleaning.clean` for an SRT data set.
     statistic : {"median", "mean"}
         Block RT statistic of the cleaned correct trials.
+    n_boot : int
+        Bootstrap resamples of each block's trials for a per-participant CI (0 = none).
+    seed : int
+        Seed of the bootstrap.
+    level : float
+        Confidence level.
 
     Returns
     -------
     DataFrame
         ``participant, session, group, source, paradigm, block, rt_random_ms,
         rt_sequence_before_ms, rt_sequence_after_ms, sequence_effect_ms`` (positive =
-        faster on the sequence).
+        faster on the sequence), and with ``n_boot`` the participant's ``ci_low, ci_high``.
     """
     col = "median_rt_ms" if statistic == "median" else "mean_rt_ms"
     blocks = block_summary(cleaned, split_trial_type=False)
@@ -158,18 +166,87 @@ def sequence_learning(cleaned: pd.DataFrame, statistic: str = "median") -> pd.Da
     kind = pd.Series(np.where(share > 0.5, "random", "sequence"), index=share.index, name="block_type")
     blocks = blocks.merge(kind.reset_index(), on=ID_COLUMNS + ["block"])
     blocks = blocks.sort_values(ID_COLUMNS + ["block"]).reset_index(drop=True)
-    seq_rt = blocks[col].where(blocks["block_type"] == "sequence")
-    grp = blocks.groupby(ID_COLUMNS, sort=False).ngroup()
+    is_seq = (blocks["block_type"] == "sequence") & blocks[col].notna()
+    seq_rt = blocks[col].where(is_seq)
+    seq_row = pd.Series(np.where(is_seq, np.arange(len(blocks)), np.nan))
+    grp = blocks.groupby(ID_COLUMNS, sort=False, observed=True).ngroup()
     before = seq_rt.groupby(grp).ffill()
     after = seq_rt.groupby(grp).bfill()
-    rnd = blocks["block_type"] == "random"
+    rnd = (blocks["block_type"] == "random").to_numpy()
     out = blocks.loc[rnd, ID_COLUMNS + ["block"]].copy()
     out["rt_random_ms"] = blocks.loc[rnd, col]
     out["rt_sequence_before_ms"] = before[rnd]
     out["rt_sequence_after_ms"] = after[rnd]
     neighbours = out[["rt_sequence_before_ms", "rt_sequence_after_ms"]].mean(axis=1, skipna=True)
     out["sequence_effect_ms"] = out["rt_random_ms"] - neighbours
+    if n_boot > 0 and rnd.any():
+        rows = np.stack(
+            [
+                np.flatnonzero(rnd),
+                seq_row.groupby(grp).ffill().to_numpy()[rnd],
+                seq_row.groupby(grp).bfill().to_numpy()[rnd],
+            ]
+        )
+        needed = np.unique(rows[~np.isnan(rows)]).astype(np.int64)  # random blocks and their neighbours
+        boot = np.full((len(blocks), n_boot), np.nan)
+        boot[needed] = _bootstrap_block_stat(cleaned, blocks.iloc[needed], statistic, n_boot, seed)
+        filled = np.where(np.isnan(rows), 0, rows).astype(np.int64)
+        draws = boot[filled]  # (3, n_random, n_boot)
+        draws[1:][np.isnan(rows[1:])] = np.nan
+        with np.errstate(invalid="ignore"):
+            effect = draws[0] - np.nanmean(draws[1:], axis=0)
+        q = (1 - level) / 2
+        lo, hi = (
+            np.nanquantile(effect, [q, 1 - q], axis=1)
+            if np.isnan(effect).any()
+            else np.quantile(effect, [q, 1 - q], axis=1)
+        )
+        out["ci_low"], out["ci_high"] = lo, hi
     return out.reset_index(drop=True)
+
+
+def _bootstrap_block_stat(
+    cleaned: pd.DataFrame, blocks: pd.DataFrame, statistic: str, n_boot: int, seed: int
+) -> np.ndarray:
+    """Bootstrap the RT statistic of every row of ``blocks`` by resampling its trials.
+
+    Vectorised: the trials of each block go into one row of a padded matrix; blocks with the
+    same number of trials are resampled together (in chunks that bound the memory), and the
+    median is found by partial sorting.
+
+    Returns
+    -------
+    ndarray, shape (len(blocks), n_boot)
+    """
+    rng = np.random.default_rng(seed)
+    keys = ID_COLUMNS + ["block"]
+    used = cleaned.loc[cleaned["use_rt"], keys + ["rt_ms"]]
+    index = blocks[keys].reset_index(drop=True).reset_index().rename(columns={"index": "_row"})
+    used = used.merge(index, on=keys, how="inner")
+    used = used.sort_values("_row", kind="stable")
+    row = used["_row"].to_numpy()
+    counts = np.bincount(row, minlength=len(blocks))
+    max_n = int(counts.max()) if len(counts) else 0
+    out = np.full((len(blocks), n_boot), np.nan)
+    if max_n == 0:
+        return out
+    pos = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
+    matrix = np.full((len(blocks), max_n), np.nan)
+    matrix[row, pos] = used["rt_ms"].to_numpy()
+    for n in np.unique(counts[counts > 0]):  # blocks with the same number of trials together
+        members = np.flatnonzero(counts == n)
+        chunk = max(1, int(4e6 // (n_boot * n)))
+        for start in range(0, len(members), chunk):
+            rows_ = members[start : start + chunk]
+            idx = rng.integers(0, n, size=(len(rows_), n_boot, n))
+            vals = matrix[rows_[:, None, None], idx]
+            if statistic == "median":
+                lo, hi = (n - 1) // 2, n // 2
+                part = np.partition(vals, [lo, hi] if hi != lo else lo, axis=2)
+                out[rows_] = 0.5 * (part[..., lo] + part[..., hi])
+            else:
+                out[rows_] = vals.mean(axis=2)
+    return out
 
 
 def triplet_learning(cleaned: pd.DataFrame, unit: str = "epoch") -> pd.DataFrame:

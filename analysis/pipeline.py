@@ -102,7 +102,7 @@ def compute_tables(
             curves = ms.learning_curves(cleaned, "block", trial_type=trial_type)
         tables["learning_curves"] = curves
     if paradigm == "srt":
-        seq = ms.sequence_learning(cleaned)
+        seq = ms.sequence_learning(cleaned, n_boot=n_boot_participant, seed=seed)
         tables["srt_sequence_learning"] = seq
         per = seq.groupby(ms.ID_COLUMNS, observed=True)["sequence_effect_ms"].mean().reset_index()
         tables["srt_sequence_learning_group"] = _by_group(per, "sequence_effect_ms", ["session"])

@@ -206,3 +206,40 @@ def test_ftt_gain_by_hand():
     assert g["gain"] == pytest.approx(49 / 3 - 11)
     assert g["gain_pct"] == pytest.approx(100 * (49 / 3 - 11) / 11)
     assert g["errors_first_mean"] == pytest.approx(7 / 3) and g["errors_last_mean"] == pytest.approx(2 / 3)
+
+
+def test_sequence_learning_participant_ci():
+    rng = np.random.default_rng(2)
+    rows = []
+    for block in range(1, 5):
+        for i in range(1, 41):
+            base = {1: 500, 2: 480, 3: 530, 4: 470}[block]
+            rows.append(
+                {
+                    "block": block,
+                    "trial": i,
+                    "trial_type": "random" if block == 3 else "sequence",
+                    "rt_ms": base,
+                    "correct": 1,
+                    "participant": "flat",
+                }
+            )
+            rows.append(
+                {
+                    "block": block,
+                    "trial": i,
+                    "trial_type": "random" if block == 3 else "sequence",
+                    "rt_ms": base + rng.normal(0, 30),
+                    "correct": 1,
+                    "participant": "noisy",
+                }
+            )
+    cleaned = clean(_trials(rows, "srt"), NO_RULES)
+    out = ms.sequence_learning(cleaned, n_boot=400, seed=3).set_index("participant")
+    # constant blocks: every resample gives the same medians, so the CI collapses on 55 ms
+    assert out.loc["flat", "ci_low"] == out.loc["flat", "ci_high"] == pytest.approx(55.0)
+    noisy = out.loc["noisy"]
+    assert noisy["ci_low"] < noisy["sequence_effect_ms"] < noisy["ci_high"]
+    assert 5 < noisy["ci_high"] - noisy["ci_low"] < 60
+    again = ms.sequence_learning(cleaned, n_boot=400, seed=3).set_index("participant")
+    assert again.loc["noisy", "ci_low"] == noisy["ci_low"]

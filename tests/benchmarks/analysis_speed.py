@@ -141,7 +141,7 @@ def run(paths, fmt: str, n_boot: int, n_boot_participant: int) -> dict[str, floa
         ms.triplet_learning(cleaned)
         ms.general_skill(cleaned)
     else:
-        ms.sequence_learning(cleaned)
+        ms.sequence_learning(cleaned, n_boot=n_boot_participant, seed=0)
     lap("measures")
     fit_learning_curves(curves, "block", n_boot=n_boot, n_boot_participant=n_boot_participant, seed=0)
     lap("fits (2 models, bootstrap)")
