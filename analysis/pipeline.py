@@ -196,6 +196,11 @@ def _statistics(paradigm: str, tables: dict[str, pd.DataFrame]) -> None:
         seq_blocks = blocks[blocks["trial_type"] == "sequence"]
         if seq_blocks["block"].nunique() > 1:
             tables["srt_rm_anova"] = stats.rm_anova(seq_blocks, "median_rt_ms", ["block"])
+        if blocks["group"].nunique() > 1 and blocks["trial_type"].nunique() > 1:
+            tables["srt_mixed_model"] = stats.mixed_model(
+                blocks[["participant", "median_rt_ms", "block", "trial_type", "group"]],
+                "median_rt_ms ~ block + C(trial_type) * C(group)",
+            )
     elif paradigm == "ftt":
         tables["ftt_gain_tests"] = stats.effect_tests(tables["ftt_gain"], "gain", ["session"])
 
