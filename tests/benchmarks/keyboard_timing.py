@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             return f"{name:<32} n=0"
         return (
             f"{name:<32} n={a.size:4d}  mean={a.mean():+.3f} ms  mean|e|={np.abs(a).mean():.3f} ms  "
-            f"SD={a.std(ddof=1):.3f} ms  max|e|={np.abs(a).max():.3f} ms"
+            f"SD={a.std(ddof=1):.3f} ms  median|e|={np.median(np.abs(a)):.3f} ms  "
+            f"p95|e|={np.percentile(np.abs(a), 95):.3f} ms  max|e|={np.abs(a).max():.3f} ms"
         )
 
     stats = frame_log.stats()
@@ -146,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     clean = intervals[keep]
     n_dropped = int((clean > 1.5 * stats["expected_interval_ms"]).sum())
     print("motorseq keyboard timing benchmark (XTEST -> X server -> psychtoolbox -> KeyRecorder)")
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)")
     print(
         f"display: {os.environ.get('DISPLAY')}  frame pacing: {window.describe()['FramePacing']}  "
         f"trials: {len(measured)}  injected presses: {len(injected)}  measured: {sum(map(len, measured))}  "
