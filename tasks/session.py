@@ -178,7 +178,8 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
             say(f"aborted: {writer.n_written} trials saved in {paths.beh}")
             if participant is not None:
                 participant.send(kind="cancel")
-            ctx.wait_for_key(
+            _last_screen(
+                ctx,
                 lambda left: screens.draw_message("The experiment was stopped", "Every finished trial is saved."),
                 min_s=1.0,
                 auto_continue=True,
@@ -187,7 +188,8 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
             writer.close("complete")
             result.status = "complete"
             say(f"complete: {writer.n_written} trials saved in {paths.beh}")
-            ctx.wait_for_key(
+            _last_screen(
+                ctx,
                 lambda left: screens.draw_message("", screens.fill(protocol.instructions.end), "Press space to close."),
                 keys=("space", "escape"),
             )
@@ -202,6 +204,14 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
             keys.close()
         window.close()
     return result
+
+
+def _last_screen(ctx, draw, **kwargs) -> None:
+    """Show the closing screen; the data are saved already, so Escape or Ctrl-C just close it."""
+    try:
+        ctx.wait_for_key(draw, **kwargs)
+    except (AbortRun, KeyboardInterrupt):
+        pass
 
 
 def _save_sidecar(writer: RunWriter) -> None:
