@@ -97,9 +97,9 @@ def simulate(
         outcomes = run_cohort(spec, workers=workers, scheduler=scheduler, progress=not quiet,
                               console=console)
     except (MotorseqError, ValueError, OSError) as error:
-        console.print(f"error: {error}", highlight=False, markup=False)
+        console.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    console.print(f"{out}: {summarize(outcomes)}", highlight=False, markup=False)
+    console.print(f"{out}: {summarize(outcomes)}", highlight=False, markup=False, soft_wrap=True)
     if any(o.status == "failed" for o in outcomes):
         raise typer.Exit(1)
 

@@ -51,6 +51,8 @@ __all__ = [
     "participant_seed",
     "run_cohort",
     "run_participant",
+    "simulate_job",
+    "brian2_worker_plugin",
     "build_slot",
     "summarize",
 ]
@@ -291,6 +293,26 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
+def simulate_job(job: ParticipantJob):
+    """Simulate one participant of a cohort, without writing anything.
+
+    Returns
+    -------
+    trials : pandas.DataFrame
+        The participant's trial list.
+    result : motorseq.models.SimulationResult
+        What the network did.
+    """
+    from motorseq.models import simulate_participant
+    from motorseq.protocols import generate_trials
+
+    params = participant_parameters(job)
+    trials = generate_trials(job.protocol, job.participant, seed=job.seed)
+    with build_slot(job.build_root) as workdir:
+        result = simulate_participant(job.protocol, trials, params, seed=job.seed, workdir=workdir)
+    return trials, result
+
+
 def run_participant(job: ParticipantJob) -> ParticipantOutcome:
     """Simulate one participant and write its files (the Dask task).
 
@@ -301,29 +323,22 @@ def run_participant(job: ParticipantJob) -> ParticipantOutcome:
     from motorseq.models.output import participant_done, write_participant
 
     start = time.perf_counter()
-    seed = job.seed
     worker = _worker_name()
     try:
         if participant_done(job.out, job.participant, job.session, job.protocol, job.run):
-            return ParticipantOutcome(job.participant, "skipped", seed, worker=worker)
-        from motorseq.models import simulate_participant
-        from motorseq.protocols import generate_trials
-
-        params = participant_parameters(job)
-        trials = generate_trials(job.protocol, job.participant, seed=seed)
-        with build_slot(job.build_root) as workdir:
-            result = simulate_participant(job.protocol, trials, params, seed=seed, workdir=workdir)
+            return ParticipantOutcome(job.participant, "skipped", job.seed, worker=worker)
+        trials, result = simulate_job(job)
         write_participant(
             job.out, job.protocol, trials, result,
-            participant=job.participant, session=job.session, run=job.run, seed=seed,
+            participant=job.participant, session=job.session, run=job.run, seed=job.seed,
             group=job.group,
         )
     except Exception as exc:  # noqa: BLE001 - reported per participant, the cohort goes on
         return ParticipantOutcome(
-            job.participant, "failed", seed, time.perf_counter() - start,
+            job.participant, "failed", job.seed, time.perf_counter() - start,
             error=_one_line(exc), worker=worker, details=traceback.format_exc(),
         )
-    return ParticipantOutcome(job.participant, "done", seed, time.perf_counter() - start,
+    return ParticipantOutcome(job.participant, "done", job.seed, time.perf_counter() - start,
                               worker=worker)
 
 
@@ -353,6 +368,25 @@ def _check_spec(spec: CohortSpec) -> None:
             raise
         except Exception as exc:  # noqa: BLE001
             raise CohortError(f"--lesion: {name}: {_one_line(exc)}") from exc
+
+
+def brian2_worker_plugin():
+    """A worker plugin that imports Brian2 in each worker's main thread.
+
+    Brian2 installs a SIGINT handler when it is imported, which Python allows
+    only in the main thread; Dask runs tasks in a thread pool, so the import
+    must happen before the first task (plugins are set up in the worker's
+    event loop, on the main thread), on workers present now and joining later.
+    """
+    from distributed import WorkerPlugin
+
+    class ImportBrian2(WorkerPlugin):
+        name = "motorseq-import-brian2"
+
+        def setup(self, worker) -> None:
+            import brian2  # noqa: F401
+
+    return ImportBrian2()
 
 
 def _make_client(workers: int | None, scheduler: str | None):
@@ -411,6 +445,7 @@ def run_cohort(
     """
     from distributed import as_completed
     from rich.console import Console
+    from rich.text import Text
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
@@ -439,6 +474,7 @@ def run_cohort(
         if todo:
             client, cluster = _make_client(workers, scheduler)
             try:
+                client.register_plugin(brian2_worker_plugin())
                 futures = {client.submit(run_participant, job, key=f"motorseq-sub-{job.participant}-"
                                          f"{os.getpid()}-{time.time_ns()}", pure=False): job
                            for job in todo}
@@ -451,8 +487,8 @@ def run_cohort(
                                                      error=_one_line(exc))
                     outcomes[job.participant] = outcome
                     if outcome.status == "failed":
-                        bar.console.print(f"[red]sub-{outcome.participant} failed:[/red] "
-                                          f"{outcome.error}", markup=True, highlight=False)
+                        bar.console.print(Text.assemble((f"sub-{outcome.participant} failed: ", "red"),
+                                                        outcome.error or ""), soft_wrap=True)
                     if on_outcome is not None:
                         on_outcome(outcome)
                     n_failed = sum(o.status == "failed" for o in outcomes.values())
