@@ -100,14 +100,14 @@ def test_resumed_dataset_passes_bids_validator(tmp_path, display, bids_validator
         participant="9",
         data=tmp_path,
         window_size=(640, 480),
-        max_trials_per_block=2,
-        max_trial_seconds=1.5,
+        max_trials_per_block=3,
+        max_trial_seconds=0.8,
     )
     # Escape (confirmed) during the second tapping trial, then --resume finishes the run
     aborted = run_session(RunOptions(**common, simulate=parse_simulation_spec(FAST + ",escape_at=2")))
     assert aborted.status == "aborted" and aborted.trials_written == 1
     finished = run_session(RunOptions(**common, resume=True, simulate=parse_simulation_spec(FAST)))
-    assert finished.status == "complete" and finished.trials_written == 2
+    assert finished.status == "complete" and finished.trials_written == 3
     result = subprocess.run([bids_validator, str(tmp_path), "--json"], capture_output=True, text=True, timeout=300)
     report = json.loads(result.stdout)
     assert report["issues"]["errors"] == [], report["issues"]["errors"]
