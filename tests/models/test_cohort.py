@@ -90,3 +90,31 @@ def test_build_slots_are_never_shared_by_two_live_processes(tmp_path):
         if probe.stdout.strip() == "slot-0" or time.monotonic() > deadline:
             break
     assert probe.stdout.strip() == "slot-0"
+
+
+def test_participant_parameters_draw_individuals_reproducibly_and_options_win(tmp_path):
+    from motorseq.models import VARIABLE_PARAMETERS
+    from motorseq.models.cohort import participant_parameters
+
+    protocol = load_protocol("srt-classic")
+
+    def params(**options):
+        spec = CohortSpec(protocol=protocol, out=tmp_path, n_participants=3, seed=9, **options)
+        return [participant_parameters(job).to_dict() for job in build_jobs(spec)]
+
+    plain = params()
+    assert plain[0] == plain[1] == plain[2]  # no variability: everyone has the defaults
+    varied = params(variability=True)
+    assert varied == params(variability=True)  # same cohort seed, same individuals
+    for name in VARIABLE_PARAMETERS:
+        values = [p[name] for p in varied]
+        assert len(set(values)) == 3, name  # every participant differs
+        assert all(v > 0 for v in values)
+    other_seed = [participant_parameters(job).to_dict() for job in build_jobs(
+        CohortSpec(protocol=protocol, out=tmp_path, n_participants=1, seed=10, variability=True))]
+    assert other_seed[0] != varied[0]
+    # --param and --lesion are applied after the individual draw, so they hold for everyone
+    fixed = params(variability=True, overrides={"eta_striatum": 0.0002}, lesions={"dopamine": 0.2})
+    assert {p["eta_striatum"] for p in fixed} == {0.0002}
+    assert {p["lesion_dopamine"] for p in fixed} == {0.2}
+    assert len({p["eta_transition"] for p in fixed}) == 3
