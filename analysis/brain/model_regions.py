@@ -8,7 +8,8 @@ window, shifted by ``lag_s`` for the haemodynamic delay, expressed as percent si
 baseline:
 
 * ``rest`` - samples outside every (lagged) block window, when at least ``min_rest_s`` seconds of
-  them exist (time before the first trial, breaks, time after the last trial);
+  them exist (time before the first trial, breaks, time after the last trial), leaving out the
+  first ``settle_s`` seconds, in which a causally convolved signal still ramps up from zero;
 * otherwise ``run-mean`` - the mean over the whole run (SPM-style session scaling). Activation
   then means "above the run average", so task-vs-rest is not available; the results say which
   baseline was used.
@@ -175,7 +176,8 @@ def _window_mask(times: np.ndarray, windows: pd.DataFrame, lag_s: float) -> np.n
 
 
 def block_activations(bold: pd.DataFrame, trials: pd.DataFrame, lag_s: float = 5.0,
-                      min_rest_s: float = 4.0, rest_tail_s: float = 15.0) -> pd.DataFrame:
+                      min_rest_s: float = 4.0, rest_tail_s: float = 15.0,
+                      settle_s: float = 32.0) -> pd.DataFrame:
     """Per block and population: BOLD level and percent signal change from baseline.
 
     Parameters
@@ -190,6 +192,10 @@ def block_activations(bold: pd.DataFrame, trials: pd.DataFrame, lag_s: float = 5
         Rest needed for the ``rest`` baseline; otherwise the ``run-mean`` baseline is used.
     rest_tail_s : float
         Time after each block's (lagged) end that still counts as task (the response decays).
+    settle_s : float
+        Samples in the first ``settle_s`` seconds of the signal are ignored: a causal
+        convolution starts from zero activity, so the signal ramps up over one HRF length
+        (32 s) whatever the network does.
 
     Returns
     -------
@@ -209,17 +215,18 @@ def block_activations(bold: pd.DataFrame, trials: pd.DataFrame, lag_s: float = 5
     windows = block_windows(trials)
     # the signal is causal: task activity shows from a block's start until lag + tail after its end
     touched = windows.assign(end_s=windows["end_s"] + lag_s + rest_tail_s)
-    rest = ~_window_mask(times, touched, 0.0) & (times >= 0)
+    settled = times >= times[0] + settle_s
+    rest = ~_window_mask(times, touched, 0.0) & (times >= 0) & settled
     values = bold[pops].to_numpy(dtype=float)
     if rest.sum() * dt >= min_rest_s:
         base, kind = values[rest].mean(axis=0), "rest"
     else:
-        base, kind = values.mean(axis=0), "run-mean"
+        base, kind = values[settled if settled.any() else slice(None)].mean(axis=0), "run-mean"
     base = np.where(np.abs(base) > 0, base, np.nan)
     rows = []
     for _, w in windows.iterrows():
-        sel = _window_mask(times, w.to_frame().T, lag_s)
-        if not sel.any():  # window shorter than a sample: take the nearest sample
+        sel = _window_mask(times, w.to_frame().T, lag_s) & settled
+        if not sel.any():  # window too short or before the signal settles: nearest sample
             sel = np.zeros(len(times), dtype=bool)
             sel[int(np.argmin(np.abs(times - (w["start_s"] + lag_s))))] = True
         level = values[sel].mean(axis=0)

@@ -122,3 +122,15 @@ def test_phase_levels_average_blocks():
                           "block_kind": "sequence", "level": [1.0, 3.0, 10.0]})
     out = phase_levels(table, {"early": [2, 3], "late": [6]}).set_index("phase")["level"]
     assert out["early"] == 2.0 and out["late"] == 10.0
+
+
+def test_initial_ramp_of_the_convolution_is_ignored():
+    """A causally convolved signal starts at zero; the first 32 s must not bias anything."""
+    trials = make_trials(rest_s=0.0)
+    bold = make_bold(trials, {}, tail_s=10.0)
+    pops = [c for c in bold.columns if c != "time_s"]
+    ramp = bold["time_s"] < 30.0
+    bold.loc[ramp, pops] = 0.0
+    table = block_activations(bold, trials)
+    assert set(table["baseline"]) == {"run-mean"}
+    np.testing.assert_allclose(table["activation"].to_numpy(), 0.0, atol=1e-9)
