@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .stimuli import TargetStim, target_shape
+
 __all__ = ["Screens", "BlockSummary"]
 
 _FONT = "Noto Sans"
@@ -95,15 +97,14 @@ class Screens:
             shape(win, pos=(x, self.y), lineColor=display.placeholder, fillColor=None, lineWidth=line, **shape_kw)
             for x in self.x
         ]
-        inner = (
-            {"radius": size * 0.36, "edges": 64}
-            if protocol.paradigm == "asrt"
-            else {"width": size * 0.72, "height": size * 0.72}
-        )
-        self.targets = [
-            shape(win, pos=(x, self.y), fillColor=display.target, lineColor=display.target, lineWidth=0, **inner)
-            for x in self.x
-        ]
+        self.target_shape = target_shape(protocol)
+        self.targets = []
+        for x in self.x:
+            target = TargetStim(
+                win, self.target_shape, size, display.target, display.background, round=protocol.paradigm == "asrt"
+            )
+            target.pos = (x, self.y)
+            self.targets.append(target)
         label_colour = display.text
         self.key_labels = [
             visual.TextStim(
