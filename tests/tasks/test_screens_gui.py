@@ -13,7 +13,7 @@ from .screens_gallery import KINDS, render_gallery
 pytestmark = pytest.mark.gui
 
 
-@pytest.mark.parametrize("name", ["srt-classic", "asrt", "dsp", "ftt"])
+@pytest.mark.parametrize("name", ["srt-classic", "srt-nissen-bullemer-1987", "asrt", "dsp", "ftt"])
 def test_every_kind_of_screen_is_drawn(name, tmp_path, display):
     from PIL import Image
 
