@@ -105,8 +105,32 @@ def save_figure(fig: Figure, path: str | Path) -> list[Path]:
     return out
 
 
-def _band(ax, x, summary: pd.DataFrame, color: str, label: str, marker: str = "o", alpha: float = 0.18) -> None:
-    ax.fill_between(x, summary["ci_low"], summary["ci_high"], color=color, alpha=alpha, linewidth=0)
+def _band(
+    ax,
+    x,
+    summary: pd.DataFrame,
+    color: str,
+    label: str,
+    marker: str = "o",
+    alpha: float = 0.18,
+    limits: tuple[float, float] | None = None,
+) -> None:
+    low, high = summary["ci_low"], summary["ci_high"]
+    if limits is not None:  # e.g. accuracy: a t interval must not leave 0-100 %
+        low, high = low.clip(*limits), high.clip(*limits)
+    if len(summary) < 2:  # a lone point (one random block): an error bar, not a band
+        ax.errorbar(
+            x,
+            summary["mean"],
+            yerr=[summary["mean"] - low, high - summary["mean"]],
+            fmt=marker,
+            color=color,
+            markersize=4,
+            capsize=2.5,
+            label=label,
+        )
+        return
+    ax.fill_between(x, low, high, color=color, alpha=alpha, linewidth=0)
     ax.plot(x, summary["mean"], color=color, marker=marker, markersize=3, linewidth=1.3, label=label)
 
 
@@ -127,8 +151,13 @@ def learning_curve_figure(blocks: pd.DataFrame, unit: str = "block", split: str 
         Column drawn as separate lines (trial type).
     """
     sessions = _sessions(blocks)
-    fig, axes = _figure(len(sessions), 2, width=3.0, height=2.2, sharey="row")
-    levels = sorted(blocks[split].unique()) if split and split in blocks.columns else [None]
+    fig, axes = _figure(len(sessions), 2, width=3.0 if len(sessions) > 1 else 3.6, height=2.2, sharey="row")
+    order = {"sequence": 0, "pattern": 0, "random": 1}
+    levels = (
+        sorted(blocks[split].unique(), key=lambda v: (order.get(str(v), 2), str(v)))
+        if split and split in blocks.columns
+        else [None]
+    )
     for j, ses in enumerate(sessions):
         sub = blocks[blocks["session"] == ses]
         for k, level in enumerate(levels):
@@ -138,14 +167,14 @@ def learning_curve_figure(blocks: pd.DataFrame, unit: str = "block", split: str 
             rt = group_summary(part, "median_rt_ms", [unit])
             _band(axes[0, j], rt[unit], rt, color, label, alpha=0.12)
             acc = group_summary(part.assign(acc_pct=100 * part["accuracy"]), "acc_pct", [unit])
-            _band(axes[1, j], acc[unit], acc, color, label, alpha=0.12)
+            _band(axes[1, j], acc[unit], acc, color, label, alpha=0.12, limits=(0.0, 100.0))
         title = f"Session {ses}" if len(sessions) > 1 else None
         if title:
             axes[0, j].set_title(title, fontsize=10)
         axes[1, j].set_xlabel(unit.capitalize())
     axes[0, 0].set_ylabel("Median RT (ms)")
     axes[1, 0].set_ylabel("Accuracy (%)")
-    _legend(axes[0, -1], loc="upper right")
+    _legend(axes[0, -1], loc="best")
     n = blocks["participant"].nunique()
     fig.suptitle(f"Learning curves (mean ± 95 % CI, n = {n})", fontsize=10)
     return fig
@@ -183,7 +212,7 @@ def sequence_vs_random_figure(blocks: pd.DataFrame, effects: pd.DataFrame) -> Fi
             )
     ax.set_xlabel("Block")
     ax.set_ylabel("Median RT (ms)")
-    _legend(ax, loc="upper right")
+    _legend(ax, loc="best")
     _panel_letter(ax, "A")
     ax = axes[0, 1]
     if not effects.empty:
