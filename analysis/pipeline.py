@@ -69,6 +69,43 @@ class AnalysisResult:
         (out / "provenance.json").write_text(json.dumps(self.provenance, indent=2, default=str), encoding="utf-8")
         return out
 
+    @classmethod
+    def load(cls, out: str | Path) -> AnalysisResult:
+        """Read a saved analysis back (tables, figure paths, summary, provenance; no Figure objects).
+
+        Raises
+        ------
+        AnalysisInputError
+            ``out`` holds no saved analysis.
+        """
+        out = Path(out)
+        if not (out / "provenance.json").is_file():
+            raise AnalysisInputError(f"{out}: no saved analysis (provenance.json missing)")
+        provenance = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+        tables = {
+            p.stem: pd.read_csv(p, dtype={"participant": str, "session": str, "group": str})
+            for p in sorted((out / "tables").glob("*.csv"))
+        }
+        figure_paths = {}
+        for png in sorted((out / "figures").glob("*.png")):
+            figure_paths[png.stem] = [png] + ([png.with_suffix(".svg")] if png.with_suffix(".svg").is_file() else [])
+        fits = CurveFits(
+            tables.get("fits_participants", pd.DataFrame()),
+            tables.get("fits_groups", pd.DataFrame()),
+            tables.get("fits_curves", pd.DataFrame()),
+        )
+        summary = (
+            (out / "summary.txt").read_text(encoding="utf-8").splitlines() if (out / "summary.txt").is_file() else []
+        )
+        return cls(
+            paradigm=provenance.get("paradigm", "unknown"),
+            tables=tables,
+            fits=fits,
+            summary=summary,
+            provenance=provenance,
+            figure_paths=figure_paths,
+        )
+
 
 def compute_tables(
     data: Dataset,

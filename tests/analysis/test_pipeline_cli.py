@@ -26,6 +26,12 @@ def test_analyze_srt_end_to_end(srt_people, tmp_path):
     assert result.figure_paths["curve_fits"][0].suffix == ".png"
     again = pd.read_csv(tmp_path / "out" / "tables" / "fits_groups.csv")
     assert len(again) == 2 and set(again["model"]) == {"exponential", "power"}
+    from motorseq.analysis import AnalysisResult
+
+    loaded = AnalysisResult.load(tmp_path / "out")
+    assert loaded.paradigm == "srt" and set(loaded.tables) == set(result.tables)
+    assert loaded.tables["srt_sequence_learning"]["participant"].tolist() == seq["participant"].astype(str).tolist()
+    assert loaded.figure_paths["curve_fits"][1].suffix == ".svg" and loaded.summary == result.summary
 
 
 def test_compare_people_and_model(srt_people, srt_model, tmp_path):
