@@ -46,6 +46,7 @@ __all__ = [
     "CATEGORICAL",
     "finalize_trials",
     "finalize_presses",
+    "concat_trials",
 ]
 
 PARADIGMS = ("srt", "asrt", "dsp", "ftt")
@@ -208,3 +209,15 @@ def finalize_presses(df: pd.DataFrame, where: str) -> pd.DataFrame:
     out = _coerce(df, PRESS_COLUMNS, where)
     out = out.sort_values(_KEYS + ["press"], kind="stable")
     return out.reset_index(drop=True)
+
+
+def concat_trials(frames: list[pd.DataFrame], files: list) -> pd.DataFrame:
+    """Join the trial tables of several files into one checked table.
+
+    A participant's session appearing in two files is an error (duplicate trials), reported
+    with the files named.
+    """
+    if len(frames) == 1:
+        return frames[0]
+    where = f"{files[0]} (+{len(files) - 1} more files)"
+    return finalize_trials(pd.concat(frames, ignore_index=True), where)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import Dataset, read_table, rt_to_ms
-from motorseq.analysis.schema import finalize_trials
+from motorseq.analysis.schema import concat_trials, finalize_trials
 
 __all__ = ["load_eprime_srt", "find_column", "SIGNATURE"]
 
@@ -102,4 +102,4 @@ def load_eprime_srt(paths: list[Path]) -> Dataset:
     Dataset
     """
     frames = [_one_file(Path(p)) for p in paths]
-    return Dataset(trials=pd.concat(frames, ignore_index=True), format="eprime-srt", files=[Path(p) for p in paths])
+    return Dataset(trials=concat_trials(frames, list(paths)), format="eprime-srt", files=[Path(p) for p in paths])

@@ -27,7 +27,7 @@ from motorseq.analysis.loaders.common import (
     require_columns,
     rt_to_ms,
 )
-from motorseq.analysis.schema import finalize_trials
+from motorseq.analysis.schema import concat_trials, finalize_trials
 from motorseq.analysis.triplets import code_triplets
 
 __all__ = ["load_jspsych_asrt", "SIGNATURE"]
@@ -140,5 +140,5 @@ def load_jspsych_asrt(paths: list[Path]) -> Dataset:
         frame, note = _one_file(Path(path))
         frames.append(frame)
         notes.extend(note)
-    trials = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    trials = concat_trials(frames, list(paths))
     return Dataset(trials=trials, format="jspsych-asrt", files=[Path(p) for p in paths], notes=notes)

@@ -40,7 +40,7 @@ from motorseq.analysis.loaders.common import (
     rt_to_ms,
     trial_ids,
 )
-from motorseq.analysis.schema import finalize_trials
+from motorseq.analysis.schema import concat_trials, finalize_trials
 from motorseq.analysis.triplets import code_triplets
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -197,7 +197,7 @@ def load_mapped(paths: list[Path], mapping_path: Path) -> Dataset:
         frames.append(frame)
         notes.extend(note)
     return Dataset(
-        trials=pd.concat(frames, ignore_index=True),
+        trials=concat_trials(frames, list(paths)),
         format=f"mapping:{Path(mapping_path).name}",
         files=[Path(p) for p in paths],
         notes=notes,

@@ -29,7 +29,7 @@ from motorseq.analysis.loaders.common import (
     rt_to_ms,
     trial_ids,
 )
-from motorseq.analysis.schema import finalize_trials
+from motorseq.analysis.schema import concat_trials, finalize_trials
 from motorseq.analysis.triplets import code_triplets
 
 __all__ = ["load_psychopy_asrt", "SIGNATURE"]
@@ -152,5 +152,5 @@ def load_psychopy_asrt(paths: list[Path]) -> Dataset:
         frames.append(frame)
         notes.extend(note)
     return Dataset(
-        trials=pd.concat(frames, ignore_index=True), format="psychopy-asrt", files=[Path(p) for p in paths], notes=notes
+        trials=concat_trials(frames, list(paths)), format="psychopy-asrt", files=[Path(p) for p in paths], notes=notes
     )

@@ -297,3 +297,23 @@ def test_foreign_formats_through_the_pipeline(tmp_path):
     result = analyze(log, n_boot=50, n_boot_participant=0, figures=False)
     trip = result.tables["asrt_triplet_learning"]
     assert sorted(trip["epoch"].unique().tolist()) == [1, 2] and (trip["n_H"] > trip["n_L"]).all()
+
+
+def test_several_files_join_and_duplicates_are_refused(tmp_path):
+    rows = pd.DataFrame(
+        {
+            "Subject": [1, 1],
+            "Block": [1, 1],
+            "Trial": [1, 2],
+            "Condition": ["seq", "seq"],
+            "RT": [400, 410],
+            "ACC": [1, 1],
+            "CorrResp": ["d", "f"],
+        }
+    )
+    rows.to_csv(tmp_path / "a.csv", index=False)
+    rows.assign(Subject=2).to_csv(tmp_path / "b.csv", index=False)
+    t = load_dataset([tmp_path / "a.csv", tmp_path / "b.csv"]).trials
+    assert len(t) == 4 and t["participant"].tolist() == ["1", "1", "2", "2"]
+    with pytest.raises(AnalysisInputError, match=r"a.csv \(\+1 more files\): .*duplicate trial \(participant 1"):
+        load_dataset([tmp_path / "a.csv", tmp_path / "a.csv"])
