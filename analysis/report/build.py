@@ -181,17 +181,18 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
                                                       participants=("participant", "nunique"))
     learning.table(grp.reset_index().set_index("block"),
                    "Group means per block (mean RT of correct trials, ms; accuracy).")
+    learning.text(f"Computed by: {beh['engine']}.", "note")
+    sections.append(learning)
+    details = Section("Behavioural analysis tables", "behaviour-tables")
     long_tables = []
     for name, table in beh["tables"].items():
         if len(table) <= max_table_rows:
-            learning.table(table, f"Behavioural analysis: {name}", index=False)
+            details.table(table, f"{name}", index=False)
         else:
             long_tables.append(f"{name} ({len(table)} rows)")
     if long_tables:
-        learning.text("Longer tables of the behavioural analysis, not shown here: "
-                      + ", ".join(long_tables) + ".", "note")
-    learning.text(f"Computed by: {beh['engine']}.", "note")
-    sections.append(learning)
+        details.text("Longer tables of the behavioural analysis, not shown here: "
+                     + ", ".join(long_tables) + ".", "note")
 
     if brain is not None:
         section = Section("Model vs brain", "brain")
@@ -246,6 +247,9 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         section.table(pd.DataFrame(rows, columns=["metric", "value", "detail"]).set_index("metric"),
                       "Comparison metrics.")
         sections.append(section)
+
+    if details.blocks:
+        sections.append(details)
 
     if ale_result is not None:
         ale_sec = Section("Coordinate meta-analysis (ALE)", "ale")
