@@ -87,8 +87,14 @@ def test_sigkill_mid_block_then_resume_completes_the_same_trial_list(tmp_path, d
     events = read_events(paths.events)
     assert set(events["trial_index"]) == set(range(1, 19))
 
-    complete = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=120)
-    assert complete.returncode == 2 and "complete" in complete.stderr
+    from motorseq.protocols import RunExistsError
+    from motorseq.tasks.session import RunOptions, run_session
+
+    options = RunOptions(
+        protocol="srt-soc", participant="5", data=tmp_path, resume=True, max_trials_per_block=6, max_blocks=3
+    )
+    with pytest.raises(RunExistsError, match="complete"):  # refused before any window opens
+        run_session(options)
 
 
 def test_resumed_dataset_passes_bids_validator(tmp_path, display, bids_validator):
