@@ -172,7 +172,7 @@ class RunContext:
         self.screens.draw_confirm_quit()
         self.window.flip()
         self.tell_participant(
-            kind="confirm", onset=self.keys.absolute(self.window.win.lastFrameT), yes=YES_KEYS[0], no=NO_KEYS[0]
+            kind="confirm", onset=self.keys.absolute(self.window.last_flip), yes=YES_KEYS[0], no=NO_KEYS[0]
         )
         while True:
             self.screens.draw_confirm_quit()

@@ -286,7 +286,7 @@ def _between(ctx, proc, writer: RunWriter, trial: dict[str, Any], outcome, last:
     period = ctx.period
     written = False
     escape = False
-    now = ctx.window.win.lastFrameT
+    now = ctx.window.last_flip
     while True:
         held = any(p.duration is None for p, _ in outcome.presses)
         if not written and (escape or not held or deadline - now < 2.5 * period):

@@ -85,6 +85,11 @@ class TaskWindow:
     nominal_hz : float
         Frame rate of the software frame clock used when the display has no vertical blank.
 
+    Attributes
+    ----------
+    last_flip : float
+        Time of the latest flip (s, PsychoPy clock).
+
     Raises
     ------
     DisplayError
@@ -126,6 +131,7 @@ class TaskWindow:
         self.vsync, self.period = self._measure_refresh(nominal_hz)
         self._next_flip: float | None = None
         self._log = FrameLog(self.period)
+        self.last_flip = self.win.flip()
 
     def _measure_refresh(self, nominal_hz: float) -> tuple[bool, float]:
         times = [self.win.flip() for _ in range(40)]
@@ -148,6 +154,7 @@ class TaskWindow:
             behind = self._next_flip is None or t > self._next_flip + self.period
             self._next_flip = (t if behind else self._next_flip) + self.period
         self._log.times.append(t)
+        self.last_flip = t
         return t
 
     def _wait_for_frame(self) -> None:

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(0.25)  # the loop does not poll while the tap comes and goes
                     stalled = True
                     stall_frames.append(len(window._log.times))  # the interval ending at the next flip
-                    now = window.win.lastFrameT - onset
+                    now = window.last_flip - onset
                 got += recorder.poll()
                 done = len(got) >= n_expected and all(p.duration is not None for p in got)
                 if (done and now > last_up) or now > last_up + 1.0:
