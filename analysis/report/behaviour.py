@@ -104,7 +104,8 @@ def sequence_effect(blocks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["participant", "random_block", "effect_ms"])
 
 
-def run_behaviour_analysis(root: str | Path, out: str | Path | None = None) -> dict[str, Any]:
+def run_behaviour_analysis(root: str | Path, out: str | Path | None = None,
+                           full: bool = True) -> dict[str, Any]:
     """Behavioural results for the report: issue 5's analysis if it runs, else the fallback.
 
     Parameters
@@ -113,6 +114,8 @@ def run_behaviour_analysis(root: str | Path, out: str | Path | None = None) -> d
         BIDS folder.
     out : str or pathlib.Path, optional
         Where issue 5's analysis may write its own outputs.
+    full : bool
+        Try the full analysis; ``False`` gives only the fallback tables.
 
     Returns
     -------
@@ -127,6 +130,9 @@ def run_behaviour_analysis(root: str | Path, out: str | Path | None = None) -> d
                               "effects": sequence_effect(blocks), "tables": {}, "figures": {},
                               "engine": "report fallback (block means of correct RTs)",
                               "note": ""}
+    if not full:
+        result["note"] = "full behavioural analysis not requested"
+        return result
     try:
         from motorseq.analysis import analyze
     except Exception as exc:  # issue 5's pipeline not installed yet

@@ -73,7 +73,7 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
                  n_perm: int = 1000, seed: int = 0, title: str = "motorseq report",
                  progress: Callable[[str], None] | None = None,
                  brain_out: str | Path | None = None, max_table_rows: int = 12,
-                 ale_result: Any = None) -> Path:
+                 ale_result: Any = None, full_behaviour: bool = True) -> Path:
     """Analyse a BIDS folder and write one self-contained HTML report.
 
     Parameters
@@ -100,6 +100,9 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     ale_result : motorseq.analysis.brain.ale.AleResult, optional
         An ALE of user foci: shown (glass brain, cluster table) and, unless ``ale_img`` is
         given, used for the voxel-level comparison (its thresholded z map).
+    full_behaviour : bool
+        Run the full behavioural analysis (:func:`motorseq.analysis.analyze`); otherwise only
+        the report's block means and sequence effect.
 
     Returns
     -------
@@ -118,7 +121,7 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         ale_img = ale_result.z_map
     root, out = Path(root), Path(out)
     step("behaviour")
-    beh = run_behaviour_analysis(root)
+    beh = run_behaviour_analysis(root, full=full_behaviour)
     trials, blocks, effects = beh["trials"], beh["blocks"], beh["effects"]
 
     brain = None

@@ -107,7 +107,10 @@ def test_report_with_ale_of_user_foci(model_dataset, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ale = run_ale(foci, n_iters=50, seed=0, mask_mm=4)
-    out = build_report(model_dataset, tmp_path / "r.html", n_perm=20, ale_result=ale)
+    out = build_report(model_dataset, tmp_path / "r.html", n_perm=20, ale_result=ale,
+                       full_behaviour=False)
     page = out.read_text()
     assert 'id="fig-ale"' in page and "voxel-level r with ALE map" in page
     assert "underpowered" in page
+    # without the full behavioural analysis the report draws its own learning curve
+    assert 'id="fig-learning-curve"' in page and 'id="fig-sequence-effect"' in page
