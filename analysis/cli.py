@@ -67,7 +67,11 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
         n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples (group curve fits).")] = 1000,
         n_boot_participant: Annotated[
-            int, typer.Option("--n-boot-participant", help="Bootstrap resamples per participant curve (0 = none).")
+            int,
+            typer.Option(
+                "--n-boot-participant",
+                help="Bootstrap resamples per participant: curve fits, SRT effect CI (0 = none).",
+            ),
         ] = 200,
         no_post_error: Annotated[
             bool, typer.Option("--no-post-error", help="Keep trials after errors in RT analyses.")
