@@ -57,7 +57,11 @@ def run(
         int | None, typer.Option("--max-blocks", min=1, help="Shortened run: only the first N blocks.")
     ] = None,
 ) -> None:
-    """Run a protocol in a PsychoPy window and save the data as BIDS (trial by trial, fsynced)."""
+    """Run a protocol in a PsychoPy window and save the data as BIDS (trial by trial, fsynced).
+
+    Escape asks to confirm, then ends the run with every finished trial saved. Exit status: 0 the run
+    is complete, 1 it was aborted with Escape, 2 it could not run (the message says why).
+    """
     from rich.console import Console
 
     from .session import RunOptions, run_session
