@@ -82,8 +82,20 @@ class BrainComparison:
             img.to_filename(paths[f"img_{name}"])
         payload = {"metrics": self.metrics, "phases": self.phases, "baseline": self.baseline,
                    "provenance": self.provenance}
-        paths["metrics"].write_text(json.dumps(payload, indent=2, default=_jsonable))
+        paths["metrics"].write_text(json.dumps(_finite(payload), indent=2, default=_jsonable,
+                                               allow_nan=False))
         return paths
+
+
+def _finite(value: Any) -> Any:
+    """NaN -> None (JSON has no NaN), recursively."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _jsonable(value: Any) -> Any:
