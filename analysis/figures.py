@@ -58,13 +58,25 @@ _RC = {
 
 
 def _figure(
-    ncols: int, nrows: int = 1, width: float = 3.2, height: float = 2.6, sharey: bool | str = False
+    ncols: int,
+    nrows: int = 1,
+    width: float = 3.2,
+    height: float = 2.6,
+    sharey: bool | str = False,
+    width_ratios: list[float] | None = None,
 ) -> tuple[Figure, np.ndarray]:
     import matplotlib as mpl
 
+    total = width * (sum(width_ratios) if width_ratios else ncols)
     with mpl.rc_context(_RC):
-        fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
-        axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
+        fig = Figure(figsize=(total, height * nrows), layout="constrained")
+        axes = fig.subplots(
+            nrows,
+            ncols,
+            squeeze=False,
+            sharey=sharey,
+            gridspec_kw={"width_ratios": width_ratios} if width_ratios else None,
+        )
     for ax in axes.flat:
         _tidy(ax)
     return fig, axes
@@ -190,7 +202,8 @@ def sequence_vs_random_figure(blocks: pd.DataFrame, effects: pd.DataFrame) -> Fi
     effects : DataFrame
         Output of :func:`~motorseq.analysis.measures.sequence_learning`.
     """
-    fig, axes = _figure(2, 1, width=3.4, height=2.7)
+    n_random = max(1, effects["block"].nunique()) if not effects.empty else 1
+    fig, axes = _figure(2, 1, width=3.4, height=2.7, width_ratios=[1.0, min(1.0, 0.3 + 0.2 * n_random)])
     ax = axes[0, 0]
     for kind in ("sequence", "random"):
         part = blocks[blocks["trial_type"] == kind]
@@ -231,11 +244,10 @@ def sequence_vs_random_figure(blocks: pd.DataFrame, effects: pd.DataFrame) -> Fi
             markersize=5,
             capsize=3,
         )
-        ax.set_xticks(np.arange(len(s)), [f"block {b}" for b in s["block"]])
+        ax.set_xticks(np.arange(len(s)), [f"Block {b}" for b in s["block"]])
         ax.set_xlim(-0.7, len(s) - 0.3)
     ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
-    ax.set_ylabel("Random − sequence RT (ms)")
-    ax.set_title("Sequence-specific learning", fontsize=10)
+    ax.set_ylabel("Sequence-specific learning\n(random − sequence RT, ms)")
     _panel_letter(ax, "B")
     return fig
 
