@@ -47,20 +47,39 @@ def parse_assignments(items: list[str] | None, option: str) -> dict[str, float |
     return out
 
 
+_Param = Annotated[
+    list[str] | None, typer.Option("--param", help="Model parameter for everyone: name=value (repeatable).")
+]
+_Lesion = Annotated[
+    list[str] | None, typer.Option("--lesion", help="Lesion: name=value, e.g. dopamine=0.2 (repeatable).")
+]
+_Workers = Annotated[
+    int | None, typer.Option("--workers", min=1, help="Local Dask worker processes (default: CPU cores).")
+]
+_BuildDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--build-dir", help="Folder of the compiled models (default: $MOTORSEQ_BUILD_ROOT or a temporary folder)."
+    ),
+]
+
+
 def simulate(
     protocol: Annotated[str, typer.Argument(help="Bundled protocol name (e.g. srt-classic) or YAML path.")],
     out: Annotated[Path, typer.Option("--out", help="BIDS dataset folder to write into.")],
     participants: Annotated[int, typer.Option("--participants", min=1, help="Virtual participants 01..N.")] = 20,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Cohort seed (participant seeds derive from it).")] = 0,
-    param: Annotated[list[str] | None, typer.Option("--param", help="Model parameter for everyone: name=value (repeatable).")] = None,
-    lesion: Annotated[list[str] | None, typer.Option("--lesion", help="Lesion: name=value, e.g. dopamine=0.2 (repeatable).")] = None,
-    variability: Annotated[bool, typer.Option("--variability", help="Draw each participant's learning rates and gains.")] = False,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Local Dask worker processes (default: CPU cores).")] = None,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Use a running Dask cluster: tcp://host:8786.")] = None,
+    param: _Param = None,
+    lesion: _Lesion = None,
+    variability: Annotated[bool, typer.Option("--variability", help="Draw each participant's learning rates.")] = False,
+    workers: _Workers = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Running Dask scheduler: tcp://host:8786.")
+    ] = None,
     session: Annotated[str, typer.Option("--session", help="BIDS session label.")] = "1",
     run: Annotated[int, typer.Option("--run", min=1, help="BIDS run number.")] = 1,
     group: Annotated[str | None, typer.Option("--group", help="Group written to participants.tsv.")] = None,
-    build_dir: Annotated[Path | None, typer.Option("--build-dir", help="Folder for the workers' compiled models (default: $MOTORSEQ_BUILD_ROOT or a temporary folder).")] = None,
+    build_dir: _BuildDir = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Simulate a cohort of virtual participants performing PROTOCOL.
@@ -70,15 +89,17 @@ def simulate(
     derivatives/motorseq-model/. Finished participants are skipped; a failing
     participant is reported and the others finish (exit code 1).
     """
-    from rich.console import Console
-
     from motorseq.models.cohort import CohortSpec, run_cohort, summarize
     from motorseq.protocols import MotorseqError, load_protocol
+    from rich.console import Console
 
     console = Console(stderr=True)
     if workers is not None and scheduler is not None:
-        console.print("error: --workers and --scheduler exclude each other (workers belong to the scheduler)",
-                      highlight=False, markup=False)
+        console.print(
+            "error: --workers and --scheduler exclude each other (workers belong to the scheduler)",
+            highlight=False,
+            markup=False,
+        )
         raise typer.Exit(2)
     try:
         spec = CohortSpec(
@@ -94,8 +115,7 @@ def simulate(
             build_root=build_dir,
             group=group,
         )
-        outcomes = run_cohort(spec, workers=workers, scheduler=scheduler, progress=not quiet,
-                              console=console)
+        outcomes = run_cohort(spec, workers=workers, scheduler=scheduler, progress=not quiet, console=console)
     except (MotorseqError, ValueError, OSError) as error:
         console.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None

@@ -168,14 +168,12 @@ def participant_seed(cohort_seed: int, index: int) -> int:
 
 
 def _variability_rng(cohort_seed: int, index: int) -> np.random.Generator:
-    """Generator for a participant's individual parameters (a stream apart from the model's)."""
-    return np.random.default_rng(
-        np.random.SeedSequence(int(cohort_seed), spawn_key=(int(index), 1))
-    )
+    """Return the generator of a participant's individual parameters (apart from the model's stream)."""
+    return np.random.default_rng(np.random.SeedSequence(int(cohort_seed), spawn_key=(int(index), 1)))
 
 
 def participant_parameters(job: ParticipantJob):
-    """The model parameters of one participant.
+    """Return the model parameters of one participant.
 
     Defaults, then individual draws (``variability``), then overrides, then
     lesions, so an explicit ``--param`` or ``--lesion`` always wins.
@@ -329,20 +327,31 @@ def run_participant(job: ParticipantJob) -> ParticipantOutcome:
             return ParticipantOutcome(job.participant, "skipped", job.seed, worker=worker)
         trials, result = simulate_job(job)
         write_participant(
-            job.out, job.protocol, trials, result,
-            participant=job.participant, session=job.session, run=job.run, seed=job.seed,
+            job.out,
+            job.protocol,
+            trials,
+            result,
+            participant=job.participant,
+            session=job.session,
+            run=job.run,
+            seed=job.seed,
             group=job.group,
         )
     except Exception as exc:  # noqa: BLE001 - reported per participant, the cohort goes on
         return ParticipantOutcome(
-            job.participant, "failed", job.seed, time.perf_counter() - start,
-            error=_one_line(exc), worker=worker, details=traceback.format_exc(),
+            job.participant,
+            "failed",
+            job.seed,
+            time.perf_counter() - start,
+            error=_one_line(exc),
+            worker=worker,
+            details=traceback.format_exc(),
         )
-    return ParticipantOutcome(job.participant, "done", job.seed, time.perf_counter() - start,
-                              worker=worker)
+    return ParticipantOutcome(job.participant, "done", job.seed, time.perf_counter() - start, worker=worker)
 
 
 # --------------------------------------------------------------------------- client side
+
 
 def _check_spec(spec: CohortSpec) -> None:
     """Fail fast, in the client, on settings that would fail every participant."""
@@ -371,7 +380,7 @@ def _check_spec(spec: CohortSpec) -> None:
 
 
 def brian2_worker_plugin():
-    """A worker plugin that imports Brian2 in each worker's main thread.
+    """Return a worker plugin that imports Brian2 in each worker's main thread.
 
     Brian2 installs a SIGINT handler when it is imported, which Python allows
     only in the main thread; Dask runs tasks in a thread pool, so the import
@@ -405,8 +414,11 @@ def _make_client(workers: int | None, scheduler: str | None):
     if n < 1:
         raise CohortError(f"--workers: must be >= 1, got {workers!r}")
     cluster = LocalCluster(
-        n_workers=n, processes=True, threads_per_worker=1,
-        dashboard_address=None, silence_logs=logging.ERROR,
+        n_workers=n,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
     )
     return Client(cluster), cluster
 
@@ -444,12 +456,17 @@ def run_cohort(
         In participant order.
     """
     from distributed import as_completed
-    from rich.console import Console
-    from rich.text import Text
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
-
     from motorseq.models.output import participant_done, write_dataset_files
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
 
     _check_spec(spec)
     jobs = build_jobs(spec)
@@ -465,30 +482,46 @@ def run_cohort(
         else:
             todo.append(job)
 
-    columns = (TextColumn("[bold]simulate {task.description}"), BarColumn(),
-               MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-               TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("[bold]simulate {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, disable=not progress, transient=False) as bar:
-        task = bar.add_task(getattr(spec.protocol, "name", "protocol"), total=len(jobs),
-                            completed=len(outcomes), note=f"{len(outcomes)} skipped" if outcomes else "")
+        task = bar.add_task(
+            getattr(spec.protocol, "name", "protocol"),
+            total=len(jobs),
+            completed=len(outcomes),
+            note=f"{len(outcomes)} skipped" if outcomes else "",
+        )
         if todo:
             client, cluster = _make_client(workers, scheduler)
             try:
                 client.register_plugin(brian2_worker_plugin())
-                futures = {client.submit(run_participant, job, key=f"motorseq-sub-{job.participant}-"
-                                         f"{os.getpid()}-{time.time_ns()}", pure=False): job
-                           for job in todo}
+                futures = {
+                    client.submit(
+                        run_participant,
+                        job,
+                        key=f"motorseq-sub-{job.participant}-{os.getpid()}-{time.time_ns()}",
+                        pure=False,
+                    ): job
+                    for job in todo
+                }
                 for future in as_completed(futures):
                     job = futures[future]
                     try:
                         outcome = future.result()
                     except Exception as exc:  # noqa: BLE001 - e.g. a worker that died
-                        outcome = ParticipantOutcome(job.participant, "failed", job.seed,
-                                                     error=_one_line(exc))
+                        outcome = ParticipantOutcome(job.participant, "failed", job.seed, error=_one_line(exc))
                     outcomes[job.participant] = outcome
                     if outcome.status == "failed":
-                        bar.console.print(Text.assemble((f"sub-{outcome.participant} failed: ", "red"),
-                                                        outcome.error or ""), soft_wrap=True)
+                        bar.console.print(
+                            Text.assemble((f"sub-{outcome.participant} failed: ", "red"), outcome.error or ""),
+                            soft_wrap=True,
+                        )
                     if on_outcome is not None:
                         on_outcome(outcome)
                     n_failed = sum(o.status == "failed" for o in outcomes.values())
@@ -503,5 +536,4 @@ def run_cohort(
 def summarize(outcomes: Sequence[ParticipantOutcome]) -> str:
     """One line: how many participants were simulated, skipped and failed."""
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
-    return (f"{counts['done']} simulated, {counts['skipped']} already done (skipped), "
-            f"{counts['failed']} failed")
+    return f"{counts['done']} simulated, {counts['skipped']} already done (skipped), {counts['failed']} failed"

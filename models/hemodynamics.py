@@ -47,8 +47,7 @@ HRF_KINDS = ("spm", "glover")
 
 # SPM canonical HRF (spm_hrf.m defaults): response delay, undershoot delay,
 # response dispersion, undershoot dispersion, response/undershoot ratio, kernel length.
-_SPM = {"delay": 6.0, "undershoot": 16.0, "dispersion": 1.0, "u_dispersion": 1.0,
-        "ratio": 6.0, "length": 32.0}
+_SPM = {"delay": 6.0, "undershoot": 16.0, "dispersion": 1.0, "u_dispersion": 1.0, "ratio": 6.0, "length": 32.0}
 # Glover (1999), Eq. 3 and Table 1 (auditory cortex fit).
 _GLOVER = {"a1": 6.0, "a2": 12.0, "b1": 0.9, "b2": 0.9, "c": 0.35, "length": 32.0}
 
@@ -87,19 +86,20 @@ def canonical_hrf(dt: float, kind: str = "spm", length: float | None = None) -> 
     t = np.arange(int(round(length / dt)) + 1, dtype=float) * dt
     if kind == "spm":
         p = _SPM
-        h = (gamma.pdf(t, p["delay"] / p["dispersion"], scale=p["dispersion"])
-             - gamma.pdf(t, p["undershoot"] / p["u_dispersion"], scale=p["u_dispersion"])
-             / p["ratio"])
+        h = (
+            gamma.pdf(t, p["delay"] / p["dispersion"], scale=p["dispersion"])
+            - gamma.pdf(t, p["undershoot"] / p["u_dispersion"], scale=p["u_dispersion"]) / p["ratio"]
+        )
     else:
         p = _GLOVER
         d1, d2 = p["a1"] * p["b1"], p["a2"] * p["b2"]
-        h = ((t / d1) ** p["a1"] * np.exp(-(t - d1) / p["b1"])
-             - p["c"] * (t / d2) ** p["a2"] * np.exp(-(t - d2) / p["b2"]))
+        h = (t / d1) ** p["a1"] * np.exp(-(t - d1) / p["b1"]) - p["c"] * (t / d2) ** p["a2"] * np.exp(
+            -(t - d2) / p["b2"]
+        )
     return h / h.sum()
 
 
-def bold_signal(rates: pd.DataFrame, kind: str = "spm",
-                regions: Sequence[str] | None = None) -> pd.DataFrame:
+def bold_signal(rates: pd.DataFrame, kind: str = "spm", regions: Sequence[str] | None = None) -> pd.DataFrame:
     """Convolve regional firing rates with the canonical HRF.
 
     Parameters

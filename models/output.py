@@ -59,12 +59,17 @@ _BOLD_SUFFIX = "desc-bold_timeseries"
 _ACTIVITY_COLUMNS = {
     "trial_index": {"Description": "Trial number within the run, from 1 (as in _beh.tsv)."},
     "region": {"Description": "Brain region of the simulated network."},
-    "mean_rate_hz": {"Description": "Mean firing rate of the region's neurons from the trial's "
-                                    "stimulus onset to the next trial's onset.", "Units": "Hz"},
-    "synaptic_input": {"Description": "Summed synaptic input to the region's neurons during the "
-                                      "trial (sum of synaptic weights of the spikes arriving), "
-                                      "the usual correlate of the BOLD signal.",
-                       "Units": "arbitrary (summed synaptic weight)"},
+    "mean_rate_hz": {
+        "Description": "Mean firing rate of the region's neurons from the trial's "
+        "stimulus onset to the next trial's onset.",
+        "Units": "Hz",
+    },
+    "synaptic_input": {
+        "Description": "Summed synaptic input to the region's neurons during the "
+        "trial (sum of synaptic weights of the spikes arriving), "
+        "the usual correlate of the BOLD signal.",
+        "Units": "arbitrary (summed synaptic weight)",
+    },
 }
 
 
@@ -74,19 +79,23 @@ def _paths(root: str | os.PathLike, protocol, participant: str, session: str, ru
     return run_paths(root, participant, session, protocol.name, run)
 
 
-def derivative_paths(root: str | os.PathLike, protocol, participant: str, session: str = "1",
-                     run: int = 1) -> dict[str, Path]:
+def derivative_paths(
+    root: str | os.PathLike, protocol, participant: str, session: str = "1", run: int = 1
+) -> dict[str, Path]:
     """Paths of one run's model derivatives (``activity``, ``bold`` and their ``.json``)."""
     paths = _paths(root, protocol, participant, session, run)
     activity = paths.derivative(PIPELINE, f"{_ACTIVITY_SUFFIX}.tsv")
     bold = paths.derivative(PIPELINE, f"{_BOLD_SUFFIX}.tsv")
-    return {"activity": activity, "activity_json": activity.with_suffix(".json"),
-            "bold": bold, "bold_json": bold.with_suffix(".json")}
+    return {
+        "activity": activity,
+        "activity_json": activity.with_suffix(".json"),
+        "bold": bold,
+        "bold_json": bold.with_suffix(".json"),
+    }
 
 
-def participant_done(root: str | os.PathLike, participant: str, session: str, protocol,
-                     run: int = 1) -> bool:
-    """True when the run's trial table and its model derivatives are all in place."""
+def participant_done(root: str | os.PathLike, participant: str, session: str, protocol, run: int = 1) -> bool:
+    """Return whether the run's trial table and its model derivatives are all in place."""
     paths = _paths(root, protocol, participant, session, run)
     derived = derivative_paths(root, protocol, participant, session, run)
     return paths.beh.exists() and derived["activity"].exists() and derived["bold"].exists()
@@ -119,12 +128,10 @@ def merge_responses(protocol, trials: pd.DataFrame, responses: pd.DataFrame) -> 
     ):
         raise ValueError(f"responses: {len(responses)} rows do not match the {len(trials)} trials")
     keys = list(protocol.keys) if hasattr(protocol, "keys") else [p.key for p in protocol.positions]
-    resp = responses.drop(columns=[c for c in responses.columns if c in trials.columns
-                                   and c != "trial_index"])
+    resp = responses.drop(columns=[c for c in responses.columns if c in trials.columns and c != "trial_index"])
     merged = trials.merge(resp, on="trial_index", how="left", validate="one_to_one")
     position = pd.array(merged["response_position"], dtype="Int64")
-    key = [keys[int(p) - 1] if p is not pd.NA and 1 <= int(p) <= len(keys) else None
-           for p in position]
+    key = [keys[int(p) - 1] if p is not pd.NA and 1 <= int(p) <= len(keys) else None for p in position]
     presses = pd.array(merged["n_presses"], dtype="Int64")
     correct = pd.array(merged["correct"], dtype="Int64")
     if "n_errors" in merged.columns:
@@ -134,8 +141,13 @@ def merge_responses(protocol, trials: pd.DataFrame, responses: pd.DataFrame) -> 
         # every press wrong is the only other possibility the model reports)
         errors = pd.array([p - 1 if p is not pd.NA and p > 0 else 0 for p in presses], dtype="Int64")
     else:
-        errors = pd.array([(1 - c) if c is not pd.NA and p is not pd.NA and p > 0 else 0
-                           for c, p in zip(correct, presses)], dtype="Int64")
+        errors = pd.array(
+            [
+                (1 - c) if c is not pd.NA and p is not pd.NA and p > 0 else 0
+                for c, p in zip(correct, presses, strict=True)
+            ],
+            dtype="Int64",
+        )
     return merged.assign(
         response=pd.array(key, dtype="object"),
         response_position=position,
@@ -143,13 +155,12 @@ def merge_responses(protocol, trials: pd.DataFrame, responses: pd.DataFrame) -> 
         n_presses=presses,
         n_errors=errors,
         execution_time=merged.get("execution_time", pd.Series(np.nan, index=merged.index)),
-        n_correct_sequences=merged.get("n_correct_sequences",
-                                       pd.Series(pd.NA, index=merged.index, dtype="Int64")),
+        n_correct_sequences=merged.get("n_correct_sequences", pd.Series(pd.NA, index=merged.index, dtype="Int64")),
     )
 
 
 def presses_from_responses(rows: pd.DataFrame) -> list[list[dict[str, Any]]]:
-    """The ``_events.tsv`` rows of each trial: the model's first key press.
+    """Return the ``_events.tsv`` rows of each trial: the model's first key press.
 
     The model reports the time of its first response only, so later presses of
     an ``until-correct`` trial (counted in ``n_presses``) have no event row.
@@ -159,21 +170,24 @@ def presses_from_responses(rows: pd.DataFrame) -> list[list[dict[str, Any]]]:
         if pd.isna(row.response) or pd.isna(row.rt):
             out.append([])
             continue
-        out.append([{
-            "onset": float(row.stimulus_onset) + float(row.rt),
-            "duration": None,
-            "key": row.response,
-            "position": int(row.response_position),
-            "rt": float(row.rt),
-            "correct": int(row.correct),
-        }])
+        out.append(
+            [
+                {
+                    "onset": float(row.stimulus_onset) + float(row.rt),
+                    "duration": None,
+                    "key": row.response,
+                    "position": int(row.response_position),
+                    "rt": float(row.rt),
+                    "correct": int(row.correct),
+                }
+            ]
+        )
     return out
 
 
 def _write_tsv(path: Path, table: pd.DataFrame) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = table.to_csv(sep="\t", index=False, na_rep="n/a", float_format="%.6f",
-                        lineterminator="\n")
+    text = table.to_csv(sep="\t", index=False, na_rep="n/a", float_format="%.6f", lineterminator="\n")
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
         handle.flush()
@@ -208,14 +222,22 @@ def write_dataset_files(root: str | os.PathLike) -> None:
     description = root / "derivatives" / PIPELINE / "dataset_description.json"
     if not description.exists():
         description.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(description, {
-            "Name": "motorseq spiking model: regional activity and BOLD-like signals",
-            "BIDSVersion": "1.9.0",
-            "DatasetType": "derivative",
-            "GeneratedBy": [{"Name": PIPELINE, "Version": _version(),
-                             "Description": "Brian2 spiking model of cortex-basal ganglia-"
-                                            "cerebellum loops (motorseq.models)"}],
-        })
+        atomic_write_json(
+            description,
+            {
+                "Name": "motorseq spiking model: regional activity and BOLD-like signals",
+                "BIDSVersion": "1.9.0",
+                "DatasetType": "derivative",
+                "GeneratedBy": [
+                    {
+                        "Name": PIPELINE,
+                        "Version": _version(),
+                        "Description": "Brian2 spiking model of cortex-basal ganglia-"
+                        "cerebellum loops (motorseq.models)",
+                    }
+                ],
+            },
+        )
 
 
 def _activity_table(activity: pd.DataFrame, regions) -> pd.DataFrame:
@@ -329,52 +351,74 @@ def write_participant(
     bold = bold_signal(result.rates, kind=hrf, regions=list(REGIONS))
     duration = float(result.rates["time_s"].max()) + float(np.diff(np.unique(result.rates["time_s"]))[0])
 
-    tmp = root / f".sub-{final.participant}_ses-{final.session}_run-{final.run}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = root / f".sub-{final.participant}_ses-{final.session}_run-{final.run}.tmp-{token}"
     try:
-        writer = RunWriter(tmp, protocol, participant, session, run, seed=seed,
-                           source={"Type": "model", "Parameters": dict(result.parameters)},
-                           software=("brian2",), group=group)
+        writer = RunWriter(
+            tmp,
+            protocol,
+            participant,
+            session,
+            run,
+            seed=seed,
+            source={"Type": "model", "Parameters": dict(result.parameters)},
+            software=("brian2",),
+            group=group,
+        )
         columns = [c.name for c in _beh_columns()]
-        for row, row_presses in zip(rows.to_dict("records"), presses):
+        for row, row_presses in zip(rows.to_dict("records"), presses, strict=True):
             writer.write_trial({k: row.get(k) for k in columns}, row_presses)
         tmp_derived = derivative_paths(tmp, protocol, participant, session, run)
         writer.extra = {
             "SimulatedDuration_s": round(duration, 6),
-            "ModelDerivatives": [str(p.relative_to(root)) for key, p in final_derived.items()
-                                 if key in ("activity", "bold")],
+            "ModelDerivatives": [
+                str(p.relative_to(root)) for key, p in final_derived.items() if key in ("activity", "bold")
+            ],
             "HRF": hrf,
         }
         writer.close("complete")
         _make_deterministic(writer.paths.sidecar)
 
         _write_tsv(tmp_derived["activity"], activity)
-        _write_json(tmp_derived["activity_json"], {**_ACTIVITY_COLUMNS, "Seed": int(seed),
-                                                   "Regions": list(REGIONS)})
+        _write_json(tmp_derived["activity_json"], {**_ACTIVITY_COLUMNS, "Seed": int(seed), "Regions": list(REGIONS)})
         _write_tsv(tmp_derived["bold"], bold)
         step = float(bold["time_s"].iloc[1] - bold["time_s"].iloc[0])
-        _write_json(tmp_derived["bold_json"], {
-            "Description": "BOLD-like signal per region: the region's population rate in "
-                           f"{step:g} s bins convolved with the canonical haemodynamic response.",
-            "SamplingFrequency": round(1.0 / step, 6),
-            "StartTime": 0.0,
-            "Columns": ["time_s", *REGIONS],
-            "time_s": {"Description": "Start of the bin from the start of the run.", "Units": "s"},
-            "HRF": {"spm": "SPM canonical double gamma (Friston et al., 1998): delays 6 and 16 s, "
-                           "dispersions 1 s, ratio 1/6, 32 s",
-                    "glover": "Glover (1999) double gamma: a1=6, a2=12, b1=b2=0.9 s, c=0.35"}[hrf],
-            "Units": "Hz-weighted (rate convolved with an HRF of unit sum)",
-            "Seed": int(seed),
-        })
-        _move_into_place(tmp / "derivatives" / PIPELINE / f"sub-{final.participant}",
-                         root / "derivatives" / PIPELINE / f"sub-{final.participant}",
-                         final.session)
-        _move_into_place(tmp / f"sub-{final.participant}", root / f"sub-{final.participant}",
-                         final.session, last="_beh.tsv")
+        _write_json(
+            tmp_derived["bold_json"],
+            {
+                "Description": "BOLD-like signal per region: the region's population rate in "
+                f"{step:g} s bins convolved with the canonical haemodynamic response.",
+                "SamplingFrequency": round(1.0 / step, 6),
+                "StartTime": 0.0,
+                "Columns": ["time_s", *REGIONS],
+                "time_s": {"Description": "Start of the bin from the start of the run.", "Units": "s"},
+                "HRF": {
+                    "spm": "SPM canonical double gamma (Friston et al., 1998): delays 6 and 16 s, "
+                    "dispersions 1 s, ratio 1/6, 32 s",
+                    "glover": "Glover (1999) double gamma: a1=6, a2=12, b1=b2=0.9 s, c=0.35",
+                }[hrf],
+                "Units": "Hz-weighted (rate convolved with an HRF of unit sum)",
+                "Seed": int(seed),
+            },
+        )
+        _move_into_place(
+            tmp / "derivatives" / PIPELINE / f"sub-{final.participant}",
+            root / "derivatives" / PIPELINE / f"sub-{final.participant}",
+            final.session,
+        )
+        _move_into_place(
+            tmp / f"sub-{final.participant}", root / f"sub-{final.participant}", final.session, last="_beh.tsv"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     add_participant(root, final.participant, "model", group)
-    return {"beh": final.beh, "sidecar": final.sidecar, "events": final.events,
-            "activity": final_derived["activity"], "bold": final_derived["bold"]}
+    return {
+        "beh": final.beh,
+        "sidecar": final.sidecar,
+        "events": final.events,
+        "activity": final_derived["activity"],
+        "bold": final_derived["bold"],
+    }
 
 
 def _beh_columns():

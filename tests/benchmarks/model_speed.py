@@ -113,6 +113,7 @@ def _events(spike_counts: np.ndarray, synapse_sources: list[np.ndarray]) -> int:
 
 # --------------------------------------------------------------------------- the model
 
+
 def measure_model(protocol_name: str, participant_seeds: tuple[int, ...]) -> dict:
     """Compile the model cold, then run one participant per seed; in a fresh process."""
     from motorseq.models import ModelParameters, simulate_participant
@@ -135,26 +136,27 @@ def measure_model(protocol_name: str, participant_seeds: tuple[int, ...]) -> dic
             engine = get_engine(len(protocol.positions), params.dt_ms, workdir)
             h = engine.handle
             spikes = np.asarray(h.neurons.nspk[:])
-            sources = [np.asarray(s.i[:]) for s in (h.fixed, h.corticostriatal, h.parallel_fibre,
-                                                     h.transition)]
+            sources = [np.asarray(s.i[:]) for s in (h.fixed, h.corticostriatal, h.parallel_fibre, h.transition)]
             # M1 -> readout synapses (one per M1 cell), indexed in the neuron group
             m1 = engine.layout.indices("m1")
             sources.append(m1)
             responses = result.responses
             simulated = float(result.rates["time_s"].max()) + 0.1
-            runs.append({
-                "participant": participant,
-                "seed": seed,
-                "trials": int(len(trials)),
-                "responded": int(responses["rt"].notna().sum()),
-                "mean_rt_s": float(np.nanmean(responses["rt"].to_numpy(dtype=float))),
-                "wall_s": wall,
-                "binary_run_s": float(result.timings.get("run_s", np.nan)),
-                "simulated_s": simulated,
-                "spikes": int(spikes.sum()),
-                "events": _events(spikes, sources),
-                "peak_rss_mb": memory.peak / 2**20,
-            })
+            runs.append(
+                {
+                    "participant": participant,
+                    "seed": seed,
+                    "trials": int(len(trials)),
+                    "responded": int(responses["rt"].notna().sum()),
+                    "mean_rt_s": float(np.nanmean(responses["rt"].to_numpy(dtype=float))),
+                    "wall_s": wall,
+                    "binary_run_s": float(result.timings.get("run_s", np.nan)),
+                    "simulated_s": simulated,
+                    "spikes": int(spikes.sum()),
+                    "events": _events(spikes, sources),
+                    "peak_rss_mb": memory.peak / 2**20,
+                }
+            )
             if k == 0:
                 out["compile_s"] = float(result.timings.get("compile_s", engine.compile_time_s))
                 out["device"] = engine.mode
@@ -170,10 +172,11 @@ def measure_model(protocol_name: str, participant_seeds: tuple[int, ...]) -> dic
 
 # --------------------------------------------------------------------------- the reference
 
+
 def measure_reference(n_neurons: int, duration_s: float, dt_ms: float, seed: int = 1) -> dict:
     """Build, compile and run the Vogels-Abbott CUBA network of ``n_neurons``; fresh process."""
     import brian2 as b2
-    from brian2 import mV, ms, second
+    from brian2 import ms, mV, second
 
     workdir = tempfile.mkdtemp(prefix="motorseq-bench-cuba-")
     try:
@@ -191,10 +194,25 @@ def measure_reference(n_neurons: int, duration_s: float, dt_ms: float, seed: int
             dge/dt = -ge/tau_e : volt
             dgi/dt = -gi/tau_i : volt
             """
-            namespace = {"E_l": -49 * mV, "tau_m": 20 * ms, "tau_e": 5 * ms, "tau_i": 10 * ms,
-                         "V_t": -50 * mV, "V_r": -60 * mV, "w_e": 1.62 * mV, "w_i": -9 * mV}
-            group = b2.NeuronGroup(n_neurons, eqs, threshold="v > V_t", reset="v = V_r",
-                                   refractory=5 * ms, method="exact", namespace=namespace)
+            namespace = {
+                "E_l": -49 * mV,
+                "tau_m": 20 * ms,
+                "tau_e": 5 * ms,
+                "tau_i": 10 * ms,
+                "V_t": -50 * mV,
+                "V_r": -60 * mV,
+                "w_e": 1.62 * mV,
+                "w_i": -9 * mV,
+            }
+            group = b2.NeuronGroup(
+                n_neurons,
+                eqs,
+                threshold="v > V_t",
+                reset="v = V_r",
+                refractory=5 * ms,
+                method="exact",
+                namespace=namespace,
+            )
             group.v = "V_r + rand()*(V_t - V_r)"
             n_exc = int(round(0.8 * n_neurons))
             p = min(1.0, 80 / n_neurons)  # 80 inputs per neuron, as in the 4000-neuron original
@@ -250,19 +268,27 @@ def _check(ok: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--protocol", default="srt-nissen-bullemer-1987")
-    parser.add_argument("--cores", type=int, default=1,
-                        help="CPUs the measurements may use (the targets are for one core)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2],
-                        help="one participant per seed; the first run includes the compile")
+    parser.add_argument(
+        "--cores", type=int, default=1, help="CPUs the measurements may use (the targets are for one core)"
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="one participant per seed; the first run includes the compile",
+    )
     args = parser.parse_args(argv)
     if len(args.seeds) < 2:
         parser.error("--seeds: give at least two (the second measures the run after compiling)")
 
     import brian2
 
-    print(f"motorseq model speed: protocol {args.protocol}, brian2 {brian2.__version__}, "
-          f"python {sys.version.split()[0]}, pinned to {args.cores} of {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f} at start")
+    print(
+        f"motorseq model speed: protocol {args.protocol}, brian2 {brian2.__version__}, "
+        f"python {sys.version.split()[0]}, pinned to {args.cores} of {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} at start"
+    )
     model = _in_fresh_process(args.cores, measure_model, args.protocol, tuple(args.seeds))
     first, after = model["runs"][0], model["runs"][1:]
     run_wall = float(np.mean([r["wall_s"] for r in after]))
@@ -274,36 +300,51 @@ def main(argv: list[str] | None = None) -> int:
     run_peak_mb = max(r["peak_rss_mb"] for r in after)
     model_rate = events / (run_binary if np.isfinite(run_binary) else run_wall)
 
-    reference = _in_fresh_process(args.cores, measure_reference, model["n_neurons"], round(simulated, 1),
-                                  model["dt_ms"])
+    reference = _in_fresh_process(
+        args.cores, measure_reference, model["n_neurons"], round(simulated, 1), model["dt_ms"]
+    )
     ref_rate = reference["events"] / reference["run_s"]
 
     print()
-    print(f"model: {model['n_neurons']} neurons, {model['n_synapses']} synapses, dt {model['dt_ms']} ms, "
-          f"Brian2 device {model['device']}")
-    print(f"  first compile (code generation + C++ build):   {model['compile_s']:8.1f} s   "
-          f"[target <= 90 s: {_check(model['compile_s'] <= 90)}]")
+    print(
+        f"model: {model['n_neurons']} neurons, {model['n_synapses']} synapses, dt {model['dt_ms']} ms, "
+        f"Brian2 device {model['device']}"
+    )
+    print(
+        f"  first compile (code generation + C++ build):   {model['compile_s']:8.1f} s   "
+        f"[target <= 90 s: {_check(model['compile_s'] <= 90)}]"
+    )
     print(f"  first participant, compile + run:               {first['wall_s']:8.1f} s")
     for r in after:
-        print(f"  participant {r['participant']} (seed {r['seed']}), {r['trials']} trials, "
-              f"{r['simulated_s']:.1f} s simulated: {r['wall_s']:.1f} s wall "
-              f"({r['binary_run_s']:.1f} s in the binary), mean RT {1000 * r['mean_rt_s']:.0f} ms, "
-              f"{r['responded']} responses")
-    print(f"  run after compile, {trials:.0f} trials:             {run_wall:8.1f} s   "
-          f"[target <= 60 s: {_check(run_wall <= 60)}]")
+        print(
+            f"  participant {r['participant']} (seed {r['seed']}), {r['trials']} trials, "
+            f"{r['simulated_s']:.1f} s simulated: {r['wall_s']:.1f} s wall "
+            f"({r['binary_run_s']:.1f} s in the binary), mean RT {1000 * r['mean_rt_s']:.0f} ms, "
+            f"{r['responded']} responses"
+        )
+    print(
+        f"  run after compile, {trials:.0f} trials:             {run_wall:8.1f} s   "
+        f"[target <= 60 s: {_check(run_wall <= 60)}]"
+    )
     print(f"  wall time per simulated trial:                  {1000 * run_wall / trials:8.1f} ms")
     print(f"  real-time factor (simulated / wall):            {simulated / run_wall:8.1f} x")
     print(f"  synaptic events:                                {events:12.4g}")
     print(f"  synaptic events per second:                     {model_rate:12.4g}")
-    print(f"  peak memory, worker process + children (run):   {run_peak_mb:8.0f} MB   "
-          f"[target <= 1024 MB: {_check(run_peak_mb <= 1024)}]")
-    print(f"  peak memory incl. first compile:                {peak_mb:8.0f} MB "
-          f"(ru_maxrss: python {model['self_maxrss_mb']:.0f} MB, "
-          f"largest child {model['children_maxrss_mb']:.0f} MB)")
+    print(
+        f"  peak memory, worker process + children (run):   {run_peak_mb:8.0f} MB   "
+        f"[target <= 1024 MB: {_check(run_peak_mb <= 1024)}]"
+    )
+    print(
+        f"  peak memory incl. first compile:                {peak_mb:8.0f} MB "
+        f"(ru_maxrss: python {model['self_maxrss_mb']:.0f} MB, "
+        f"largest child {model['children_maxrss_mb']:.0f} MB)"
+    )
     print()
-    print(f"reference (Vogels-Abbott CUBA): {reference['n_neurons']} neurons, "
-          f"{reference['n_synapses']} synapses, {reference['simulated_s']:.1f} s simulated, "
-          f"dt {reference['dt_ms']} ms, {reference['mean_rate_hz']:.1f} Hz mean rate")
+    print(
+        f"reference (Vogels-Abbott CUBA): {reference['n_neurons']} neurons, "
+        f"{reference['n_synapses']} synapses, {reference['simulated_s']:.1f} s simulated, "
+        f"dt {reference['dt_ms']} ms, {reference['mean_rate_hz']:.1f} Hz mean rate"
+    )
     print(f"  compile:                                        {reference['compile_s']:8.1f} s")
     print(f"  run:                                            {reference['run_s']:8.1f} s")
     print(f"  real-time factor (simulated / wall):            {reference['simulated_s'] / reference['run_s']:8.1f} x")
@@ -313,8 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     ratio = model_rate / ref_rate
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (other processes share the cores)")
-    print(f"events/s, model / reference:                      {ratio:8.2f}   "
-          f"[target >= 0.5: {_check(ratio >= 0.5)}]")
+    print(f"events/s, model / reference:                      {ratio:8.2f}   [target >= 0.5: {_check(ratio >= 0.5)}]")
     return 0
 
 

@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import pytest
-
 from motorseq.models.cli import parse_assignments
 from motorseq.models.cohort import (
     CohortError,
@@ -39,7 +38,10 @@ def test_participant_seeds_are_the_cohort_seedsequence_children():
 
 def test_parse_assignments_reads_numbers_and_refuses_malformed_items():
     assert parse_assignments(["dopamine=0.2", "n=3", "mode=fast"], "--lesion") == {
-        "dopamine": 0.2, "n": 3, "mode": "fast"}
+        "dopamine": 0.2,
+        "n": 3,
+        "mode": "fast",
+    }
     assert parse_assignments(None, "--param") == {}
     with pytest.raises(CohortError, match=r"--param: expected name=value, got 'eta'"):
         parse_assignments(["eta"], "--param")
@@ -49,9 +51,15 @@ def test_parse_assignments_reads_numbers_and_refuses_malformed_items():
 
 def test_jobs_carry_per_participant_seeds_and_overrides(tmp_path):
     protocol = load_protocol("srt-classic")
-    spec = CohortSpec(protocol=protocol, out=tmp_path, n_participants=3, seed=7,
-                      overrides={"x": 1.0}, lesions={"dopamine": 0.2},
-                      participant_overrides={"02": {"x": 2.0, "y": 3.0}})
+    spec = CohortSpec(
+        protocol=protocol,
+        out=tmp_path,
+        n_participants=3,
+        seed=7,
+        overrides={"x": 1.0},
+        lesions={"dopamine": 0.2},
+        participant_overrides={"02": {"x": 2.0, "y": 3.0}},
+    )
     jobs = build_jobs(spec)
     assert [j.participant for j in jobs] == ["01", "02", "03"]
     assert [j.seed for j in jobs] == [participant_seed(7, i) for i in range(3)]
@@ -59,8 +67,7 @@ def test_jobs_carry_per_participant_seeds_and_overrides(tmp_path):
     assert all(j.lesions == {"dopamine": 0.2} for j in jobs)
     assert jobs[0].out == str(tmp_path.resolve())
     with pytest.raises(CohortError, match=r"participant_overrides: no participant\(s\) \['07'\]"):
-        build_jobs(CohortSpec(protocol=protocol, out=tmp_path, n_participants=3,
-                              participant_overrides={"07": {}}))
+        build_jobs(CohortSpec(protocol=protocol, out=tmp_path, n_participants=3, participant_overrides={"07": {}}))
 
 
 def test_build_slots_are_never_shared_by_two_live_processes(tmp_path):
@@ -85,7 +92,9 @@ def test_build_slots_are_never_shared_by_two_live_processes(tmp_path):
     while True:  # the lock dies with its process: slot-0 is free again for a new process
         probe = subprocess.run(
             [sys.executable, "-c", code.replace("time.sleep(30)", "pass")],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         if probe.stdout.strip() == "slot-0" or time.monotonic() > deadline:
             break
@@ -110,8 +119,10 @@ def test_participant_parameters_draw_individuals_reproducibly_and_options_win(tm
         values = [p[name] for p in varied]
         assert len(set(values)) == 3, name  # every participant differs
         assert all(v > 0 for v in values)
-    other_seed = [participant_parameters(job).to_dict() for job in build_jobs(
-        CohortSpec(protocol=protocol, out=tmp_path, n_participants=1, seed=10, variability=True))]
+    other_seed = [
+        participant_parameters(job).to_dict()
+        for job in build_jobs(CohortSpec(protocol=protocol, out=tmp_path, n_participants=1, seed=10, variability=True))
+    ]
     assert other_seed[0] != varied[0]
     # --param and --lesion are applied after the individual draw, so they hold for everyone
     fixed = params(variability=True, overrides={"eta_striatum": 0.0002}, lesions={"dopamine": 0.2})

@@ -19,12 +19,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from motorseq.models.cohort import CohortSpec, participant_seed, run_cohort
 from motorseq.protocols import load_protocol
 
-BUILD_ROOT = Path(os.environ.get("MOTORSEQ_TEST_BUILD_ROOT",
-                                 Path(tempfile.gettempdir()) / f"motorseq-test-build-{os.getuid()}"))
+BUILD_ROOT = Path(
+    os.environ.get("MOTORSEQ_TEST_BUILD_ROOT", Path(tempfile.gettempdir()) / f"motorseq-test-build-{os.getuid()}")
+)
 N_TRIALS = 24
 SEED = 11
 MOTORSEQ = str(Path(sys.executable).with_name("motorseq"))
@@ -85,8 +85,7 @@ class AtomicityWatcher(threading.Thread):
             self.polls += 1
             for tree, folder in trees.items():
                 try:
-                    labels = [e.name.removeprefix("sub-") for e in os.scandir(folder)
-                              if e.name.startswith("sub-")]
+                    labels = [e.name.removeprefix("sub-") for e in os.scandir(folder) if e.name.startswith("sub-")]
                 except FileNotFoundError:
                     continue
                 for label in labels:
@@ -111,8 +110,14 @@ def first_cohort(protocol, tmp_path_factory):
     """
     out = tmp_path_factory.mktemp("cohort") / "data"
     watcher = AtomicityWatcher(out, protocol)
-    spec = CohortSpec(protocol=protocol, out=out, n_participants=3, seed=SEED, build_root=BUILD_ROOT,
-                      participant_overrides={"03": {"no_such_parameter": 1.0}})
+    spec = CohortSpec(
+        protocol=protocol,
+        out=out,
+        n_participants=3,
+        seed=SEED,
+        build_root=BUILD_ROOT,
+        participant_overrides={"03": {"no_such_parameter": 1.0}},
+    )
     watcher.start()
     try:
         outcomes = run_cohort(spec, workers=1, progress=False)
@@ -197,10 +202,25 @@ def test_same_seed_gives_byte_identical_files_through_the_cli(first_cohort, prot
     out, _, _ = first_cohort
     other = tmp_path / "again"
     cli = subprocess.run(
-        [MOTORSEQ, "simulate", str(protocol_path(protocol, tmp_path)),
-         "--participants", "2", "--seed", str(SEED), "--out", str(other), "--workers", "1",
-         "--build-dir", str(BUILD_ROOT), "--quiet"],
-        capture_output=True, text=True, timeout=400,
+        [
+            MOTORSEQ,
+            "simulate",
+            str(protocol_path(protocol, tmp_path)),
+            "--participants",
+            "2",
+            "--seed",
+            str(SEED),
+            "--out",
+            str(other),
+            "--workers",
+            "1",
+            "--build-dir",
+            str(BUILD_ROOT),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=400,
     )
     assert cli.returncode == 0, cli.stderr
     assert "2 simulated, 0 already done (skipped), 0 failed" in cli.stderr
@@ -212,15 +232,16 @@ def test_same_seed_gives_byte_identical_files_through_the_cli(first_cohort, prot
 
 def protocol_path(protocol, folder: Path) -> Path:
     path = folder / "srt-tiny.yaml"
-    path.write_text(yaml.safe_dump(protocol.model_dump(mode="json", by_alias=True, exclude_none=True),
-                                   sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(protocol.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=False),
+        encoding="utf-8",
+    )
     return path
 
 
 def test_cli_bad_options_give_one_line_errors_and_exit_2(tmp_path):
     def simulate(*args):
-        return subprocess.run([MOTORSEQ, "simulate", *args],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run([MOTORSEQ, "simulate", *args], capture_output=True, text=True, timeout=120)
 
     result = simulate("srt-classic", "--out", str(tmp_path / "d"), "--lesion", "spleen=0.5")
     assert result.returncode == 2
@@ -229,8 +250,7 @@ def test_cli_bad_options_give_one_line_errors_and_exit_2(tmp_path):
     assert result.returncode == 2 and "--param: expected name=value" in result.stderr
     result = simulate("no-such-protocol", "--out", str(tmp_path / "d"))
     assert result.returncode == 2 and result.stderr.strip().count("\n") == 0
-    result = simulate("srt-classic", "--out", str(tmp_path / "d"), "--workers", "2",
-                      "--scheduler", "tcp://127.0.0.1:1")
+    result = simulate("srt-classic", "--out", str(tmp_path / "d"), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1")
     assert result.returncode == 2
     assert not (tmp_path / "d" / "sub-01").exists()
 
@@ -252,13 +272,35 @@ def external_cluster(tmp_path_factory):
     logs = tmp_path_factory.mktemp("dask-logs")
     processes = []
     try:
-        processes.append(subprocess.Popen(
-            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-            stdout=open(logs / "scheduler.log", "w"), stderr=subprocess.STDOUT, start_new_session=True))
-        processes.append(subprocess.Popen(
-            [dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-             "--name", "external", "--death-timeout", "60"],
-            stdout=open(logs / "worker.log", "w"), stderr=subprocess.STDOUT, start_new_session=True))
+        processes.append(
+            subprocess.Popen(
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                stdout=open(logs / "scheduler.log", "w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+        processes.append(
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--nworkers",
+                    "1",
+                    "--no-dashboard",
+                    "--name",
+                    "external",
+                    "--death-timeout",
+                    "60",
+                ],
+                stdout=open(logs / "worker.log", "w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -267,8 +309,7 @@ def external_cluster(tmp_path_factory):
                 break
             except (OSError, TimeoutError):
                 if time.monotonic() > deadline:
-                    pytest.fail("dask scheduler/worker did not start: "
-                                + (logs / "worker.log").read_text()[-2000:])
+                    pytest.fail("dask scheduler/worker did not start: " + (logs / "worker.log").read_text()[-2000:])
                 time.sleep(0.5)
         yield address
     finally:
@@ -295,17 +336,14 @@ def test_cohort_on_a_separately_started_dask_scheduler_and_worker(external_clust
     assert len(data) == 2 * N_TRIALS and set(data["source"]) == {"model"}
 
 
-def test_a_write_that_fails_half_way_leaves_nothing_visible(external_cluster, protocol, tmp_path,
-                                                           monkeypatch):
+def test_a_write_that_fails_half_way_leaves_nothing_visible(external_cluster, protocol, tmp_path, monkeypatch):
     from distributed import Client
-
     from motorseq.models import output
     from motorseq.models.cohort import brian2_worker_plugin, build_jobs, simulate_job
     from motorseq.protocols.io import read_run
 
     root = tmp_path / "data"
-    job = build_jobs(CohortSpec(protocol=protocol, out=root, n_participants=1, seed=3,
-                                build_root=BUILD_ROOT))[0]
+    job = build_jobs(CohortSpec(protocol=protocol, out=root, n_participants=1, seed=3, build_root=BUILD_ROOT))[0]
     with Client(external_cluster, timeout="10s") as client:  # a real run, on the external worker
         client.register_plugin(brian2_worker_plugin())
         trials, result = client.submit(simulate_job, job, pure=False).result(timeout=300)
@@ -331,3 +369,17 @@ def test_a_write_that_fails_half_way_leaves_nothing_visible(external_cluster, pr
     assert output.participant_done(root, "01", "1", protocol)
     with pytest.raises(FileExistsError, match="never overwritten"):
         output.write_participant(root, protocol, trials, result, participant="01", seed=seed)
+
+
+@pytest.mark.slow
+def test_two_local_workers_share_the_cohort_and_agree_with_one(first_cohort, protocol, tmp_path):
+    """Two worker processes (two build slots) in parallel give the same files as one worker."""
+    out, _, _ = first_cohort
+    spec = CohortSpec(protocol=protocol, out=tmp_path / "data", n_participants=4, seed=SEED, build_root=BUILD_ROOT)
+    outcomes = run_cohort(spec, workers=2, progress=False)
+    assert [o.status for o in outcomes] == ["done"] * 4, [o.details for o in outcomes]
+    assert len({o.worker for o in outcomes}) == 2
+    for label in ("01", "02"):
+        assert _files(tmp_path / "data", label) == _files(out, label)
+    participants = pd.read_csv(tmp_path / "data" / "participants.tsv", sep="\t")
+    assert participants["participant_id"].tolist() == ["sub-01", "sub-02", "sub-03", "sub-04"]

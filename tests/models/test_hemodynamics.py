@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from motorseq.models.hemodynamics import HemodynamicsError, bold_signal, canonical_hrf
 
 
@@ -13,7 +12,7 @@ def _rates(times, series):
     rows = [
         {"time_s": t, "region": region, "rate_hz": value}
         for region, values in series.items()
-        for t, value in zip(times, values)
+        for t, value in zip(times, values, strict=True)
     ]
     return pd.DataFrame(rows)
 
@@ -48,8 +47,7 @@ def test_bold_of_constant_rate_settles_at_that_rate_and_impulse_gives_the_kernel
     times = np.round(np.arange(600) * dt, 1)
     impulse = np.zeros(600)
     impulse[100] = 1.0
-    bold = bold_signal(_rates(times, {"M1": np.full(600, 12.0), "GPi": impulse}),
-                       regions=["M1", "GPi"])
+    bold = bold_signal(_rates(times, {"M1": np.full(600, 12.0), "GPi": impulse}), regions=["M1", "GPi"])
     assert list(bold.columns) == ["time_s", "M1", "GPi"]
     assert bold["time_s"].tolist() == times.tolist()
     assert bold["M1"].iloc[-1] == pytest.approx(12.0, rel=1e-3)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from motorseq.models.output import merge_responses, participant_done, presses_from_responses
 from motorseq.protocols import generate_trials, load_protocol
 
@@ -28,15 +25,17 @@ def _tiny_protocol(folder: Path, rule: str = "first-press"):
 def _responses(trials: pd.DataFrame, positions, rts, presses) -> pd.DataFrame:
     onsets = np.arange(len(trials), dtype=float) * 1.5
     targets = trials["target"].astype(int).to_numpy()
-    correct = [pd.NA if p is None else int(p == t) for p, t in zip(positions, targets)]
-    return pd.DataFrame({
-        "trial_index": trials["trial_index"].to_numpy(),
-        "stimulus_onset": onsets,
-        "response_position": pd.array(positions, dtype="Int64"),
-        "rt": rts,
-        "correct": pd.array(correct, dtype="Int64"),
-        "n_presses": presses,
-    })
+    correct = [pd.NA if p is None else int(p == t) for p, t in zip(positions, targets, strict=True)]
+    return pd.DataFrame(
+        {
+            "trial_index": trials["trial_index"].to_numpy(),
+            "stimulus_onset": onsets,
+            "response_position": pd.array(positions, dtype="Int64"),
+            "rt": rts,
+            "correct": pd.array(correct, dtype="Int64"),
+            "n_presses": presses,
+        }
+    )
 
 
 def test_merge_responses_fills_every_beh_column(tmp_path):
@@ -46,13 +45,16 @@ def test_merge_responses_fills_every_beh_column(tmp_path):
     trials = generate_trials(protocol, "01", seed=3).head(4)
     targets = trials["target"].astype(int).tolist()
     wrong = targets[1] % 4 + 1
-    responses = _responses(trials, [targets[0], wrong, None, targets[3]],
-                           [0.41, 0.38, np.nan, 0.52], [1, 1, 0, 1])
+    responses = _responses(trials, [targets[0], wrong, None, targets[3]], [0.41, 0.38, np.nan, 0.52], [1, 1, 0, 1])
     rows = merge_responses(protocol, trials, responses)
     assert set(c.name for c in BEH_COLUMNS) <= set(rows.columns)
     keys = [None if pd.isna(k) else k for k in rows["response"]]
-    assert keys == [protocol.positions[targets[0] - 1].key, protocol.positions[wrong - 1].key,
-                    None, protocol.positions[targets[3] - 1].key]
+    assert keys == [
+        protocol.positions[targets[0] - 1].key,
+        protocol.positions[wrong - 1].key,
+        None,
+        protocol.positions[targets[3] - 1].key,
+    ]
     assert rows["correct"].tolist()[:2] == [1, 0] and rows["correct"].isna().tolist()[2]
     assert rows["n_errors"].tolist() == [0, 1, 0, 0]  # first-press: a wrong first press is one error
     assert rows["block"].tolist() == trials["block"].tolist()
@@ -66,8 +68,7 @@ def test_until_correct_counts_every_press_before_the_correct_one_as_an_error(tmp
     protocol = _tiny_protocol(tmp_path, rule="until-correct")
     trials = generate_trials(protocol, "01", seed=3).head(3)
     targets = trials["target"].astype(int).tolist()
-    responses = _responses(trials, [targets[0], targets[1] % 4 + 1, targets[2] % 4 + 1],
-                           [0.4, 0.4, 0.4], [1, 3, 2])
+    responses = _responses(trials, [targets[0], targets[1] % 4 + 1, targets[2] % 4 + 1], [0.4, 0.4, 0.4], [1, 3, 2])
     rows = merge_responses(protocol, trials, responses)
     assert rows["n_errors"].tolist() == [0, 2, 1]
 
