@@ -170,6 +170,12 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
             window=window, screens=screens, keys=keys, protocol=protocol, participant=participant, tone=tone
         )
         ctx.run_start = window.flip()
+        say(
+            f"{protocol.name}: participant {paths.participant}, session {paths.session}, run {paths.run}: "
+            f"{len(trials)} trials in {protocol.n_blocks} blocks, "
+            + (f"resuming at trial {writer.next_trial_index}" if options.resume else "starting")
+            + f"; data: {paths.beh}; frames: {window.measured_hz:.1f} Hz ({window.describe()['FramePacing']})"
+        )
         try:
             _run_blocks(ctx, writer, trials, result, say)
         except (AbortRun, KeyboardInterrupt):
