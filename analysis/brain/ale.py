@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.errors import AnalysisInputError
 
 __all__ = ["MIN_EXPERIMENTS", "AleResult", "FewExperimentsWarning", "load_foci", "run_ale"]
@@ -189,9 +188,8 @@ def run_ale(foci: str | Path | Any, n_iters: int = 5000, voxel_thresh: float = 0
 
 
 def _coarse_mask(mask_mm: float):
-    from nilearn.image import resample_img
-
     from motorseq.analysis.brain.images import mni_template
+    from nilearn.image import resample_img
 
     if not mask_mm > 0:
         raise AnalysisInputError(f"mask_mm: must be positive, got {mask_mm!r}")

@@ -107,7 +107,7 @@ def consensus(brain_map: pd.DataFrame | None = None, role: str = "early_active")
     n_reported = (codes == 1).fillna(False).sum(axis=1)
     fraction = (n_reported / n_sources.where(n_sources > 0)).astype(float)
     reported = pd.array([pd.NA if n == 0 else bool(r > 0)
-                         for n, r in zip(n_sources, n_reported)], dtype="boolean")
+                         for n, r in zip(n_sources, n_reported, strict=True)], dtype="boolean")
     return pd.DataFrame({"n_sources": n_sources, "n_reported": n_reported,
                          "fraction": fraction, "reported": reported}, index=brain_map.index)
 

@@ -1,10 +1,13 @@
-"""Command-line commands of the brain comparison: ``motorseq ale``, ``motorseq compare-brain``,
-``motorseq brain-map``. Heavy imports (NiMARE, nilearn) happen inside the commands."""
+"""Command-line commands of the brain comparison.
+
+``motorseq ale``, ``motorseq compare-brain`` and ``motorseq brain-map``; heavy imports (NiMARE,
+nilearn) happen inside the commands.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,7 +17,9 @@ __all__ = ["register"]
 def ale_command(
     foci: Annotated[Path, typer.Argument(help="Sleuth text file or NiMARE dataset JSON.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the maps and the cluster table.")],
-    iters: Annotated[int, typer.Option("--iters", min=1, help="Monte Carlo iterations (≥ 5000 for publication).")] = 5000,
+    iters: Annotated[
+        int, typer.Option("--iters", min=1, help="Monte Carlo iterations (≥ 5000 for publication).")
+    ] = 5000,
     voxel_thresh: Annotated[float, typer.Option("--voxel-thresh", help="Cluster-forming voxel p.")] = 0.001,
     alpha: Annotated[float, typer.Option("--alpha", help="Cluster-level FWE threshold.")] = 0.05,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the Monte Carlo null.")] = 0,
@@ -23,16 +28,14 @@ def ale_command(
     """ALE meta-analysis of FOCI with cluster-level FWE correction (NiMARE, offline)."""
     import warnings
 
-    from rich.console import Console
-
     from motorseq.analysis.brain.ale import FewExperimentsWarning, run_ale
+    from rich.console import Console
 
     console = Console()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FewExperimentsWarning)
         with console.status(f"ALE with {iters} Monte Carlo iterations…"):
-            result = run_ale(foci, n_iters=iters, voxel_thresh=voxel_thresh, alpha=alpha,
-                             seed=seed, n_cores=cores)
+            result = run_ale(foci, n_iters=iters, voxel_thresh=voxel_thresh, alpha=alpha, seed=seed, n_cores=cores)
     for warning in caught:
         if issubclass(warning.category, FewExperimentsWarning):
             console.print(f"warning: {warning.message}", style="yellow", highlight=False)
@@ -45,18 +48,26 @@ def ale_command(
 def compare_brain_command(
     data: Annotated[Path, typer.Argument(help="BIDS folder with model runs (derivatives/motorseq-model).")],
     out: Annotated[Path, typer.Option("--out", help="Folder for tables, metrics and NIfTI images.")],
-    ale: Annotated[Optional[Path], typer.Option("--ale", help="ALE (or other) NIfTI map for the voxel-level comparison.")] = None,
-    blocks: Annotated[int, typer.Option("--blocks", min=1, help="Sequence blocks per phase (early: first, late: last).")] = 2,
+    ale: Annotated[
+        Path | None, typer.Option("--ale", help="ALE (or other) NIfTI map for the voxel-level comparison.")
+    ] = None,
+    blocks: Annotated[
+        int, typer.Option("--blocks", min=1, help="Sequence blocks per phase (early: first, late: last).")
+    ] = 2,
     perm: Annotated[int, typer.Option("--perm", min=1, help="Permutations of the spatial-correlation null.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the permutations.")] = 0,
-    early: Annotated[Optional[str], typer.Option("--early", help="Early-phase blocks, e.g. 2,3 (default: first --blocks sequence blocks).")] = None,
-    late: Annotated[Optional[str], typer.Option("--late", help="Late-phase blocks, e.g. 6,8 (default: last --blocks sequence blocks).")] = None,
+    early: Annotated[
+        str | None,
+        typer.Option("--early", help="Early-phase blocks, e.g. 2,3 (default: first --blocks sequence blocks)."),
+    ] = None,
+    late: Annotated[
+        str | None, typer.Option("--late", help="Late-phase blocks, e.g. 6,8 (default: last --blocks sequence blocks).")
+    ] = None,
 ) -> None:
     """Compare a simulated cohort's regional activity with the early-learning map."""
-    from rich.console import Console
-
     from motorseq.analysis.brain.pipeline import compare_model_with_map
     from motorseq.analysis.errors import AnalysisInputError
+    from rich.console import Console
 
     ale_img = None
     if ale is not None:
@@ -65,15 +76,24 @@ def compare_brain_command(
         if not ale.is_file():
             raise AnalysisInputError(f"{ale}: --ale map not found")
         ale_img = nib.load(str(ale))
-    result = compare_model_with_map(data, n_blocks=blocks, ale_img=ale_img, n_perm=perm, seed=seed,
-                                    early_blocks=_blocks(early, "--early"),
-                                    late_blocks=_blocks(late, "--late"))
+    result = compare_model_with_map(
+        data,
+        n_blocks=blocks,
+        ale_img=ale_img,
+        n_perm=perm,
+        seed=seed,
+        early_blocks=_blocks(early, "--early"),
+        late_blocks=_blocks(late, "--late"),
+    )
     paths = result.save(out)
     console = Console()
     pr, sh = result.metrics["precision_recall"], result.metrics["shift"]
-    console.print(f"precision {pr['precision']:.2f}, recall {pr['recall']:.2f} "
-                  f"({pr['n_regions']} regions); shift ratio {sh['median_shift']:.2f} "
-                  f"(toward cortex: {sh['consistent']})", highlight=False)
+    console.print(
+        f"precision {pr['precision']:.2f}, recall {pr['recall']:.2f} "
+        f"({pr['n_regions']} regions); shift ratio {sh['median_shift']:.2f} "
+        f"(toward cortex: {sh['consistent']})",
+        highlight=False,
+    )
     console.print(f"written to {out} ({len(paths)} files)", highlight=False)
 
 
@@ -90,10 +110,9 @@ def _blocks(text: str | None, option: str) -> list[int] | None:
 
 def brain_map_command() -> None:
     """Print the bundled early-learning map and its sources."""
+    from motorseq.analysis.brain import SOURCE_COLUMNS, load_map, load_sources
     from rich.console import Console
     from rich.table import Table
-
-    from motorseq.analysis.brain import SOURCE_COLUMNS, load_map, load_sources
 
     brain_map = load_map()
     table = Table(title="Early motor sequence learning map (1 reported, 0 not, blank unknown)")

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.brain.brain_map import MAP_REGIONS, REGION_SYSTEM
 from motorseq.analysis.errors import AnalysisInputError
 
@@ -120,7 +119,7 @@ def region_comparison_table(model_stats: pd.DataFrame, early_consensus: pd.DataF
                 (False, False): "correct rejection"}[(bool(model), bool(ref))]
 
     table["agreement"] = [verdict(m, r) for m, r in
-                          zip(table["model_engaged"], table["map_reported"])]
+                          zip(table["model_engaged"], table["map_reported"], strict=True)]
     if seq_stats is not None:
         table["model_seq_gt_random"] = seq_stats["mean"].reindex(table.index)
         table["model_seq_q"] = seq_stats["q"].reindex(table.index)

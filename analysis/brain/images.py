@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.brain.brain_map import load_map, region_coordinates
 from motorseq.analysis.errors import AnalysisInputError
 
@@ -25,8 +24,9 @@ def mni_template(resolution_mm: int = 2):
     -------
     nibabel.Nifti1Image
     """
-    import nibabel as nib
     from importlib import resources
+
+    import nibabel as nib
 
     if resolution_mm not in (1, 2):
         raise AnalysisInputError(f"resolution_mm: must be 1 or 2, got {resolution_mm!r}")

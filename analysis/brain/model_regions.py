@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.brain.brain_map import MAP_REGIONS, REGION_SYSTEM
 from motorseq.analysis.errors import AnalysisInputError
 
@@ -170,7 +169,7 @@ def phase_blocks(trials: pd.DataFrame, phase: str | Sequence[int] = "early", n_b
 
 def _window_mask(times: np.ndarray, windows: pd.DataFrame, lag_s: float) -> np.ndarray:
     mask = np.zeros(len(times), dtype=bool)
-    for start, end in zip(windows["start_s"], windows["end_s"]):
+    for start, end in zip(windows["start_s"], windows["end_s"], strict=True):
         mask |= (times >= start + lag_s) & (times < end + lag_s)
     return mask
 
@@ -231,7 +230,7 @@ def block_activations(bold: pd.DataFrame, trials: pd.DataFrame, lag_s: float = 5
             sel[int(np.argmin(np.abs(times - (w["start_s"] + lag_s))))] = True
         level = values[sel].mean(axis=0)
         psc = 100.0 * (level - base) / base
-        for pop, lev, act in zip(pops, level, psc):
+        for pop, lev, act in zip(pops, level, psc, strict=True):
             rows.append({"block": int(w["block"]), "block_kind": w["block_kind"],
                          "population": pop, "level": float(lev), "activation": float(act),
                          "baseline": kind})

@@ -9,15 +9,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.brain.brain_map import consensus, load_map
-from motorseq.analysis.brain.compare import (precision_recall, region_comparison_table,
-                                             seq_random_vs_map, shift_summary,
-                                             spatial_correlation, spearman_regions)
-from motorseq.analysis.brain.model_regions import (block_activations, phase_blocks, phase_levels,
-                                                   read_model_run, region_activations,
-                                                   region_group_stats, seq_random_effect,
-                                                   shift_index)
+from motorseq.analysis.brain.compare import (
+    precision_recall,
+    region_comparison_table,
+    seq_random_vs_map,
+    shift_summary,
+    spatial_correlation,
+    spearman_regions,
+)
+from motorseq.analysis.brain.model_regions import (
+    block_activations,
+    phase_blocks,
+    phase_levels,
+    read_model_run,
+    region_activations,
+    region_group_stats,
+    seq_random_effect,
+    shift_index,
+)
 from motorseq.analysis.errors import AnalysisInputError
 
 __all__ = ["BrainComparison", "compare_model_with_map", "find_model_runs"]

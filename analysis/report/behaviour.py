@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.errors import AnalysisInputError
 
 __all__ = ["block_rt", "read_bids_trials", "run_behaviour_analysis", "sequence_effect"]
@@ -47,7 +46,7 @@ def read_bids_trials(root: str | Path) -> pd.DataFrame:
     if ptsv.is_file():
         ptab = pd.read_csv(ptsv, sep="\t", dtype=str)
         if "source" in ptab.columns:
-            mapping = dict(zip(ptab["participant_id"].str.removeprefix("sub-"), ptab["source"]))
+            mapping = dict(zip(ptab["participant_id"].str.removeprefix("sub-"), ptab["source"], strict=True))
             return trials.assign(source=trials["participant"].map(mapping).fillna(source))
     return trials.assign(source=source)
 
@@ -77,8 +76,9 @@ def block_rt(trials: pd.DataFrame) -> pd.DataFrame:
 
 
 def sequence_effect(blocks: pd.DataFrame) -> pd.DataFrame:
-    """SRT sequence-specific learning: random-block RT minus the mean of its neighbouring
-    sequence blocks, per participant (ms; positive = learning).
+    """SRT sequence-specific learning per participant.
+
+    Random-block RT minus the mean of its neighbouring sequence blocks (ms; positive = learning).
 
     Parameters
     ----------

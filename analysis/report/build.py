@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from motorseq.analysis.errors import AnalysisInputError
 
 __all__ = ["build_report", "read_provenance"]
@@ -111,9 +110,13 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     """
     from motorseq.analysis.brain import consensus, load_map, load_sources
     from motorseq.analysis.report.behaviour import run_behaviour_analysis
-    from motorseq.analysis.report.figures import (figure_to_base64, glass_brain_figure,
-                                                  learning_curve_figure, sequence_effect_figure,
-                                                  shift_figure)
+    from motorseq.analysis.report.figures import (
+        figure_to_base64,
+        glass_brain_figure,
+        learning_curve_figure,
+        sequence_effect_figure,
+        shift_figure,
+    )
     from motorseq.analysis.report.html import Section, render_html
 
     step = progress or (lambda message: None)
@@ -294,7 +297,7 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         prov.table(runs.set_index("file"), "Runs (from the _beh.json sidecars): protocol hash, "
                    "seeds and software.")
     settings = {"data folder": str(root.resolve()), "generated (UTC)":
-                _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+                _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 "phase blocks": n_blocks, "permutations": n_perm, "permutation seed": seed,
                 "behaviour engine": beh["engine"]}
     if brain is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,18 +13,17 @@ __all__ = ["register"]
 def report_command(
     results: Annotated[Path, typer.Argument(help="BIDS folder of the study (people and/or model runs).")],
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
-    ale: Annotated[Optional[Path], typer.Option("--ale", help="ALE NIfTI map for the voxel-level comparison.")] = None,
-    foci: Annotated[Optional[Path], typer.Option("--foci", help="Sleuth/NiMARE foci: run ALE and include it.")] = None,
+    ale: Annotated[Path | None, typer.Option("--ale", help="ALE NIfTI map for the voxel-level comparison.")] = None,
+    foci: Annotated[Path | None, typer.Option("--foci", help="Sleuth/NiMARE foci: run ALE and include it.")] = None,
     ale_iters: Annotated[int, typer.Option("--ale-iters", min=1, help="Monte Carlo iterations of that ALE.")] = 5000,
     blocks: Annotated[int, typer.Option("--blocks", min=1, help="Sequence blocks per learning phase.")] = 2,
     perm: Annotated[int, typer.Option("--perm", min=1, help="Permutations of the spatial-correlation null.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the permutations.")] = 0,
 ) -> None:
     """Analyse RESULTS and write one self-contained HTML report."""
-    from rich.console import Console
-
     from motorseq.analysis.errors import AnalysisInputError
     from motorseq.analysis.report.progress import step_progress
+    from rich.console import Console
 
     if not results.is_dir():
         raise AnalysisInputError(f"{results}: not a folder")
@@ -48,8 +47,16 @@ def report_command(
             warnings.simplefilter("ignore")
             ale_result = run_ale(foci, n_iters=ale_iters, seed=seed)
     with step_progress(console, "report") as advance:
-        path = build_report(results, out, ale_img=ale_img, n_blocks=blocks, n_perm=perm,
-                            seed=seed, progress=advance, ale_result=ale_result)
+        path = build_report(
+            results,
+            out,
+            ale_img=ale_img,
+            n_blocks=blocks,
+            n_perm=perm,
+            seed=seed,
+            progress=advance,
+            ale_result=ale_result,
+        )
     console.print(f"report: {path.resolve()}", highlight=False)
 
 
@@ -57,7 +64,7 @@ def demo_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo's data and report.")] = Path("motorseq-demo"),
     participants: Annotated[int, typer.Option("--participants", min=2, help="Virtual participants.")] = 4,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Cohort seed.")] = 0,
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Local Dask worker processes.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Local Dask worker processes.")] = None,
 ) -> None:
     """Simulate a small cohort on srt-classic, analyse it, compare with the brain map, write the report."""
     from motorseq.analysis.report.demo import run_demo

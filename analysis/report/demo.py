@@ -1,5 +1,8 @@
-"""``motorseq demo``: simulate a small cohort on srt-classic, analyse it, compare it with the
-early-learning map and write the report."""
+"""``motorseq demo``: the main job for a newcomer.
+
+Simulate a small cohort on srt-classic, analyse it, compare it with the early-learning map and
+write the report.
+"""
 
 from __future__ import annotations
 
@@ -35,9 +38,8 @@ def run_demo(out: str | Path = "motorseq-demo", participants: int = 4, seed: int
     -------
     pathlib.Path
     """
-    from rich.console import Console
-
     from motorseq.analysis.report.progress import step_progress
+    from rich.console import Console
 
     console = console or Console()
     out = Path(out)

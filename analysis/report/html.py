@@ -1,5 +1,7 @@
-"""Assemble one self-contained HTML page: inline CSS, figures as base64 PNG, no external links
-that the page needs to render."""
+"""Assemble one self-contained HTML page.
+
+Inline CSS, figures as base64 PNG, nothing the page needs from elsewhere to render.
+"""
 
 from __future__ import annotations
 
@@ -48,18 +50,18 @@ class Section:
     anchor: str
     blocks: list[str] = field(default_factory=list)
 
-    def text(self, text: str, cls: str = "") -> "Section":
+    def text(self, text: str, cls: str = "") -> Section:
         """Add an escaped paragraph."""
         attr = f' class="{cls}"' if cls else ""
         self.blocks.append(f"<p{attr}>{html.escape(text)}</p>")
         return self
 
-    def raw(self, fragment: str) -> "Section":
+    def raw(self, fragment: str) -> Section:
         """Add a trusted HTML fragment (built by this package)."""
         self.blocks.append(fragment)
         return self
 
-    def figure(self, png_base64: str, caption: str, fig_id: str) -> "Section":
+    def figure(self, png_base64: str, caption: str, fig_id: str) -> Section:
         """Add an embedded PNG figure."""
         self.blocks.append(
             f'<figure id="{html.escape(fig_id)}"><img class="fig" alt="{html.escape(caption)}" '
@@ -68,7 +70,7 @@ class Section:
         return self
 
     def table(self, table: pd.DataFrame, caption: str = "", index: bool = True,
-              float_format: str = "{:.3g}") -> "Section":
+              float_format: str = "{:.3g}") -> Section:
         """Add a table (values escaped)."""
         shown = table.copy()
         for col in shown.columns:
@@ -83,7 +85,7 @@ class Section:
         self.blocks.append(f'{cap}<div class="tablewrap">{body}</div>')
         return self
 
-    def cards(self, items: list[tuple[str, str, str]]) -> "Section":
+    def cards(self, items: list[tuple[str, str, str]]) -> Section:
         """Add summary cards: (value, label, css class)."""
         inner = "".join(f'<div class="card"><b class="{html.escape(c)}">{html.escape(v)}</b>'
                         f"<span>{html.escape(lbl)}</span></div>" for v, lbl, c in items)
@@ -92,7 +94,7 @@ class Section:
 
 
 def render_html(title: str, subtitle: str, sections: list[Section]) -> str:
-    """The whole page as a string."""
+    """Render the whole page as a string."""
     nav = " · ".join(f'<a href="#{s.anchor}" style="color:#fff">{html.escape(s.title)}</a>'
                      for s in sections)
     body = "".join(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>{"".join(s.blocks)}'

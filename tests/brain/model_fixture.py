@@ -34,7 +34,7 @@ def write_model_dataset(root: Path, n_participants: int = 4, seed: int = 0,
         n_seq_blocks = int((trials.groupby("block")["block_kind"].first() == "sequence").sum())
         t, rows = rest_s, []
         seq_no = 0
-        for block, grp in trials.groupby("block", sort=True):
+        for _block, grp in trials.groupby("block", sort=True):
             kind = grp["block_kind"].iloc[0]
             seq_no += kind == "sequence"
             for _, tr in grp.iterrows():
@@ -65,7 +65,7 @@ def _write_derivatives(root: Path, beh_path: Path, beh: pd.DataFrame, n_seq: int
     times = np.arange(0.0, duration, dt)
     rate = {pop: np.full(len(times), 5.0) for pop in POPS}
     seq_no = 0
-    for block, grp in beh.groupby("block", sort=True):
+    for _block, grp in beh.groupby("block", sort=True):
         kind = grp["block_kind"].iloc[0]
         seq_no += kind == "sequence"
         start, end = grp["stimulus_onset"].min(), grp["stimulus_onset"].max() + grp["rt"].iloc[-1]

@@ -4,7 +4,6 @@ import socket
 
 import numpy as np
 import pytest
-
 from motorseq.analysis.brain.ale import FewExperimentsWarning, load_foci, run_ale
 from motorseq.analysis.errors import AnalysisInputError
 
@@ -45,7 +44,8 @@ def test_ale_finds_the_planted_clusters_offline(sleuth_file, no_network, tmp_pat
     for centre in ([-24, 2, 2], [26, -60, -25]):
         assert np.min(np.linalg.norm(peaks - centre, axis=1)) < 10
     z = np.asarray(result.z_map.dataobj)
-    assert z.shape == (46, 55, 46) and z.max() > 3 and (z > 0).sum() < 1000  # thresholded: a few clusters, not the brain
+    # thresholded: a few clusters, not the brain
+    assert z.shape == (46, 55, 46) and z.max() > 3 and (z > 0).sum() < 1000
     paths = result.save(tmp_path)
     assert all(p.is_file() for p in paths.values())
     again = run_ale(sleuth_file, n_iters=100, seed=1, mask_mm=4)

@@ -3,9 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-
-from motorseq.analysis.brain import (MAP_REGIONS, SOURCE_COLUMNS, consensus, load_map,
-                                     load_sources, region_coordinates)
+from motorseq.analysis.brain import MAP_REGIONS, SOURCE_COLUMNS, consensus, load_map, load_sources, region_coordinates
 
 
 def test_map_has_every_region_once_with_system():

@@ -4,10 +4,8 @@ import json
 import subprocess
 import sys
 
-import numpy as np
-from typer.testing import CliRunner
-
 from motorseq.protocols.cli import app
+from typer.testing import CliRunner
 
 
 def test_compare_brain_command_writes_tables_and_images(model_dataset, tmp_path):

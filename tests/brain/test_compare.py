@@ -3,11 +3,15 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from motorseq.analysis.brain import MAP_REGIONS, consensus
-from motorseq.analysis.brain.compare import (precision_recall, region_comparison_table,
-                                             seq_random_vs_map, shift_summary,
-                                             spatial_correlation, spearman_regions)
+from motorseq.analysis.brain.compare import (
+    precision_recall,
+    region_comparison_table,
+    seq_random_vs_map,
+    shift_summary,
+    spatial_correlation,
+    spearman_regions,
+)
 from motorseq.analysis.brain.images import region_image
 
 

@@ -3,13 +3,19 @@
 import numpy as np
 import pandas as pd
 import pytest
-
-from motorseq.analysis.brain.model_regions import (MODEL_POPULATIONS, POPULATION_TO_REGIONS,
-                                                   block_activations, block_windows,
-                                                   phase_blocks, phase_levels,
-                                                   region_activations, region_group_stats,
-                                                   seq_random_effect, shift_index)
 from motorseq.analysis.brain import MAP_REGIONS
+from motorseq.analysis.brain.model_regions import (
+    MODEL_POPULATIONS,
+    POPULATION_TO_REGIONS,
+    block_activations,
+    block_windows,
+    phase_blocks,
+    phase_levels,
+    region_activations,
+    region_group_stats,
+    seq_random_effect,
+    shift_index,
+)
 from motorseq.analysis.errors import AnalysisInputError
 
 KINDS = ["practice", "sequence", "sequence", "sequence", "random", "sequence"]

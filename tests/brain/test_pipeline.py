@@ -2,9 +2,7 @@
 
 import json
 
-import numpy as np
 import pytest
-
 from motorseq.analysis.brain.images import region_image
 from motorseq.analysis.brain.pipeline import compare_model_with_map, find_model_runs
 from motorseq.analysis.errors import AnalysisInputError

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location("model_fixture", Path(__file__).parents[1] / "brain" / "model_fixture.py")
+_FIXTURE = Path(__file__).parents[1] / "brain" / "model_fixture.py"
+_spec = importlib.util.spec_from_file_location("model_fixture", _FIXTURE)
 model_fixture = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(model_fixture)
 

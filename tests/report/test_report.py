@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from motorseq.analysis.report.build import build_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -42,7 +41,8 @@ def test_report_is_self_contained(report):
 _LAYOUT_JS = """<script>window.addEventListener('load', () => {
   for (const f of document.querySelectorAll('figure img')) {
     const r = f.getBoundingClientRect();
-    f.parentElement.setAttribute('data-box', [r.left, r.top + window.scrollY, r.width, r.height].map(Math.round).join(','));
+    const box = [r.left, r.top + window.scrollY, r.width, r.height].map(Math.round);
+    f.parentElement.setAttribute('data-box', box.join(','));
   }
 });</script>"""
 
