@@ -17,15 +17,18 @@ residual-bootstrap CIs. Every draw comes from ``np.random.default_rng(seed)``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import elementwise
 
-__all__ = ["MODELS", "fit_curves", "fit_learning_curves", "predict", "CurveFits"]
+__all__ = ["MODELS", "MIN_POINTS", "fit_curves", "fit_learning_curves", "predict", "CurveFits"]
 
 MODELS = ("exponential", "power")
+#: curves with fewer points are not fitted (their parameters are NaN).
+MIN_POINTS = 4
 _LOG_C = {"exponential": (np.log(1e-3), np.log(5.0)), "power": (np.log(1e-3), np.log(5.0))}
 _K = 4
 
@@ -110,8 +113,9 @@ def fit_curves(model: str, x: np.ndarray, y: np.ndarray, grid: int = 64, refine:
     y0 = np.nan_to_num(y)
     lo, hi = _LOG_C[model]
     logc = np.linspace(lo, hi, grid)
-    rss_grid = _grid_rss(model, x, y0, w, logc)
-    best = np.argmin(rss_grid, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # empty curves (all NaN) stay NaN quietly
+        rss_grid = _grid_rss(model, x, y0, w, logc)
+    best = np.argmin(np.nan_to_num(rss_grid, nan=np.inf), axis=1)
     inner = (best > 0) & (best < grid - 1)
     start = logc[best].copy()
     rows = np.flatnonzero(inner)
@@ -137,9 +141,14 @@ def fit_curves(model: str, x: np.ndarray, y: np.ndarray, grid: int = 64, refine:
             shift = np.where(denom > 0, 0.5 * (f0 - f2) / denom, 0.0)
         start[rows] += np.clip(shift, -1, 1) * step
     c = np.exp(start)
-    a, b, rss = _linear(model, x, y0, w, c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a, b, rss = _linear(model, x, y0, w, c)
     n = w.sum(axis=1)
-    aic = n * np.log(np.maximum(rss, 1e-12) / n) + 2 * _K
+    with np.errstate(divide="ignore", invalid="ignore"):
+        aic = n * np.log(np.maximum(rss, 1e-12) / n) + 2 * _K
+    few = n < MIN_POINTS  # three parameters need at least four points to say anything
+    for values in (a, b, c, rss, aic):
+        values[few] = np.nan
     return {"a": a, "b": b, "c": c, "rss": rss, "aic": aic, "n": n}
 
 
@@ -167,8 +176,12 @@ class CurveFits:
 
 def _ci(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     q = (1 - level) / 2
-    quantile = np.nanquantile if np.isnan(samples).any() else np.quantile
-    lo, hi = quantile(samples, [q, 1 - q], axis=-1)
+    if not np.isnan(samples).any():
+        lo, hi = np.quantile(samples, [q, 1 - q], axis=-1)
+        return lo, hi
+    with warnings.catch_warnings():  # curves too short to fit give all-NaN rows
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.nanquantile(samples, [q, 1 - q], axis=-1)
     return lo, hi
 
 

@@ -69,3 +69,14 @@ def test_group_and_participant_fits_with_bootstrap():
     pd.testing.assert_frame_equal(fits.groups, again.groups)
     other = fit_learning_curves(curves, n_boot=300, n_boot_participant=50, seed=8)
     assert not np.allclose(other.groups["c_ci_low"], fits.groups["c_ci_low"])
+
+
+def test_curves_too_short_are_not_fitted():
+    curves, _ = _cohort(9, n=4)
+    curves = curves[(curves["participant"] != "03") | (curves["block"] <= 4)]  # 3 points left
+    fits = fit_learning_curves(curves, n_boot=100, n_boot_participant=20, seed=1)
+    short = fits.participants[fits.participants["participant"] == "03"]
+    assert short["c"].isna().all() and short["aic"].isna().all() and not short["best"].any()
+    assert short["n_points"].tolist() == [3, 3]
+    others = fits.participants[fits.participants["participant"] != "03"]
+    assert others["c"].notna().all() and others.groupby("participant")["best"].sum().eq(1).all()
