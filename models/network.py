@@ -26,6 +26,10 @@ from .layout import REGIONS, Layout
 
 __all__ = ["NetworkHandle", "build_network", "MAX_RUN_S"]
 
+#: Interval (ms) of the dopamine-gated corticostriatal weight update (dopamine changes on a
+#: ~100-ms scale, so a 20-ms update loses nothing and costs a tenth of a per-step update).
+DOPAMINE_UPDATE_MS = 20.0
+
 #: Upper bound of simulated time; the controller stops the run when the trials are done.
 MAX_RUN_S = 36_000.0
 
@@ -308,14 +312,15 @@ def build_network(
         """,
         on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nelig -= a_minus",
         on_post="elig += apre",
-        dt=dt, name="corticostriatal",
+        dt=dt, name="corticostriatal", namespace={"update_scale": DOPAMINE_UPDATE_MS / 10.0},
     )  # fmt: skip
     corticostriatal.connect(i=pre, j=post)
     corticostriatal.delay = 2 * ms
     # three-factor update: eligibility x (dopamine - tonic level), every 10 ms
+    # (eta is per 10 ms of eligibility x dopamine; applied every DOPAMINE_UPDATE_MS)
     corticostriatal.run_regularly(
-        "w = clip(w + eta*sgn*elig*exp(-(t - lastupdate)/tau_el)*(da_post - da0), 0, 1)",
-        dt=10 * ms, name="corticostriatal_dopamine",
+        "w = clip(w + eta*sgn*elig*exp(-(t - lastupdate)/tau_el)*(da_post - da0)*update_scale, 0, 1)",
+        dt=DOPAMINE_UPDATE_MS * ms, name="corticostriatal_dopamine",
     )  # fmt: skip
 
     pre, post = layout.plastic["parallel_fibre"]

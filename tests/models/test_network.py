@@ -1,0 +1,135 @@
+"""The spiking network performs a trial list in closed loop, deterministically, and learns.
+
+One compile per test session (module fixture); every test re-runs the compiled binary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from motorseq.models import REGIONS, ModelParameters, SimulationResult, simulate_participant
+from motorseq.models.layout import build_layout
+from motorseq.protocols import generate_trials, load_protocol
+
+N_TRIALS = 40  # 24 practice (random) + 16 sequence trials
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("brian-build")
+
+
+@pytest.fixture(scope="module")
+def protocol():
+    return load_protocol("srt-classic")
+
+
+@pytest.fixture(scope="module")
+def trials(protocol):
+    return generate_trials(protocol, "01", seed=5).iloc[:N_TRIALS].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def result(protocol, trials, workdir) -> SimulationResult:
+    return simulate_participant(protocol, trials, ModelParameters(), seed=11, workdir=workdir)
+
+
+def test_one_response_row_per_trial_in_order(result, trials):
+    r = result.responses
+    assert list(r.columns) == ["trial_index", "stimulus_onset", "response_position", "rt", "correct", "n_presses"]
+    assert r["trial_index"].tolist() == trials["trial_index"].tolist()
+    answered = r["response_position"].notna()
+    assert answered.mean() >= 0.9  # the network answers (timeouts are rare)
+    assert set(r.loc[answered, "n_presses"]) == {1}  # first-press rule: the press ends the trial
+    assert r.loc[answered, "response_position"].between(1, 4).all()
+    correct = r["response_position"].astype("float").to_numpy() == trials["target"].astype(int).to_numpy()
+    assert (r["correct"].to_numpy() == correct.astype(int)).all()
+
+
+def test_rts_are_in_the_human_range(result):
+    rt = result.responses["rt"].dropna().astype(float)
+    assert 0.25 < rt.mean() < 0.65, rt.mean()
+    assert rt.min() > 0.17  # never faster than visual latency + motor time
+    assert rt.std() > 0.01  # trial-to-trial variability from the network's noise
+
+
+def test_next_stimulus_follows_response_plus_rsi(result, protocol):
+    r = result.responses
+    rsi = protocol.response.rsi_ms / 1000
+    timeout = protocol.response.timeout_ms / 1000
+    gap = np.diff(r["stimulus_onset"].to_numpy())
+    used = r["rt"].astype(float).fillna(timeout).to_numpy()[:-1]
+    # the controller records one 0.5-ms step after the press and starts on the next step
+    assert np.allclose(gap, used + rsi, atol=0.0021), np.abs(gap - used - rsi).max()
+    assert r["stimulus_onset"].iloc[0] == pytest.approx(ModelParameters().warmup_s, abs=1e-3)
+
+
+def test_activity_tables_cover_every_region_and_trial(result, trials):
+    act = result.activity
+    assert set(act["region"]) == set(REGIONS)
+    assert len(act) == len(REGIONS) * len(trials)
+    rates = act.groupby("region")["mean_rate_hz"].mean()
+    # spontaneous and evoked rates of the right order (Hz)
+    assert 30 < rates["GPi"] < 100 and 30 < rates["purkinje"] < 120 and rates["striatum_D1"] < 15
+    assert (act["synaptic_input"] >= 0).all() and act.loc[act["region"] == "M1", "synaptic_input"].gt(0).all()
+    rt = result.rates
+    assert set(rt["region"]) == set(REGIONS)
+    assert np.allclose(np.diff(np.unique(rt["time_s"])), 0.1)
+    assert rt["time_s"].max() >= result.responses["stimulus_onset"].iloc[-1] - 0.2
+
+
+def test_same_seed_same_result_other_seed_differs(protocol, trials, workdir, result):
+    again = simulate_participant(protocol, trials, ModelParameters(), seed=11, workdir=workdir)
+    pd.testing.assert_frame_equal(again.responses, result.responses)
+    pd.testing.assert_frame_equal(again.activity, result.activity)
+    other = simulate_participant(protocol, trials, ModelParameters(), seed=12, workdir=workdir)
+    assert not other.responses["rt"].equals(result.responses["rt"])
+
+
+def test_sequence_training_makes_plastic_weights_sequence_specific(protocol, workdir):
+    """Three repetitions of 4 x 12-item sequence cycles: context -> next-target learning."""
+    trials = generate_trials(protocol, "01", seed=5)
+    trials = trials[trials["block_kind"] == "sequence"].iloc[:96].reset_index(drop=True)
+    res = simulate_participant(protocol, trials, ModelParameters(), seed=3, workdir=workdir)
+    layout = build_layout(4)
+    seq = trials["target"].astype(int).to_numpy() - 1
+    # which (previous response, stimulus before) context predicts which next target
+    predicted = {(seq[k - 1], seq[k - 2]): seq[k] for k in range(2, seq.size)}
+
+    def contrast(name, post_pop, sign):
+        pre, post = layout.plastic[name]
+        w = res.weights[name][: pre.size] if name != "corticostriatal" else res.weights[name]
+        keep = layout.pop[post] == post_pop
+        pre, post, w = pre[keep], post[keep], w[keep]
+        hit, miss = [], []
+        for (a, b), target in predicted.items():
+            ctx = (layout.ctx_a[pre] == a) & (layout.ctx_b[pre] == b)
+            hit.append(w[ctx & (layout.channel[post] == target)].mean())
+            miss.append(w[ctx & (layout.channel[post] != target)].mean())
+        return sign * (np.mean(hit) - np.mean(miss))
+
+    # D1: rewarded context->target synapses potentiate relative to the others
+    assert contrast("corticostriatal", "d1", +1) > 0.05
+    # Purkinje: climbing-fibre-gated LTD depresses the synapses of the predicted target
+    assert contrast("parallel_fibre", "purkinje", -1) > 0.03
+    # SMA: Hebbian transition synapses context(n-1) -> channel(n)
+    assert contrast("transition", "sma", +1) > 0.02
+    # and responses get faster over the three blocks' worth of trials
+    rt = res.responses.merge(trials, on="trial_index")
+    rt = rt[rt["correct"] == 1]["rt"].astype(float).to_numpy()
+    assert rt[-24:].mean() < rt[:24].mean() - 0.01
+
+
+def test_lesions_act_on_their_system(protocol, trials, workdir, result):
+    def rate(res, region):
+        a = res.activity
+        return a.loc[a["region"] == region, "mean_rate_hz"].mean()
+
+    cb = simulate_participant(protocol, trials, ModelParameters().with_lesion("cerebellum", 0.5), seed=11, workdir=workdir)
+    assert rate(cb, "purkinje") < 0.65 * rate(result, "purkinje")  # half the Purkinje cells silent
+    assert rate(cb, "DCN") > rate(result, "DCN")  # released from Purkinje inhibition
+    da = simulate_participant(protocol, trials, ModelParameters().with_lesion("dopamine", 0.2), seed=11, workdir=workdir)
+    assert rate(da, "striatum_D2") > rate(result, "striatum_D2")  # D2 MSNs disinhibited without dopamine
+    assert da.responses["rt"].astype(float).mean() > result.responses["rt"].astype(float).mean()  # bradykinesia
