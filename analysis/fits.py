@@ -103,7 +103,9 @@ def fit_curves(model: str, x: np.ndarray, y: np.ndarray, grid: int = 64, refine:
     Returns
     -------
     dict
-        ``a, b, c, rss, aic, n`` arrays of shape (m,).
+        ``a, b, c, rss, aic, n, at_bound`` arrays of shape (m,); ``at_bound`` marks a rate at
+        an end of the search range (10^-3 or 5: the curve is flat, linear or a step), where
+        the rate is not identified.
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
@@ -149,7 +151,8 @@ def fit_curves(model: str, x: np.ndarray, y: np.ndarray, grid: int = 64, refine:
     few = n < MIN_POINTS  # three parameters need at least four points to say anything
     for values in (a, b, c, rss, aic):
         values[few] = np.nan
-    return {"a": a, "b": b, "c": c, "rss": rss, "aic": aic, "n": n}
+    at_bound = ~inner & ~few  # the best rate is an end of the search range (flat or linear curve)
+    return {"a": a, "b": b, "c": c, "rss": rss, "aic": aic, "n": n, "at_bound": at_bound}
 
 
 @dataclass
@@ -160,7 +163,7 @@ class CurveFits:
     ----------
     participants : DataFrame
         One row per participant × session × model: ``a, b, c`` with bootstrap CIs
-        (``*_ci_low``, ``*_ci_high``), ``rss, aic, delta_aic, best``.
+        (``*_ci_low``, ``*_ci_high``), ``rss, aic, delta_aic, best``, ``rate_at_bound``.
     groups : DataFrame
         One row per group cell × model: the fit of the group mean curve, bootstrap CIs,
         ``aic, delta_aic, best``.
@@ -241,7 +244,10 @@ def fit_learning_curves(
     for model in MODELS:
         fit = fit_curves(model, x, y)
         table = index.assign(
-            model=model, **{k: fit[k] for k in ("a", "b", "c", "rss", "aic")}, n_points=fit["n"].astype(int)
+            model=model,
+            **{k: fit[k] for k in ("a", "b", "c", "rss", "aic")},
+            n_points=fit["n"].astype(int),
+            rate_at_bound=fit["at_bound"],
         )
         if n_boot_participant > 0:
             fitted = predict(model, x, fit["a"], fit["b"], fit["c"])
@@ -277,6 +283,7 @@ def fit_learning_curves(
             row = dict(zip(cell, key, strict=True)) | {"model": model, "n_participants": len(rows)}
             for k in ("a", "b", "c", "rss", "aic"):
                 row[k] = float(fit[k][0])
+            row["rate_at_bound"] = bool(fit["at_bound"][0])
             for k in ("a", "b", "c"):
                 lo, hi = _ci(boot[k], level)
                 row[f"{k}_ci_low"], row[f"{k}_ci_high"] = float(lo), float(hi)

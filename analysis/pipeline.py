@@ -298,6 +298,11 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
                 f"session {r.session}{who}: group curve best fit {r.model} (rate {r.c:.3f} "
                 f"[{r.c_ci_low:.3f}, {r.c_ci_high:.3f}], ΔAIC to the other "
                 f"{_delta(fits.groups, r):.1f})"
+                + (
+                    "; rate at a search bound (near-linear or step-like curve): not identified"
+                    if r.rate_at_bound
+                    else ""
+                )
             )
         best = fits.participants[fits.participants["best"]]["model"].value_counts()
         lines.append("participant curves best fit: " + ", ".join(f"{k} {v}" for k, v in best.items()))

@@ -80,3 +80,10 @@ def test_curves_too_short_are_not_fitted():
     assert short["n_points"].tolist() == [3, 3]
     others = fits.participants[fits.participants["participant"] != "03"]
     assert others["c"].notna().all() and others.groupby("participant")["best"].sum().eq(1).all()
+
+
+def test_linear_curve_rate_is_flagged_at_bound():
+    x = np.arange(1, 11, dtype=float)
+    y = np.vstack([500 - 5 * x, predict("exponential", x, 350.0, 150.0, 0.5)])
+    fit = fit_curves("exponential", x, y)
+    assert fit["at_bound"].tolist() == [True, False]
