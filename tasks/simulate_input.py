@@ -257,7 +257,7 @@ class _Injector:
         elif kind == "tapping":
             t = onset + self._rt()
             for target in itertools.cycle(msg["sequence"]):
-                if t + m.hold >= msg["until"]:
+                if t + m.hold + 0.15 >= msg["until"]:  # the last tap ends well inside the tapping period
                     break
                 up = self._press(t, self._maybe_wrong(target, msg["keys"]), m.hold, info)
                 t = max(up + 0.02, t + self._ipi())
