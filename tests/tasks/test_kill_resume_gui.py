@@ -57,7 +57,7 @@ def test_sigkill_mid_block_then_resume_completes_the_same_trial_list(tmp_path, d
 
     saved_text = paths.beh.read_text()
     saved = read_run(paths.beh, allow_partial=True)
-    assert 9 <= len(saved) <= 10  # every finished trial is there (at most one more finished meanwhile)
+    assert 9 <= len(saved) < 12  # every trial seen finished is there, and the kill came mid-block 2
     assert saved["trial_index"].tolist() == list(range(1, len(saved) + 1))
     assert saved["rt"].notna().all() and saved["response"].notna().all()
     assert (saved["block"] == 2).sum() >= 3
