@@ -46,6 +46,15 @@ def read_provenance(root: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _dataset_root(root: Path) -> Path:
+    """The BIDS folder: ``root`` itself, or its ``data/`` folder (a demo output folder)."""
+    if not root.is_dir():
+        raise AnalysisInputError(f"{root}: not a folder")
+    if not any(root.glob("sub-*")) and any((root / "data").glob("sub-*")):
+        return root / "data"
+    return root
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in _PACKAGES:
@@ -120,6 +129,7 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     from motorseq.analysis.report.html import Section, render_html
 
     step = progress or (lambda message: None)
+    root = _dataset_root(Path(root))
     if ale_img is None and ale_result is not None:
         ale_img = ale_result.z_map
     root, out = Path(root), Path(out)

@@ -114,3 +114,15 @@ def test_report_with_ale_of_user_foci(model_dataset, tmp_path):
     assert "underpowered" in page
     # without the full behavioural analysis the report draws its own learning curve
     assert 'id="fig-learning-curve"' in page and 'id="fig-sequence-effect"' in page
+
+
+def test_report_accepts_a_demo_folder_and_rejects_a_missing_one(model_dataset, tmp_path):
+    from motorseq.analysis.errors import AnalysisInputError
+
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    (demo / "data").symlink_to(model_dataset, target_is_directory=True)
+    out = build_report(demo, tmp_path / "r.html", n_perm=10, full_behaviour=False)
+    assert "4 participant(s)" in out.read_text()
+    with pytest.raises(AnalysisInputError, match="not a folder"):
+        build_report(tmp_path / "nowhere", tmp_path / "x.html")
