@@ -47,7 +47,7 @@ def read_provenance(root: str | Path) -> pd.DataFrame:
 
 
 def _dataset_root(root: Path) -> Path:
-    """The BIDS folder: ``root`` itself, or its ``data/`` folder (a demo output folder)."""
+    """Return the BIDS folder: ``root`` itself, or its ``data/`` folder (a demo output folder)."""
     if not root.is_dir():
         raise AnalysisInputError(f"{root}: not a folder")
     if not any(root.glob("sub-*")) and any((root / "data").glob("sub-*")):
