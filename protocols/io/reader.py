@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -40,6 +42,31 @@ def read_table_lines(path: Path, drop_partial_last: bool = False) -> tuple[str, 
     return lines[0], lines[1:]
 
 
+_ARROW_TYPES = {"int": "int64", "float": "float64", "str": "string"}
+
+
+def _fast_parse(path: Path, header: str, body: str, columns: tuple[Column, ...]) -> pd.DataFrame | None:
+    """Parse a well-formed table in one pyarrow call; ``None`` if any cell does not fit its type."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    names = header.rstrip("\n").split("\t")
+    known = {c.name: c for c in columns}
+    types = {name: pa.type_for_alias(_ARROW_TYPES[known[name].dtype if name in known else "str"]) for name in names}
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO((header + body).encode("utf-8")),
+            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=[NA, ""], strings_can_be_null=True, quoted_strings_can_be_null=True
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    mapping = {pa.int64(): pd.Int64Dtype(), pa.string(): pd.StringDtype()}
+    return table.to_pandas(types_mapper=mapping.get)
+
+
 def _parse(path: Path, columns: tuple[Column, ...], drop_partial_last: bool) -> pd.DataFrame:
     header, rows = read_table_lines(path, drop_partial_last)
     names = header.rstrip("\n").split("\t")
@@ -49,12 +76,30 @@ def _parse(path: Path, columns: tuple[Column, ...], drop_partial_last: bool) -> 
         raise DataFileError(f"{path}:1: missing column(s) {', '.join(missing)}")
     if len(set(names)) != len(names):
         raise DataFileError(f"{path}:1: a column name is repeated")
-    cells = [line.rstrip("\n").split("\t") for line in rows]
-    widths = np.fromiter((len(c) for c in cells), dtype=np.int64, count=len(cells))
+    widths = np.fromiter((line.count("\t") + 1 for line in rows), dtype=np.int64, count=len(rows))
     bad = np.flatnonzero(widths != len(names))
     if bad.size:
         i = int(bad[0])
         raise DataFileError(f"{path}:{i + 2}: expected {len(names)} fields, found {widths[i]}")
+    table = _fast_parse(path, header, "".join(rows), columns) if rows else None
+    if table is None:
+        table = _slow_parse(path, names, rows, known)
+    for name in names:
+        column = known.get(name)
+        if column is not None and column.levels and column.dtype == "str":
+            allowed = set(column.levels)
+            unknown = table[name].notna() & ~table[name].isin(allowed)
+            if unknown.any():
+                i = int(np.flatnonzero(unknown.to_numpy())[0])
+                raise DataFileError(
+                    f"{path}:{i + 2}: {name}: {table[name].iloc[i]!r} is not one of {', '.join(sorted(allowed))}"
+                )
+    return table
+
+
+def _slow_parse(path: Path, names: list[str], rows: list[str], known: dict[str, Column]) -> pd.DataFrame:
+    """Cell-by-column parsing that names the first bad cell as ``file:line: column: problem``."""
+    cells = [line.rstrip("\n").split("\t") for line in rows]
     raw = pd.DataFrame(cells, columns=names, dtype=str) if cells else pd.DataFrame(columns=names, dtype=str)
     out = {}
     for name in names:
@@ -69,35 +114,28 @@ def _parse(path: Path, columns: tuple[Column, ...], drop_partial_last: bool) -> 
                 wrong |= numbers.notna() & (numbers != numbers.round())
             if wrong.any():
                 i = int(np.flatnonzero(wrong.to_numpy())[0])
-                raise DataFileError(f"{path}:{i + 2}: {name}: {values.iloc[i]!r} is not {'a whole number' if dtype == 'int' else 'a number'}")
+                expected = "a whole number" if dtype == "int" else "a number"
+                raise DataFileError(f"{path}:{i + 2}: {name}: {values.iloc[i]!r} is not {expected}")
             out[name] = numbers.astype("Int64") if dtype == "int" else numbers.astype("float64")
         else:
             out[name] = values.where(~missing_mask, None).astype("string")
-        if column is not None and column.levels and dtype == "str":
-            allowed = set(column.levels)
-            unknown = out[name].notna() & ~out[name].isin(allowed)
-            if unknown.any():
-                i = int(np.flatnonzero(unknown.to_numpy())[0])
-                raise DataFileError(
-                    f"{path}:{i + 2}: {name}: {values.iloc[i]!r} is not one of {', '.join(sorted(allowed))}"
-                )
     return pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
 
 
 def _check_beh(path: Path, table: pd.DataFrame) -> None:
+    def values(name: str) -> np.ndarray:
+        return table[name].to_numpy(dtype="float64", na_value=np.nan)
+
+    n = len(table)
     checks = [
-        ("rt", table["rt"] < 0, "is negative"),
-        ("stimulus_onset", table["stimulus_onset"] < 0, "is negative"),
-        ("correct", ~table["correct"].isin([0, 1]) & table["correct"].notna(), "must be 0 or 1"),
-        ("block", table["block"] < 1, "must be 1 or more"),
-        ("trial", table["trial"] < 1, "must be 1 or more"),
+        ("rt", values("rt") < 0, "is negative"),
+        ("stimulus_onset", values("stimulus_onset") < 0, "is negative"),
+        ("correct", ~np.isin(values("correct"), (0.0, 1.0)) & ~np.isnan(values("correct")), "must be 0 or 1"),
+        ("block", values("block") < 1, "must be 1 or more"),
+        ("trial", values("trial") < 1, "must be 1 or more"),
+        ("trial_index", values("trial_index") != np.arange(1, n + 1), "is out of order (rows must be trials 1, 2, 3 ...)"),
     ]
-    order = table["trial_index"].to_numpy(dtype="float64", na_value=np.nan)
-    expected = np.arange(1, len(table) + 1)
-    wrong_order = pd.Series(order != expected)
-    checks.append(("trial_index", wrong_order, "is out of order (rows must be trials 1, 2, 3 ...)"))
     for name, mask, problem in checks:
-        mask = mask.fillna(False).to_numpy(dtype=bool)
         if mask.any():
             i = int(np.flatnonzero(mask)[0])
             raise DataFileError(f"{path}:{i + 2}: {name}: {table[name].iloc[i]} {problem}")
