@@ -355,9 +355,15 @@ def run_participant(job: ParticipantJob) -> ParticipantOutcome:
 
 def _check_spec(spec: CohortSpec) -> None:
     """Fail fast, in the client, on settings that would fail every participant."""
-    from motorseq.models import ModelParameters
+    from motorseq.models import SUPPORTED_PARADIGMS, ModelParameters
 
     participant_ids(spec.n_participants)
+    paradigm = getattr(spec.protocol, "paradigm", None)
+    if paradigm not in SUPPORTED_PARADIGMS:
+        raise CohortError(
+            f"{getattr(spec.protocol, 'name', 'protocol')}: paradigm: the model performs "
+            f"{', '.join(SUPPORTED_PARADIGMS)}, not {paradigm!r}"
+        )
     if not re.fullmatch(r"[A-Za-z0-9]+", str(spec.session)):
         raise CohortError(f"--session: must be letters and digits only, got {spec.session!r}")
     if isinstance(spec.run, bool) or not isinstance(spec.run, int | np.integer) or spec.run < 1:
@@ -417,7 +423,7 @@ def _make_client(workers: int | None, scheduler: str | None):
         n_workers=n,
         processes=True,
         threads_per_worker=1,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: never collides with another cluster
         silence_logs=logging.ERROR,
     )
     return Client(cluster), cluster
@@ -456,7 +462,7 @@ def run_cohort(
         In participant order.
     """
     from distributed import as_completed
-    from motorseq.models.output import participant_done, write_dataset_files
+    from motorseq.models.output import participant_done, remove_stale_temporaries, write_dataset_files
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -472,6 +478,7 @@ def run_cohort(
     jobs = build_jobs(spec)
     console = console or Console(stderr=True)
     Path(spec.out).mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(spec.out)
     write_dataset_files(spec.out)
 
     outcomes: dict[str, ParticipantOutcome] = {}

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 import uuid
 from collections.abc import Mapping
 from importlib import metadata
@@ -46,6 +48,7 @@ __all__ = [
     "merge_responses",
     "participant_done",
     "presses_from_responses",
+    "remove_stale_temporaries",
     "write_dataset_files",
     "write_participant",
 ]
@@ -351,7 +354,7 @@ def write_participant(
     bold = bold_signal(result.rates, kind=hrf, regions=list(REGIONS))
     duration = float(result.rates["time_s"].max()) + float(np.diff(np.unique(result.rates["time_s"]))[0])
 
-    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    token = f"{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp = root / f".sub-{final.participant}_ses-{final.session}_run-{final.run}.tmp-{token}"
     try:
         writer = RunWriter(
@@ -419,6 +422,46 @@ def write_participant(
         "activity": final_derived["activity"],
         "bold": final_derived["bold"],
     }
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname()) or "host"
+
+
+_TEMPORARY = re.compile(
+    r"\.sub-[A-Za-z0-9]+_ses-[A-Za-z0-9]+_run-\d+\.tmp-(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[0-9a-f]{8}"
+)
+
+
+def remove_stale_temporaries(root: str | os.PathLike) -> list[Path]:
+    """Delete temporary participant folders left by writers that died (killed worker, Ctrl-C).
+
+    Only folders written on this machine by a process that no longer exists are removed;
+    those of live writers, and of other machines sharing the folder, are left alone.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    root = Path(root)
+    removed = []
+    if not root.is_dir():
+        return removed
+    for entry in root.iterdir():
+        match = _TEMPORARY.fullmatch(entry.name)
+        if not match or match["host"] != _host() or not entry.is_dir():
+            continue
+        try:
+            os.kill(int(match["pid"]), 0)
+            continue  # the writer is alive
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # alive, another user's
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
 
 
 def _beh_columns():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +101,21 @@ def test_participant_done_needs_the_trial_table_and_the_derivatives(tmp_path):
         path.write_text("x\n")
     assert participant_done(root, "01", "1", protocol)
     assert not participant_done(root, "02", "1", protocol)
+
+
+def test_stale_temporaries_of_dead_writers_are_removed_and_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    from motorseq.models.output import _host, remove_stale_temporaries
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".sub-01_ses-1_run-1.tmp-{_host()}-{dead.pid}-0123abcd"
+    live = tmp_path / f".sub-02_ses-1_run-1.tmp-{_host()}-{os.getpid()}-0123abcd"
+    elsewhere = tmp_path / f".sub-03_ses-1_run-1.tmp-otherhost{_host()}-{dead.pid}-0123abcd"
+    for folder in (stale, live, elsewhere):
+        (folder / "sub-01").mkdir(parents=True)
+    (tmp_path / "sub-04").mkdir()
+    assert remove_stale_temporaries(tmp_path) == [stale]
+    assert not stale.exists() and live.exists() and elsewhere.exists() and (tmp_path / "sub-04").exists()
