@@ -131,6 +131,9 @@ class DisplaySettings(_Strict):
     placeholder: Colour = "#FFFFFF"
     target: Colour = "#000000"
     text: Colour = "#FFFFFF"
+    target_shape: Literal["fill", "star", "dog"] = Field(
+        "fill", description="Target: the position's box filled, an asterisk (Nissen & Bullemer) or a dog's head (ASRT)."
+    )
     stimulus_size: float = Field(0.1, gt=0, le=1)
     spacing: float = Field(0.2, gt=0, le=1, description="Centre-to-centre distance of positions.")
     font_height: float = Field(0.04, gt=0, le=0.5)

@@ -137,7 +137,7 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
         if options.simulate is not None:
             participant = SimulatedParticipant(options.simulate).start()
             source = {
-                "Type": "model",
+                "Type": "simulated",
                 "Parameters": {
                     "Model": "simulated participant: XTEST key events (motorseq.tasks.simulate_input)",
                     **options.simulate.describe(),
@@ -222,7 +222,7 @@ def _last_screen(ctx, draw, **kwargs) -> None:
 
 def _save_sidecar(writer: RunWriter) -> None:
     """Rewrite the sidecar now (frame statistics so far), keeping ``RunStatus: interrupted``."""
-    writer._write_sidecars()  # noqa: SLF001 - RunWriter has no public method for this yet
+    writer.save_sidecar()
 
 
 def _run_blocks(ctx, writer: RunWriter, trials: pd.DataFrame, result: RunResult, say) -> None:

@@ -13,18 +13,10 @@ __all__ = ["TargetStim", "target_shape"]
 def target_shape(protocol) -> str:
     """Choose the target's shape for a protocol.
 
-    ``display.target_shape`` when the protocol has it; otherwise what the instructions promise:
-    a dog's head (``dog``), a star or asterisk (``star``), else a filled shape (``fill``).
+    The protocol's ``display.target_shape``: a filled shape (``fill``), an asterisk (``star``)
+    or a dog's head (``dog``).
     """
-    explicit = getattr(protocol.display, "target_shape", None)
-    if explicit:
-        return str(explicit)
-    text = protocol.instructions.welcome.lower()
-    if "dog" in text:
-        return "dog"
-    if "star" in text or "asterisk" in text:
-        return "star"
-    return "fill"
+    return str(protocol.display.target_shape)
 
 
 class TargetStim:

@@ -76,7 +76,11 @@ EVENT_COLUMNS: tuple[Column, ...] = (
 
 PARTICIPANT_COLUMNS: tuple[Column, ...] = (
     Column("participant_id", "str", "Participant label with the sub- prefix."),
-    Column("source", "str", "Who performed the task.", levels={"human": "a person", "model": "the motorseq spiking model"}),
+    Column("source", "str", "Who performed the task.", levels={
+        "human": "a person",
+        "model": "the motorseq spiking model",
+        "simulated": "scripted key presses (pilot or test runs of the task)",
+    }),
     Column("group", "str", "Group or condition (n/a if none)."),
 )
 

@@ -95,7 +95,8 @@ class RunWriter:
     seed : int
         Seed of the trial list (and of the model, for simulated participants).
     source : dict
-        ``{"Type": "human"}`` or ``{"Type": "model", "Parameters": {...}}``.
+        ``{"Type": "human"}``, ``{"Type": "model", "Parameters": {...}}`` (the spiking model) or
+        ``{"Type": "simulated", ...}`` (scripted key presses).
     resume : bool
         Continue an interrupted or aborted run instead of starting a new one.
     software : sequence of str
@@ -237,6 +238,10 @@ class RunWriter:
         self._events.append(filled)
         self._beh.append([row])
         self.n_written += 1
+
+    def save_sidecar(self) -> None:
+        """Rewrite the sidecar now (e.g. with new ``extra`` entries), keeping the run ``interrupted``."""
+        self._write_sidecars()
 
     def close(self, status: RunStatus = "complete") -> None:
         """Record how the run ended (``complete``, ``aborted`` or ``interrupted``) in the sidecar."""

@@ -67,7 +67,7 @@ def test_bundled_protocol_runs_and_files_match_the_injected_presses(name, tmp_pa
         saved = beh[column].astype(object).where(beh[column].notna(), "n/a").astype(str)
         assert saved.tolist() == expected[column].astype(str).tolist(), column
     assert sidecar["RunStatus"] == "complete"
-    assert sidecar["Source"]["Type"] == "model"
+    assert sidecar["Source"]["Type"] == "simulated"
     assert len(sidecar["Extra"]["FrameStats"]) == beh["block"].nunique()
     assert all(s["n_frames"] > 10 for s in sidecar["Extra"]["FrameStats"])
     assert np.all(np.diff(beh["stimulus_onset"].to_numpy(float)) > 0)
