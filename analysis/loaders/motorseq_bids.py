@@ -1,8 +1,8 @@
 """motorseq's own BIDS trial files (people and the model alike).
 
 A folder (the dataset root or any folder below it) or a list of ``*_beh.tsv`` files. Every run's
-``_beh.tsv`` is read with :func:`motorseq.protocols.io.read_run` (validated; an interrupted run
-keeps its complete rows), its ``_beh.json``
+``_beh.tsv`` is read with :func:`motorseq.protocols.io.read_runs` (all runs validated in one parse;
+an interrupted run keeps its complete rows), its ``_beh.json``
 sidecar gives the paradigm (``Protocol.paradigm``), the source (human/model), the labels and the
 ASRT warm-up length, ``participants.tsv`` gives the group, and ``_events.tsv`` gives the key
 presses (for DSP inter-key intervals). Times are converted from seconds to ms.
@@ -17,7 +17,7 @@ import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import Dataset, rt_to_ms
 from motorseq.analysis.schema import finalize_presses, finalize_trials
-from motorseq.protocols.io import read_events, read_run
+from motorseq.protocols.io import read_events, read_runs
 
 __all__ = ["load_motorseq", "find_runs"]
 
@@ -56,39 +56,43 @@ def _num(table: pd.DataFrame, name: str) -> pd.Series:
     return pd.to_numeric(table[name], errors="coerce")
 
 
-def _one_run(path: Path, groups: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame | None, int]:
+def _run_info(path: Path, side: dict, groups: dict[str, str]) -> dict:
+    """Labels, source and paradigm of one run, from its sidecar."""
     where = str(path)
-    beh = read_run(path, allow_partial=True)  # an interrupted run keeps its complete rows
-    side = beh.attrs.get("sidecar")
-    beh.attrs = {}  # pandas would deep-copy the sidecar into every derived column
-    if side is None:
+    if not side:
         raise AnalysisInputError(f"{where}: sidecar (_beh.json) missing")
     protocol = side.get("Protocol") or {}
     paradigm = protocol.get("paradigm")
     if paradigm is None:
         raise AnalysisInputError(f"{where}: sidecar field 'Protocol.paradigm' is missing")
     participant = str(side.get("Participant", path.name.split("_")[0].removeprefix("sub-")))
-    session = str(side.get("Session", "1"))
-    run = int(side.get("Run", 1))
-    source = (side.get("Source") or {}).get("Type", "human")
-    kind = beh["block_kind"].astype(str) if "block_kind" in beh.columns else pd.Series("", index=beh.index)
-    trials = pd.DataFrame(
+    warmup = int((protocol.get("asrt") or {}).get("warmup_random", 0) or 0) if paradigm == "asrt" else 0
+    return {
+        "participant": participant,
+        "session": str(side.get("Session", "1")),
+        "run": int(side.get("Run", 1)),
+        "group": groups.get(participant, "all"),
+        "source": (side.get("Source") or {}).get("Type", "human"),
+        "paradigm": paradigm,
+        "warmup": warmup,
+    }
+
+
+def _trials(beh: pd.DataFrame, info: pd.DataFrame, where: str) -> pd.DataFrame:
+    """The analysis trial table of all runs at once (run labels broadcast by ``file_index``)."""
+    index = beh["file_index"].to_numpy()
+    kind = beh["block_kind"].astype(str)
+    columns = {name: info[name].to_numpy()[index] for name in ("participant", "session", "run", "group", "source", "paradigm")}
+    return pd.DataFrame(
         {
-            "participant": participant,
-            "session": session,
-            "run": run,
-            "group": groups.get(participant, "all"),
-            "source": source,
-            "paradigm": paradigm,
+            **columns,
             "block": beh["block"],
-            "epoch": beh["epoch"] if "epoch" in beh.columns else beh["block"],
+            "epoch": beh["epoch"],
             "trial": beh["trial"],
             "is_practice": (kind == "practice").to_numpy(),
             "trial_type": beh["trial_type"].astype(str),
-            "triplet_type": beh["triplet_type"].astype("string").fillna("n/a").astype(str)
-            if "triplet_type" in beh.columns
-            else "n/a",
-            "target": beh["target"].astype(str) if "target" in beh.columns else "n/a",
+            "triplet_type": beh["triplet_type"].fillna("n/a").astype(str),
+            "target": beh["target"].astype(str),
             "rt_ms": rt_to_ms(_num(beh, "rt"), "s", where, "rt"),
             "correct": _num(beh, "correct"),
             "n_presses": _num(beh, "n_presses"),
@@ -97,27 +101,29 @@ def _one_run(path: Path, groups: dict[str, str]) -> tuple[pd.DataFrame, pd.DataF
             "n_errors": _num(beh, "n_errors"),
         }
     )
-    presses = None
+
+
+def _presses(path: Path, beh: pd.DataFrame, info: dict) -> pd.DataFrame | None:
+    """Key presses of one DSP run (for inter-key intervals), or ``None``."""
     events_path = path.with_name(path.name.removesuffix("_beh.tsv") + "_events.tsv")
-    if paradigm == "dsp" and events_path.is_file() and "trial_index" in beh.columns:
-        events = read_events(events_path, allow_partial=True)
-        index = pd.DataFrame({"trial_index": beh["trial_index"], "block": beh["block"], "trial": beh["trial"]})
-        events = events[["trial_index", "rt", "correct"]].merge(index, on="trial_index", how="inner")
-        events = events.sort_values(["trial_index", "rt"], kind="stable")
-        presses = pd.DataFrame(
-            {
-                "participant": participant,
-                "session": session,
-                "run": run,
-                "block": events["block"],
-                "trial": events["trial"],
-                "press": events.groupby("trial_index").cumcount() + 1,
-                "rt_ms": rt_to_ms(events["rt"], "s", str(events_path), "rt"),
-                "correct": pd.to_numeric(events["correct"], errors="coerce"),
-            }
-        )
-    warmup = int((protocol.get("asrt") or {}).get("warmup_random", 0) or 0) if paradigm == "asrt" else 0
-    return trials, presses, warmup
+    if info["paradigm"] != "dsp" or not events_path.is_file():
+        return None
+    events = read_events(events_path, allow_partial=True)
+    index = pd.DataFrame({"trial_index": beh["trial_index"], "block": beh["block"], "trial": beh["trial"]})
+    events = events[["trial_index", "rt", "correct"]].merge(index, on="trial_index", how="inner")
+    events = events.sort_values(["trial_index", "rt"], kind="stable")
+    return pd.DataFrame(
+        {
+            "participant": info["participant"],
+            "session": info["session"],
+            "run": info["run"],
+            "block": events["block"],
+            "trial": events["trial"],
+            "press": events.groupby("trial_index").cumcount() + 1,
+            "rt_ms": rt_to_ms(events["rt"], "s", str(events_path), "rt"),
+            "correct": pd.to_numeric(events["correct"], errors="coerce"),
+        }
+    )
 
 
 def load_motorseq(paths: list[Path]) -> Dataset:
@@ -135,16 +141,18 @@ def load_motorseq(paths: list[Path]) -> Dataset:
     """
     runs = find_runs(list(paths))
     groups = _groups(runs)
-    trial_frames, press_frames, warmups = [], [], set()
-    for path in runs:
-        trials, presses, warmup = _one_run(path, groups)
-        trial_frames.append(trials)
-        warmups.add(warmup)
+    where = str(paths[0]) if len(paths) == 1 else f"{len(runs)} runs"
+    loaded = read_runs(runs, allow_partial=True)  # one validated parse; interrupted runs keep their rows
+    info = pd.DataFrame([_run_info(path, side, groups) for path, side in zip(runs, loaded.sidecars, strict=True)])
+    beh = loaded.trials
+    trials = finalize_trials(_trials(beh, info, where), where)
+    press_frames = []
+    for i in np.flatnonzero(info["paradigm"].to_numpy() == "dsp"):
+        presses = _presses(runs[i], beh[beh["file_index"] == i], info.iloc[i].to_dict())
         if presses is not None:
             press_frames.append(presses)
-    where = str(paths[0]) if len(paths) == 1 else f"{len(runs)} runs"
-    trials = finalize_trials(pd.concat(trial_frames, ignore_index=True), where)
     presses = finalize_presses(pd.concat(press_frames, ignore_index=True), where) if press_frames else None
+    warmups = set(info["warmup"])
     return Dataset(
         trials=trials,
         presses=presses,

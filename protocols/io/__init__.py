@@ -3,7 +3,7 @@
 from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column
 from .dataset import add_participant, ensure_dataset
 from .paths import RunPaths, run_paths
-from .reader import find_runs, read_dataset, read_events, read_run, read_sidecar, validate_path
+from .reader import Runs, find_runs, read_dataset, read_events, read_run, read_runs, read_sidecar, validate_path
 from .writer import RunWriter, software_versions
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "Column",
     "RunPaths",
+    "Runs",
     "RunWriter",
     "add_participant",
     "ensure_dataset",
@@ -18,6 +19,7 @@ __all__ = [
     "read_dataset",
     "read_events",
     "read_run",
+    "read_runs",
     "read_sidecar",
     "run_paths",
     "software_versions",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from ..errors import DataFileError
 from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column
 from .tsv import NA
 
-__all__ = ["read_run", "read_events", "read_sidecar", "read_dataset", "find_runs", "read_table_lines", "validate_path"]
+__all__ = ["Runs", "read_runs", "read_run", "read_events", "read_sidecar", "read_dataset", "find_runs", "read_table_lines", "validate_path"]
 
 
 def read_table_lines(path: Path, drop_partial_last: bool = False) -> tuple[str, list[str]]:
@@ -67,34 +68,66 @@ def _fast_parse(path: Path, header: str, body: str, columns: tuple[Column, ...])
     return table.to_pandas(types_mapper=mapping.get)
 
 
-def _parse(path: Path, columns: tuple[Column, ...], drop_partial_last: bool) -> pd.DataFrame:
-    header, rows = read_table_lines(path, drop_partial_last)
+def _check_header(path: Path, header: str, columns: tuple[Column, ...]) -> list[str]:
     names = header.rstrip("\n").split("\t")
-    known = {c.name: c for c in columns}
     missing = [c.name for c in columns if c.required and c.name not in names]
     if missing:
         raise DataFileError(f"{path}:1: missing column(s) {', '.join(missing)}")
     if len(set(names)) != len(names):
         raise DataFileError(f"{path}:1: a column name is repeated")
+    return names
+
+
+def _check_widths(path: Path, names: list[str], rows: list[str]) -> None:
     widths = np.fromiter((line.count("\t") + 1 for line in rows), dtype=np.int64, count=len(rows))
     bad = np.flatnonzero(widths != len(names))
     if bad.size:
         i = int(bad[0])
         raise DataFileError(f"{path}:{i + 2}: expected {len(names)} fields, found {widths[i]}")
+
+
+def _parse_one(path: Path, header: str, rows: list[str], columns: tuple[Column, ...]) -> pd.DataFrame:
     table = _fast_parse(path, header, "".join(rows), columns) if rows else None
     if table is None:
-        table = _slow_parse(path, names, rows, known)
-    for name in names:
-        column = known.get(name)
-        if column is not None and column.levels and column.dtype == "str":
-            allowed = set(column.levels)
-            unknown = table[name].notna() & ~table[name].isin(allowed)
-            if unknown.any():
-                i = int(np.flatnonzero(unknown.to_numpy())[0])
-                raise DataFileError(
-                    f"{path}:{i + 2}: {name}: {table[name].iloc[i]!r} is not one of {', '.join(sorted(allowed))}"
-                )
+        names = header.rstrip("\n").split("\t")
+        table = _slow_parse(path, names, rows, {c.name: c for c in columns})
     return table
+
+
+def _read_tables(
+    paths: list[Path], columns: tuple[Column, ...], drop_partial_last: bool
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Read many tables of one kind; return them stacked, each row's file index and line number.
+
+    Files with the same header are parsed in one pyarrow call; a file that does not parse is
+    parsed again on its own to name its first bad cell as ``file:line``.
+    """
+    pieces = []
+    for path in paths:
+        header, rows = read_table_lines(path, drop_partial_last)
+        names = _check_header(path, header, columns)
+        _check_widths(path, names, rows)
+        pieces.append((path, header, rows))
+    counts = np.array([len(rows) for _, _, rows in pieces], dtype=np.int64)
+    files = np.repeat(np.arange(len(pieces)), counts)
+    lines = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + 2
+    table = None
+    if len({header for _, header, _ in pieces}) == 1 and counts.sum():
+        header = pieces[0][1]
+        table = _fast_parse(pieces[0][0], header, "".join("".join(rows) for _, _, rows in pieces), columns)
+    if table is None:
+        frames = [_parse_one(path, header, rows, columns) for path, header, rows in pieces]
+        table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for column in columns:
+        if column.levels and column.dtype == "str" and column.name in table.columns:
+            unknown = (table[column.name].notna() & ~table[column.name].isin(set(column.levels))).to_numpy()
+            if unknown.any():
+                i = int(np.flatnonzero(unknown)[0])
+                raise DataFileError(
+                    f"{paths[files[i]]}:{lines[i]}: {column.name}: {table[column.name].iloc[i]!r} "
+                    f"is not one of {', '.join(sorted(column.levels))}"
+                )
+    return table, files, lines
 
 
 def _slow_parse(path: Path, names: list[str], rows: list[str], known: dict[str, Column]) -> pd.DataFrame:
@@ -122,23 +155,68 @@ def _slow_parse(path: Path, names: list[str], rows: list[str], known: dict[str, 
     return pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
 
 
-def _check_beh(path: Path, table: pd.DataFrame) -> None:
+def _check_beh(paths: list[Path], table: pd.DataFrame, files: np.ndarray, lines: np.ndarray) -> None:
     def values(name: str) -> np.ndarray:
         return table[name].to_numpy(dtype="float64", na_value=np.nan)
 
-    n = len(table)
+    expected_index = lines - 1  # rows are trials 1, 2, 3 ... in every file
     checks = [
         ("rt", values("rt") < 0, "is negative"),
         ("stimulus_onset", values("stimulus_onset") < 0, "is negative"),
         ("correct", ~np.isin(values("correct"), (0.0, 1.0)) & ~np.isnan(values("correct")), "must be 0 or 1"),
         ("block", values("block") < 1, "must be 1 or more"),
         ("trial", values("trial") < 1, "must be 1 or more"),
-        ("trial_index", values("trial_index") != np.arange(1, n + 1), "is out of order (rows must be trials 1, 2, 3 ...)"),
+        ("trial_index", values("trial_index") != expected_index, "is out of order (rows must be trials 1, 2, 3 ...)"),
     ]
     for name, mask, problem in checks:
         if mask.any():
             i = int(np.flatnonzero(mask)[0])
-            raise DataFileError(f"{path}:{i + 2}: {name}: {table[name].iloc[i]} {problem}")
+            raise DataFileError(f"{paths[files[i]]}:{lines[i]}: {name}: {table[name].iloc[i]} {problem}")
+
+
+@dataclass
+class Runs:
+    """Many runs read at once: their trials stacked, with the file and sidecar of each."""
+
+    trials: pd.DataFrame
+    """All rows; ``file_index`` says which of :attr:`files` a row comes from."""
+    files: list[Path]
+    sidecars: list[dict]
+    """The ``_beh.json`` of each file (``{}`` when it has none)."""
+
+
+def _sidecar_of(path: Path) -> dict:
+    sidecar_path = path.with_name(path.name.replace("_beh.tsv", "_beh.json"))
+    return read_sidecar(sidecar_path) if sidecar_path.exists() else {}
+
+
+def read_runs(paths: list[str | Path], *, allow_partial: bool = False) -> Runs:
+    """Read and validate many ``_beh.tsv`` files at once (one parse for all: fast for large cohorts).
+
+    Parameters
+    ----------
+    paths : list of str or Path
+        The ``_beh.tsv`` files.
+    allow_partial : bool
+        Drop a last row cut off by a crash instead of reporting it.
+
+    Returns
+    -------
+    Runs
+        Stacked trials with a ``file_index`` column, the files and their sidecars.
+
+    Raises
+    ------
+    DataFileError
+        ``file:line: problem`` for the first bad row of any file.
+    """
+    files = [Path(p) for p in paths]
+    if not files:
+        raise DataFileError("no trial files given")
+    table, index, lines = _read_tables(files, BEH_COLUMNS, allow_partial)
+    _check_beh(files, table, index, lines)
+    table["file_index"] = index
+    return Runs(table, files, [_sidecar_of(path) for path in files])
 
 
 def read_run(path: str | Path, *, allow_partial: bool = False) -> pd.DataFrame:
@@ -163,18 +241,18 @@ def read_run(path: str | Path, *, allow_partial: bool = False) -> pd.DataFrame:
         ``file:line: problem`` for the first bad row.
     """
     path = Path(path)
-    table = _parse(path, BEH_COLUMNS, allow_partial)
-    _check_beh(path, table)
-    sidecar_path = path.with_name(path.name.replace("_beh.tsv", "_beh.json"))
-    if sidecar_path.exists():
-        table.attrs["sidecar"] = read_sidecar(sidecar_path)
+    table, files, lines = _read_tables([path], BEH_COLUMNS, allow_partial)
+    _check_beh([path], table, files, lines)
+    sidecar = _sidecar_of(path)
+    if sidecar:
+        table.attrs["sidecar"] = sidecar
     return table
 
 
 def read_events(path: str | Path, *, allow_partial: bool = False) -> pd.DataFrame:
     """Read and validate one ``_events.tsv`` per-press table."""
     path = Path(path)
-    table = _parse(path, EVENT_COLUMNS, allow_partial)
+    table, _, _ = _read_tables([path], EVENT_COLUMNS, allow_partial)
     if (table["onset"] < 0).any():
         i = int(np.flatnonzero((table["onset"] < 0).to_numpy(dtype=bool, na_value=False))[0])
         raise DataFileError(f"{path}:{i + 2}: onset: {table['onset'].iloc[i]} is negative")
@@ -210,24 +288,28 @@ def read_dataset(root: str | Path, *, allow_partial: bool = True) -> pd.DataFram
     allow_partial : bool
         Keep interrupted runs, dropping a row cut off by a crash.
     """
-    frames = []
-    for path in find_runs(root):
-        table = read_run(path, allow_partial=allow_partial)
-        entities = dict(part.split("-", 1) for part in path.name.removesuffix("_beh.tsv").split("_"))
-        sidecar = table.attrs.get("sidecar", {})
-        table = table.assign(
-            participant=entities.get("sub"),
-            session=entities.get("ses"),
-            run=int(entities.get("run", 1)),
-            task=entities.get("task"),
-            source=sidecar.get("Source", {}).get("Type", "human"),
-            run_status=sidecar.get("RunStatus", "n/a"),
-        )
-        table.attrs = {}
-        frames.append(table)
-    if not frames:
+    paths = find_runs(root)
+    if not paths:
         raise DataFileError(f"{root}: no trial files (sub-*_beh.tsv) found")
-    return pd.concat(frames, ignore_index=True)
+    runs = read_runs(paths, allow_partial=allow_partial)
+    per_file = []
+    for path, sidecar in zip(runs.files, runs.sidecars, strict=True):
+        entities = dict(part.split("-", 1) for part in path.name.removesuffix("_beh.tsv").split("_"))
+        per_file.append(
+            {
+                "participant": entities.get("sub"),
+                "session": entities.get("ses"),
+                "run": int(entities.get("run", 1)),
+                "task": entities.get("task"),
+                "source": sidecar.get("Source", {}).get("Type", "human"),
+                "run_status": sidecar.get("RunStatus", "n/a"),
+            }
+        )
+    info = pd.DataFrame(per_file)
+    index = runs.trials.pop("file_index").to_numpy()
+    for name in info.columns:
+        runs.trials[name] = info[name].to_numpy()[index]
+    return runs.trials
 
 
 def validate_path(path: str | Path) -> list[tuple[Path, int, str]]:

@@ -131,3 +131,25 @@ def test_read_dataset_and_validate(tmp_path):
     assert [(n, status) for _, n, status in report] == [(8, "complete")]
     with pytest.raises(DataFileError, match="no trial files"):
         validate_path(tmp_path / "sub-01" / "ses-1" / "nothing")
+
+
+def test_read_runs_stacks_files_and_names_the_bad_one(tmp_path):
+    from motorseq.protocols.io import read_runs
+
+    first = _write(tmp_path / "a", 7)
+    second = _write(tmp_path / "b", 5)
+    runs = read_runs([first.paths.beh, second.paths.beh])
+    assert len(runs.trials) == 12
+    assert runs.trials["file_index"].tolist() == [0] * 7 + [1] * 5
+    assert runs.trials["trial_index"].tolist() == list(range(1, 8)) + list(range(1, 6))
+    assert [s["RunStatus"] for s in runs.sidecars] == ["complete", "complete"]
+    lines = second.paths.beh.read_text().splitlines(keepends=True)
+    lines[4] = lines[4].replace("\t0.400000\t", "\tslow\t", 1)
+    second.paths.beh.write_text("".join(lines))
+    with pytest.raises(DataFileError, match=r"b/sub-01/ses-1/beh/sub-01_ses-1_task-classroom_run-1_beh\.tsv:5: rt: 'slow'"):
+        read_runs([first.paths.beh, second.paths.beh])
+    swapped = first.paths.beh.read_text().splitlines(keepends=True)
+    swapped[2], swapped[3] = swapped[3], swapped[2]
+    first.paths.beh.write_text("".join(swapped))
+    with pytest.raises(DataFileError, match=r"a/.*_beh\.tsv:3: trial_index: 3 is out of order"):
+        read_runs([first.paths.beh])
