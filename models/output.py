@@ -366,6 +366,7 @@ def write_participant(
             seed=seed,
             source={"Type": "model", "Parameters": dict(result.parameters)},
             software=("brian2",),
+            wall_clock=False,
             group=group,
         )
         columns = [c.name for c in _beh_columns()]
@@ -380,7 +381,6 @@ def write_participant(
             "HRF": hrf,
         }
         writer.close("complete")
-        _make_deterministic(writer.paths.sidecar)
 
         _write_tsv(tmp_derived["activity"], activity)
         _write_json(tmp_derived["activity_json"], {**_ACTIVITY_COLUMNS, "Seed": int(seed), "Regions": list(REGIONS)})
@@ -468,13 +468,3 @@ def _beh_columns():
     from motorseq.protocols.io import BEH_COLUMNS
 
     return BEH_COLUMNS
-
-
-def _make_deterministic(sidecar: Path) -> None:
-    """Drop the wall-clock times from a simulated run's sidecar (same seed, same bytes)."""
-    from motorseq.protocols.io.atomic import atomic_write_json
-
-    data = json.loads(sidecar.read_text(encoding="utf-8"))
-    data["StartTime"] = None
-    data["EndTime"] = None
-    atomic_write_json(sidecar, data)

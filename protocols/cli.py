@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -34,8 +34,13 @@ app.add_typer(protocols_app, name="protocols")
 console = Console()
 error_console = Console(stderr=True)
 
-DOMAIN_CLIS = ("motorseq.tasks.cli", "motorseq.models.cli", "motorseq.analysis.cli",
-               "motorseq.analysis.brain.cli", "motorseq.analysis.report.cli")
+DOMAIN_CLIS = (
+    "motorseq.tasks.cli",
+    "motorseq.models.cli",
+    "motorseq.analysis.cli",
+    "motorseq.analysis.brain.cli",
+    "motorseq.analysis.report.cli",
+)
 
 
 @protocols_app.command("list")
@@ -85,7 +90,9 @@ def protocols_validate(files: Annotated[list[Path], typer.Argument(help="Protoco
             failed += 1
             error_console.print(f"[red]error:[/red] {error}", markup=True, highlight=False, soft_wrap=True)
         else:
-            console.print(f"[green]ok[/green] {path}: {protocol.name} ({protocol.paradigm}, {protocol.n_blocks} blocks)")
+            console.print(
+                f"[green]ok[/green] {path}: {protocol.name} ({protocol.paradigm}, {protocol.n_blocks} blocks)"
+            )
     if failed:
         raise typer.Exit(2)
 
@@ -94,8 +101,8 @@ def protocols_validate(files: Annotated[list[Path], typer.Argument(help="Protoco
 def trials(
     protocol: Annotated[str, typer.Argument(help="Bundled protocol name or YAML file.")],
     participant: Annotated[str, typer.Option("--participant", "-p", help="Participant label (letters and digits).")],
-    seed: Annotated[Optional[int], typer.Option(help="Seed of the random elements (protocol default if omitted).")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Save the list as TSV here instead of printing it.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the random elements (protocol default if omitted).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Save the list as TSV here instead of printing it.")] = None,
 ) -> None:
     """Print or save a participant's trial list (deterministic)."""
     from .trials import generate_trials

@@ -33,9 +33,7 @@ def check_label(value: object, field: str = "participant") -> str:
     """
     text = str(value)
     if not _LABEL.fullmatch(text):
-        raise LabelError(
-            f"{field} label {text!r} is not allowed: use letters and digits only (BIDS label), e.g. '07'"
-        )
+        raise LabelError(f"{field} label {text!r} is not allowed: use letters and digits only (BIDS label), e.g. '07'")
     return text
 
 

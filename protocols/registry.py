@@ -19,11 +19,7 @@ __all__ = ["load_protocol", "list_protocols", "protocol_path", "protocol_hash", 
 
 def _bundled() -> dict[str, Path]:
     folder = resources.files("motorseq.protocols")
-    return {
-        Path(entry.name).stem: Path(str(entry))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".yaml")
-    }
+    return {Path(entry.name).stem: Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".yaml")}
 
 
 def list_protocols() -> list[str]:

@@ -210,7 +210,9 @@ class Protocol(_Strict):
                 raise ValueError("blocks: an ASRT protocol uses 'pattern-alternating' blocks, not 'sequence'")
             for b in self.blocks:
                 if b.kind == "pattern-alternating" and b.trials <= self.asrt.warmup_random:
-                    raise ValueError(f"blocks: {b.trials} trials leave none after {self.asrt.warmup_random} warm-up trials")
+                    raise ValueError(
+                        f"blocks: {b.trials} trials leave none after {self.asrt.warmup_random} warm-up trials"
+                    )
         elif "pattern-alternating" in kinds:
             raise ValueError(f"blocks: 'pattern-alternating' blocks need paradigm 'asrt', not {self.paradigm!r}")
         if self.paradigm == "ftt" and self.ftt is None:
@@ -219,7 +221,7 @@ class Protocol(_Strict):
             raise ValueError("dsp: settings are required when paradigm is 'dsp'")
         if self.paradigm in ("srt", "asrt"):
             for i, seq in enumerate(self.sequences):
-                if self.paradigm == "srt" and any(a == b for a, b in zip(seq, seq[1:] + seq[:1])):
+                if self.paradigm == "srt" and any(a == b for a, b in zip(seq, seq[1:] + seq[:1], strict=True)):
                     raise ValueError(f"sequences.{i}: an SRT sequence must not repeat a position immediately")
         if any(b.sequence == "other" for b in self.blocks) and len(self.sequences) < 2:
             raise ValueError("blocks: a block uses the 'other' sequence but only one sequence is given")

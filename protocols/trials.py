@@ -144,9 +144,7 @@ def _multi_key_block(
         ids = [assigned_sequence(protocol, participant, block.sequence)]
     length = len(protocol.sequences[ids[0]])
     if block.kind in ("random", "practice") and protocol.paradigm == "dsp":
-        targets = [
-            "-".join(str(x) for x in balanced_random_positions(length, n, rng)) for _ in range(block.trials)
-        ]
+        targets = ["-".join(str(x) for x in balanced_random_positions(length, n, rng)) for _ in range(block.trials)]
         return targets, ["random"] * block.trials, [0] * block.trials
     order = np.resize(np.asarray(ids), block.trials)
     order = rng.permutation(order) if len(ids) > 1 else order
@@ -205,7 +203,7 @@ def generate_trials(protocol: Protocol | str, participant: str | int, seed: int 
             )
         )
     trials = pd.concat(frames, ignore_index=True)
-    epochs = dict(zip(range(1, len(blocks) + 1), _epochs(protocol, [b.kind for b in blocks])))
+    epochs = dict(zip(range(1, len(blocks) + 1), _epochs(protocol, [b.kind for b in blocks]), strict=True))
     trials["epoch"] = trials["block"].map(epochs).astype("int64")
     trials["trial_index"] = np.arange(1, len(trials) + 1)
     if protocol.paradigm == "asrt":

@@ -8,7 +8,9 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["motorseq.protocols", "motorseq.models", "motorseq.analysis", "motorseq.protocols.cli"])
+@pytest.mark.parametrize(
+    "module", ["motorseq.protocols", "motorseq.models", "motorseq.analysis", "motorseq.protocols.cli"]
+)
 def test_module_does_not_import_psychopy(module):
     code = (
         f"import sys, {module}\n"

@@ -46,7 +46,12 @@ BEH_COLUMNS: tuple[Column, ...] = (
         "triplet_type",
         "str",
         "ASRT triplet closed by this trial (n/a: other paradigms, practice, first two trials of a block).",
-        levels={"H": "high-frequency triplet", "L": "low-frequency triplet", "T": "trill (a-b-a)", "R": "repetition (a-a-a)"},
+        levels={
+            "H": "high-frequency triplet",
+            "L": "low-frequency triplet",
+            "T": "trill (a-b-a)",
+            "R": "repetition (a-a-a)",
+        },
     ),
     Column("target", "str", "Target position (1 = leftmost); DSP and FTT: the whole sequence, e.g. 4-1-3-2-4."),
     Column("correct_key", "str", "Key(s) that answer the target."),
@@ -55,7 +60,12 @@ BEH_COLUMNS: tuple[Column, ...] = (
     Column("response", "str", "First key pressed (n/a: no response before the timeout)."),
     Column("response_position", "int", "Position of the first key pressed (n/a: none)."),
     Column("rt", "float", "Time of the first key press from stimulus onset.", "s"),
-    Column("correct", "int", "1 if the first response was correct (DSP: the whole sequence; FTT: n/a).", levels={"0": "error", "1": "correct"}),
+    Column(
+        "correct",
+        "int",
+        "1 if the first response was correct (DSP: the whole sequence; FTT: n/a).",
+        levels={"0": "error", "1": "correct"},
+    ),
     Column("n_presses", "int", "Key presses in the trial (FTT: taps in the tapping period)."),
     Column("execution_time", "float", "DSP: last key press minus stimulus onset; n/a otherwise.", "s"),
     Column("n_correct_sequences", "int", "FTT: complete correct sequences typed in the trial; n/a otherwise."),
@@ -71,16 +81,26 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("key", "str", "Key pressed."),
     Column("position", "int", "Position of the key pressed (n/a: not a response key)."),
     Column("rt", "float", "Time of the press from the trial's stimulus onset.", "s"),
-    Column("correct", "int", "1 if this was the key expected at that point.", levels={"0": "wrong key", "1": "expected key"}),
+    Column(
+        "correct",
+        "int",
+        "1 if this was the key expected at that point.",
+        levels={"0": "wrong key", "1": "expected key"},
+    ),
 )
 
 PARTICIPANT_COLUMNS: tuple[Column, ...] = (
     Column("participant_id", "str", "Participant label with the sub- prefix."),
-    Column("source", "str", "Who performed the task.", levels={
-        "human": "a person",
-        "model": "the motorseq spiking model",
-        "simulated": "scripted key presses (pilot or test runs of the task)",
-    }),
+    Column(
+        "source",
+        "str",
+        "Who performed the task.",
+        levels={
+            "human": "a person",
+            "model": "the motorseq spiking model",
+            "simulated": "scripted key presses (pilot or test runs of the task)",
+        },
+    ),
     Column("group", "str", "Group or condition (n/a if none)."),
 )
 

@@ -52,9 +52,13 @@ class RunPaths:
         return self.folder / f"{self.stem}_events.json"
 
     def derivative(self, pipeline: str, suffix: str) -> Path:
-        """A derivative file of this run: ``root/derivatives/<pipeline>/sub-<p>/ses-<s>/<stem>_<suffix>``."""
+        """Return a derivative file of this run: ``root/derivatives/<pipeline>/sub-<p>/ses-<s>/<stem>_<suffix>``."""
         return (
-            self.root / "derivatives" / pipeline / f"sub-{self.participant}" / f"ses-{self.session}"
+            self.root
+            / "derivatives"
+            / pipeline
+            / f"sub-{self.participant}"
+            / f"ses-{self.session}"
             / f"{self.stem}_{suffix}"
         )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -15,7 +14,17 @@ from ..errors import DataFileError
 from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column
 from .tsv import NA
 
-__all__ = ["Runs", "read_runs", "read_run", "read_events", "read_sidecar", "read_dataset", "find_runs", "read_table_lines", "validate_path"]
+__all__ = [
+    "Runs",
+    "read_runs",
+    "read_run",
+    "read_events",
+    "read_sidecar",
+    "read_dataset",
+    "find_runs",
+    "read_table_lines",
+    "validate_path",
+]
 
 
 def read_table_lines(path: Path, drop_partial_last: bool = False) -> tuple[str, list[str]]:

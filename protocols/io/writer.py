@@ -36,7 +36,7 @@ def software_versions(*packages: str) -> dict[str, str]:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
 
 
 class _AppendOnlyTable:
@@ -103,6 +103,9 @@ class RunWriter:
         Extra packages whose versions go in the sidecar (``"psychopy"``, ``"brian2"``).
     group : str, optional
         Group written to ``participants.tsv``.
+    wall_clock : bool
+        Record ``StartTime``/``EndTime``; a simulated run sets it false so that the same seed
+        gives byte-identical files.
 
     Raises
     ------
@@ -123,7 +126,9 @@ class RunWriter:
         resume: bool = False,
         software: Sequence[str] = (),
         group: str | None = None,
+        wall_clock: bool = True,
     ) -> None:
+        self.wall_clock = wall_clock
         self.paths: RunPaths = run_paths(root, participant, session, protocol.name, run)
         self.protocol = protocol
         self.seed = int(seed)
@@ -144,7 +149,7 @@ class RunWriter:
         ensure_dataset(self.paths.root)
         add_participant(self.paths.root, self.paths.participant, str(self.source.get("Type", "human")), group)
         self.paths.folder.mkdir(parents=True, exist_ok=True)
-        self.started = _now()
+        self.started = _now() if wall_clock else None
         self.software = software_versions(*software)
         if resume:
             self._prepare_resume()
@@ -180,7 +185,9 @@ class RunWriter:
         else:
             self._events.open(fresh=True)
         self.n_written = kept_trials
-        self.extra.setdefault("Resumed", []).append({"At": _now(), "FromTrial": kept_trials + 1})
+        self.extra.setdefault("Resumed", []).append(
+            {"At": _now() if self.wall_clock else None, "FromTrial": kept_trials + 1}
+        )
         self._write_sidecars()
         self._beh.open(fresh=False)
 
@@ -202,7 +209,7 @@ class RunWriter:
             "RunStatus": self.status,
             "TrialsWritten": self.n_written,
             "StartTime": self.started,
-            "EndTime": None if self.status == "interrupted" else _now(),
+            "EndTime": None if self.status == "interrupted" or not self.wall_clock else _now(),
             "Extra": self.extra,
         }
 

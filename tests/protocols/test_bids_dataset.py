@@ -15,10 +15,25 @@ def _fill(root, protocol_name, participant, source):
     with RunWriter(root, protocol, participant, "1", seed=1, source=source) as writer:
         for row in trials.to_dict("records"):
             writer.write_trial(
-                {**row, "stimulus_onset": 0.5 * row["trial_index"], "response": "n/a", "rt": None,
-                 "correct": 0, "n_presses": 0, "n_errors": 0},
-                [{"onset": 0.5 * row["trial_index"] + 0.3, "duration": 0.05, "key": "x", "position": None,
-                  "rt": 0.3, "correct": 0}],
+                {
+                    **row,
+                    "stimulus_onset": 0.5 * row["trial_index"],
+                    "response": "n/a",
+                    "rt": None,
+                    "correct": 0,
+                    "n_presses": 0,
+                    "n_errors": 0,
+                },
+                [
+                    {
+                        "onset": 0.5 * row["trial_index"] + 0.3,
+                        "duration": 0.05,
+                        "key": "x",
+                        "position": None,
+                        "rt": 0.3,
+                        "correct": 0,
+                    }
+                ],
             )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from motorseq.protocols import TRIAL_COLUMNS, generate_trials, list_protocols, load_protocol
 
 BUNDLED = list_protocols()

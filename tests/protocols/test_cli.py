@@ -8,11 +8,10 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
-from typer.testing import CliRunner
-
 from motorseq.protocols import generate_trials, list_protocols, load_protocol
 from motorseq.protocols.cli import app
 from motorseq.protocols.io import RunWriter
+from typer.testing import CliRunner
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -43,13 +42,21 @@ def test_validate_data_reports_file_and_line(tmp_path):
     with RunWriter(tmp_path, protocol, "5", "1", seed=0) as writer:
         for row in generate_trials(protocol, "5", 0).head(4).to_dict("records"):
             writer.write_trial({**row, "rt": 0.5, "correct": 1, "n_presses": 1})
-    good = subprocess.run([sys.executable, "-m", "motorseq.protocols", "validate-data", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
+    good = subprocess.run(
+        [sys.executable, "-m", "motorseq.protocols", "validate-data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert good.returncode == 0 and "1 run(s) valid" in good.stdout
     text = writer.paths.beh.read_text().replace("0.500000", "-0.5", 1)
     writer.paths.beh.write_text(text)
-    bad = subprocess.run([sys.executable, "-m", "motorseq.protocols", "validate-data", str(tmp_path)],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "motorseq.protocols", "validate-data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2
     assert bad.stderr.strip().endswith("_beh.tsv:2: rt: -0.5 is negative")
     assert bad.stderr.count("\n") == 1
@@ -57,8 +64,21 @@ def test_validate_data_reports_file_and_line(tmp_path):
 
 def test_wheel_ships_the_protocol_files(tmp_path):
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert built.returncode == 0, built.stderr
     wheel = next(tmp_path.glob("motorseq-*.whl"))

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from motorseq.protocols import LabelError, check_label, participant_number
+from motorseq.protocols import LabelError, check_label, load_protocol, participant_number
 from motorseq.protocols.io import RunWriter, run_paths
-from motorseq.protocols import load_protocol
 
 
 @pytest.mark.parametrize("bad", ["../x", "a/b", "", "sub-01", "07 ", "x\n", "é1", "..", "01_2", "/etc", "1.5"])

@@ -11,7 +11,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from motorseq.protocols import ProtocolError, load_protocol, protocol_path
 
 VALID = yaml.safe_load(protocol_path("srt-classic").read_text())
@@ -120,7 +119,9 @@ def test_cli_prints_one_line_without_traceback(tmp_path):
     bad = _write(tmp_path, _mutate(VALID, ["response", "rsi_ms"], -1))
     result = subprocess.run(
         [sys.executable, "-m", "motorseq.protocols", "protocols", "validate", str(bad)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from motorseq.protocols import code_triplets
 
 
@@ -25,8 +24,9 @@ def test_triplets_do_not_span_blocks():
 
 def test_matches_real_asrt_coding(shared_asrt_path):
     data = pd.read_csv(shared_asrt_path)
-    data = data.sort_values(["subject", "session", "isPractice", "block", "trialNumber"],
-                            ascending=[True, True, False, True, True])
+    data = data.sort_values(
+        ["subject", "session", "isPractice", "block", "trialNumber"], ascending=[True, True, False, True, True]
+    )
     codes = []
     for _, run in data.groupby(["subject", "session"], sort=False):
         pattern = [int(c) for c in str(run["sequence"].iloc[0])]

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from motorseq.protocols import DataFileError, RunExistsError, generate_trials, load_protocol
 from motorseq.protocols.io import RunWriter, read_dataset, read_events, read_run, run_paths, validate_path
 
@@ -20,8 +19,16 @@ HERE = Path(__file__).parent
 
 
 def _row(row: dict, rt: float = 0.4) -> dict:
-    return {**row, "stimulus_onset": 0.65 * row["trial_index"], "response": row["correct_key"],
-            "response_position": int(row["target"]), "rt": rt, "correct": 1, "n_presses": 1, "n_errors": 0}
+    return {
+        **row,
+        "stimulus_onset": 0.65 * row["trial_index"],
+        "response": row["correct_key"],
+        "response_position": int(row["target"]),
+        "rt": rt,
+        "correct": 1,
+        "n_presses": 1,
+        "n_errors": 0,
+    }
 
 
 def _write(root: Path, n: int, status="complete", **kwargs) -> RunWriter:
@@ -29,8 +36,10 @@ def _write(root: Path, n: int, status="complete", **kwargs) -> RunWriter:
     trials = generate_trials(protocol, "01", seed=4).head(n)
     writer = RunWriter(root, protocol, "01", "1", seed=4, **kwargs)
     for row in trials.to_dict("records"):
-        writer.write_trial(_row(row), [{"onset": 1.0, "key": row["correct_key"], "position": int(row["target"]),
-                                        "rt": 0.4, "correct": 1}])
+        writer.write_trial(
+            _row(row),
+            [{"onset": 1.0, "key": row["correct_key"], "position": int(row["target"]), "rt": 0.4, "correct": 1}],
+        )
     writer.close(status)
     return writer
 
@@ -62,8 +71,9 @@ def test_existing_run_is_never_overwritten(tmp_path):
 
 
 def test_kill_mid_run_keeps_every_finished_trial_and_resume_completes(tmp_path):
-    child = subprocess.Popen([sys.executable, str(HERE / "_write_run.py"), str(tmp_path), "new"],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, str(HERE / "_write_run.py"), str(tmp_path), "new"], stdout=subprocess.PIPE, text=True
+    )
     done = []
     deadline = time.monotonic() + 60
     while len(done) < 40 and time.monotonic() < deadline:
@@ -78,8 +88,12 @@ def test_kill_mid_run_keeps_every_finished_trial_and_resume_completes(tmp_path):
     assert table["trial_index"].tolist() == list(range(1, len(table) + 1))
     assert json.loads(paths.sidecar.read_text())["RunStatus"] == "interrupted"
 
-    resumed = subprocess.run([sys.executable, str(HERE / "_write_run.py"), str(tmp_path), "resume"],
-                             capture_output=True, text=True, timeout=120)
+    resumed = subprocess.run(
+        [sys.executable, str(HERE / "_write_run.py"), str(tmp_path), "resume"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert resumed.returncode == 0, resumed.stderr
     full = read_run(paths.beh)
     expected = generate_trials("classroom", "01", seed=4)
@@ -146,7 +160,9 @@ def test_read_runs_stacks_files_and_names_the_bad_one(tmp_path):
     lines = second.paths.beh.read_text().splitlines(keepends=True)
     lines[4] = lines[4].replace("\t0.400000\t", "\tslow\t", 1)
     second.paths.beh.write_text("".join(lines))
-    with pytest.raises(DataFileError, match=r"b/sub-01/ses-1/beh/sub-01_ses-1_task-classroom_run-1_beh\.tsv:5: rt: 'slow'"):
+    with pytest.raises(
+        DataFileError, match=r"b/sub-01/ses-1/beh/sub-01_ses-1_task-classroom_run-1_beh\.tsv:5: rt: 'slow'"
+    ):
         read_runs([first.paths.beh, second.paths.beh])
     swapped = first.paths.beh.read_text().splitlines(keepends=True)
     swapped[2], swapped[3] = swapped[3], swapped[2]
