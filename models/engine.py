@@ -165,13 +165,16 @@ class Engine:
         b2.set_device("runtime")
         b2.prefs.codegen.target = "cython"
         b2.BrianLogger.log_level_warn()
-        h = build_network(self.layout, self.dt_ms, self.max_trials, standalone=False, record_spikes=self.record_spikes)
-        h.targets.values[:] = np.asarray(values["targets"], dtype=np.int32)
+        h = build_network(
+            self.layout, self.dt_ms, self.max_trials, standalone=False, record_spikes=self.record_spikes,
+            target_values=np.asarray(values["targets"], dtype=np.int32),
+        )  # fmt: skip
         for name, value in values.items():
             if name == "targets":
                 continue
+            obj_name, _, var = name.partition(".")
             view = self._resolve(h, name)
-            view[:] = b2.Quantity(np.asarray(value, dtype=view.dtype), dim=view.dim)
+            setattr(h.objects()[obj_name], var, b2.Quantity(np.asarray(value, dtype=view.dtype), dim=view.dim))
         b2.seed(int(values["controller.seed_value"]))
         elapsed = 0.0
         while h.controller.stopped[0] < 0.5 and elapsed < MAX_RUN_S:

@@ -122,7 +122,7 @@ t_on = t
 npress = 0
 resp = -1
 rt = -1*second
-tgt = targets((trial + 0.25)*ms)
+tgt = int(targets((trial + 0.25)*ms))
 """,
     "timeout": """
 phase = 2
@@ -238,7 +238,12 @@ def _stop_function(standalone: bool):
 
 
 def build_network(
-    layout: Layout, dt_ms: float, max_trials: int, standalone: bool, record_spikes: bool = False
+    layout: Layout,
+    dt_ms: float,
+    max_trials: int,
+    standalone: bool,
+    record_spikes: bool = False,
+    target_values: np.ndarray | None = None,
 ) -> NetworkHandle:
     """Create every Brian2 object of the network (structure only, no parameter values).
 
@@ -254,18 +259,23 @@ def build_network(
         Whether the current Brian2 device is C++ standalone (selects the stop mechanism).
     record_spikes : bool
         Also record every spike (for diagnostics; large).
+    target_values : ndarray, optional
+        Initial trial list (runtime device; standalone replaces it through run arguments).
 
     Returns
     -------
     NetworkHandle
     """
     import brian2 as b2
-    from brian2 import Hz, ms
+    from brian2 import ms
 
     dt = dt_ms * ms
     n_neurons = layout.n_neurons
     n_ch = layout.n_channels
-    targets = b2.TimedArray(np.zeros(max_trials, dtype=np.int32), dt=1 * ms, name="targets")
+    buffer = np.zeros(max_trials, dtype=np.int32)
+    if target_values is not None:
+        buffer[: target_values.size] = target_values[:max_trials]
+    targets = b2.TimedArray(buffer, dt=1 * ms, name="targets")
     stop_simulation = _stop_function(standalone)
 
     controller = b2.NeuronGroup(

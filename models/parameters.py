@@ -183,7 +183,8 @@ class ModelParameters(BaseModel):
     w_init_transition: float = Field(0.69, ge=0, le=1, description="Initial transition weight (fraction of maximum).")
     # --- lesions (fraction of capacity remaining, 1 = intact) ---------------------------------
     lesion_dopamine: float = Field(1.0, ge=0, le=1, description="Dopamine release scale (Parkinson's disease: 0.2 = 80% depletion). Scales SNc->target dopamine and DA-dependent excitability of D1 (up) and D2 (down).")
-    lesion_cerebellum: float = Field(1.0, ge=0, le=1, description="Fraction of Purkinje cells remaining (ataxia: 0.5 = half lost); lost cells are silent.")
+    lesion_cerebellum: float = Field(1.0, ge=0, le=1, description="Fraction of Purkinje cells remaining (ataxia: 0.5 = half lost); lost cells are silent, and DCN excitability is lowered by the tonic inhibition they provided (homeostatic intrinsic plasticity, Turrigiano 2011), so the lesion removes learnable Purkinje modulation rather than flooding the thalamus.")
+    purkinje_tonic_hz: float = Field(55.0, description="Tonic Purkinje rate (Hz) used to compute the DCN's homeostatic compensation after a cerebellar lesion (the measured tonic rate of the intact network).")
     lesion_cortex: float = Field(1.0, ge=0, le=1, description="Fraction of SMA/premotor and M1 excitatory cells remaining (stroke); lost cells are silent.")
     d1_dopamine_gain_mv: float = Field(3.0, description="Excitability of D1 MSNs added at full tonic dopamine (mV; removed in proportion to depletion). D1 receptors raise, D2 lower MSN excitability (Gerfen & Surmeier 2011).")
     d2_dopamine_gain_mv: float = Field(3.0, description="Excitability of D2 MSNs removed at full tonic dopamine (mV).")

@@ -28,6 +28,7 @@ __all__ = [
     "activity_by_block",
     "shift_ratio",
     "sequence_random_differences",
+    "system_differences",
     "CORTICAL",
     "STRIATAL",
     "CEREBELLAR",
@@ -201,3 +202,17 @@ def sequence_random_differences(runs: Sequence[dict[str, Any]], measure: str = "
         seq = tab.loc[[blocks[k - 1], blocks[k + 1]]].mean()
         rows.append((seq - tab.loc[rnd[0]]) / tab.loc[rnd[0]].abs())
     return pd.DataFrame(rows).mean().sort_values(ascending=False)
+
+
+def system_differences(runs: Sequence[dict[str, Any]], measure: str = "mean_rate_hz") -> dict[str, float]:
+    """Sequence-minus-random relative activity difference of each system.
+
+    The mean over the system's regions of :func:`sequence_random_differences`: cortical
+    (SMA/PMC, M1), striatal (D1, D2 MSNs) and cerebellar (granule, Purkinje, DCN).
+    """
+    d = sequence_random_differences(runs, measure)
+    return {
+        "cortical": float(d[list(CORTICAL)].mean()),
+        "striatal": float(d[list(STRIATAL)].mean()),
+        "cerebellar": float(d[list(CEREBELLAR)].mean()),
+    }

@@ -78,6 +78,13 @@ def runtime_values(
         return np.array([table[name] for name in pop], dtype=float)
 
     bias = per_pop(p.bias_mv)
+    # homeostatic compensation of DCN excitability for the tonic Purkinje inhibition lost to a
+    # cerebellar lesion: the lesion removes learnable modulation, not the DCN operating point
+    lost_inhibition = (
+        (1.0 - p.lesion_cerebellum) * p.weights["purkinje->dcn"] * layout.size.sizes["purkinje"]
+        * p.purkinje_tonic_hz * p.tau_gaba_ms * MS
+    )  # fmt: skip
+    bias[pop == "dcn"] -= lost_inhibition
     depletion = 1.0 - p.lesion_dopamine
     bias[pop == "d1"] -= p.d1_dopamine_gain_mv * depletion
     bias[pop == "d2"] += p.d2_dopamine_gain_mv * depletion

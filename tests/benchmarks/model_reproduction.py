@@ -15,7 +15,6 @@ import argparse
 import time
 
 import numpy as np
-
 from motorseq.models.reproduction import (
     GroupSpec,
     asrt_figures,
@@ -23,6 +22,7 @@ from motorseq.models.reproduction import (
     shift_ratio,
     simulate_group,
     srt_figures,
+    system_differences,
 )
 
 
@@ -64,6 +64,8 @@ def main() -> None:
             d = sequence_random_differences(intact, measure)
             print(f"  sequence-random relative {measure} difference by region (largest first):")
             print("    " + ", ".join(f"{k} {v:+.3f}" for k, v in d.items()))
+            sd = system_differences(intact, measure)
+            print("  by system (mean of its regions): " + ", ".join(f"{k} {v:+.3f}" for k, v in sd.items()) + "  (target: striatal largest)")
     if "control" in parts:
         print("srt-classic, control group (random blocks only)")
         ctrl = srt_figures(group(protocol="srt-classic", random_only=True))
@@ -88,8 +90,6 @@ def main() -> None:
     if "variability" in parts:
         print("srt-classic, --variability")
         runs = group(protocol="srt-classic", variability=True)
-        from motorseq.models.reproduction import block_rts
-
         costs, ratios = [], []
         for run in runs:
             f = srt_figures([run])
@@ -99,7 +99,6 @@ def main() -> None:
         print(f"  last/first across participants: mean {np.mean(ratios):.3f}, SD {np.std(ratios, ddof=1):.3f}")
         etas = [r["parameters"]["eta_striatum"] for r in runs]
         print(f"  eta_striatum drawn: {', '.join(f'{e:.2e}' for e in etas)}")
-        del block_rts
     print(f"total {time.perf_counter() - t0:.0f} s")
 
 

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-
 from motorseq.models import ModelError, ModelNotImplementedError, ModelParameters, simulate_participant
 from motorseq.protocols import generate_trials, load_protocol
 
