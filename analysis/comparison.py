@@ -59,15 +59,10 @@ class ComparisonResult:
         ``tables/``, ``figures/``, ``summary.txt`` hold the comparison; ``people/`` and ``model/``
         each side's full analysis.
         """
-        out = Path(out)
-        (out / "tables").mkdir(parents=True, exist_ok=True)
-        for name, table in self.tables.items():
-            table.to_csv(out / "tables" / f"{name}.csv", index=False)
-        from motorseq.analysis.figures import save_figure
+        from motorseq.analysis.pipeline import save_outputs
 
-        for name, fig in self.figures.items():
-            self.figure_paths[name] = save_figure(fig, out / "figures" / name)
-        (out / "summary.txt").write_text("\n".join(self.summary) + "\n", encoding="utf-8")
+        out = Path(out)
+        self.figure_paths.update(save_outputs(out, self.tables, self.figures, self.summary))
         self.people.save(out / "people")
         self.model.save(out / "model")
         (out / "provenance.json").write_text(

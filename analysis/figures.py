@@ -146,6 +146,28 @@ def _band(
     ax.plot(x, summary["mean"], color=color, marker=marker, markersize=3, linewidth=1.3, label=label)
 
 
+def _sequence_and_random(ax, table: pd.DataFrame, value: str, labels: dict[str, str]) -> None:
+    """Plot sequence blocks as a CI band and random blocks as points with CIs, per block."""
+    for kind in ("sequence", "random"):
+        part = table[table["trial_type"] == kind]
+        if part.empty:
+            continue
+        s = group_summary(part, value, ["block"])
+        if kind == "sequence":
+            _band(ax, s["block"], s, PALETTE[kind], labels[kind])
+        else:
+            ax.errorbar(
+                s["block"],
+                s["mean"],
+                yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+                fmt="s",
+                color=PALETTE[kind],
+                markersize=5,
+                capsize=2,
+                label=labels[kind],
+            )
+
+
 def _sessions(table: pd.DataFrame) -> list[str]:
     return sorted(table["session"].unique(), key=lambda s: (len(str(s)), str(s)))
 
@@ -205,24 +227,7 @@ def sequence_vs_random_figure(blocks: pd.DataFrame, effects: pd.DataFrame) -> Fi
     n_random = max(1, effects["block"].nunique()) if not effects.empty else 1
     fig, axes = _figure(2, 1, width=3.4, height=2.7, width_ratios=[1.0, min(1.0, 0.3 + 0.2 * n_random)])
     ax = axes[0, 0]
-    for kind in ("sequence", "random"):
-        part = blocks[blocks["trial_type"] == kind]
-        if part.empty:
-            continue
-        s = group_summary(part, "median_rt_ms", ["block"])
-        if kind == "sequence":
-            _band(ax, s["block"], s, PALETTE[kind], "sequence blocks")
-        else:
-            ax.errorbar(
-                s["block"],
-                s["mean"],
-                yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
-                fmt="s",
-                color=PALETTE[kind],
-                markersize=5,
-                capsize=2,
-                label="random blocks",
-            )
+    _sequence_and_random(ax, blocks, "median_rt_ms", {"sequence": "sequence blocks", "random": "random blocks"})
     ax.set_xlabel("Block")
     ax.set_ylabel("Median RT (ms)")
     _legend(ax, loc="best")
@@ -461,24 +466,7 @@ def dsp_figure(execution: pd.DataFrame, chunks: pd.DataFrame | None) -> Figure:
         .mean()
         .reset_index()
     )
-    for kind in ("sequence", "random"):
-        part = per[per["trial_type"] == kind]
-        if part.empty:
-            continue
-        s = group_summary(part, "median_execution_ms", ["block"])
-        if kind == "sequence":
-            _band(ax, s["block"], s, PALETTE[kind], "sequence")
-        else:
-            ax.errorbar(
-                s["block"],
-                s["mean"],
-                yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
-                fmt="s",
-                color=PALETTE[kind],
-                markersize=5,
-                capsize=2,
-                label="random",
-            )
+    _sequence_and_random(ax, per, "median_execution_ms", {"sequence": "sequence", "random": "random"})
     ax.set_xlabel("Block")
     ax.set_ylabel("Execution time (ms)")
     _legend(ax, loc="upper right")

@@ -22,6 +22,24 @@ from motorseq.analysis.loaders import Dataset, load_dataset
 __all__ = ["AnalysisResult", "analyze", "compute_tables"]
 
 
+def save_outputs(out: Path, tables: dict, figures: dict, summary: list[str]) -> dict[str, list[Path]]:
+    """Write ``tables/*.csv``, ``figures/*`` (PNG, SVG) and ``summary.txt`` under ``out``.
+
+    Returns
+    -------
+    dict
+        Figure name → the files written.
+    """
+    from motorseq.analysis.figures import save_figure
+
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        table.to_csv(out / "tables" / f"{name}.csv", index=False)
+    paths = {name: save_figure(fig, out / "figures" / name) for name, fig in figures.items()}
+    (out / "summary.txt").write_text("\n".join(summary) + "\n", encoding="utf-8")
+    return paths
+
+
 @dataclass
 class AnalysisResult:
     """Everything one analysis produced.
@@ -58,14 +76,7 @@ class AnalysisResult:
         Existing files of the same name in ``out`` are replaced; nothing else is touched.
         """
         out = Path(out)
-        (out / "tables").mkdir(parents=True, exist_ok=True)
-        for name, table in self.tables.items():
-            table.to_csv(out / "tables" / f"{name}.csv", index=False)
-        from motorseq.analysis.figures import save_figure
-
-        for name, fig in self.figures.items():
-            self.figure_paths[name] = save_figure(fig, out / "figures" / name)
-        (out / "summary.txt").write_text("\n".join(self.summary) + "\n", encoding="utf-8")
+        self.figure_paths.update(save_outputs(out, self.tables, self.figures, self.summary))
         (out / "provenance.json").write_text(json.dumps(self.provenance, indent=2, default=str), encoding="utf-8")
         return out
 

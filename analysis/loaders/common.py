@@ -179,3 +179,15 @@ def epoch_from_block(block: pd.Series, blocks_per_epoch: int) -> pd.Series:
 def trial_ids(table: pd.DataFrame, keys: list[str]) -> np.ndarray:
     """One integer per distinct combination of ``keys`` (in order of appearance)."""
     return table.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+
+
+def load_files(paths: list[Path], one_file, fmt: str) -> Dataset:
+    """Load several files of one format with ``one_file(path) -> (trials, notes)`` and join them."""
+    from motorseq.analysis.schema import concat_trials
+
+    frames, notes = [], []
+    for path in paths:
+        frame, note = one_file(Path(path))
+        frames.append(frame)
+        notes.extend(note)
+    return Dataset(trials=concat_trials(frames, list(paths)), format=fmt, files=[Path(p) for p in paths], notes=notes)

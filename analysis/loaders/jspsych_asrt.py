@@ -22,12 +22,13 @@ from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import (
     Dataset,
     epoch_from_block,
+    load_files,
     normalise_trial_type,
     read_table,
     require_columns,
     rt_to_ms,
 )
-from motorseq.analysis.schema import concat_trials, finalize_trials
+from motorseq.analysis.schema import finalize_trials
 from motorseq.analysis.triplets import code_triplets
 
 __all__ = ["load_jspsych_asrt", "SIGNATURE"]
@@ -135,10 +136,4 @@ def load_jspsych_asrt(paths: list[Path]) -> Dataset:
     -------
     Dataset
     """
-    frames, notes = [], []
-    for path in paths:
-        frame, note = _one_file(Path(path))
-        frames.append(frame)
-        notes.extend(note)
-    trials = concat_trials(frames, list(paths))
-    return Dataset(trials=trials, format="jspsych-asrt", files=[Path(p) for p in paths], notes=notes)
+    return load_files(paths, _one_file, "jspsych-asrt")

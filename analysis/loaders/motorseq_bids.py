@@ -79,10 +79,11 @@ def _run_info(path: Path, side: dict, groups: dict[str, str]) -> dict:
 
 
 def _trials(beh: pd.DataFrame, info: pd.DataFrame, where: str) -> pd.DataFrame:
-    """The analysis trial table of all runs at once (run labels broadcast by ``file_index``)."""
+    """Build the analysis trial table of all runs at once (run labels broadcast by ``file_index``)."""
     index = beh["file_index"].to_numpy()
     kind = beh["block_kind"].astype(str)
-    columns = {name: info[name].to_numpy()[index] for name in ("participant", "session", "run", "group", "source", "paradigm")}
+    labels = ("participant", "session", "run", "group", "source", "paradigm")
+    columns = {name: info[name].to_numpy()[index] for name in labels}
     return pd.DataFrame(
         {
             **columns,

@@ -23,13 +23,14 @@ from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import (
     Dataset,
     epoch_from_block,
+    load_files,
     normalise_trial_type,
     read_table,
     require_columns,
     rt_to_ms,
     trial_ids,
 )
-from motorseq.analysis.schema import concat_trials, finalize_trials
+from motorseq.analysis.schema import finalize_trials
 from motorseq.analysis.triplets import code_triplets
 
 __all__ = ["load_psychopy_asrt", "SIGNATURE"]
@@ -146,11 +147,4 @@ def load_psychopy_asrt(paths: list[Path]) -> Dataset:
     -------
     Dataset
     """
-    frames, notes = [], []
-    for path in paths:
-        frame, note = _one_file(Path(path))
-        frames.append(frame)
-        notes.extend(note)
-    return Dataset(
-        trials=concat_trials(frames, list(paths)), format="psychopy-asrt", files=[Path(p) for p in paths], notes=notes
-    )
+    return load_files(paths, _one_file, "psychopy-asrt")
