@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -31,10 +32,42 @@ from .network import MAX_RUN_S, NetworkHandle, build_network
 
 __all__ = ["RawRun", "Engine", "get_engine"]
 
+#: Run-time values that are trial lists (TimedArrays), not object variables.
+_TIMED_ARRAYS = ("targets", "pauses")
+
 _SEED_LINE = (
     "for (int _i = 0; _i < 1; _i++) brian::_random_generators[_i].seed((unsigned long) "
     "brian::_array_controller_seed_value[0]);"
 )
+
+
+_CLOCK_LINE = re.compile(r"^\s*_array_\w+_clock_(?:timestep|t|dt)\[0\] = [^;]*;\s*$")
+
+
+def _normalise_main(main: Path, before: tuple[str, os.stat_result] | None) -> None:
+    """Make ``main.cpp`` the same in every process, so ``make`` reuses a compiled folder.
+
+    Brian2 writes the clocks' initial values in the iteration order of a set of clocks,
+    which differs between processes; every new process would then recompile ``main.o``.
+    Runs of consecutive clock assignments (independent of each other) are sorted, and when
+    the result equals the file as it was before this build its old time stamp is restored.
+    """
+    lines = main.read_text().splitlines(keepends=True)
+    out: list[str] = []
+    run: list[str] = []
+    for line in [*lines, None]:
+        if line is not None and _CLOCK_LINE.match(line):
+            run.append(line)
+            continue
+        out.extend(sorted(run))
+        run = []
+        if line is not None:
+            out.append(line)
+    text = "".join(out)
+    if text != "".join(lines):
+        main.write_text(text)
+    if before is not None and text == before[0]:
+        os.utime(main, ns=(before[1].st_atime_ns, before[1].st_mtime_ns))
 
 
 @dataclass
@@ -97,7 +130,7 @@ class Engine:
 
     # ---------------------------------------------------------------------------------------
     def _structure_key(self) -> str:
-        text = repr((self.n_channels, self.dt_ms, self.max_trials, self.layout.size.key(), self.record_spikes, 2))
+        text = repr((self.n_channels, self.dt_ms, self.max_trials, self.layout.size.key(), self.record_spikes, 3))
         return hashlib.sha1(text.encode()).hexdigest()[:10]
 
     def _build_standalone(self) -> None:
@@ -116,7 +149,13 @@ class Engine:
         b2.device.insert_code("main", _SEED_LINE)
         self.handle.net.run(MAX_RUN_S * b2.second, report=None)
         self.project_dir.mkdir(parents=True, exist_ok=True)
-        b2.device.build(directory=str(self.project_dir), compile=True, run=False, with_output=False)
+        main = self.project_dir / "main.cpp"
+        before = (main.read_text(), main.stat()) if main.exists() else None
+        b2.device.build(directory=str(self.project_dir), compile=False, run=False, with_output=False)
+        _normalise_main(main, before)
+        from brian2.codegen.cpp_prefs import get_compiler_and_args
+
+        b2.device.compile_source(str(self.project_dir), get_compiler_and_args()[0], debug=False, clean=False)
         self.compile_time_s = time.perf_counter() - start
 
     # ---------------------------------------------------------------------------------------
@@ -135,9 +174,12 @@ class Engine:
 
         h = self.handle
         assert h is not None
-        run_args: dict[Any, Any] = {h.targets: np.asarray(values["targets"], dtype=np.int32)}
+        run_args: dict[Any, Any] = {
+            h.targets: np.asarray(values["targets"], dtype=np.int32),
+            h.pauses: b2.Quantity(np.asarray(values["pauses"], dtype=float), dim=b2.second.dim),
+        }
         for name, value in values.items():
-            if name == "targets":
+            if name in _TIMED_ARRAYS:
                 continue
             view = self._resolve(h, name)
             run_args[view] = b2.Quantity(np.asarray(value, dtype=view.dtype), dim=view.dim)
@@ -168,9 +210,10 @@ class Engine:
         h = build_network(
             self.layout, self.dt_ms, self.max_trials, standalone=False, record_spikes=self.record_spikes,
             target_values=np.asarray(values["targets"], dtype=np.int32),
+            pause_values=np.asarray(values["pauses"], dtype=float),
         )  # fmt: skip
         for name, value in values.items():
-            if name == "targets":
+            if name in _TIMED_ARRAYS:
                 continue
             obj_name, _, var = name.partition(".")
             view = self._resolve(h, name)

@@ -34,7 +34,7 @@ DOPAMINE_UPDATE_MS = 20.0
 MAX_RUN_S = 36_000.0
 
 NEURON_EQUATIONS = """
-dv/dt = alive*(-v + (ge + gn - gi)*mV + I_ext + bias)/tau_m + alive*sigma*sqrt(2/tau_m)*xi : volt (unless refractory)
+dv/dt = alive*(-v + (ge + gn - gi)*mV + I_ext + bias)/tau_m + alive*noise_amp*xi : volt (unless refractory)
 dge/dt = -ge/tau_ampa : 1
 dgn/dt = -gn/tau_nmda : 1
 dgi/dt = -gi/tau_gaba : 1
@@ -43,7 +43,7 @@ dcf/dt = -cf/tau_cf : 1
 I_ext = a_cue*cue_on_c*int(tgt_c == ch) + a_ctx*int(ca < 0 or ctx_a_c == ca)*int(cb < 0 or ctx_b_c == cb) + a_rew*rew_now_c + a_rst*rst_now_c : volt
 tau_m : second (constant)
 bias : volt (constant)
-sigma : volt (constant)
+noise_amp : volt*second**-0.5 (constant)
 a_cue : volt (constant)
 a_ctx : volt (constant)
 a_rew : volt (constant)
@@ -132,7 +132,7 @@ t_resp = t
 correct = int(resp == tgt)
 t_rew = t + t_nd*int(resp >= 0)
 rew_sign = 2.0*correct - 1.0
-t_next = t + t_nd*int(resp >= 0) + rsi
+t_next = t + t_nd*int(resp >= 0) + rsi + pauses((trial + 1.25)*ms)
 ctx_b_next = last_tgt
 last_tgt = tgt
 ctx_a_next = resp*int(resp >= 0) + tgt*int(resp < 0)
@@ -193,6 +193,7 @@ class NetworkHandle:
     trial_monitor: Any
     meter_monitor: Any
     targets: Any
+    pauses: Any
     max_trials: int
     meter_dt_s: float
     spike_monitor: Any = None
@@ -244,6 +245,7 @@ def build_network(
     standalone: bool,
     record_spikes: bool = False,
     target_values: np.ndarray | None = None,
+    pause_values: np.ndarray | None = None,
 ) -> NetworkHandle:
     """Create every Brian2 object of the network (structure only, no parameter values).
 
@@ -261,6 +263,8 @@ def build_network(
         Also record every spike (for diagnostics; large).
     target_values : ndarray, optional
         Initial trial list (runtime device; standalone replaces it through run arguments).
+    pause_values : ndarray, optional
+        Rest (s) before each trial and, last, after the final trial (as ``target_values``).
 
     Returns
     -------
@@ -276,11 +280,21 @@ def build_network(
     if target_values is not None:
         buffer[: target_values.size] = target_values[:max_trials]
     targets = b2.TimedArray(buffer, dt=1 * ms, name="targets")
+    # rest (s) before trial k (k = n_trials: after the last one), read at (k + 0.25) ms
+    rest = np.zeros(max_trials + 1)
+    if pause_values is not None:
+        rest[: pause_values.size] = pause_values[: max_trials + 1]
+    pauses = b2.TimedArray(rest * b2.second, dt=1 * ms, name="pauses")
+    # one clock for everything that runs every step (a clock per object costs a set
+    # rebuild per step in the standalone network loop), one for the regional meters
+    clock = b2.Clock(dt, name="model_clock")
+    meter_dt = 10 * ms
+    meter_clock = b2.Clock(meter_dt, name="meter_clock")
     stop_simulation = _stop_function(standalone)
 
     controller = b2.NeuronGroup(
-        1, CONTROLLER_EQUATIONS, events=CONTROLLER_EVENTS, dt=dt, name="controller",
-        namespace={"targets": targets, "stop_simulation": stop_simulation},
+        1, CONTROLLER_EQUATIONS, events=CONTROLLER_EVENTS, clock=clock, name="controller",
+        namespace={"targets": targets, "pauses": pauses, "stop_simulation": stop_simulation},
     )  # fmt: skip
     for event, code in CONTROLLER_ACTIONS.items():
         controller.run_on_event(event, code)
@@ -288,7 +302,7 @@ def build_network(
 
     neurons = b2.NeuronGroup(
         n_neurons, NEURON_EQUATIONS, threshold="v > v_th", reset="v = v_reset\nnspk += 1",
-        refractory="t_ref", method="euler", dt=dt, name="neurons",
+        refractory="t_ref", method="euler", clock=clock, name="neurons",
     )  # fmt: skip
     zeros = np.zeros(n_neurons, dtype=np.int64)
     neurons.cue_on_c = b2.linked_var(controller, "cue_on", index=zeros)
@@ -299,7 +313,7 @@ def build_network(
     neurons.rst_now_c = b2.linked_var(controller, "rst_now", index=zeros)
 
     fixed = b2.Synapses(
-        neurons, neurons, "w : 1\nkind : integer (constant)", on_pre=FIXED_ON_PRE, dt=dt, name="fixed"
+        neurons, neurons, "w : 1\nkind : integer (constant)", on_pre=FIXED_ON_PRE, clock=clock, name="fixed"
     )
     fixed.connect(i=layout.conn["pre"], j=layout.conn["post"])
     fixed.kind = layout.conn["kind"]
@@ -322,7 +336,7 @@ def build_network(
         """,
         on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nelig -= a_minus",
         on_post="elig += apre",
-        dt=dt, name="corticostriatal", namespace={"update_scale": DOPAMINE_UPDATE_MS / 10.0},
+        clock=clock, name="corticostriatal", namespace={"update_scale": DOPAMINE_UPDATE_MS / 10.0},
     )  # fmt: skip
     corticostriatal.connect(i=pre, j=post)
     corticostriatal.delay = 2 * ms
@@ -343,7 +357,7 @@ def build_network(
         ltp : 1 (shared, constant)
         """,
         on_pre="ge_post += gmax*w\nsyn_post += gmax*w\nw = clip(w + ltp*(1 - w) - ltd*cf_post*w, 0, 1)",
-        dt=dt, name="parallel_fibre",
+        clock=clock, name="parallel_fibre",
     )  # fmt: skip
     parallel_fibre.connect(i=pre, j=post)
     parallel_fibre.delay = 1 * ms
@@ -362,7 +376,7 @@ def build_network(
         """,
         on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nw = clip(w - eta*dec*w, 0, 1)",
         on_post="w = clip(w + eta*apre*(1 - w)*clip(da_post/da0, 0, 2), 0, 1)",
-        dt=dt, name="transition",
+        clock=clock, name="transition",
     )  # fmt: skip
     transition.connect(i=pre, j=post)
     transition.delay = 2 * ms
@@ -380,7 +394,7 @@ def build_network(
         phase_c : integer (linked)
         """,
         threshold="r > r_th and armed > 0.5 and phase_c == 1", reset="armed = 0",
-        events={"rearm": "(armed < 0.5 and r < r_low) or phase_c != 1"}, method="euler", dt=dt,
+        events={"rearm": "(armed < 0.5 and r < r_low) or phase_c != 1"}, method="euler", clock=clock,
         name="readout",
     )  # fmt: skip
     readout.phase_c = b2.linked_var(controller, "phase", index=np.zeros(n_ch, dtype=np.int64))
@@ -392,27 +406,26 @@ def build_network(
     n_m1 = layout.size.sizes["m1"]
     to_readout = b2.Synapses(
         neurons, readout, on_pre="r_post += alive_pre/(n_per_channel*tau_r_post)",
-        dt=dt, name="m1_to_readout", namespace={"n_per_channel": n_m1},
+        clock=clock, name="m1_to_readout", namespace={"n_per_channel": n_m1},
     )  # fmt: skip
     to_readout.connect(i=m1, j=layout.channel[m1])
-    responses = b2.Synapses(readout, controller, on_pre=RESPONSE_ON_PRE, dt=dt, name="responses")
+    responses = b2.Synapses(readout, controller, on_pre=RESPONSE_ON_PRE, clock=clock, name="responses")
     responses.connect()
 
     # regional meters: cumulative spikes and synaptic input summed per region every 10 ms
-    meter_dt = 10 * ms
-    meter = b2.NeuronGroup(len(REGIONS), "spk : 1\nsyn_tot : 1", dt=meter_dt, name="meter")
+    meter = b2.NeuronGroup(len(REGIONS), "spk : 1\nsyn_tot : 1", clock=meter_clock, name="meter")
     region = layout.region_index()
     members = np.flatnonzero(region >= 0)
     metering = b2.Synapses(
         neurons, meter, "spk_post = nspk_pre : 1 (summed)\nsyn_tot_post = syn_pre : 1 (summed)",
-        dt=meter_dt, name="metering",
+        clock=meter_clock, name="metering",
     )  # fmt: skip
     metering.connect(i=members, j=region[members])
 
     trial_monitor = b2.EventMonitor(
         controller, "record", variables=["trial", "resp", "rt", "tgt", "npress", "t_on"], name="trial_monitor"
     )
-    meter_monitor = b2.StateMonitor(meter, ["spk", "syn_tot"], record=True, dt=meter_dt, name="meter_monitor")
+    meter_monitor = b2.StateMonitor(meter, ["spk", "syn_tot"], record=True, clock=meter_clock, name="meter_monitor")
 
     net = b2.Network(
         controller, neurons, fixed, corticostriatal, parallel_fibre, transition, readout,
@@ -425,6 +438,6 @@ def build_network(
     return NetworkHandle(
         net=net, neurons=neurons, controller=controller, readout=readout, fixed=fixed,
         corticostriatal=corticostriatal, parallel_fibre=parallel_fibre, transition=transition,
-        meter=meter, trial_monitor=trial_monitor, meter_monitor=meter_monitor, targets=targets,
+        meter=meter, trial_monitor=trial_monitor, meter_monitor=meter_monitor, targets=targets, pauses=pauses,
         max_trials=max_trials, meter_dt_s=float(meter_dt / b2.second), spike_monitor=spike_monitor,
     )  # fmt: skip

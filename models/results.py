@@ -96,15 +96,22 @@ def rate_table(raw: RawRun, sizes: np.ndarray) -> pd.DataFrame:
     )
 
 
-def activity_table(responses: pd.DataFrame, raw: RawRun, sizes: np.ndarray) -> pd.DataFrame:
+def activity_table(
+    responses: pd.DataFrame, raw: RawRun, sizes: np.ndarray, pauses: np.ndarray | None = None
+) -> pd.DataFrame:
     """Mean rate and summed synaptic input of every region in every trial.
 
-    A trial's window runs from its stimulus onset to the next onset (the last one to the end
-    of the run), sampled at the meters' 10-ms resolution.
+    A trial's window runs from its stimulus onset to the next onset, less any rest before it
+    (``pauses``, s: element k is the rest before trial k, the last after the final trial),
+    sampled at the meters' 10-ms resolution; the last trial's ends at the end of the run less
+    the final rest.
     """
     t = raw.meter_t
     onsets = responses["stimulus_onset"].to_numpy()
-    ends = np.append(onsets[1:], t[-1] if t.size else onsets[-1])
+    rest = np.zeros(onsets.size + 1) if pauses is None else np.asarray(pauses, dtype=float)[: onsets.size + 1]
+    end_of_run = t[-1] if t.size else onsets[-1]
+    ends = np.append(onsets[1:], end_of_run) - rest[1:]
+    ends = np.maximum(ends, onsets)
     i0 = np.clip(np.searchsorted(t, onsets), 0, max(t.size - 1, 0))
     i1 = np.clip(np.searchsorted(t, ends), 0, max(t.size - 1, 0))
     duration = np.maximum(t[i1] - t[i0], 1e-3) if t.size else np.ones(onsets.size)

@@ -15,7 +15,7 @@ import numpy as np
 from .layout import Layout
 from .parameters import ModelParameters
 
-__all__ = ["TaskTiming", "runtime_values"]
+__all__ = ["TaskTiming", "rest_schedule", "runtime_values"]
 
 MS = 1e-3  # values are given in SI units (s, V) to Brian2
 
@@ -38,6 +38,42 @@ def _lesioned(rng: np.random.Generator, n: int, remaining: float) -> np.ndarray:
     return alive
 
 
+def rest_schedule(blocks: np.ndarray, rest_s: float, every_blocks: int = 1, min_s: float = 0.0) -> np.ndarray:
+    """Rest (s) before every trial and after the last one, from the trials' block numbers.
+
+    The model rests before the first trial, wherever the protocol gives a break (after every
+    ``every_blocks``-th block, not after the last; at least ``min_s``) and after the last trial,
+    as a participant in a block-design scanner session does.
+
+    Parameters
+    ----------
+    blocks : ndarray of int
+        Block number of every trial, in trial order.
+    rest_s : float
+        Rest at the start, at each break and at the end (s).
+    every_blocks : int
+        A break after every ``every_blocks``-th block (``protocol.breaks.every_blocks``).
+    min_s : float
+        Shortest break the protocol allows (``protocol.breaks.min_s``).
+
+    Returns
+    -------
+    ndarray
+        ``len(blocks) + 1`` values: element k is the rest before trial k; the last, after the
+        final trial.
+    """
+    blocks = np.asarray(blocks)
+    pauses = np.zeros(blocks.size + 1)
+    if blocks.size == 0:
+        return pauses
+    pauses[0] = pauses[-1] = rest_s
+    starts = np.flatnonzero(blocks[1:] != blocks[:-1]) + 1  # first trial of each later block
+    for count, k in enumerate(starts, start=1):  # the break after the count-th block
+        if count % every_blocks == 0:
+            pauses[k] = max(rest_s, min_s)
+    return pauses
+
+
 def runtime_values(
     layout: Layout,
     params: ModelParameters,
@@ -45,6 +81,7 @@ def runtime_values(
     timing: TaskTiming,
     seed: int,
     max_trials: int,
+    pauses: np.ndarray | None = None,
 ) -> dict[str, float | np.ndarray]:
     """Compute every run-time value of one simulation.
 
@@ -62,11 +99,15 @@ def runtime_values(
         Seed of this participant (noise, weight jitter, lesioned cells, initial state).
     max_trials : int
         Size of the compiled trial buffer.
+    pauses : ndarray, optional
+        Rest (s) before each trial and, as the last element, after the final trial
+        (:func:`rest_schedule`); no rest if omitted.
 
     Returns
     -------
     dict
-        ``"object.variable" -> value`` (SI units), plus ``"targets"`` (the trial buffer).
+        ``"object.variable" -> value`` (SI units), plus ``"targets"`` and ``"pauses"`` (the
+        trial buffers).
     """
     params.check_complete()
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
@@ -109,14 +150,22 @@ def runtime_values(
     is_d1 = pop[cs_post] == "d1"
     trial_buffer = np.zeros(max_trials, dtype=np.int32)
     trial_buffer[: targets.size] = targets
+    pause_buffer = np.zeros(max_trials + 1)
+    if pauses is not None:
+        pauses = np.asarray(pauses, dtype=float)
+        if pauses.size != targets.size + 1:
+            raise ValueError(f"pauses: {pauses.size} values for {targets.size} trials; expected one more than trials")
+        pause_buffer[: pauses.size] = pauses
 
     values: dict[str, float | np.ndarray] = {
         "targets": trial_buffer,
+        "pauses": pause_buffer,
         # neurons
         "neurons.v": rng.uniform(0.0, 15.0, n) * MS,
         "neurons.tau_m": per_pop(p.tau_m_ms) * MS,
         "neurons.bias": bias * MS,
-        "neurons.sigma": per_pop(p.noise_mv) * MS,
+        # white-noise amplitude sigma*sqrt(2/tau_m): stationary membrane SD sigma (mV)
+        "neurons.noise_amp": per_pop(p.noise_mv) * MS * np.sqrt(2.0 / (per_pop(p.tau_m_ms) * MS)),
         "neurons.a_cue": a_cue * MS,
         "neurons.a_ctx": a_ctx * MS,
         "neurons.a_rew": a_rew * MS,
@@ -171,7 +220,7 @@ def runtime_values(
         "controller.rst_dur": p.motor_reset_ms * MS,
         "controller.ctx_delay": p.context_delay_ms * MS,
         "controller.ctx_pending": 0,
-        "controller.t_next": p.warmup_s,
+        "controller.t_next": p.warmup_s + pause_buffer[0],
         "controller.phase": 0,
         "controller.trial": 0,
         "controller.tgt": -1,

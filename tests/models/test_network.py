@@ -54,15 +54,23 @@ def test_rts_are_in_the_human_range(result):
     assert rt.std() > 0.01  # trial-to-trial variability from the network's noise
 
 
-def test_next_stimulus_follows_response_plus_rsi(result, protocol):
+def test_next_stimulus_follows_response_plus_rsi_and_rests_at_breaks(result, protocol, trials):
     r = result.responses
+    params = ModelParameters()
     rsi = protocol.response.rsi_ms / 1000
     timeout = protocol.response.timeout_ms / 1000
     gap = np.diff(r["stimulus_onset"].to_numpy())
     used = r["rt"].astype(float).fillna(timeout).to_numpy()[:-1]
-    # the controller records one 0.5-ms step after the press and starts on the next step
-    assert np.allclose(gap, used + rsi, atol=0.0021), np.abs(gap - used - rsi).max()
-    assert r["stimulus_onset"].iloc[0] == pytest.approx(ModelParameters().warmup_s, abs=1e-3)
+    new_block = (trials["block"].to_numpy()[1:] != trials["block"].to_numpy()[:-1])
+    assert new_block.sum() == 1  # practice -> first sequence block: one break
+    rest = np.where(new_block, params.rest_s, 0.0)
+    # the controller records one step after the press and starts on the next step
+    step = params.dt_ms / 1000
+    assert np.allclose(gap, used + rsi + rest, atol=2 * step + 1e-4), np.abs(gap - used - rsi - rest).max()
+    # rest before the first trial and after the last one: the run ends one rest after the last press
+    assert r["stimulus_onset"].iloc[0] == pytest.approx(params.warmup_s + params.rest_s, abs=1e-3)
+    last_end = r["stimulus_onset"].iloc[-1] + float(r["rt"].astype(float).fillna(timeout).iloc[-1])
+    assert result.timings["simulated_s"] == pytest.approx(last_end + rsi + params.rest_s, abs=0.05)
 
 
 def test_activity_tables_cover_every_region_and_trial(result, trials):
