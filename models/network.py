@@ -107,7 +107,9 @@ rew_dur : second
 rst_dur : second
 """
 
-# phase: 0 = waiting for the next stimulus, 1 = stimulus shown, 2 = trial over (record it)
+# phase: 0 = waiting for the next stimulus, 1 = stimulus shown, 2 = trial over (record it).
+# Before a rest the context (previous response, stimulus before it) is cleared once the movement
+# is over: after a break the next block starts without a context, as the first trial does.
 CONTROLLER_EVENTS = {
     "onset": "phase == 0 and trial < n_trials and t >= t_next",
     "timeout": "phase == 1 and t - t_on >= timeout",
@@ -132,10 +134,12 @@ t_resp = t
 correct = int(resp == tgt)
 t_rew = t + t_nd*int(resp >= 0)
 rew_sign = 2.0*correct - 1.0
-t_next = t + t_nd*int(resp >= 0) + rsi + pauses((trial + 1.25)*ms)
-ctx_b_next = last_tgt
-last_tgt = tgt
-ctx_a_next = resp*int(resp >= 0) + tgt*int(resp < 0)
+pause = pauses((trial + 1.25)*ms)
+t_next = t + t_nd*int(resp >= 0) + rsi + pause
+keep = int(pause <= 0*second)
+ctx_b_next = keep*last_tgt - (1 - keep)
+last_tgt = keep*tgt - (1 - keep)
+ctx_a_next = keep*(resp*int(resp >= 0) + tgt*int(resp < 0)) - (1 - keep)
 ctx_pending = 1
 t_ctx = t + ctx_delay
 trial += 1
