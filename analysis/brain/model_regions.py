@@ -4,8 +4,9 @@ All functions are pure functions of DataFrames; :func:`read_model_run` is the on
 files (the model's derivatives next to the BIDS trial files).
 
 Activation of a population in a block is the mean of its BOLD-like signal over the block's time
-window, shifted by ``lag_s`` for the haemodynamic delay, expressed as percent signal change from a
-baseline:
+window, shifted by ``lag_s`` for the haemodynamic delay, minus a baseline, in percent of the run's
+mean signal (SPM's grand-mean scaling; a model population that is almost silent at rest would give
+an exploding ratio if divided by its rest level). The baseline is:
 
 * ``rest`` - samples outside every (lagged) block window, when at least ``min_rest_s`` seconds of
   them exist (time before the first trial, breaks, time after the last trial), leaving out the
@@ -177,7 +178,7 @@ def _window_mask(times: np.ndarray, windows: pd.DataFrame, lag_s: float) -> np.n
 def block_activations(bold: pd.DataFrame, trials: pd.DataFrame, lag_s: float = 5.0,
                       min_rest_s: float = 4.0, rest_tail_s: float = 15.0,
                       settle_s: float = 32.0) -> pd.DataFrame:
-    """Per block and population: BOLD level and percent signal change from baseline.
+    """Per block and population: BOLD level and its change from baseline (% of the run mean).
 
     Parameters
     ----------
@@ -200,7 +201,7 @@ def block_activations(bold: pd.DataFrame, trials: pd.DataFrame, lag_s: float = 5
     -------
     pandas.DataFrame
         Long table: ``block``, ``block_kind``, ``population``, ``level`` (mean BOLD in the
-        window, signal units), ``activation`` (percent signal change from the baseline) and
+        window, signal units), ``activation`` (level minus baseline, % of the run's mean signal) and
         ``baseline`` (``rest`` or ``run-mean``).
     """
     _require(bold, ["time_s"], "bold")
@@ -217,11 +218,14 @@ def block_activations(bold: pd.DataFrame, trials: pd.DataFrame, lag_s: float = 5
     settled = times >= times[0] + settle_s
     rest = ~_window_mask(times, touched, 0.0) & (times >= 0) & settled
     values = bold[pops].to_numpy(dtype=float)
+    run_mean = values[settled if settled.any() else slice(None)].mean(axis=0)
     if rest.sum() * dt >= min_rest_s:
         base, kind = values[rest].mean(axis=0), "rest"
     else:
-        base, kind = values[settled if settled.any() else slice(None)].mean(axis=0), "run-mean"
-    base = np.where(np.abs(base) > 0, base, np.nan)
+        base, kind = run_mean, "run-mean"
+    # percent of the run's mean signal (SPM grand-mean scaling): a population that is almost
+    # silent at rest would otherwise get an exploding (or sign-flipped) ratio
+    scale = np.where(np.abs(run_mean) > 0, run_mean, np.nan)
     rows = []
     for _, w in windows.iterrows():
         sel = _window_mask(times, w.to_frame().T, lag_s) & settled
@@ -229,7 +233,7 @@ def block_activations(bold: pd.DataFrame, trials: pd.DataFrame, lag_s: float = 5
             sel = np.zeros(len(times), dtype=bool)
             sel[int(np.argmin(np.abs(times - (w["start_s"] + lag_s))))] = True
         level = values[sel].mean(axis=0)
-        psc = 100.0 * (level - base) / base
+        psc = 100.0 * (level - base) / scale
         for pop, lev, act in zip(pops, level, psc, strict=True):
             rows.append({"block": int(w["block"]), "block_kind": w["block_kind"],
                          "population": pop, "level": float(lev), "activation": float(act),

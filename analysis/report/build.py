@@ -212,8 +212,8 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
 
     if brain is not None:
         section = Section("Model vs brain", "brain")
-        section.text(f"Activation: percent BOLD-like signal change from the {brain.baseline} "
-                     f"baseline, averaged over the populations mapped to each region. Early = "
+        section.text(f"Activation: BOLD-like signal minus the {brain.baseline} baseline, in percent of "
+                     f"the run's mean signal, averaged over the populations mapped to each region. Early = "
                      f"blocks {brain.phases['early']}, late = blocks {brain.phases['late']}.",
                      "note")
         if brain.baseline != "rest":

@@ -65,15 +65,25 @@ def test_block_windows_and_phases():
         phase_blocks(trials, [9])
 
 
-def test_activation_is_percent_change_from_rest():
+def test_activation_is_change_from_rest_in_percent_of_the_run_mean():
     trials = make_trials()
     bold = make_bold(trials, {"M1": {b: 12.0 for b in range(1, 7)}, "GPi": {2: 5.0}})
     table = block_activations(bold, trials)
     assert set(table["baseline"]) == {"rest"}
+    settled = bold["time_s"] >= 32.0
+    m1_mean, gpi_mean = bold.loc[settled, "M1"].mean(), bold.loc[settled, "GPi"].mean()
+    assert 10.0 < m1_mean < 12.0 and 5.0 < gpi_mean < 10.0
     m1 = table[table["population"] == "M1"].set_index("block")["activation"]
-    np.testing.assert_allclose(m1.to_numpy(), 20.0)
+    np.testing.assert_allclose(m1.to_numpy(), 100 * 2.0 / m1_mean)
     gpi = table[(table["population"] == "GPi") & (table["block"] == 2)]["activation"].item()
-    assert gpi == pytest.approx(-50.0)
+    assert gpi == pytest.approx(100 * -5.0 / gpi_mean)
+
+
+def test_population_silent_at_rest_gets_a_finite_activation_of_the_right_sign():
+    trials = make_trials()
+    bold = make_bold(trials, {"M1": {b: 4.0 for b in range(1, 7)}}, rest_level=1e-6)
+    act = block_activations(bold, trials).query("population == 'M1'")["activation"]
+    assert (act > 0).all() and (act < 1000).all()
 
 
 def test_no_rest_falls_back_to_run_mean():
