@@ -142,9 +142,13 @@ class Engine:
         b2.set_device("cpp_standalone", build_on_run=False, directory=str(self.project_dir))
         b2.prefs.devices.cpp_standalone.openmp_threads = 0
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
-        b2.prefs.codegen.cpp.extra_compile_args_gcc = ["-w", "-O2", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17"]
+        b2.prefs.codegen.cpp.extra_compile_args_gcc = [
+            "-w", "-O2", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17",
+        ]  # fmt: skip
         b2.BrianLogger.log_level_warn()
-        self.handle = build_network(self.layout, self.dt_ms, self.max_trials, standalone=True, record_spikes=self.record_spikes)
+        self.handle = build_network(
+            self.layout, self.dt_ms, self.max_trials, standalone=True, record_spikes=self.record_spikes
+        )
         b2.device.apply_run_args()
         b2.device.insert_code("main", _SEED_LINE)
         self.handle.net.run(MAX_RUN_S * b2.second, report=None)
@@ -254,9 +258,18 @@ class Engine:
             meter_t=np.asarray(mm.t[:] / b2.second),
             meter_spikes=np.asarray(mm.spk[:]),
             meter_synaptic=np.asarray(mm.syn_tot[:]),
-            end_time_s=float(h.net.t / b2.second) if self.mode == "runtime" else float(mm.t[-1] / b2.second) if len(mm.t) else 0.0,
+            end_time_s=_end_time(h, self.mode),
             weights=weights,
         )
+
+
+def _end_time(h: NetworkHandle, mode: str) -> float:
+    import brian2 as b2
+
+    if mode == "runtime":
+        return float(h.net.t / b2.second)
+    t = h.meter_monitor.t
+    return float(t[-1] / b2.second) if len(t) else 0.0
 
 
 _ENGINES: dict[tuple, Engine] = {}
@@ -268,7 +281,7 @@ def get_engine(
     workdir: str | os.PathLike | None = None,
     mode: str | None = None,
 ) -> Engine:
-    """The engine for this structure in this process, built (compiled) on first use.
+    """Return the engine for this structure in this process, built (compiled) on first use.
 
     Only one standalone structure is kept per process (Brian2's device is global); asking for
     another structure rebuilds in its own directory. ``mode`` defaults to the environment

@@ -176,6 +176,7 @@ class Layout:
 
     @property
     def n_neurons(self) -> int:
+        """Number of spiking neurons."""
         return int(self.pop.size)
 
     def indices(self, population: str, channel: int | None = None) -> np.ndarray:

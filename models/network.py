@@ -33,14 +33,21 @@ DOPAMINE_UPDATE_MS = 20.0
 #: Upper bound of simulated time; the controller stops the run when the trials are done.
 MAX_RUN_S = 36_000.0
 
-NEURON_EQUATIONS = """
+# external drive: the cue (visual cells of the target channel), the context (cells of the current
+# previous-response/previous-stimulus pair), reward (SNc) and end-of-movement reset (interneurons)
+_I_EXT = (
+    "I_ext = a_cue*cue_on_c*int(tgt_c == ch) + a_ctx*int(ca < 0 or ctx_a_c == ca)*int(cb < 0 or ctx_b_c == cb)"
+    " + a_rew*rew_now_c + a_rst*rst_now_c : volt"
+)
+
+NEURON_EQUATIONS = f"""
 dv/dt = alive*(-v + (ge + gn - gi)*mV + I_ext + bias)/tau_m + alive*noise_amp*xi : volt (unless refractory)
 dge/dt = -ge/tau_ampa : 1
 dgn/dt = -gn/tau_nmda : 1
 dgi/dt = -gi/tau_gaba : 1
 dda/dt = -da/tau_da : 1
 dcf/dt = -cf/tau_cf : 1
-I_ext = a_cue*cue_on_c*int(tgt_c == ch) + a_ctx*int(ca < 0 or ctx_a_c == ca)*int(cb < 0 or ctx_b_c == cb) + a_rew*rew_now_c + a_rst*rst_now_c : volt
+{_I_EXT}
 tau_m : second (constant)
 bias : volt (constant)
 noise_amp : volt*second**-0.5 (constant)
@@ -216,7 +223,7 @@ class NetworkHandle:
 
 
 def _stop_function(standalone: bool):
-    """A Brian2 function that ends the run early (standalone) or marks it done (runtime)."""
+    """Make a Brian2 function that ends the run early (standalone) or marks it done (runtime)."""
     from brian2 import Function, second
 
     def stop_simulation(t):  # runtime: the engine runs in chunks and checks ``stopped``

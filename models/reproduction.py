@@ -53,7 +53,7 @@ class GroupSpec:
 
 
 def random_only(protocol: Any) -> Any:
-    """The protocol with every block made random (the no-sequence control group)."""
+    """Return the protocol with every block made random (the no-sequence control group)."""
     blocks = [b.model_copy(update={"kind": "random"}) if b.kind != "practice" else b for b in protocol.blocks]
     return protocol.model_copy(update={"blocks": blocks})
 
@@ -126,7 +126,10 @@ def srt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
     ``random_cost`` the random block's RT minus the mean of the sequence blocks on either side,
     ``speedup`` first minus last non-practice block, ``error_rate`` over all trials (s).
     """
-    out: dict[str, list[float]] = {k: [] for k in ("first_practice_rt", "first_block_rt", "last_over_first", "random_cost", "speedup", "error_rate")}
+    out: dict[str, list[float]] = {
+        k: []
+        for k in ("first_practice_rt", "first_block_rt", "last_over_first", "random_cost", "speedup", "error_rate")
+    }
     for run in runs:
         b = block_rts(run)
         main = b[b["kind"] != "practice"].reset_index(drop=True)
@@ -139,7 +142,9 @@ def srt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
         rnd = main.index[main["kind"] == "random"]
         if len(seq) and len(rnd) and 0 < rnd[0] < len(main) - 1:
             k = rnd[0]
-            out["random_cost"].append(float(main["rt"].iloc[k] - 0.5 * (main["rt"].iloc[k - 1] + main["rt"].iloc[k + 1])))
+            out["random_cost"].append(
+                float(main["rt"].iloc[k] - 0.5 * (main["rt"].iloc[k - 1] + main["rt"].iloc[k + 1]))
+            )
         df = _merged(run)
         out["error_rate"].append(float(1.0 - df["correct"].mean()))
     return {k: float(np.mean(v)) if v else float("nan") for k, v in out.items()}
@@ -157,7 +162,11 @@ def asrt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
             m = sub.groupby("triplet_type")["rt"].apply(lambda s: s.astype(float).mean())
             store.append(float(m["L"] - m["H"]))
         err.append(float(1.0 - _merged(run)["correct"].mean()))
-    return {"triplet_effect_first_epoch": float(np.mean(first)), "triplet_effect_last_epoch": float(np.mean(last)), "error_rate": float(np.mean(err))}
+    return {
+        "triplet_effect_first_epoch": float(np.mean(first)),
+        "triplet_effect_last_epoch": float(np.mean(last)),
+        "error_rate": float(np.mean(err)),
+    }
 
 
 def activity_by_block(run: dict[str, Any], measure: str = "mean_rate_hz") -> pd.DataFrame:
@@ -178,7 +187,9 @@ def shift_ratio(runs: Sequence[dict[str, Any]], measure: str = "mean_rate_hz") -
         kinds = run["trials"].groupby("block")["block_kind"].first()
         seq_blocks = [b for b in tab.index if kinds[b] == "sequence"]
         norm = tab / tab.mean()
-        rel = (norm[list(STRIATAL)].mean(axis=1) + norm[list(CEREBELLAR)].mean(axis=1)) / (2 * norm[list(CORTICAL)].mean(axis=1))
+        rel = (norm[list(STRIATAL)].mean(axis=1) + norm[list(CEREBELLAR)].mean(axis=1)) / (
+            2 * norm[list(CORTICAL)].mean(axis=1)
+        )
         early.append(float(rel[seq_blocks[0]]))
         late.append(float(rel[seq_blocks[-1]]))
         ratios.append(float(rel[seq_blocks[0]] / rel[seq_blocks[-1]]))

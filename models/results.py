@@ -52,7 +52,7 @@ class SimulationResult:
 
 
 def region_sizes(layout: Layout) -> np.ndarray:
-    """Number of neurons of every region, in :data:`REGIONS` order."""
+    """Count the neurons of every region, in :data:`REGIONS` order."""
     region = layout.region_index()
     return np.array([(region == k).sum() for k in range(len(REGIONS))], dtype=float)
 
@@ -79,7 +79,7 @@ def response_table(trials: pd.DataFrame, raw: RawRun) -> pd.DataFrame:
 
 
 def rate_table(raw: RawRun, sizes: np.ndarray) -> pd.DataFrame:
-    """Population rate per region in 0.1-s bins over the whole run."""
+    """Compute the population rate per region in 0.1-s bins over the whole run."""
     step = max(1, int(round(RATE_BIN_S / np.diff(raw.meter_t[:2])[0]))) if raw.meter_t.size > 1 else 1
     cum = raw.meter_spikes[:, ::step]
     if cum.shape[1] < 2:

@@ -54,22 +54,35 @@ def main() -> None:
         print("srt-classic, default parameters")
         intact = group(protocol="srt-classic")
         f = srt_figures(intact)
-        print(f"  practice block RT {_ms(f['first_practice_rt'])}; first block RT {_ms(f['first_block_rt'])}  (target 350-600 ms)")
+        print(
+            f"  practice block RT {_ms(f['first_practice_rt'])};"
+            f" first block RT {_ms(f['first_block_rt'])}  (target 350-600 ms)"
+        )
         print(f"  last / first sequence block {f['last_over_first']:.3f}  (target <= 0.85)")
         print(f"  random block cost {_ms(f['random_cost'])}  (target >= 30 ms)")
         print(f"  error rate {100 * f['error_rate']:.1f}%  (target 1-10%)")
         for measure in ("mean_rate_hz", "synaptic_input"):
             s = shift_ratio(intact, measure)
-            print(f"  (striatal+cerebellar)/cortical {measure}: first {s['first']:.3f}, last {s['last']:.3f}, ratio {s['first_over_last']:.3f}  (target >= 1.2)")
+            print(
+                f"  (striatal+cerebellar)/cortical {measure}: first {s['first']:.3f}, last {s['last']:.3f},"
+                f" ratio {s['first_over_last']:.3f}  (target >= 1.2)"
+            )
             d = sequence_random_differences(intact, measure)
             print(f"  sequence-random relative {measure} difference by region (largest first):")
             print("    " + ", ".join(f"{k} {v:+.3f}" for k, v in d.items()))
             sd = system_differences(intact, measure)
-            print("  by system (mean of its regions): " + ", ".join(f"{k} {v:+.3f}" for k, v in sd.items()) + "  (target: striatal largest)")
+            print(
+                "  by system (mean of its regions): "
+                + ", ".join(f"{k} {v:+.3f}" for k, v in sd.items())
+                + "  (target: striatal largest)"
+            )
     if "control" in parts:
         print("srt-classic, control group (random blocks only)")
         ctrl = srt_figures(group(protocol="srt-classic", random_only=True))
-        print(f"  speed-up first->last block {_ms(ctrl['speedup'])}  (target <= 1/3 of the random cost = {_ms(srt_figures(intact)['random_cost'] / 3)})")
+        print(
+            f"  speed-up first->last block {_ms(ctrl['speedup'])}"
+            f"  (target <= 1/3 of the random cost = {_ms(srt_figures(intact)['random_cost'] / 3)})"
+        )
         print(f"  error rate {100 * ctrl['error_rate']:.1f}%")
     if "lesions" in parts:
         base = srt_figures(intact)
@@ -80,12 +93,16 @@ def main() -> None:
             f = srt_figures(group(protocol="srt-classic", lesion=(name, value)))
             print(
                 f"  first block RT {_ms(f['first_block_rt'])}; last/first {f['last_over_first']:.3f}; random cost "
-                f"{_ms(f['random_cost'])} = {f['random_cost'] / base['random_cost']:.2f} x intact; errors {100 * f['error_rate']:.1f}%"
+                f"{_ms(f['random_cost'])} = {f['random_cost'] / base['random_cost']:.2f} x intact;"
+                f" errors {100 * f['error_rate']:.1f}%"
             )
     if "asrt" in parts:
         print("asrt, default parameters")
         a = asrt_figures(group(protocol="asrt"))
-        print(f"  L-H triplet effect: first epoch {_ms(a['triplet_effect_first_epoch'])}, last epoch {_ms(a['triplet_effect_last_epoch'])}  (target >= 5 ms)")
+        print(
+            f"  L-H triplet effect: first epoch {_ms(a['triplet_effect_first_epoch'])},"
+            f" last epoch {_ms(a['triplet_effect_last_epoch'])}  (target >= 5 ms)"
+        )
         print(f"  error rate {100 * a['error_rate']:.1f}%")
     if "variability" in parts:
         print("srt-classic, --variability")
@@ -95,7 +112,10 @@ def main() -> None:
             f = srt_figures([run])
             costs.append(1000 * f["random_cost"])
             ratios.append(f["last_over_first"])
-        print(f"  random cost across participants: mean {np.mean(costs):.0f} ms, SD {np.std(costs, ddof=1):.0f} ms, range {min(costs):.0f}..{max(costs):.0f}")
+        print(
+            f"  random cost across participants: mean {np.mean(costs):.0f} ms,"
+            f" SD {np.std(costs, ddof=1):.0f} ms, range {min(costs):.0f}..{max(costs):.0f}"
+        )
         print(f"  last/first across participants: mean {np.mean(ratios):.3f}, SD {np.std(ratios, ddof=1):.3f}")
         etas = [r["parameters"]["eta_striatum"] for r in runs]
         print(f"  eta_striatum drawn: {', '.join(f'{e:.2e}' for e in etas)}")

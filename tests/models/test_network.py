@@ -61,7 +61,7 @@ def test_next_stimulus_follows_response_plus_rsi_and_rests_at_breaks(result, pro
     timeout = protocol.response.timeout_ms / 1000
     gap = np.diff(r["stimulus_onset"].to_numpy())
     used = r["rt"].astype(float).fillna(timeout).to_numpy()[:-1]
-    new_block = (trials["block"].to_numpy()[1:] != trials["block"].to_numpy()[:-1])
+    new_block = trials["block"].to_numpy()[1:] != trials["block"].to_numpy()[:-1]
     assert new_block.sum() == 1  # practice -> first sequence block: one break
     rest = np.where(new_block, params.rest_s, 0.0)
     # the controller records one step after the press and starts on the next step
@@ -134,10 +134,14 @@ def test_lesions_act_on_their_system(protocol, trials, workdir, result):
         a = res.activity
         return a.loc[a["region"] == region, "mean_rate_hz"].mean()
 
-    cb = simulate_participant(protocol, trials, ModelParameters().with_lesion("cerebellum", 0.5), seed=11, workdir=workdir)
+    cb = simulate_participant(
+        protocol, trials, ModelParameters().with_lesion("cerebellum", 0.5), seed=11, workdir=workdir
+    )
     assert rate(cb, "purkinje") < 0.65 * rate(result, "purkinje")  # half the Purkinje cells silent
     # DCN excitability compensates the lost tonic inhibition: the operating point is kept
     assert 0.7 < rate(cb, "DCN") / rate(result, "DCN") < 1.4
-    da = simulate_participant(protocol, trials, ModelParameters().with_lesion("dopamine", 0.2), seed=11, workdir=workdir)
+    da = simulate_participant(
+        protocol, trials, ModelParameters().with_lesion("dopamine", 0.2), seed=11, workdir=workdir
+    )
     assert rate(da, "striatum_D2") > rate(result, "striatum_D2")  # D2 MSNs disinhibited without dopamine
     assert da.responses["rt"].astype(float).mean() > result.responses["rt"].astype(float).mean()  # bradykinesia

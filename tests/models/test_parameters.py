@@ -26,7 +26,11 @@ def test_overrides_and_dict_entries():
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
-    [({"nope": 1}, "nope: unknown parameter"), ({"weights.x->y": 1}, "weights has no entry"), ({"eta_striatum": "fast"}, "eta_striatum")],
+    [
+        ({"nope": 1}, "nope: unknown parameter"),
+        ({"weights.x->y": 1}, "weights has no entry"),
+        ({"eta_striatum": "fast"}, "eta_striatum"),
+    ],
 )
 def test_bad_overrides_are_one_line_errors(overrides, message):
     with pytest.raises(ModelError, match=message) as exc:
