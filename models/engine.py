@@ -59,7 +59,7 @@ def _normalise_main(main: Path, before: tuple[str, os.stat_result] | None) -> No
         if line is not None and _CLOCK_LINE.match(line):
             run.append(line)
             continue
-        out.extend(sorted(run))
+        out.extend(sorted(run, key=lambda line: line.split("[")[0]))  # stable: same array keeps order
         run = []
         if line is not None:
             out.append(line)
@@ -266,6 +266,9 @@ class Engine:
 def _end_time(h: NetworkHandle, mode: str) -> float:
     import brian2 as b2
 
+    t_stop = float(h.controller.t_stop[0] / b2.second)  # set by the finish event
+    if t_stop > 0:
+        return t_stop
     if mode == "runtime":
         return float(h.net.t / b2.second)
     t = h.meter_monitor.t

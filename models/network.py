@@ -105,6 +105,7 @@ cue_on : 1
 rew_now : 1
 rst_now : 1
 stopped : 1
+t_stop : second
 timeout : second
 rsi : second
 t_nd : second
@@ -152,7 +153,7 @@ t_ctx = t + ctx_delay
 trial += 1
 phase = 0
 """,
-    "finish": "stopped = stop_simulation(t)",
+    "finish": "t_stop = t\nstopped = stop_simulation(t)",
 }
 
 # a readout unit fired: the first press of a trial is the response; the trial ends on it

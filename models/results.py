@@ -109,7 +109,7 @@ def activity_table(
     t = raw.meter_t
     onsets = responses["stimulus_onset"].to_numpy()
     rest = np.zeros(onsets.size + 1) if pauses is None else np.asarray(pauses, dtype=float)[: onsets.size + 1]
-    end_of_run = t[-1] if t.size else onsets[-1]
+    end_of_run = min(raw.end_time_s, t[-1]) if t.size else onsets[-1]
     ends = np.append(onsets[1:], end_of_run) - rest[1:]
     ends = np.maximum(ends, onsets)
     i0 = np.clip(np.searchsorted(t, onsets), 0, max(t.size - 1, 0))

@@ -48,7 +48,7 @@ def rest_schedule(blocks: np.ndarray, rest_s: float, every_blocks: int = 1, min_
     Parameters
     ----------
     blocks : ndarray of int
-        Block number of every trial, in trial order.
+        Block number (1-based, as in the trial list) of every trial, in trial order.
     rest_s : float
         Rest at the start, at each break and at the end (s).
     every_blocks : int
@@ -68,8 +68,8 @@ def rest_schedule(blocks: np.ndarray, rest_s: float, every_blocks: int = 1, min_
         return pauses
     pauses[0] = pauses[-1] = rest_s
     starts = np.flatnonzero(blocks[1:] != blocks[:-1]) + 1  # first trial of each later block
-    for count, k in enumerate(starts, start=1):  # the break after the count-th block
-        if count % every_blocks == 0:
+    for k in starts:  # a break after block b when b % every_blocks == 0, as the lab task does
+        if int(blocks[k - 1]) % every_blocks == 0:
             pauses[k] = max(rest_s, min_s)
     return pauses
 

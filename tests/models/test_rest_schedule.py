@@ -22,6 +22,12 @@ def test_breaks_every_second_block_and_protocol_minimum():
     assert pauses[0] == pauses[-1] == 10.0
 
 
+def test_breaks_follow_block_numbers_when_the_list_starts_mid_session():
+    blocks = np.array([3, 3, 4, 4, 5])  # e.g. a resumed run: breaks after blocks 2, 4, ...
+    pauses = rest_schedule(blocks, 10.0, every_blocks=2)
+    assert pauses.tolist() == [10.0, 0.0, 0.0, 0.0, 10.0, 10.0]
+
+
 def test_no_rest_when_rest_is_zero_and_empty_list():
     assert not rest_schedule(np.array([1, 1, 2]), 0.0).any()
     assert rest_schedule(np.array([], dtype=int), 30.0).tolist() == [0.0]

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 def test_runtime_engine_performs_the_trials_with_rests():
     protocol = load_protocol("srt-classic")
     trials = generate_trials(protocol, "01", seed=3).iloc[20:30].reset_index(drop=True)  # crosses a break
-    params = ModelParameters().with_overrides({"rest_s": 2.0})
+    params = ModelParameters().with_overrides({"rest_s": 5.0})
     engine = Engine(len(protocol.positions), params.dt_ms, mode="runtime", max_trials=64)
     targets = trials["target"].astype(int).to_numpy() - 1
     pauses = _rest_schedule(protocol, trials, params.rest_s)
@@ -30,4 +30,9 @@ def test_runtime_engine_performs_the_trials_with_rests():
     assert np.all((rec["rt"][answered] > 0.17) & (rec["rt"][answered] < 1.0))
     gaps = np.diff(rec["t_on"])
     after_break = int(np.flatnonzero(pauses[1:-1])[0]) + 1  # the first trial after the break
-    assert gaps[after_break - 1] > 2.0 > np.delete(gaps, after_break - 1).max()
+    # a trial lasts at most the 2-s timeout + RSI; the break adds 5 s
+    assert gaps[after_break - 1] > 5.0 and np.delete(gaps, after_break - 1).max() < 2.5
+    assert rec["t_on"][0] == pytest.approx(params.warmup_s + 5.0, abs=0.002)  # rest before the first trial
+    motor = params.non_decision_ms / 1000 * (rec["resp"][-1] >= 0)
+    expected_end = rec["t_record"][-1] + motor + protocol.response.rsi_ms / 1000 + 5.0  # final rest
+    assert raw.end_time_s == pytest.approx(expected_end, abs=0.01)
