@@ -130,7 +130,7 @@ class Engine:
 
     # ---------------------------------------------------------------------------------------
     def _structure_key(self) -> str:
-        text = repr((self.n_channels, self.dt_ms, self.max_trials, self.layout.size.key(), self.record_spikes, 4))
+        text = repr((self.n_channels, self.dt_ms, self.max_trials, self.layout.size.key(), self.record_spikes, 5))
         return hashlib.sha1(text.encode()).hexdigest()[:10]
 
     def _build_standalone(self) -> None:

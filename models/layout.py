@@ -61,6 +61,7 @@ POPULATIONS: tuple[tuple[str, str], ...] = (
     ("stn", "channel"),
     ("gpi", "channel"),
     ("vl", "channel"),
+    ("cmpf", "all"),  # intralaminar thalamus (centre median-parafascicular): cue salience
     ("snc", "all"),
     ("mossy", "item"),  # context items: previous response (lag 1) and stimulus before it (lag 2)
     ("granule", "pair"),
@@ -82,6 +83,7 @@ REGION_OF_POPULATION: dict[str, str | None] = {
     "stn": "STN",
     "gpi": "GPi",
     "vl": "thalamus_VL",
+    "cmpf": None,  # reported through its effect on the striatum
     "snc": "SNc",
     "mossy": "mossy",
     "granule": "granule",
@@ -125,6 +127,7 @@ class NetworkSize:
             "stn": 6,
             "gpi": 6,
             "vl": 8,
+            "cmpf": 8,
             "snc": 16,
             "mossy": 4,
             "granule": 5,
@@ -221,6 +224,8 @@ _PROJECTIONS: tuple[tuple[str, str, str, str, float, float], ...] = (
     ("gpi", "vl", "gaba", "same", 1.0, 1.0),
     ("vl", "sma", "ampa", "same", 0.5, 2.0),
     ("vl", "m1", "ampa", "same", 0.5, 2.0),
+    ("cmpf", "d1", "ampa", "all", 0.5, 2.0),
+    ("cmpf", "d2", "ampa", "all", 0.5, 2.0),
     ("d1", "snc", "gaba", "all", 0.25, 1.0),
     ("snc", "d1", "dopamine", "all", 1.0, 5.0),
     ("snc", "d2", "dopamine", "all", 1.0, 5.0),
@@ -331,6 +336,7 @@ def build_layout(n_channels: int, size: NetworkSize | None = None) -> Layout:
         "corticostriatal": (np.concatenate([d1_pre, d2_pre]), np.concatenate([d1_post, d2_post])),
         "parallel_fibre": all_to_all("granule", "purkinje"),
         "transition": all_to_all("sma_ctx", "sma"),
+        "salience": all_to_all("visual", "cmpf"),
     }
     return Layout(
         n_channels=n,

@@ -201,6 +201,7 @@ class NetworkHandle:
     corticostriatal: Any
     parallel_fibre: Any
     transition: Any
+    salience: Any
     meter: Any
     trial_monitor: Any
     meter_monitor: Any
@@ -220,6 +221,7 @@ class NetworkHandle:
             "corticostriatal": self.corticostriatal,
             "parallel_fibre": self.parallel_fibre,
             "transition": self.transition,
+            "salience": self.salience,
         }
 
 
@@ -393,6 +395,30 @@ def build_network(
     transition.connect(i=pre, j=post)
     transition.delay = 2 * ms
 
+    # cue salience: visual cue -> CM-Pf synapses that depress with use and recover slowly
+    # (habituation); w is the efficacy left, recovered towards 1 since the last spike
+    pre, post = layout.plastic["salience"]
+    salience = b2.Synapses(
+        neurons, neurons,
+        """
+        w : 1
+        t_last : second
+        gmax : 1 (shared, constant)
+        hab : 1 (shared, constant)
+        tau_rec : second (shared, constant)
+        """,
+        on_pre="""
+        w = 1 - (1 - w)*exp(-(t - t_last)/tau_rec)
+        t_last = t
+        ge_post += gmax*w
+        syn_post += gmax*w
+        w = w*(1 - hab)
+        """,
+        clock=clock, name="salience",
+    )  # fmt: skip
+    salience.connect(i=pre, j=post)
+    salience.delay = 2 * ms
+
     readout = b2.NeuronGroup(
         n_ch,
         """
@@ -440,7 +466,7 @@ def build_network(
     meter_monitor = b2.StateMonitor(meter, ["spk", "syn_tot"], record=True, clock=meter_clock, name="meter_monitor")
 
     net = b2.Network(
-        controller, neurons, fixed, corticostriatal, parallel_fibre, transition, readout,
+        controller, neurons, fixed, corticostriatal, parallel_fibre, transition, salience, readout,
         to_readout, responses, meter, metering, trial_monitor, meter_monitor,
     )  # fmt: skip
     spike_monitor = None
@@ -449,7 +475,7 @@ def build_network(
         net.add(spike_monitor)
     return NetworkHandle(
         net=net, neurons=neurons, controller=controller, readout=readout, fixed=fixed,
-        corticostriatal=corticostriatal, parallel_fibre=parallel_fibre, transition=transition,
+        corticostriatal=corticostriatal, parallel_fibre=parallel_fibre, transition=transition, salience=salience,
         meter=meter, trial_monitor=trial_monitor, meter_monitor=meter_monitor, targets=targets, pauses=pauses,
         max_trials=max_trials, meter_dt_s=float(meter_dt / b2.second), spike_monitor=spike_monitor,
     )  # fmt: skip

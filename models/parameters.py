@@ -44,7 +44,7 @@ VARIABLE_PARAMETERS: dict[str, float] = {
 
 _POPS = (
     "visual", "sma", "sma_ctx", "sma_inh", "m1", "m1_inh", "d1", "d2", "gpe", "stn", "gpi",
-    "vl", "snc", "mossy", "granule", "purkinje", "dcn", "io",
+    "vl", "cmpf", "snc", "mossy", "granule", "purkinje", "dcn", "io",
 )  # fmt: skip
 
 
@@ -67,7 +67,7 @@ def _default_bias() -> dict[str, float]:
     return {
         "visual": 0.0, "sma": 10.0, "sma_ctx": 0.0, "sma_inh": 8.0, "m1": 10.0,
         "m1_inh": 8.0, "d1": 4.0, "d2": 4.0, "gpe": 24.0, "stn": 22.0, "gpi": 24.0,
-        "vl": 16.0, "snc": 15.0, "mossy": 0.0, "granule": 0.0, "purkinje": 18.0,
+        "vl": 16.0, "cmpf": 8.0, "snc": 15.0, "mossy": 0.0, "granule": 0.0, "purkinje": 18.0,
         "dcn": 28.0, "io": 12.0,
     }  # fmt: skip
 
@@ -108,6 +108,10 @@ def _default_weights() -> dict[str, float]:
         "gpi->vl": 3.0,
         "vl->sma": 4.0,
         "vl->m1": 6.0,
+        # CM-Pf reaches MSNs of both pathways (Smith et al. 2004); the larger D2 gain keeps the
+        # novelty burst from speeding responses through the direct pathway (measured, see README)
+        "cmpf->d1": 3.0,
+        "cmpf->d2": 6.0,
         "d1->snc": 4.0,
         "snc->d1": 0.0625,
         "snc->d2": 0.0625,
@@ -164,13 +168,13 @@ class ModelParameters(BaseModel):
     readout_noise_hz: float = Field(10.0, ge=0, description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate (decision noise, Ratcliff & McKoon 2008).")
     readout_rearm_hz: float = Field(15.0, description="Rate below which a channel can trigger another press (hysteresis).")
     # --- learning ---------------------------------------------------------------------------
-    eta_striatum: float = Field(0.0001, ge=0, description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms); Reynolds et al. 2001; Shen et al. 2008.")
-    d2_learning_ratio: float = Field(0.5, ge=0, description="D2 corticostriatal plasticity relative to D1 with the opposite sign of dopamine (Shen et al. 2008; Frank 2005).")
+    eta_striatum: float = Field(0.00005, ge=0, description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms); Reynolds et al. 2001; Shen et al. 2008. Half the value used before the CM-Pf novelty input existed: its early MSN spikes add eligibility, so the same learning happens with a smaller rate (srt-classic, 10 participants: last/first 0.83).")
+    d2_learning_ratio: float = Field(0.25, ge=0, description="D2 corticostriatal plasticity relative to D1 with the opposite sign of dopamine (Shen et al. 2008; Frank 2005). A quarter: with half, the D2 cells of the predicted channel lost so much drive that the striatum as a whole (D1 + D2) changed less between sequence and random than the cortex (10 participants: +0.5% vs +1.3%).")
     tau_eligibility_ms: float = Field(600.0, description="Decay of the synaptic eligibility trace (ms); ~1 s bridging action and outcome (Yagishita et al. 2014: 0.3-2 s window).")
     stdp_tau_ms: float = Field(20.0, description="Pre-before-post STDP window (ms); Bi & Poo 1998.")
     stdp_pre_depression: float = Field(0.09, ge=0, description="Eligibility decrement per presynaptic spike without postsynaptic firing (heterosynaptic depression; makes unrewarded context->channel pairings lose), tuned so that uniformly random targets leave weights unchanged on average.")
     dopamine_baseline: float = Field(0.8, description="Dopamine level at tonic SNc firing in the intact network (units of the dopamine trace); three-factor rule uses DA - baseline. Not rescaled by lesions.")
-    w_max_ctx_d1: float = Field(3.5, description="Maximum gain of a context->D1 synapse (mV).")
+    w_max_ctx_d1: float = Field(4.0, description="Maximum gain of a context->D1 synapse (mV).")
     w_max_ctx_d2: float = Field(3.5, description="Maximum gain of a context->D2 synapse (mV).")
     w_init_ctx_d1: float = Field(0.15, ge=0, le=1, description="Initial context->D1 weight (fraction of maximum): the equilibrium reached with uniformly random targets, i.e. a participant arrives with experience of unpredictable stimuli.")
     w_init_ctx_d2: float = Field(0.53, ge=0, le=1, description="Initial context->D2 weight (fraction of maximum), random-target equilibrium as for D1.")
@@ -182,6 +186,9 @@ class ModelParameters(BaseModel):
     transition_decay: float = Field(0.1, ge=0, description="Presynaptic-spike depression of transition synapses relative to eta_transition (keeps weights normalised).")
     w_max_transition: float = Field(3.5, description="Maximum gain of a transition synapse (mV).")
     w_init_transition: float = Field(0.69, ge=0, le=1, description="Initial transition weight (fraction of maximum).")
+    w_salience: float = Field(5.0, ge=0, description="Gain of visual cue cells -> CM-Pf (intralaminar thalamus) synapses before habituation (mV): a fresh cue makes CM-Pf burst (~40 Hz), as its neurons do to behaviourally significant sensory events (Matsumoto et al. 2001).")
+    habituation_per_spike: float = Field(0.001, ge=0, le=1, description="Fraction of a visual -> CM-Pf synapse's efficacy lost per presynaptic spike (homosynaptic depression, the cellular basis of habituation; Castellucci & Kandel 1974). CM-Pf neurons answer alerting stimuli 'only for the first few times' (Matsumoto et al. 2001); with ~3-5 spikes per synapse per trial the striatal effect of the burst fades over the first three sequence blocks (srt-classic): task novelty that practice removes, whatever the sequence.")
+    habituation_recovery_s: float = Field(1800.0, gt=0, description="Time constant (s) of recovery from habituation; long-term habituation outlasts a session's breaks (Thompson & Spencer 1966).")
     # --- lesions (fraction of capacity remaining, 1 = intact) ---------------------------------
     lesion_dopamine: float = Field(1.0, ge=0, le=1, description="Dopamine release scale (Parkinson's disease: 0.2 = 80% depletion). Scales SNc->target dopamine and DA-dependent excitability of D1 (up) and D2 (down).")
     lesion_cerebellum: float = Field(1.0, ge=0, le=1, description="Fraction of Purkinje cells remaining (ataxia: 0.5 = half lost); lost cells are silent, and DCN excitability is lowered by the tonic inhibition they provided (homeostatic intrinsic plasticity, Turrigiano 2011), so the lesion removes learnable Purkinje modulation rather than flooding the thalamus.")

@@ -202,6 +202,11 @@ def runtime_values(
         "transition.dec": p.transition_decay,
         "transition.da0": p.dopamine_baseline,
         "transition.tau_stdp": p.stdp_tau_ms * MS,
+        "salience.w": np.ones(layout.plastic["salience"][0].size),
+        "salience.t_last": np.zeros(layout.plastic["salience"][0].size),
+        "salience.gmax": p.w_salience,
+        "salience.hab": p.habituation_per_spike,
+        "salience.tau_rec": p.habituation_recovery_s,
         # readout
         "readout.tau_r": p.readout_tau_ms * MS,
         "readout.r_th": p.readout_threshold_hz,
