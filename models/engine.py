@@ -249,6 +249,7 @@ class Engine:
             "corticostriatal": np.asarray(h.corticostriatal.w[:]),
             "parallel_fibre": np.asarray(h.parallel_fibre.w[:]),
             "transition": np.asarray(h.transition.w[:]),
+            "salience": np.asarray(h.salience.w[:]),
         }
         if h.spike_monitor is not None:
             weights["spike_i"] = np.asarray(h.spike_monitor.i[:])

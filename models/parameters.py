@@ -108,8 +108,9 @@ def _default_weights() -> dict[str, float]:
         "gpi->vl": 3.0,
         "vl->sma": 4.0,
         "vl->m1": 6.0,
-        # CM-Pf reaches MSNs of both pathways (Smith et al. 2004); the larger D2 gain keeps the
-        # novelty burst from speeding responses through the direct pathway (measured, see README)
+        # CM-Pf reaches MSNs of both output pathways (Smith et al. 2004); D2 gets twice the D1
+        # gain: with equal gains the novelty drive sped the first sequence block through the
+        # direct pathway (389 vs 403 ms without CM-Pf, 4 participants)
         "cmpf->d1": 3.0,
         "cmpf->d2": 6.0,
         "d1->snc": 4.0,
@@ -186,7 +187,7 @@ class ModelParameters(BaseModel):
     transition_decay: float = Field(0.1, ge=0, description="Presynaptic-spike depression of transition synapses relative to eta_transition (keeps weights normalised).")
     w_max_transition: float = Field(3.5, description="Maximum gain of a transition synapse (mV).")
     w_init_transition: float = Field(0.69, ge=0, le=1, description="Initial transition weight (fraction of maximum).")
-    w_salience: float = Field(5.0, ge=0, description="Gain of visual cue cells -> CM-Pf (intralaminar thalamus) synapses before habituation (mV): a fresh cue makes CM-Pf burst (~40 Hz), as its neurons do to behaviourally significant sensory events (Matsumoto et al. 2001).")
+    w_salience: float = Field(5.0, ge=0, description="Gain of visual cue cells -> CM-Pf (intralaminar thalamus) synapses before habituation (mV): a fresh cue makes the CM-Pf cells fire with it, as CM-Pf neurons answer behaviourally significant sensory events (Matsumoto et al. 2001); they excite the MSNs of every channel, a novelty drive that does not depend on the sequence.")
     habituation_per_spike: float = Field(0.001, ge=0, le=1, description="Fraction of a visual -> CM-Pf synapse's efficacy lost per presynaptic spike (homosynaptic depression, the cellular basis of habituation; Castellucci & Kandel 1974). CM-Pf neurons answer alerting stimuli 'only for the first few times' (Matsumoto et al. 2001); with ~3-5 spikes per synapse per trial the striatal effect of the burst fades over the first three sequence blocks (srt-classic): task novelty that practice removes, whatever the sequence.")
     habituation_recovery_s: float = Field(1800.0, gt=0, description="Time constant (s) of recovery from habituation; long-term habituation outlasts a session's breaks (Thompson & Spencer 1966).")
     # --- lesions (fraction of capacity remaining, 1 = intact) ---------------------------------

@@ -129,6 +129,21 @@ def test_sequence_training_makes_plastic_weights_sequence_specific(protocol, wor
     assert rt[-24:].mean() < rt[:24].mean() - 0.01
 
 
+def test_cue_salience_habituates_with_use_channel_by_channel(protocol, trials, workdir, result):
+    """Visual -> CM-Pf synapses lose efficacy with every spike: the often-cued channel's the most."""
+    layout = build_layout(4)
+    pre, _ = layout.plastic["salience"]
+    w = result.weights["salience"]
+    assert 0.5 < w.mean() < 0.97  # 40 trials: habituated, far from gone
+    assert (w <= 1.0).all()
+    # homosynaptic: cue channel 1 in 28 trials and the others in 4 each
+    skewed = trials.assign(target=[1] * 28 + [2, 3, 4] * 4)
+    res = simulate_participant(protocol, skewed, ModelParameters(), seed=11, workdir=workdir)
+    by_channel = pd.Series(res.weights["salience"]).groupby(layout.channel[pre]).mean()
+    assert by_channel[0] < by_channel[[1, 2, 3]].min() - 0.1
+    assert by_channel[[1, 2, 3]].min() > 0.9
+
+
 def test_lesions_act_on_their_system(protocol, trials, workdir, result):
     def rate(res, region):
         a = res.activity
