@@ -25,6 +25,8 @@ __all__ = [
     "NetworkSize",
     "Layout",
     "build_layout",
+    "fixed_projections",
+    "projection_names",
 ]
 
 #: Regions reported in the outputs, in this order.
@@ -242,13 +244,16 @@ _ANATOMY_SEED = 20261123  # fixed: the anatomy is the same for every participant
 
 def projection_names() -> list[str]:
     """Names of the fixed projections, ``pre->post`` (``:nmda`` suffix for slow ones)."""
-    names = []
-    for pre, post, kind, *_ in _PROJECTIONS:
-        name = f"{pre}->{post}"
-        if pre == "sma" and post == "m1" and kind == "nmda":
-            name += ":nmda"
-        names.append(name)
-    return names
+    return list(fixed_projections())
+
+
+def fixed_projections() -> dict[str, tuple[str, str, float, float]]:
+    """Return the fixed projections by name: (synapse kind, wiring, probability, delay in ms)."""
+    table = {}
+    for pre, post, kind, wiring, prob, delay in _PROJECTIONS:
+        name = f"{pre}->{post}" + (":nmda" if pre == "sma" and post == "m1" and kind == "nmda" else "")
+        table[name] = (kind, wiring, prob, delay)
+    return table
 
 
 def build_layout(n_channels: int, size: NetworkSize | None = None) -> Layout:

@@ -6,7 +6,7 @@ exactly this text, so the documented values cannot drift from the defaults.
 
 from __future__ import annotations
 
-from .layout import _PROJECTIONS, projection_names
+from .layout import fixed_projections
 from .parameters import ModelParameters
 
 __all__ = ["parameter_tables"]
@@ -47,7 +47,7 @@ def parameter_tables() -> str:
         "| projection | synapse | wiring | p | delay (ms) | weight (mV) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for name, (_, _, kind, wiring, prob, delay) in zip(projection_names(), _PROJECTIONS, strict=True):
+    for name, (kind, wiring, prob, delay) in fixed_projections().items():
         lines.append(f"| {name} | {kind} | {wiring} | {_fmt(prob)} | {_fmt(delay)} | {_fmt(p.weights[name])} |")
     return "\n".join(lines) + "\n"
 
