@@ -33,7 +33,7 @@ from .network import MAX_RUN_S, NetworkHandle, build_network
 __all__ = ["RawRun", "Engine", "get_engine"]
 
 #: Run-time values that are trial lists (TimedArrays), not object variables.
-_TIMED_ARRAYS = ("targets", "pauses")
+_TIMED_ARRAYS = ("targets", "pauses", "segments")
 
 _SEED_LINE = (
     "for (int _i = 0; _i < 1; _i++) brian::_random_generators[_i].seed((unsigned long) "
@@ -81,6 +81,7 @@ class RawRun:
     end_time_s: float
     weights: dict[str, np.ndarray] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    periods: dict[str, np.ndarray] = field(default_factory=dict)  # ends of tapping periods
 
 
 class Engine:
@@ -181,6 +182,7 @@ class Engine:
         run_args: dict[Any, Any] = {
             h.targets: np.asarray(values["targets"], dtype=np.int32),
             h.pauses: b2.Quantity(np.asarray(values["pauses"], dtype=float), dim=b2.second.dim),
+            h.segments: np.asarray(values["segments"], dtype=np.int32),
         }
         for name, value in values.items():
             if name in _TIMED_ARRAYS:
@@ -215,6 +217,7 @@ class Engine:
             self.layout, self.dt_ms, self.max_trials, standalone=False, record_spikes=self.record_spikes,
             target_values=np.asarray(values["targets"], dtype=np.int32),
             pause_values=np.asarray(values["pauses"], dtype=float),
+            segment_values=np.asarray(values["segments"], dtype=np.int32),
         )  # fmt: skip
         for name, value in values.items():
             if name in _TIMED_ARRAYS:
@@ -242,7 +245,14 @@ class Engine:
             "tgt": np.asarray(mon.tgt[:], dtype=int),
             "npress": np.asarray(mon.npress[:], dtype=int),
             "t_on": np.asarray(mon.t_on[:] / b2.second, dtype=float),
+            "t_resp": np.asarray(mon.t_resp[:] / b2.second, dtype=float),
+            "timed_out": np.asarray(mon.timed_out[:], dtype=int),
+            "seg_start": np.asarray(mon.seg_start[:], dtype=int),
             "t_record": np.asarray(mon.t[:] / b2.second, dtype=float),
+        }
+        periods = {
+            "seg_start": np.asarray(h.period_monitor.seg_start[:], dtype=int),
+            "period_end": np.asarray(h.period_monitor.period_end[:] / b2.second, dtype=float),
         }
         mm = h.meter_monitor
         weights = {
@@ -261,6 +271,7 @@ class Engine:
             meter_synaptic=np.asarray(mm.syn_tot[:]),
             end_time_s=_end_time(h, self.mode),
             weights=weights,
+            periods=periods,
         )
 
 

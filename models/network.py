@@ -7,12 +7,19 @@ which cue/context the cell answers to, whether it survived a lesion) are state v
 set at run time, so the compiled binary does not depend on any parameter value.
 
 The task runs *inside* the simulation: a one-neuron ``controller`` group steps through the
-trial list (a :class:`~brian2.TimedArray` indexed by trial number), switches the cue on,
+element list (a :class:`~brian2.TimedArray` indexed by element number), switches the cue on,
 receives the responses from per-channel ``readout`` units that fire when an M1 channel's
-population rate crosses threshold, records each trial with an
+population rate crosses threshold, records each element with an
 :class:`~brian2.EventMonitor`, and schedules the next stimulus one RSI after the key press
 (or after the timeout). When the list is done it stops the simulation (C++ standalone:
 ``Network::_globally_stopped``). No Python runs between trials.
+
+An element is one stimulus and its response: a trial of SRT and ASRT, one key of a DSP
+sequence or of a finger-tapping period. A third buffer, ``segments``, marks where a
+multi-key trial starts and how many elements it has: within a segment a timeout ends the
+sequence (DSP, ``loop = 0``), or the segment repeats from its start until ``tap_len`` has
+passed since its first onset (finger tapping, ``loop = 1``). The paradigm is a run-time
+value: one compiled binary performs every paradigm.
 """
 
 from __future__ import annotations
@@ -80,6 +87,11 @@ rst_now_c : 1 (linked)
 CONTROLLER_EQUATIONS = """
 trial : integer
 n_trials : integer
+seg_start : integer
+seg_end : integer
+in_seg : integer
+loop : integer
+timed_out : integer
 phase : integer
 tgt : integer
 resp : integer
@@ -113,36 +125,57 @@ vis_lat : second
 rew_lat : second
 rew_dur : second
 rst_dur : second
+tap_len : second
+period_end : second
 """
 
 # phase: 0 = waiting for the next stimulus, 1 = stimulus shown, 2 = trial over (record it).
 # Before a rest the context (previous response, stimulus before it) is cleared once the movement
 # is over: after a break the next block starts without a context, as the first trial does.
+# Segments (multi-key trials): ``segments(k)`` > 0 at the first element k of a DSP sequence or
+# a tapping period gives its number of elements; the controller is then ``in_seg`` until the
+# sequence ends (DSP: its last element or a timeout) or the tapping period is over (tapping:
+# ``loop = 1``, the elements repeat from ``seg_start`` until ``period_end``).
+_PERIOD_OVER = "in_seg == 1 and loop == 1 and t >= period_end"
 CONTROLLER_EVENTS = {
-    "onset": "phase == 0 and trial < n_trials and t >= t_next",
-    "timeout": "phase == 1 and t - t_on >= timeout",
+    "onset": f"phase == 0 and trial < n_trials and t >= t_next and not ({_PERIOD_OVER})",
+    "timeout": f"phase == 1 and t - t_on >= timeout and not ({_PERIOD_OVER})",
     "record": "phase == 2",
+    "period_over": f"phase != 2 and {_PERIOD_OVER}",
     "finish": "phase == 0 and trial >= n_trials and t >= t_next and stopped < 0.5",
 }
 
 CONTROLLER_ACTIONS = {
     "onset": """
+seg_len = int(segments((trial + 0.25)*ms))
+starts = int(seg_len > 0 and in_seg == 0)
+seg_start = starts*trial + (1 - starts)*(in_seg*seg_start + (1 - in_seg)*trial)
+seg_end = starts*(trial + seg_len) + (1 - starts)*seg_end
+period_end = starts*(t + tap_len) + (1 - starts)*period_end
+in_seg = starts + (1 - starts)*in_seg
 phase = 1
 t_on = t
 npress = 0
+timed_out = 0
 resp = -1
 rt = -1*second
 tgt = int(targets((trial + 0.25)*ms))
 """,
     "timeout": """
 phase = 2
+timed_out = 1
 t_resp = t
 """,
     "record": """
 correct = int(resp == tgt)
 t_rew = t + t_nd*int(resp >= 0)
 rew_sign = 2.0*correct - 1.0
-pause = pauses((trial + 1.25)*ms)
+aborted = in_seg*(1 - loop)*timed_out
+nxt = trial + 1 + aborted*(seg_end - trial - 1)
+wrap = in_seg*loop*int(nxt >= seg_end)
+nxt = wrap*seg_start + (1 - wrap)*nxt
+in_seg = in_seg*int(nxt < seg_end)
+pause = pauses((nxt + 0.25)*ms)*(1 - wrap)
 t_next = t + t_nd*int(resp >= 0) + rsi + pause
 keep = int(pause <= 0*second)
 ctx_b_next = keep*last_tgt - (1 - keep)
@@ -150,8 +183,23 @@ last_tgt = keep*tgt - (1 - keep)
 ctx_a_next = keep*(resp*int(resp >= 0) + tgt*int(resp < 0)) - (1 - keep)
 ctx_pending = 1
 t_ctx = t + ctx_delay
-trial += 1
+trial = nxt
 phase = 0
+""",
+    # the tapping period is over: an element still waiting for its key is dropped, the
+    # controller moves on to the element after the segment, and the rest before it begins
+    "period_over": """
+pause = pauses((seg_end + 0.25)*ms)
+trial = seg_end
+in_seg = 0
+phase = 0
+t_next = t + pause
+clear = int(pause > 0*second)
+ctx_b_next = -clear + (1 - clear)*ctx_b_next
+ctx_a_next = -clear + (1 - clear)*ctx_a_next
+last_tgt = -clear + (1 - clear)*last_tgt
+t_ctx = clear*(t + ctx_delay) + (1 - clear)*t_ctx
+ctx_pending = clear + (1 - clear)*ctx_pending
 """,
     "finish": "t_stop = t\nstopped = stop_simulation(t)",
 }
@@ -210,6 +258,8 @@ class NetworkHandle:
     max_trials: int
     meter_dt_s: float
     spike_monitor: Any = None
+    segments: Any = None
+    period_monitor: Any = None
 
     def objects(self) -> dict[str, Any]:
         """Objects whose variables can be set at run time, by name."""
@@ -260,6 +310,7 @@ def build_network(
     record_spikes: bool = False,
     target_values: np.ndarray | None = None,
     pause_values: np.ndarray | None = None,
+    segment_values: np.ndarray | None = None,
 ) -> NetworkHandle:
     """Create every Brian2 object of the network (structure only, no parameter values).
 
@@ -279,6 +330,9 @@ def build_network(
         Initial trial list (runtime device; standalone replaces it through run arguments).
     pause_values : ndarray, optional
         Rest (s) before each trial and, last, after the final trial (as ``target_values``).
+    segment_values : ndarray, optional
+        Number of elements of the multi-key trial (DSP sequence, tapping period) that starts at
+        each element, 0 elsewhere (as ``target_values``).
 
     Returns
     -------
@@ -299,6 +353,11 @@ def build_network(
     if pause_values is not None:
         rest[: pause_values.size] = pause_values[: max_trials + 1]
     pauses = b2.TimedArray(rest * b2.second, dt=1 * ms, name="pauses")
+    # length of the multi-key trial starting at element k (0: none), read at (k + 0.25) ms
+    seg_buffer = np.zeros(max_trials, dtype=np.int32)
+    if segment_values is not None:
+        seg_buffer[: segment_values.size] = segment_values[:max_trials]
+    segments = b2.TimedArray(seg_buffer, dt=1 * ms, name="segments")
     # one clock for everything that runs every step (a clock per object costs a set
     # rebuild per step in the standalone network loop), one for the regional meters
     clock = b2.Clock(dt, name="model_clock")
@@ -308,7 +367,7 @@ def build_network(
 
     controller = b2.NeuronGroup(
         1, CONTROLLER_EQUATIONS, events=CONTROLLER_EVENTS, clock=clock, name="controller",
-        namespace={"targets": targets, "pauses": pauses, "stop_simulation": stop_simulation},
+        namespace={"targets": targets, "pauses": pauses, "segments": segments, "stop_simulation": stop_simulation},
     )  # fmt: skip
     for event, code in CONTROLLER_ACTIONS.items():
         controller.run_on_event(event, code)
@@ -461,13 +520,19 @@ def build_network(
     metering.connect(i=members, j=region[members])
 
     trial_monitor = b2.EventMonitor(
-        controller, "record", variables=["trial", "resp", "rt", "tgt", "npress", "t_on"], name="trial_monitor"
+        controller, "record",
+        variables=["trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "timed_out", "seg_start"],
+        name="trial_monitor",
+    )  # fmt: skip
+    # the end of every tapping period (its onset is period_end - tap_len)
+    period_monitor = b2.EventMonitor(
+        controller, "period_over", variables=["seg_start", "period_end"], name="period_monitor"
     )
     meter_monitor = b2.StateMonitor(meter, ["spk", "syn_tot"], record=True, clock=meter_clock, name="meter_monitor")
 
     net = b2.Network(
         controller, neurons, fixed, corticostriatal, parallel_fibre, transition, salience, readout,
-        to_readout, responses, meter, metering, trial_monitor, meter_monitor,
+        to_readout, responses, meter, metering, trial_monitor, period_monitor, meter_monitor,
     )  # fmt: skip
     spike_monitor = None
     if record_spikes:
@@ -477,5 +542,6 @@ def build_network(
         net=net, neurons=neurons, controller=controller, readout=readout, fixed=fixed,
         corticostriatal=corticostriatal, parallel_fibre=parallel_fibre, transition=transition, salience=salience,
         meter=meter, trial_monitor=trial_monitor, meter_monitor=meter_monitor, targets=targets, pauses=pauses,
-        max_trials=max_trials, meter_dt_s=float(meter_dt / b2.second), spike_monitor=spike_monitor,
+        segments=segments, period_monitor=period_monitor, max_trials=max_trials,
+        meter_dt_s=float(meter_dt / b2.second), spike_monitor=spike_monitor,
     )  # fmt: skip

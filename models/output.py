@@ -48,6 +48,7 @@ __all__ = [
     "merge_responses",
     "participant_done",
     "presses_from_responses",
+    "presses_from_table",
     "remove_stale_temporaries",
     "write_dataset_files",
     "write_participant",
@@ -186,6 +187,33 @@ def presses_from_responses(rows: pd.DataFrame) -> list[list[dict[str, Any]]]:
             ]
         )
     return out
+
+
+def presses_from_table(rows: pd.DataFrame, presses: pd.DataFrame, keys: list[str]) -> list[list[dict[str, Any]]]:
+    """Return the ``_events.tsv`` rows of each trial from the model's key presses (DSP, FTT).
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        The ``_beh.tsv`` rows (:func:`merge_responses`), in trial order.
+    presses : pandas.DataFrame
+        :attr:`SimulationResult.presses`: ``trial_index, onset, position, rt, correct``.
+    keys : list of str
+        The key of each position.
+    """
+    by_trial: dict[int, list[dict[str, Any]]] = {}
+    for press in presses.itertuples(index=False):
+        by_trial.setdefault(int(press.trial_index), []).append(
+            {
+                "onset": float(press.onset),
+                "duration": None,
+                "key": keys[int(press.position) - 1],
+                "position": int(press.position),
+                "rt": float(press.rt),
+                "correct": int(press.correct),
+            }
+        )
+    return [by_trial.get(int(index), []) for index in rows["trial_index"]]
 
 
 def _write_tsv(path: Path, table: pd.DataFrame) -> None:
@@ -349,7 +377,10 @@ def write_participant(
     write_dataset_files(root)
 
     rows = merge_responses(protocol, trials, result.responses)
-    presses = presses_from_responses(rows)
+    if getattr(result, "presses", None) is not None:
+        presses = presses_from_table(rows, result.presses, list(protocol.keys))
+    else:
+        presses = presses_from_responses(rows)
     activity = _activity_table(result.activity, REGIONS)
     bold = bold_signal(result.rates, kind=hrf, regions=list(REGIONS))
     duration = float(result.rates["time_s"].max()) + float(np.diff(np.unique(result.rates["time_s"]))[0])

@@ -5,45 +5,20 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from .elements import MULTIKEY_PARADIGMS, element_plan, multikey_rows
 from .engine import get_engine
 from .errors import ModelError, ModelNotImplementedError
 from .parameters import ModelParameters
 from .results import SimulationResult, activity_table, rate_table, region_sizes, response_table
-from .runtime_values import TaskTiming, rest_schedule, runtime_values
+from .runtime_values import runtime_values
 
 __all__ = ["simulate_participant", "SUPPORTED_PARADIGMS"]
 
-#: Paradigms the model performs (one stimulus, one response per trial).
-SUPPORTED_PARADIGMS = ("srt", "asrt")
-
-#: Timeout used when a protocol has none (s): long enough never to cut a real response.
-DEFAULT_TIMEOUT_S = 10.0
-
-
-def _trial_targets(protocol: Any, trials: pd.DataFrame) -> np.ndarray:
-    name = getattr(protocol, "name", "protocol")
-    if "target" not in trials.columns or "trial_index" not in trials.columns:
-        raise ModelError(f"{name}: trial list: needs the columns 'target' and 'trial_index'")
-    try:
-        targets = trials["target"].astype(int).to_numpy()
-    except (TypeError, ValueError):
-        raise ModelError(f"{name}: trial list: target: positions must be integers") from None
-    n_pos = len(protocol.positions)
-    bad = (targets < 1) | (targets > n_pos)
-    if bad.any():
-        raise ModelError(f"{name}: trial list: target: {targets[bad][0]} is not a position 1..{n_pos}")
-    return targets - 1
-
-
-def _rest_schedule(protocol: Any, trials: pd.DataFrame, rest_s: float) -> np.ndarray:
-    breaks = getattr(protocol, "breaks", None)
-    every = int(getattr(breaks, "every_blocks", 1))
-    min_s = float(getattr(breaks, "min_s", 0.0))
-    blocks = trials["block"].to_numpy() if "block" in trials.columns else np.ones(len(trials), dtype=int)
-    return rest_schedule(blocks, rest_s, every, min_s)
+#: Paradigms the model performs: one stimulus and response per trial (``srt``, ``asrt``), a
+#: sequence of responses per trial (``dsp``), continuous tapping for a fixed period (``ftt``).
+SUPPORTED_PARADIGMS = ("srt", "asrt", "dsp", "ftt")
 
 
 def simulate_participant(
@@ -56,7 +31,9 @@ def simulate_participant(
     """Run the spiking network through a trial list, closed loop, and return what it did.
 
     The network is compiled once per process and structure (C++ standalone) in ``workdir``
-    and re-run here with this participant's trial list, seed and parameter values.
+    and re-run here with this participant's trial list, seed and parameter values. DSP and
+    finger-tapping trials are performed key by key (:mod:`.elements`) and returned as a
+    person's rows, with every key press in :attr:`SimulationResult.presses`.
 
     Parameters
     ----------
@@ -79,7 +56,7 @@ def simulate_participant(
     Raises
     ------
     ModelNotImplementedError
-        For paradigms the model does not perform (``dsp``, ``ftt``).
+        For a paradigm the model does not perform (not in :data:`SUPPORTED_PARADIGMS`).
     ModelError
         For a trial list the model cannot read.
     """
@@ -92,28 +69,24 @@ def simulate_participant(
             f"{name}: paradigm: the spiking model performs {' and '.join(SUPPORTED_PARADIGMS)} "
             f"(one stimulus, one response per trial), not {paradigm!r}"
         )
-    targets = _trial_targets(protocol, trials)
-    if targets.size == 0:
-        raise ModelError(f"{name}: trial list: is empty")
-    response = protocol.response
-    timeout_ms = getattr(response, "timeout_ms", None)
-    timing = TaskTiming(
-        rsi_s=float(response.rsi_ms) / 1000.0,
-        timeout_s=float(timeout_ms) / 1000.0 if timeout_ms else DEFAULT_TIMEOUT_S,
-        until_correct=getattr(response, "rule", "first-press") == "until-correct",
-    )
+    plan = element_plan(protocol, trials, params.rest_s)
     engine = get_engine(len(protocol.positions), params.dt_ms, workdir)
-    if targets.size > engine.max_trials:
-        raise ModelError(f"{name}: trial list: {targets.size} trials; the model runs at most {engine.max_trials}")
-    pauses = _rest_schedule(protocol, trials, params.rest_s)
-    values = runtime_values(engine.layout, params, targets, timing, int(seed), engine.max_trials, pauses)
-    raw = engine.run(values)
-    if raw.trials["trial"].size != targets.size:
+    if plan.targets.size > engine.max_trials:
         raise ModelError(
-            f"{name}: simulation ended after {raw.trials['trial'].size} of {targets.size} trials"
+            f"{name}: trial list: {plan.targets.size} stimuli; the model runs at most {engine.max_trials}"
         )
+    values = runtime_values(
+        engine.layout, params, plan.targets, plan.timing, int(seed), engine.max_trials, plan.pauses, plan.segments
+    )
+    raw = engine.run(values)
+    presses = None
+    if paradigm in MULTIKEY_PARADIGMS:
+        responses, presses = multikey_rows(protocol, trials, plan, raw, params.non_decision_ms / 1000.0)
+    elif raw.trials["trial"].size != plan.targets.size:
+        raise ModelError(f"{name}: simulation ended after {raw.trials['trial'].size} of {plan.targets.size} trials")
+    else:
+        responses = response_table(trials, raw)
     sizes = region_sizes(engine.layout)
-    responses = response_table(trials, raw)
     parameters = {
         **params.to_dict(),
         "seed": int(seed),
@@ -128,8 +101,9 @@ def simulate_participant(
     return SimulationResult(
         responses=responses,
         rates=rate_table(raw, sizes),
-        activity=activity_table(responses, raw, sizes, pauses),
+        activity=activity_table(responses, raw, sizes, plan.trial_pauses),
         parameters=parameters,
         weights=raw.weights,
         timings={**raw.timings, "simulated_s": raw.end_time_s},
+        presses=presses,
     )

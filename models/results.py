@@ -25,7 +25,8 @@ class SimulationResult:
     responses : DataFrame
         One row per trial, in trial order: ``trial_index``, ``stimulus_onset`` (s from the
         start of the run), ``response_position`` (1-based, NA on timeout), ``rt`` (s, NA on
-        timeout), ``correct`` (0/1), ``n_presses``.
+        timeout), ``correct`` (0/1), ``n_presses``; DSP and FTT also ``n_errors``,
+        ``execution_time`` (DSP, s) and ``n_correct_sequences`` (FTT), as the task writes them.
     rates : DataFrame
         Long table ``time_s`` (bin start, 0.1-s bins), ``region``, ``rate_hz``: population rate
         of every region over the whole run.
@@ -41,6 +42,10 @@ class SimulationResult:
         Final plastic weights by projection (fraction of maximum), for diagnostics.
     timings : dict
         Compile and run wall times (s).
+    presses : DataFrame or None
+        DSP and FTT: every key press, ``trial_index``, ``onset`` (s from the start of the run),
+        ``position`` (1-based), ``rt`` (s from the trial's onset), ``correct`` (the key
+        expected at that point); ``None`` for one-response paradigms (the response is the press).
     """
 
     responses: pd.DataFrame
@@ -49,6 +54,7 @@ class SimulationResult:
     parameters: dict[str, Any]
     weights: dict[str, np.ndarray] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    presses: pd.DataFrame | None = None
 
 
 def region_sizes(layout: Layout) -> np.ndarray:

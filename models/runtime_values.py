@@ -22,11 +22,20 @@ MS = 1e-3  # values are given in SI units (s, V) to Brian2
 
 @dataclass(frozen=True)
 class TaskTiming:
-    """The protocol's trial timing as the controller needs it."""
+    """The protocol's trial timing as the controller needs it.
+
+    ``rsi_s`` is the interval between a key press and the next element's stimulus (0 within
+    a DSP sequence and a tapping period; the interval between sequences and the rest between
+    tapping periods are pauses). ``loop`` makes each multi-key segment repeat until ``tap_s``
+    has passed since its first onset (finger tapping); otherwise a segment (a DSP sequence)
+    ends after its last element or at a timeout.
+    """
 
     rsi_s: float
     timeout_s: float
     until_correct: bool
+    loop: bool = False
+    tap_s: float = 0.0
 
 
 def _lesioned(rng: np.random.Generator, n: int, remaining: float) -> np.ndarray:
@@ -82,6 +91,7 @@ def runtime_values(
     seed: int,
     max_trials: int,
     pauses: np.ndarray | None = None,
+    segments: np.ndarray | None = None,
 ) -> dict[str, float | np.ndarray]:
     """Compute every run-time value of one simulation.
 
@@ -102,12 +112,15 @@ def runtime_values(
     pauses : ndarray, optional
         Rest (s) before each trial and, as the last element, after the final trial
         (:func:`rest_schedule`); no rest if omitted.
+    segments : ndarray of int, optional
+        Number of elements of the multi-key trial (DSP sequence, tapping period) that starts
+        at each element, 0 elsewhere; none if omitted (one element per trial).
 
     Returns
     -------
     dict
-        ``"object.variable" -> value`` (SI units), plus ``"targets"`` and ``"pauses"`` (the
-        trial buffers).
+        ``"object.variable" -> value`` (SI units), plus ``"targets"``, ``"pauses"`` and
+        ``"segments"`` (the element buffers).
     """
     params.check_complete()
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
@@ -156,10 +169,17 @@ def runtime_values(
         if pauses.size != targets.size + 1:
             raise ValueError(f"pauses: {pauses.size} values for {targets.size} trials; expected one more than trials")
         pause_buffer[: pauses.size] = pauses
+    segment_buffer = np.zeros(max_trials, dtype=np.int32)
+    if segments is not None:
+        segments = np.asarray(segments, dtype=np.int32)
+        if segments.size != targets.size:
+            raise ValueError(f"segments: {segments.size} values for {targets.size} elements; expected one per element")
+        segment_buffer[: segments.size] = segments
 
     values: dict[str, float | np.ndarray] = {
         "targets": trial_buffer,
         "pauses": pause_buffer,
+        "segments": segment_buffer,
         # neurons
         "neurons.v": rng.uniform(0.0, 15.0, n) * MS,
         "neurons.tau_m": per_pop(p.tau_m_ms) * MS,
@@ -237,5 +257,12 @@ def runtime_values(
         "controller.t_rew": -10.0,
         "controller.rew_sign": 0.0,
         "controller.stopped": 0.0,
+        "controller.loop": int(timing.loop),
+        "controller.tap_len": timing.tap_s,
+        "controller.in_seg": 0,
+        "controller.seg_start": 0,
+        "controller.seg_end": 0,
+        "controller.timed_out": 0,
+        "controller.period_end": 0.0,
     }
     return values

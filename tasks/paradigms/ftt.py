@@ -11,39 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from motorseq.protocols.scoring import score_taps
+
 from ..context import RunContext, TrialOutcome
 
 __all__ = ["run_trial", "draw_between", "summarize", "score_taps"]
-
-
-def score_taps(taps: list[str], sequence: list[str]) -> tuple[list[int], int]:
-    """Score a stream of taps against a sequence.
-
-    Parameters
-    ----------
-    taps : list of str
-        Keys in the order they were pressed.
-    sequence : list of str
-        The keys of the sequence.
-
-    Returns
-    -------
-    correct : list of int
-        1 if each tap was the key expected at that point, else 0.
-    n_correct_sequences : int
-        Complete correct passes through the sequence.
-    """
-    flags, completed, j = [], 0, 0
-    for key in taps:
-        if key == sequence[j]:
-            flags.append(1)
-            j += 1
-            if j == len(sequence):
-                completed, j = completed + 1, 0
-        else:
-            flags.append(0)
-            j = 1 if key == sequence[0] else 0
-    return flags, completed
 
 
 def run_trial(ctx: RunContext, trial: dict[str, Any]) -> TrialOutcome:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from motorseq.models import ModelParameters
+from motorseq.models.elements import element_plan
 from motorseq.models.engine import Engine
-from motorseq.models.participant import _rest_schedule
 from motorseq.models.runtime_values import TaskTiming, runtime_values
 from motorseq.protocols import generate_trials, load_protocol
 
@@ -19,7 +19,7 @@ def test_runtime_engine_performs_the_trials_with_rests():
     params = ModelParameters().with_overrides({"rest_s": 5.0})
     engine = Engine(len(protocol.positions), params.dt_ms, mode="runtime", max_trials=64)
     targets = trials["target"].astype(int).to_numpy() - 1
-    pauses = _rest_schedule(protocol, trials, params.rest_s)
+    pauses = element_plan(protocol, trials, params.rest_s).pauses
     timing = TaskTiming(rsi_s=protocol.response.rsi_ms / 1000, timeout_s=2.0, until_correct=False)
     raw = engine.run(runtime_values(engine.layout, params, targets, timing, 5, engine.max_trials, pauses))
     rec = raw.trials
