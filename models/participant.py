@@ -66,8 +66,7 @@ def simulate_participant(
     name = getattr(protocol, "name", "protocol")
     if paradigm not in SUPPORTED_PARADIGMS:
         raise ModelNotImplementedError(
-            f"{name}: paradigm: the spiking model performs {' and '.join(SUPPORTED_PARADIGMS)} "
-            f"(one stimulus, one response per trial), not {paradigm!r}"
+            f"{name}: paradigm: the spiking model performs {', '.join(SUPPORTED_PARADIGMS)}, not {paradigm!r}"
         )
     plan = element_plan(protocol, trials, params.rest_s)
     engine = get_engine(len(protocol.positions), params.dt_ms, workdir)

@@ -250,8 +250,6 @@ def test_cli_bad_options_give_one_line_errors_and_exit_2(tmp_path):
     assert result.returncode == 2 and "--param: expected name=value" in result.stderr
     result = simulate("no-such-protocol", "--out", str(tmp_path / "d"))
     assert result.returncode == 2 and result.stderr.strip().count("\n") == 0
-    result = simulate("dsp", "--out", str(tmp_path / "d"))
-    assert result.returncode == 2 and "paradigm" in result.stderr
     result = simulate("srt-classic", "--out", str(tmp_path / "d"), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1")
     assert result.returncode == 2
     assert not (tmp_path / "d" / "sub-01").exists()

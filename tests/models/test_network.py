@@ -16,8 +16,8 @@ N_TRIALS = 40  # 24 practice (random) + 16 sequence trials
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    return tmp_path_factory.mktemp("brian-build")
+def workdir(model_workdir):
+    return model_workdir
 
 
 @pytest.fixture(scope="module")

@@ -56,11 +56,16 @@ def test_individual_draws_are_seeded_and_spread():
     assert 0.2 < cv < 0.5 and np.median(a) == pytest.approx(base.eta_striatum, rel=0.25)
 
 
-def test_paradigms_the_model_does_not_perform_are_refused():
+def test_every_bundled_protocol_is_performed_and_other_paradigms_are_refused():
+    from motorseq.models import SUPPORTED_PARADIGMS
+    from motorseq.protocols import list_protocols
+
+    assert {load_protocol(name).paradigm for name in list_protocols()} <= set(SUPPORTED_PARADIGMS)
     protocol = load_protocol("dsp")
     trials = generate_trials(protocol, "01", seed=1)
+    other = protocol.model_copy(update={"paradigm": "typing"})
     with pytest.raises(ModelNotImplementedError, match="paradigm"):
-        simulate_participant(protocol, trials, ModelParameters(), seed=1)
+        simulate_participant(other, trials, ModelParameters(), seed=1)
 
 
 def test_bad_trial_list_is_refused():
