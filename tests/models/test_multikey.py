@@ -162,3 +162,49 @@ def test_same_seed_gives_byte_identical_dsp_and_ftt_files(dsp, ftt, dsp_runs, ft
         again = tmp_path / protocol.name
         _write(again, protocol, "01", seed, model_workdir)
         _same_files(root, again, "01")
+
+
+def _full_run(name: str, workdir, participants=(("01", 101), ("02", 102))) -> pd.DataFrame:
+    from motorseq.models.output import merge_responses
+
+    protocol = load_protocol(name)
+    frames = []
+    for participant, seed in participants:
+        trials = generate_trials(protocol, participant, seed=seed)
+        result = simulate_participant(protocol, trials, ModelParameters(), seed=seed, workdir=workdir)
+        frames.append(merge_responses(protocol, trials, result.responses).assign(participant=participant))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def ftt_full(model_workdir):
+    return _full_run("ftt", model_workdir)
+
+
+@pytest.mark.slow
+def test_dsp_execution_time_falls_with_practice(model_workdir):
+    rows = _full_run("dsp", model_workdir)
+    ok = rows[rows["correct"] == 1].astype({"execution_time": float})
+    by_block = ok.groupby(["block", "trial_type"])["execution_time"].mean()
+    sequence = by_block.xs("sequence", level="trial_type")
+    first, last = sequence.iloc[0], sequence.iloc[-1]
+    assert last < 0.97 * first, sequence.round(3).tolist()
+    assert by_block.xs("random", level="trial_type").iloc[-1] > last  # the speed-up is partly sequence-specific
+
+
+@pytest.mark.slow
+def test_ftt_tapping_speeds_up_over_trials(ftt_full):
+    taps = ftt_full.groupby("trial")["n_presses"].mean()
+    assert taps.iloc[-3:].mean() > 1.05 * taps.iloc[:3].mean(), taps.tolist()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="per-tap errors (~8%, mostly the previous key pressed again at RSI 0) do not fall with practice, "
+    "so correct sequences per 30 s stay flat although tapping speeds up (models/README.md, shortfalls)",
+    strict=False,
+)
+def test_ftt_correct_sequences_rise_fastest_in_the_first_trials(ftt_full):
+    correct = ftt_full.groupby("trial")["n_correct_sequences"].mean().astype(float)
+    assert correct.iloc[-3:].mean() > correct.iloc[:3].mean() + 1, correct.tolist()
+    assert correct.iloc[3] - correct.iloc[0] > (correct.iloc[-1] - correct.iloc[3]) / 2
