@@ -237,10 +237,10 @@ class Protocol(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
-        if self.n_blocks > MAX_TOTAL_BLOCKS:
-            raise ValueError(f"blocks: {self.n_blocks} blocks in a run (repeats counted); at most {MAX_TOTAL_BLOCKS}")
         if self.n_trials > MAX_TOTAL_TRIALS:
             raise ValueError(f"blocks: {self.n_trials} trials in a run; at most {MAX_TOTAL_TRIALS} are allowed")
+        if self.n_blocks > MAX_TOTAL_BLOCKS:
+            raise ValueError(f"blocks: {self.n_blocks} blocks in a run (repeats counted); at most {MAX_TOTAL_BLOCKS}")
         n = len(self.positions)
         keys = [p.key for p in self.positions]
         if len(set(keys)) != n:

@@ -118,11 +118,11 @@ def test_names_are_capped_at_what_file_names_take(tmp_path):
     ("path", "value", "field"),
     [
         (["blocks", 1, "trials"], True, "blocks.1.trials"),
-        (["blocks", 1, "repeat"], False, "blocks.1.repeat"),
+        (["blocks", 1, "repeat"], True, "blocks.1.repeat"),
         (["blocks", 1, "trials"], 50.0, "blocks.1.trials"),
         (["feedback", "after_block"], "no", "feedback.after_block"),
         (["feedback", "error_tone"], 1, "feedback.error_tone"),
-        (["response", "rsi_ms"], float("inf"), "response.rsi_ms"),
+        (["response", "rsi_ms"], "250", "response.rsi_ms"),
         (["seed"], 2**40, "seed"),
         (["sequences", 0], [1, 2] * 60, "sequences"),
     ],
