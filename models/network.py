@@ -82,6 +82,8 @@ ctx_a_c : integer (linked)
 ctx_b_c : integer (linked)
 rew_now_c : 1 (linked)
 rst_now_c : 1 (linked)
+key_c : integer (linked)
+eff : 1
 """
 
 CONTROLLER_EQUATIONS = """
@@ -116,6 +118,9 @@ rew_sign : 1
 cue_on : 1
 rew_now : 1
 rst_now : 1
+last_key : integer
+key_now : integer
+eff_dur : second
 stopped : 1
 t_stop : second
 timeout : second
@@ -165,6 +170,7 @@ tgt = int(targets((trial + 0.25)*ms))
 phase = 2
 timed_out = 1
 t_resp = t
+last_key = -1
 """,
     "record": """
 correct = int(resp == tgt)
@@ -215,6 +221,7 @@ rt_post = first*(t - t_on_post + t_nd_post) + (1 - first)*rt_post
 done = ok*int(until_correct_post == 0 or ch_pre == tgt_post)
 phase_post = done*2 + (1 - done)*phase_post
 t_resp_post = ok*t + (1 - ok)*t_resp_post
+last_key_post = ok*ch_pre + (1 - ok)*last_key_post
 """
 
 CONTROLLER_EVERY_STEP = """
@@ -225,6 +232,8 @@ ctx_pending = ctx_pending*(1 - upd)
 cue_on = int(phase == 1 and t - t_on >= vis_lat)
 rew_now = rew_sign*int(t >= t_rew + rew_lat and t < t_rew + rew_lat + rew_dur)
 rst_now = int(t >= t_resp and t < t_resp + rst_dur and trial > 0)
+in_eff = int(t >= t_resp and t < t_resp + eff_dur and trial > 0)
+key_now = in_eff*(last_key + 1) - 1
 """
 
 FIXED_ON_PRE = """
@@ -384,6 +393,11 @@ def build_network(
     neurons.ctx_b_c = b2.linked_var(controller, "ctx_b", index=zeros)
     neurons.rew_now_c = b2.linked_var(controller, "rew_now", index=zeros)
     neurons.rst_now_c = b2.linked_var(controller, "rst_now", index=zeros)
+    neurons.key_c = b2.linked_var(controller, "key_now", index=zeros)
+    # efference copy of the executed key press (the pressed channel's cells, for efference_ms
+    # from the threshold crossing): gates corticostriatal eligibility (credit to the action taken)
+    # +1: this cell's channel was pressed; -1: another channel was pressed; 0: no efference copy
+    neurons.run_regularly("eff = int(key_c >= 0)*(2*int(key_c == ch) - 1)", when="start", name="efference")
 
     fixed = b2.Synapses(
         neurons, neurons, "w : 1\nkind : integer (constant)", on_pre=FIXED_ON_PRE, clock=clock, name="fixed"
@@ -402,21 +416,25 @@ def build_network(
         eta : 1 (shared, constant)
         da0 : 1 (shared, constant)
         a_minus : 1 (shared, constant)
+        a_het : 1 (constant)
         tau_stdp : second (shared, constant)
         tau_el : second (shared, constant)
         dapre/dt = -apre/tau_stdp : 1 (event-driven)
         delig/dt = -elig/tau_el : 1 (event-driven)
         """,
-        on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nelig -= a_minus",
-        on_post="elig += apre",
+        on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nelig -= a_minus + a_het*int(eff_post < -0.5)",
+        on_post="elig += apre*int(eff_post > 0.5)",
         clock=clock, name="corticostriatal", namespace={"update_scale": DOPAMINE_UPDATE_MS / 10.0},
     )  # fmt: skip
     corticostriatal.connect(i=pre, j=post)
     corticostriatal.delay = 2 * ms
-    # three-factor update: eligibility x (dopamine - tonic level), every 10 ms
+    # three-factor update: eligibility x (dopamine - tonic level), soft-bounded (potentiation
+    # scales with 1 - w, depression with w, so the weight settles at a level that grades with how
+    # reliably the context predicts the channel instead of drifting to a bound)
     # (eta is per 10 ms of eligibility x dopamine; applied every DOPAMINE_UPDATE_MS)
     corticostriatal.run_regularly(
-        "w = clip(w + eta*sgn*elig*exp(-(t - lastupdate)/tau_el)*(da_post - da0)*update_scale, 0, 1)",
+        "dw_cs = eta*sgn*elig*exp(-(t - lastupdate)/tau_el)*(da_post - da0)*update_scale\n"
+        "w = clip(w + dw_cs*((1 - w)*int(dw_cs > 0) + w*int(dw_cs <= 0)), 0, 1)",
         dt=DOPAMINE_UPDATE_MS * ms, name="corticostriatal_dopamine",
     )  # fmt: skip
 

@@ -7,7 +7,7 @@ exactly this text, so the documented values cannot drift from the defaults.
 from __future__ import annotations
 
 from .layout import fixed_projections
-from .parameters import ModelParameters
+from .parameters import VARIABLE_PARAMETERS, ModelParameters
 
 __all__ = ["parameter_tables"]
 
@@ -49,6 +49,16 @@ def parameter_tables() -> str:
     ]
     for name, (kind, wiring, prob, delay) in fixed_projections().items():
         lines.append(f"| {name} | {kind} | {wiring} | {_fmt(prob)} | {_fmt(delay)} | {_fmt(p.weights[name])} |")
+    lines += [
+        "",
+        "Individual differences (`draw_individual`, on by default in `motorseq simulate`): each parameter",
+        "below is multiplied by a log-normal factor with median 1 and this coefficient of variation.",
+        "",
+        "| parameter | CV | rationale |",
+        "| --- | --- | --- |",
+    ]
+    for name, (cv, why) in VARIABLE_PARAMETERS.items():
+        lines.append(f"| `{name}` | {_fmt(cv)} | {why.replace('|', '/')} |")
     return "\n".join(lines) + "\n"
 
 

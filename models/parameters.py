@@ -31,15 +31,18 @@ LESIONS: dict[str, str] = {
     "cortex": "lesion_cortex",
 }
 
-#: Parameters drawn per participant by :meth:`ModelParameters.draw_individual`, with the
-#: coefficient of variation of their log-normal distribution around the default.
-VARIABLE_PARAMETERS: dict[str, float] = {
-    "eta_striatum": 0.35,
-    "eta_pf_ltd": 0.35,
-    "eta_transition": 0.35,
-    "cue_drive_mv": 0.06,
-    "readout_threshold_hz": 0.08,
-    "non_decision_ms": 0.12,
+#: Parameters drawn per participant by :meth:`ModelParameters.draw_individual`: the
+#: coefficient of variation of their log-normal distribution around the default, and why.
+#: Together they give the spread people show: the between-participant CV of first-block RT is
+#: about 0.20 in the shared ASRT data (579 +/- 113 ms), and the SD of the triplet effect is as
+#: large as its mean (L-H 6-9 ms, SD 15-21 ms per epoch).
+VARIABLE_PARAMETERS: dict[str, tuple[float, str]] = {
+    "eta_striatum": (0.7, "Learning rates differ more than speed between people: the SD of sequence-specific learning is of the order of its mean (shared ASRT data: L-H SD 15-21 ms for a 6-9 ms mean)."),
+    "eta_pf_ltd": (0.7, "As eta_striatum (cerebellar error-driven learning)."),
+    "eta_transition": (0.7, "As eta_striatum (cortical transition learning)."),
+    "cue_drive_mv": (0.08, "Perceptual processing speed (strength of the visual response to the cue)."),
+    "readout_threshold_hz": (0.15, "Response caution: people set different speed-accuracy trade-offs, the largest source of RT differences between healthy adults in diffusion-model fits (Ratcliff et al. 2010)."),
+    "non_decision_ms": (0.25, "Motor execution time (conduction, muscle, key travel) differs between people and ages; with the threshold it gives a first-block RT CV near 0.2."),
 }
 
 _POPS = (
@@ -87,7 +90,7 @@ def _default_weights() -> dict[str, float]:
     # intact network reproduces the human SRT range (first-block RT 350-600 ms).
     return {
         "visual->sma": 3.0,
-        "visual->m1": 0.0,
+        "visual->m1": 6.0,  # direct visuomotor route: the cue reaches M1 without waiting for SMA (issue 12)
         "visual->io": 3.0,
         "sma->sma": 0.3,
         "sma->sma_inh": 3.0,
@@ -159,31 +162,33 @@ class ModelParameters(BaseModel):
     reward_drive_mv: float = Field(10.0, description="Reward input to SNc after a correct response (mV; pause of equal size after an error): phasic burst 15-30 Hz, Schultz 1998.")
     motor_reset_mv: float = Field(25.0, description="Drive of M1 interneurons after a key press (mV): end-of-movement inhibition that clears M1 for the next trial.")
     visual_latency_ms: float = Field(50.0, description="Latency of visual cue cells (ms); V1/parietal responses 40-70 ms (Schmolesky et al. 1998).")
-    non_decision_ms: float = Field(170.0, description="Motor execution time added to the M1 threshold crossing (ms): corticospinal conduction + muscle + key travel (~80-150 ms).")
+    non_decision_ms: float = Field(150.0, description="Motor execution time added to the M1 threshold crossing (ms): corticospinal conduction + muscle + key travel (~80-150 ms).")
     context_delay_ms: float = Field(100.0, ge=0, description="Delay (ms) after the key press before the context (efference copy of the response, previous stimulus) is updated; keeps the fading activity of the executed movement from being associated with the new context.")
     reward_latency_ms: float = Field(50.0, description="Latency of the reward/error signal at SNc after the key press (ms).")
     reward_duration_ms: float = Field(100.0, description="Duration of the phasic reward input (ms); DA bursts last ~100-200 ms (Schultz 1998).")
     motor_reset_ms: float = Field(60.0, description="Duration of post-press M1 inhibition (ms).")
     readout_tau_ms: float = Field(150.0, description="Time constant of the M1 population-rate readout (ms).")
-    readout_threshold_hz: float = Field(30.0, description="M1 channel population rate (Hz) whose crossing is the response (Hanes & Schall 1996 threshold model).")
-    readout_noise_hz: float = Field(10.0, ge=0, description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate (decision noise, Ratcliff & McKoon 2008).")
+    readout_threshold_hz: float = Field(45.0, description="M1 channel population rate (Hz) whose crossing is the response (Hanes & Schall 1996 threshold model). Above the 15-20 Hz that anticipation alone gives the predicted channel, below the ~60 Hz the cued channel reaches: a prediction speeds or slows the response but rarely triggers it (at 30 Hz a third of random-block trials after learning were anticipation errors).")
+    readout_noise_hz: float = Field(15.0, ge=0, description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate of slips (decision noise, Ratcliff & McKoon 2008): 2-4% errors in sequence blocks.")
+    efference_ms: float = Field(100.0, gt=0, le=1000, description="Duration (ms) of the efference copy of the executed key press that reaches the MSNs of the pressed channel from the threshold crossing on. Only MSN spikes inside it make corticostriatal synapses eligible, so credit goes to the action taken, not to a channel that was only anticipated (Fee 2014, efference copy in striatal learning); without it anticipatory firing of a predicted channel is rewarded whenever the response is correct and a 62.5% contingency is learned like a 100% one.")
     readout_rearm_hz: float = Field(15.0, description="Rate below which a channel can trigger another press (hysteresis).")
     # --- learning ---------------------------------------------------------------------------
-    eta_striatum: float = Field(0.00005, ge=0, description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms); Reynolds et al. 2001; Shen et al. 2008. Half the value used before the CM-Pf novelty input existed: its early MSN spikes add eligibility, so the same learning happens with a smaller rate (srt-classic, 10 participants: last/first 0.83).")
-    d2_learning_ratio: float = Field(0.25, ge=0, description="D2 corticostriatal plasticity relative to D1 with the opposite sign of dopamine (Shen et al. 2008; Frank 2005). A quarter: with half, the D2 cells of the predicted channel lost so much drive that the striatum as a whole (D1 + D2) changed less between sequence and random than the cortex (10 participants: +0.5% vs +1.3%).")
+    eta_striatum: float = Field(0.001, ge=0, description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms; Reynolds et al. 2001; Shen et al. 2008). Eligibility forms only in the 100-ms efference window of the pressed channel, so the rate is 20x the one used when any MSN spike counted: a deterministic SRT transition reaches w ~0.6 in five 96-trial blocks, an ASRT high-frequency context ~0.12 in twenty 85-trial blocks.")
+    d2_learning_ratio: float = Field(0.1, ge=0, description="D2 corticostriatal plasticity relative to D1 with the opposite sign of dopamine (Shen et al. 2008; Frank 2005). D2 learning has no heterosynaptic term, so it follows how often a channel is executed after a context rather than how reliably; 0.1 keeps it from carrying the ASRT triplet effect (at 0.25 D2 weights of ASRT high-frequency contexts fell as far as those of SRT transitions).")
     tau_eligibility_ms: float = Field(600.0, description="Decay of the synaptic eligibility trace (ms); ~1 s bridging action and outcome (Yagishita et al. 2014: 0.3-2 s window).")
     stdp_tau_ms: float = Field(20.0, description="Pre-before-post STDP window (ms); Bi & Poo 1998.")
-    stdp_pre_depression: float = Field(0.09, ge=0, description="Eligibility decrement per presynaptic spike without postsynaptic firing (heterosynaptic depression; makes unrewarded context->channel pairings lose), tuned so that uniformly random targets leave weights unchanged on average.")
+    stdp_pre_depression: float = Field(0.0, ge=0, description="Eligibility decrement per presynaptic spike whatever the action (homosynaptic depression of unused context inputs). 0: with efference-gated eligibility and heterosynaptic depression the weights already settle at the random-target level (a positive value lowers that level further for D1 and balances D2).")
+    heterosynaptic_ltd: float = Field(4.0, ge=0, le=100, description="Eligibility decrement per presynaptic spike of a context->D1 synapse while another channel's key press is being executed (heterosynaptic depression of the unselected actions' synapses). With reward it makes the weight settle at p*A/(p*A + (1-p)*B) for a context followed by the channel with probability p, a steep function: a 62.5% ASRT contingency stays near the random level while a deterministic SRT transition grows towards the maximum. Set so that B/A is about 9 (context cells fire ~3.5 spikes in the 100-ms efference window; the executed channel's MSNs ~2.5 spikes).")
     dopamine_baseline: float = Field(0.8, description="Dopamine level at tonic SNc firing in the intact network (units of the dopamine trace); three-factor rule uses DA - baseline. Not rescaled by lesions.")
     w_max_ctx_d1: float = Field(4.0, description="Maximum gain of a context->D1 synapse (mV).")
     w_max_ctx_d2: float = Field(3.5, description="Maximum gain of a context->D2 synapse (mV).")
-    w_init_ctx_d1: float = Field(0.15, ge=0, le=1, description="Initial context->D1 weight (fraction of maximum): the equilibrium reached with uniformly random targets, i.e. a participant arrives with experience of unpredictable stimuli.")
+    w_init_ctx_d1: float = Field(0.05, ge=0, le=1, description="Initial context->D1 weight (fraction of maximum): near the equilibrium reached with uniformly random targets (measured 0.02-0.05 after 700 random trials), i.e. a participant arrives with experience of unpredictable stimuli.")
     w_init_ctx_d2: float = Field(0.53, ge=0, le=1, description="Initial context->D2 weight (fraction of maximum), random-target equilibrium as for D1.")
-    eta_pf_ltd: float = Field(0.0007, ge=0, description="PF-Purkinje LTD per PF spike at unit climbing-fibre trace (Ito 2001; Marr 1969; Albus 1971).")
-    eta_pf_ltp: float = Field(0.00015, ge=0, description="PF-Purkinje LTP per PF spike without climbing fibre (Lev-Ram et al. 2002), balancing LTD.")
+    eta_pf_ltd: float = Field(0.00035, ge=0, description="PF-Purkinje LTD per PF spike at unit climbing-fibre trace (Ito 2001; Marr 1969; Albus 1971). Half the earlier value: the Purkinje weights of ASRT and SRT contexts fell alike (0.13-0.15 from 0.21), so this route adds to the ASRT effect as much as to the SRT one.")
+    eta_pf_ltp: float = Field(0.000075, ge=0, description="PF-Purkinje LTP per PF spike without climbing fibre (Lev-Ram et al. 2002), balancing LTD (same ratio to eta_pf_ltd as before).")
     w_max_pf: float = Field(6.0, description="Maximum gain of a PF->Purkinje synapse (mV).")
     w_init_pf: float = Field(0.21, ge=0, le=1, description="Initial PF weight (fraction of maximum).")
-    eta_transition: float = Field(0.0015, ge=0, description="Slow Hebbian learning rate of SMA context -> SMA channel synapses (per spike pairing); slow by design (cortical consolidation; Doyon & Benali 2005).")
+    eta_transition: float = Field(0.0002, ge=0, description="Slow Hebbian learning rate of SMA context -> SMA channel synapses (per spike pairing); slow by design (cortical consolidation; Doyon & Benali 2005). Hebbian and self-reinforcing (the predicted cell fires in anticipation), so it learns a 62.5% contingency like a 100% one; 0.0002 keeps its share of the ASRT effect small (at 0.0015 ASRT and SRT transition weights both rose from 0.69 to 0.85).")
     transition_decay: float = Field(0.1, ge=0, description="Presynaptic-spike depression of transition synapses relative to eta_transition (keeps weights normalised).")
     w_max_transition: float = Field(3.5, description="Maximum gain of a transition synapse (mV).")
     w_init_transition: float = Field(0.69, ge=0, le=1, description="Initial transition weight (fraction of maximum).")
@@ -263,7 +268,7 @@ class ModelParameters(BaseModel):
             Source of the draw (seeded by the caller).
         """
         data = self.model_dump()
-        for name, cv in VARIABLE_PARAMETERS.items():
+        for name, (cv, _) in VARIABLE_PARAMETERS.items():
             sigma = float(np.sqrt(np.log1p(cv**2)))
             data[name] = float(data[name] * rng.lognormal(0.0, sigma))
         return ModelParameters(**data)

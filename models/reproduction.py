@@ -24,6 +24,8 @@ __all__ = [
     "random_only",
     "block_rts",
     "srt_figures",
+    "srt_participant_figures",
+    "asrt_epoch_table",
     "asrt_figures",
     "activity_by_block",
     "shift_ratio",
@@ -118,54 +120,96 @@ def block_rts(run: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def srt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Group means of the SRT figures.
+def srt_participant_figures(run: dict[str, Any]) -> dict[str, float]:
+    """SRT figures of one participant (RTs in s, rates as fractions).
 
     ``first_block_rt`` is the first block after practice, ``first_practice_rt`` the practice
     block, ``last_over_first`` the last sequence block's RT over the first sequence block's,
-    ``random_cost`` the random block's RT minus the mean of the sequence blocks on either side,
-    ``speedup`` first minus last non-practice block, ``error_rate`` over all trials (s).
+    ``random_cost`` the random block's RT minus the mean of the sequence blocks on either side
+    (``random_cost_pct``: the same in percent of ``first_block_rt``), ``speedup`` first minus
+    last non-practice block, ``error_rate`` over all trials, ``random_errors`` and
+    ``sequence_errors`` the error rates of the random block and of the two sequence blocks
+    around it.
     """
-    out: dict[str, list[float]] = {
-        k: []
-        for k in ("first_practice_rt", "first_block_rt", "last_over_first", "random_cost", "speedup", "error_rate")
+    nan = float("nan")
+    b = block_rts(run)
+    main = b[b["kind"] != "practice"].reset_index(drop=True)
+    seq = main[main["kind"] == "sequence"]
+    out = {
+        "first_practice_rt": float(b["rt"].iloc[0]),
+        "first_block_rt": float(main["rt"].iloc[0]),
+        "last_over_first": float(seq["rt"].iloc[-1] / seq["rt"].iloc[0]) if len(seq) >= 2 else nan,
+        "speedup": float(main["rt"].iloc[0] - main["rt"].iloc[-1]),
+        "random_cost": nan,
+        "random_cost_pct": nan,
+        "random_errors": nan,
+        "sequence_errors": nan,
+        "error_rate": float(1.0 - _merged(run)["correct"].mean()),
     }
-    for run in runs:
-        b = block_rts(run)
-        main = b[b["kind"] != "practice"].reset_index(drop=True)
-        seq = main[main["kind"] == "sequence"]
-        out["first_practice_rt"].append(float(b["rt"].iloc[0]))
-        out["first_block_rt"].append(float(main["rt"].iloc[0]))
-        if len(seq) >= 2:
-            out["last_over_first"].append(float(seq["rt"].iloc[-1] / seq["rt"].iloc[0]))
-        out["speedup"].append(float(main["rt"].iloc[0] - main["rt"].iloc[-1]))
-        rnd = main.index[main["kind"] == "random"]
-        if len(seq) and len(rnd) and 0 < rnd[0] < len(main) - 1:
-            k = rnd[0]
-            out["random_cost"].append(
-                float(main["rt"].iloc[k] - 0.5 * (main["rt"].iloc[k - 1] + main["rt"].iloc[k + 1]))
-            )
-        df = _merged(run)
-        out["error_rate"].append(float(1.0 - df["correct"].mean()))
-    return {k: float(np.mean(v)) if v else float("nan") for k, v in out.items()}
+    rnd = main.index[main["kind"] == "random"]
+    if len(seq) and len(rnd) and 0 < rnd[0] < len(main) - 1:
+        k = rnd[0]
+        cost = float(main["rt"].iloc[k] - 0.5 * (main["rt"].iloc[k - 1] + main["rt"].iloc[k + 1]))
+        out["random_cost"] = cost
+        out["random_cost_pct"] = 100.0 * cost / out["first_block_rt"]
+        out["random_errors"] = float(main["error_rate"].iloc[k])
+        out["sequence_errors"] = float(0.5 * (main["error_rate"].iloc[k - 1] + main["error_rate"].iloc[k + 1]))
+    return out
 
 
-def asrt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Group means of the ASRT triplet effect (L minus H RT, s) in the first and last epoch."""
-    first, last, err = [], [], []
-    for run in runs:
-        df = _merged(run)
-        df = df[(df["block_kind"] != "practice") & (df["correct"] == 1) & df["triplet_type"].isin(["H", "L"])]
-        epochs = sorted(df["epoch"].unique())
-        for store, ep in ((first, epochs[0]), (last, epochs[-1])):
-            sub = df[df["epoch"] == ep]
-            m = sub.groupby("triplet_type")["rt"].apply(lambda s: s.astype(float).mean())
-            store.append(float(m["L"] - m["H"]))
-        err.append(float(1.0 - _merged(run)["correct"].mean()))
+def srt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Group means of :func:`srt_participant_figures`, plus the spread of first-block RT.
+
+    ``first_block_rt_cv`` is the between-participant coefficient of variation of the first
+    block's RT (NaN with fewer than two participants).
+    """
+    per = pd.DataFrame([srt_participant_figures(run) for run in runs])
+    out = {k: float(per[k].mean()) if per[k].notna().any() else float("nan") for k in per.columns}
+    first = per["first_block_rt"]
+    out["first_block_rt_cv"] = float(first.std(ddof=1) / first.mean()) if len(first) >= 2 else float("nan")
+    return out
+
+
+def asrt_epoch_table(run: dict[str, Any]) -> pd.DataFrame:
+    """Per epoch of one ASRT run: median RT and first-press accuracy of H and L triplets.
+
+    Learning blocks only, H and L triplets only; RTs are medians of trials whose first press
+    was correct (``correct == 1``), as the shared ASRT reference figures are computed
+    (``../shared/README.md``). Columns ``rt_H``, ``rt_L`` (s), ``acc_H``, ``acc_L``
+    (fractions), ``triplet_effect`` (``rt_L - rt_H``) and ``accuracy`` (all learning trials).
+    """
+    df = _merged(run)
+    learn = df[df["block_kind"] != "practice"]
+    hl = learn[learn["triplet_type"].isin(["H", "L"])]
+    ok = hl[hl["correct"] == 1]
+    rt = ok.groupby(["epoch", "triplet_type"])["rt"].apply(lambda s: float(s.astype(float).median())).unstack()
+    acc = hl.groupby(["epoch", "triplet_type"])["correct"].mean().unstack()
+    tab = pd.DataFrame(
+        {"rt_H": rt["H"], "rt_L": rt["L"], "acc_H": acc["H"], "acc_L": acc["L"]}, index=rt.index.astype(int)
+    )
+    tab["triplet_effect"] = tab["rt_L"] - tab["rt_H"]
+    tab["accuracy"] = learn.groupby("epoch")["correct"].mean().to_numpy()
+    return tab
+
+
+def asrt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Group figures of ASRT triplet learning (RTs in s).
+
+    ``triplet_effect_first_epoch``/``_last_epoch``: group mean of L - H; ``by_epoch``: the
+    group means of :func:`asrt_epoch_table` per epoch, with ``triplet_effect_sd`` the
+    between-participant SD of L - H; ``error_rate`` over all trials.
+    """
+    tables = [asrt_epoch_table(run) for run in runs]
+    stacked = pd.concat(tables, keys=range(len(tables)), names=["participant", "epoch"])
+    by_epoch = stacked.groupby(level="epoch").mean()
+    by_epoch["triplet_effect_sd"] = (
+        stacked["triplet_effect"].groupby(level="epoch").std(ddof=1) if len(tables) >= 2 else float("nan")
+    )
     return {
-        "triplet_effect_first_epoch": float(np.mean(first)),
-        "triplet_effect_last_epoch": float(np.mean(last)),
-        "error_rate": float(np.mean(err)),
+        "triplet_effect_first_epoch": float(by_epoch["triplet_effect"].iloc[0]),
+        "triplet_effect_last_epoch": float(by_epoch["triplet_effect"].iloc[-1]),
+        "by_epoch": by_epoch,
+        "error_rate": float(np.mean([1.0 - _merged(run)["correct"].mean() for run in runs])),
     }
 
 

@@ -16,10 +16,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .errors import MotorseqError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "print_error"]
 
 app = typer.Typer(
     name="motorseq",
@@ -33,6 +34,12 @@ app.add_typer(protocols_app, name="protocols")
 
 console = Console()
 error_console = Console(stderr=True)
+
+
+def print_error(error: Exception | str) -> None:
+    """Print ``error: <message>`` on one line of stderr, as written (no rich markup or highlighting)."""
+    error_console.print(Text("error: ", style="red") + Text(str(error)), markup=False, highlight=False, soft_wrap=True)
+
 
 DOMAIN_CLIS = (
     "motorseq.tasks.cli",
@@ -54,8 +61,8 @@ def protocols_list() -> None:
         table.add_column(column)
     for name in list_protocols():
         protocol = load_protocol(name)
-        trials = sum(b.trials * b.repeat for b in protocol.blocks)
-        table.add_row(name, protocol.paradigm, str(protocol.n_blocks), str(trials), protocol.title)
+        trials = protocol.n_trials
+        table.add_row(name, protocol.paradigm, str(protocol.n_blocks), str(trials), Text(protocol.title))
     console.print(table)
 
 
@@ -66,14 +73,14 @@ def protocols_show(name: Annotated[str, typer.Argument(help="Bundled protocol na
 
     protocol = load_protocol(name)
     typer.echo(protocol_path(name).read_text(encoding="utf-8"))
-    table = Table(title=f"{protocol.name}: blocks")
+    table = Table(title=Text(f"{protocol.name}: blocks"))
     for column in ("#", "kind", "trials", "sequence", "label"):
         table.add_column(column)
     number = 0
     for block in protocol.blocks:
         for _ in range(block.repeat):
             number += 1
-            table.add_row(str(number), block.kind, str(block.trials), block.sequence, block.label)
+            table.add_row(str(number), block.kind, str(block.trials), block.sequence, Text(block.label))
     console.print(table)
 
 
@@ -88,11 +95,10 @@ def protocols_validate(files: Annotated[list[Path], typer.Argument(help="Protoco
             protocol = load_protocol(path)
         except MotorseqError as error:
             failed += 1
-            error_console.print(f"[red]error:[/red] {error}", markup=True, highlight=False, soft_wrap=True)
+            print_error(error)
         else:
-            console.print(
-                f"[green]ok[/green] {path}: {protocol.name} ({protocol.paradigm}, {protocol.n_blocks} blocks)"
-            )
+            summary = f" {path}: {protocol.name} ({protocol.paradigm}, {protocol.n_blocks} blocks)"
+            console.print(Text("ok", style="green") + Text(summary), markup=False, highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(2)
 
@@ -104,18 +110,32 @@ def trials(
     seed: Annotated[int | None, typer.Option(help="Seed of the random elements (protocol default if omitted).")] = None,
     out: Annotated[Path | None, typer.Option(help="Save the list as TSV here instead of printing it.")] = None,
 ) -> None:
-    """Print or save a participant's trial list (deterministic)."""
+    """Print or save a participant's trial list (deterministic); an existing file is never overwritten."""
+    from .io.atomic import write_new_text
     from .trials import generate_trials
 
+    if out is not None:
+        check_new_file(out)
     table = generate_trials(protocol, participant, seed)
     if out is None:
         typer.echo(table.to_string(index=False))
         return
+    write_new_text(out, table.to_csv(sep="\t", index=False, na_rep="n/a", lineterminator="\n"))
+    console.print(Text(f"{len(table)} trials written to {out}"), markup=False, highlight=False, soft_wrap=True)
+
+
+def check_new_file(out: Path) -> None:
+    """Refuse an output file that exists (or is a symlink, even a dangling one), before any work.
+
+    Raises
+    ------
+    MotorseqError
+        One line naming ``out``.
+    """
+    if out.is_symlink():
+        raise MotorseqError(f"{out}: is a symlink (to {out.readlink()}); not written through, not overwritten")
     if out.exists():
         raise MotorseqError(f"{out}: exists already; not overwritten")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, sep="\t", index=False, na_rep="n/a")
-    console.print(f"{len(table)} trials written to {out}")
 
 
 @app.command("validate-data")
@@ -154,5 +174,5 @@ def main() -> None:
     try:
         app()
     except MotorseqError as error:
-        error_console.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        print_error(error)
         sys.exit(2)

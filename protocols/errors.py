@@ -6,7 +6,7 @@ command line can print it as it is, without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["MotorseqError", "ProtocolError", "DataFileError", "LabelError", "RunExistsError"]
+__all__ = ["MotorseqError", "ProtocolError", "DataFileError", "LabelError", "RunExistsError", "OptionError"]
 
 
 class MotorseqError(Exception):
@@ -27,3 +27,7 @@ class LabelError(MotorseqError, ValueError):
 
 class RunExistsError(MotorseqError, FileExistsError):
     """The run already exists on disk and would be overwritten."""
+
+
+class OptionError(MotorseqError, ValueError):
+    """A command-line value (a seed, a count) is outside what is allowed."""

@@ -12,7 +12,9 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import ProtocolError
+from .labels import shown
 from .schema import Protocol
+from .yaml_loader import MAX_FILE_BYTES, load_yaml
 
 __all__ = ["load_protocol", "list_protocols", "protocol_path", "protocol_hash", "parse_protocol"]
 
@@ -58,7 +60,8 @@ def _one_line(source: str, error: ValidationError) -> str:
     if loc and first["type"] not in ("missing",) and "input" in first:
         given = first["input"]
         if not isinstance(given, (dict, list)):
-            text += f" (got {given!r})"
+            as_text = repr(given)
+            text += f" (got {shown(given) if isinstance(given, str) else as_text[:60]})"
     if not loc and ": " in message:
         text = f"{source}: {message}"
     more = error.error_count() - 1
@@ -113,16 +116,20 @@ def load_protocol(name_or_path: str | Path | Protocol) -> Protocol:
         return name_or_path
     path = protocol_path(name_or_path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ProtocolError(f"{path}: (top level): larger than {MAX_FILE_BYTES // 1000} kB; not a protocol file")
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ProtocolError(f"{path}: cannot be read: {error}") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ProtocolError(f"{path}{where}: not valid YAML: {problem}") from None
+        raise ProtocolError(" ".join(f"{path}{where}: not valid YAML: {problem}".split())) from None
     return parse_protocol(data, str(path))
 
 

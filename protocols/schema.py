@@ -7,6 +7,7 @@ and by the spiking model.
 from __future__ import annotations
 
 import re
+import string
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -26,25 +27,59 @@ __all__ = [
     "Source",
     "Paradigm",
     "BlockKind",
+    "PLACEHOLDERS",
+    "check_placeholders",
+    "MAX_NAME_LENGTH",
+    "MAX_TOTAL_TRIALS",
+    "MAX_TOTAL_BLOCKS",
 ]
 
 Paradigm = Literal["srt", "asrt", "dsp", "ftt"]
 BlockKind = Literal["practice", "sequence", "random", "pattern-alternating"]
 Colour = str  # a PsychoPy colour name or hex ("#RRGGBB")
 
+#: Placeholders an instruction text may use, with example values to check a text against.
+PLACEHOLDERS = {"keys": "d, f, j, k", "key_list": "d, f, j, k", "block": 2, "n_blocks": 8}
+#: Longest protocol name: it goes into every file name of a run (BIDS task label).
+MAX_NAME_LENGTH = 64
+#: Most trials in one run (all blocks, repeats expanded): 100 000 trials are a day at 1 s each.
+MAX_TOTAL_TRIALS = 100_000
+#: Most blocks in one run (repeats expanded).
+MAX_TOTAL_BLOCKS = 1000
+#: Longest free text (title, instructions, notes), in characters.
+MAX_TEXT = 20_000
+
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 _KEY = re.compile(r"[a-z0-9]|space|left|right|up|down|num_[0-9]|[a-z]+")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `trials: true` is not 1 and `after_block: "no"` is not False; no inf or NaN anywhere
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+def check_placeholders(text: str) -> str:
+    """Return ``text`` if it fills with :data:`PLACEHOLDERS` only, else raise ``ValueError`` naming the problem."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+    except ValueError as error:
+        raise ValueError(f"{error} (write {{{{ and }}}} for a literal brace)") from None
+    allowed = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+    for field in fields:
+        if field not in PLACEHOLDERS:
+            raise ValueError(f"unknown placeholder {{{field}}}: allowed are {allowed} (write {{{{ for a brace)")
+    try:
+        text.format(**PLACEHOLDERS)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        raise ValueError(f"a placeholder cannot be filled: {error}") from None
+    return text
 
 
 class Position(_Strict):
     """One response position: the key that answers it and its label on screen."""
 
-    key: str = Field(description="PsychoPy key name that answers this position, e.g. 'z'.")
-    label: str = Field("", description="Finger or position name shown in instructions.")
+    key: str = Field(max_length=20, description="PsychoPy key name that answers this position, e.g. 'z'.")
+    label: str = Field("", max_length=200, description="Finger or position name shown in instructions.")
 
     @field_validator("key")
     @classmethod
@@ -63,7 +98,7 @@ class Block(_Strict):
     sequence: Literal["assigned", "other"] = Field(
         "assigned", description="Which sequence a sequence block uses: the participant's, or the other one (transfer)."
     )
-    label: str = Field("", description="Name of the block in instructions and data, e.g. 'transfer'.")
+    label: str = Field("", max_length=200, description="Name of the block in instructions and data, e.g. 'transfer'.")
 
 
 class ResponseSettings(_Strict):
@@ -116,12 +151,17 @@ class BreakSettings(_Strict):
 class Instructions(_Strict):
     """Texts shown to the participant; ``{keys}``, ``{block}`` and ``{n_blocks}`` are filled in."""
 
-    welcome: str
-    block: str = "Block {block} of {n_blocks}. Press space to start."
-    break_: str = Field("Take a short break. Press space when you are ready.", alias="break")
-    end: str = "Thank you! The experiment is over."
+    welcome: str = Field(max_length=MAX_TEXT)
+    block: str = Field("Block {block} of {n_blocks}. Press space to start.", max_length=MAX_TEXT)
+    break_: str = Field("Take a short break. Press space when you are ready.", alias="break", max_length=MAX_TEXT)
+    end: str = Field("Thank you! The experiment is over.", max_length=MAX_TEXT)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
+
+    @field_validator("welcome", "block", "break_", "end")
+    @classmethod
+    def _placeholders(cls, text: str) -> str:
+        return check_placeholders(text)
 
 
 class DisplaySettings(_Strict):
@@ -149,11 +189,11 @@ class DisplaySettings(_Strict):
 class Source(_Strict):
     """Where the design comes from, and which of its parameters are verified."""
 
-    citation: str = Field(min_length=5)
-    doi: str = ""
+    citation: str = Field(min_length=5, max_length=MAX_TEXT)
+    doi: str = Field("", max_length=200)
     verified: list[str] = Field(default_factory=list, description="Parameters checked against the paper.")
     conventional: list[str] = Field(default_factory=list, description="Parameters that are conventional defaults.")
-    notes: str = ""
+    notes: str = Field("", max_length=MAX_TEXT)
 
 
 class Protocol(_Strict):
@@ -162,14 +202,18 @@ class Protocol(_Strict):
     Validated on load: positions, sequences, blocks and the settings of the paradigm must agree.
     """
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Protocol name; letters/digits kept for BIDS.")
-    title: str
-    description: str = ""
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        max_length=MAX_NAME_LENGTH,
+        description="Protocol name (lower-case letters, digits, '-'); letters/digits kept for BIDS.",
+    )
+    title: str = Field(max_length=500)
+    description: str = Field("", max_length=MAX_TEXT)
     paradigm: Paradigm
     positions: list[Position] = Field(min_length=2, max_length=12)
-    sequences: list[list[int]] = Field(min_length=1)
+    sequences: list[list[int]] = Field(min_length=1, max_length=100)
     assignment: Literal["counterbalance", "all"] = "counterbalance"
-    blocks: list[Block] = Field(min_length=1)
+    blocks: list[Block] = Field(min_length=1, max_length=MAX_TOTAL_BLOCKS)
     response: ResponseSettings
     asrt: AsrtSettings | None = None
     dsp: DspSettings | None = None
@@ -179,7 +223,7 @@ class Protocol(_Strict):
     instructions: Instructions
     display: DisplaySettings = DisplaySettings()
     source: Source
-    seed: int = Field(0, ge=0, description="Default seed for trial generation when none is given.")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Default seed for trial generation when none is given.")
 
     @field_validator("sequences")
     @classmethod
@@ -187,10 +231,16 @@ class Protocol(_Strict):
         for i, seq in enumerate(sequences):
             if len(seq) < 2:
                 raise ValueError(f"sequence {i + 1} has {len(seq)} element(s); at least 2 are needed")
+            if len(seq) > 100:
+                raise ValueError(f"sequence {i + 1} has {len(seq)} elements; at most 100 are allowed")
         return sequences
 
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
+        if self.n_trials > MAX_TOTAL_TRIALS:
+            raise ValueError(f"blocks: {self.n_trials} trials in a run; at most {MAX_TOTAL_TRIALS} are allowed")
+        if self.n_blocks > MAX_TOTAL_BLOCKS:
+            raise ValueError(f"blocks: {self.n_blocks} blocks in a run (repeats counted); at most {MAX_TOTAL_BLOCKS}")
         n = len(self.positions)
         keys = [p.key for p in self.positions]
         if len(set(keys)) != n:
@@ -236,3 +286,8 @@ class Protocol(_Strict):
     def n_blocks(self) -> int:
         """Number of blocks in the run, repeats expanded."""
         return sum(b.repeat for b in self.blocks)
+
+    @property
+    def n_trials(self) -> int:
+        """Number of trials in the run, repeats expanded."""
+        return sum(b.trials * b.repeat for b in self.blocks)

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import math
+import operator
 import zlib
 
 import numpy as np
 import pandas as pd
 
+from .errors import OptionError
 from .labels import participant_number
 from .registry import load_protocol
 from .schema import Block, Protocol
 from .triplets import code_triplets
 
-__all__ = ["generate_trials", "assigned_sequence", "trial_rng", "balanced_random_positions", "TRIAL_COLUMNS"]
+#: Largest seed (seeds are 32-bit so that every random number generator downstream takes them).
+MAX_SEED = 2**32 - 1
+
+__all__ = [
+    "MAX_SEED",
+    "TRIAL_COLUMNS",
+    "assigned_sequence",
+    "balanced_random_positions",
+    "check_seed",
+    "generate_trials",
+    "trial_rng",
+]
 
 TRIAL_COLUMNS = (
     "block",
@@ -27,6 +40,19 @@ TRIAL_COLUMNS = (
     "correct_key",
     "sequence_id",
 )
+
+
+def check_seed(seed: object, option: str = "--seed") -> int:
+    """Return ``seed`` as an int from 0 to :data:`MAX_SEED`, or raise :class:`OptionError`."""
+    try:
+        value = None if isinstance(seed, bool) else operator.index(seed)
+    except TypeError:
+        value = None
+    if value is None or not 0 <= value <= MAX_SEED:
+        text = str(seed)
+        text = text if len(text) <= 30 else f"{text[:30]}... ({len(text)} characters)"
+        raise OptionError(f"{option} {text}: a seed is a whole number from 0 to {MAX_SEED}")
+    return value
 
 
 def trial_rng(protocol: Protocol, participant: str | int, seed: int) -> np.random.Generator:
@@ -173,7 +199,7 @@ def generate_trials(protocol: Protocol | str, participant: str | int, seed: int 
         One row per trial with the columns of :data:`TRIAL_COLUMNS` (see ``protocols/README.md``).
     """
     protocol = load_protocol(protocol)
-    seed = protocol.seed if seed is None else int(seed)
+    seed = protocol.seed if seed is None else check_seed(seed)
     rng = trial_rng(protocol, participant, seed)
     blocks = _expand(protocol.blocks)
     keys = protocol.keys

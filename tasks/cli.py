@@ -86,7 +86,7 @@ def run(
         max_trial_seconds=max_trial_seconds,
         max_blocks=max_blocks,
     )
-    result = run_session(options, progress=lambda line: console.print(line, highlight=False))
+    result = run_session(options, progress=lambda line: console.print(line, markup=False, highlight=False))
     if result.status != "complete":
         raise typer.Exit(1)
 

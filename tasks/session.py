@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 from motorseq.protocols import TRIAL_COLUMNS, Protocol, generate_trials, load_protocol
-from motorseq.protocols.io import RunPaths, RunWriter, run_paths
+from motorseq.protocols.io import RunPaths, RunWriter, check_data_folder, run_paths
 
 from .context import QUIT_KEY, AbortRun, ErrorTone, RestartTrial, RunContext
 from .resume import check_can_start, verify_same_trials
@@ -92,6 +92,8 @@ def _prepare(options: RunOptions) -> tuple[Protocol, int, pd.DataFrame, RunPaths
     seed = protocol.seed if options.seed is None else int(options.seed)
     trials = generate_trials(protocol, options.participant, seed)
     paths = run_paths(options.data, options.participant, options.session, protocol.name, options.run)
+    check_data_folder(options.data)
+    paths.check_inside()
     check_can_start(paths, options.resume)
     if options.resume:
         verify_same_trials(paths, trials)
@@ -116,7 +118,8 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
     Raises
     ------
     MotorseqError
-        Bad labels, an existing run, a run that cannot be resumed, no display, no psychtoolbox.
+        Bad labels, an unusable data folder, an existing run, a run that cannot be resumed, no
+        display, no psychtoolbox: all found before the window opens.
     """
     from .keyboard import KeyRecorder, require_psychtoolbox
     from .screens import Screens

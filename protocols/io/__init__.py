@@ -2,7 +2,7 @@
 
 from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column
 from .dataset import add_participant, ensure_dataset
-from .paths import RunPaths, run_paths
+from .paths import RunPaths, check_data_folder, check_inside, run_paths
 from .reader import Runs, find_runs, read_dataset, read_events, read_run, read_runs, read_sidecar, validate_path
 from .writer import RunWriter, software_versions
 
@@ -14,6 +14,8 @@ __all__ = [
     "Runs",
     "RunWriter",
     "add_participant",
+    "check_data_folder",
+    "check_inside",
     "ensure_dataset",
     "find_runs",
     "read_dataset",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_text", "atomic_write_json", "fsync_dir", "locked"]
+__all__ = ["atomic_write_text", "atomic_write_json", "fsync_dir", "locked", "write_new_text"]
 
 
 def fsync_dir(folder: Path) -> None:
@@ -31,6 +31,44 @@ def atomic_write_text(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def write_new_text(path: Path, text: str) -> None:
+    """Write ``text`` to a new file ``path``; never overwrite, never write through a symlink.
+
+    The file is created exclusively (``O_EXCL``: anything there, even a dangling symlink, makes
+    it fail); if writing fails half-way, the partial file is removed.
+
+    Raises
+    ------
+    MotorseqError
+        One line naming ``path``: it exists, or its folder cannot be created or written.
+    """
+    from ..errors import MotorseqError
+
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise MotorseqError(f"{path}: cannot create its folder: a file is in the way") from None
+    except OSError as error:
+        raise MotorseqError(f"{path}: cannot create its folder: {error.strerror or error}") from None
+    try:
+        handle = open(path, "x", encoding="utf-8", newline="")
+    except FileExistsError:
+        raise MotorseqError(f"{path}: exists already; not overwritten") from None
+    except OSError as error:
+        raise MotorseqError(f"{path}: cannot write there: {error.strerror or error}") from None
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise MotorseqError(f"{path}: cannot write there: {error.strerror or error}") from None
     fsync_dir(path.parent)
 
 

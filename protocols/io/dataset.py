@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..labels import check_label
+from ..labels import check_label, validate_group_label
 from .atomic import atomic_write_json, atomic_write_text, locked
 from .columns import PARTICIPANT_COLUMNS, describe
 
@@ -53,8 +53,14 @@ def ensure_dataset(root: str | Path, name: str = "motorseq dataset") -> Path:
 
 
 def add_participant(root: str | Path, participant: str, source: str = "human", group: str | None = None) -> None:
-    """Add a participant to ``participants.tsv`` (once; safe when several processes write)."""
+    """Add a participant to ``participants.tsv`` (once; safe when several processes write).
+
+    The participant and the group are checked (:func:`~motorseq.protocols.labels.validate_group_label`)
+    before anything is written, so no cell of the table can hold a tab or a newline.
+    """
     label = check_label(participant, "participant")
+    if group is not None:
+        group = validate_group_label(group, "group")
     root = Path(root)
     ensure_dataset(root)
     table_path = root / "participants.tsv"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import LabelError
-from ..labels import check_label, task_label
+from ..errors import DataFileError, LabelError
+from ..labels import check_label, shown, task_label
 
-__all__ = ["RunPaths", "run_paths"]
+__all__ = ["MAX_RUN", "RunPaths", "run_paths", "check_inside", "check_data_folder"]
+
+#: Highest run number.
+MAX_RUN = 9999
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,17 @@ class RunPaths:
         """The per-press table's sidecar (``_events.json``)."""
         return self.folder / f"{self.stem}_events.json"
 
+    def check_inside(self) -> None:
+        """Refuse a run whose folder or files resolve outside the dataset (a planted symlink).
+
+        Raises
+        ------
+        DataFileError
+            Naming the path that leads outside ``root``.
+        """
+        for path in (self.folder, self.beh, self.sidecar, self.events, self.events_sidecar):
+            check_inside(self.root, path)
+
     def derivative(self, pipeline: str, suffix: str) -> Path:
         """Return a derivative file of this run: ``root/derivatives/<pipeline>/sub-<p>/ses-<s>/<stem>_<suffix>``."""
         return (
@@ -77,8 +93,67 @@ def run_paths(root: str | Path, participant: str | int, session: str | int, task
     run : int
         Run number, from 1.
     """
-    if isinstance(run, bool) or not str(run).isdigit() or int(run) < 1:
-        raise LabelError(f"run {run!r} is not allowed: use a whole number from 1")
+    text = str(run)
+    if isinstance(run, bool) or len(text) > 6 or not text.isdigit() or not 1 <= int(text) <= MAX_RUN:
+        raise LabelError(f"run {shown(text)} is not allowed: use a whole number from 1 to {MAX_RUN}")
     return RunPaths(
         Path(root), check_label(participant, "participant"), check_label(session, "session"), task_label(task), int(run)
     )
+
+
+def check_inside(root: str | Path, path: str | Path) -> Path:
+    """Return ``path`` resolved, or raise if it (through a symlink) leaves the dataset ``root``.
+
+    Parameters
+    ----------
+    root : str or Path
+        The dataset folder.
+    path : str or Path
+        A path that must stay inside it (it need not exist yet).
+
+    Raises
+    ------
+    DataFileError
+        ``path`` resolves outside ``root`` (a symlink in the dataset points elsewhere).
+    """
+    real_root = Path(root).resolve()
+    real = Path(path).resolve()
+    if real != real_root and real_root not in real.parents:
+        raise DataFileError(
+            f"{path}: leads to {real}, outside the dataset {real_root} (a symlink?); motorseq writes only inside it"
+        )
+    return real
+
+
+def check_data_folder(root: str | Path, option: str = "--data") -> Path:
+    """Check that a dataset folder can be written, creating it if needed, before any work starts.
+
+    Parameters
+    ----------
+    root : str or Path
+        The dataset folder.
+    option : str
+        Where the folder came from, for the message.
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Raises
+    ------
+    DataFileError
+        One line: the folder is a file, a dangling symlink, or cannot be created or written.
+    """
+    root = Path(root)
+    if root.is_symlink() and not root.exists():
+        raise DataFileError(f"{option} {root}: a symlink to {os.readlink(root)}, which does not exist")
+    if root.exists() and not root.is_dir():
+        raise DataFileError(f"{option} {root}: not a folder (a file is there)")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root):
+            pass
+    except OSError as error:
+        raise DataFileError(f"{option} {root}: cannot write there: {error.strerror or error}") from None
+    return root

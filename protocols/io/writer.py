@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import DataFileError, RunExistsError
+from ..labels import validate_group_label
 from ..registry import protocol_hash
 from ..schema import Protocol
 from .atomic import atomic_write_json, atomic_write_text, fsync_dir
@@ -111,6 +112,10 @@ class RunWriter:
     ------
     RunExistsError
         The run exists and ``resume`` is false, or it is already complete.
+    LabelError
+        A label or the group is not allowed.
+    DataFileError
+        The run's folder leads outside ``root`` (a symlink planted in the dataset).
     """
 
     def __init__(
@@ -130,6 +135,9 @@ class RunWriter:
     ) -> None:
         self.wall_clock = wall_clock
         self.paths: RunPaths = run_paths(root, participant, session, protocol.name, run)
+        if group is not None:
+            validate_group_label(group, "group")
+        self.paths.check_inside()
         self.protocol = protocol
         self.seed = int(seed)
         self.source = dict(source or {"Type": "human"})

@@ -1,17 +1,20 @@
-"""Print every figure the spiking model must reproduce (issue 7), with the targets.
+"""Print every figure the spiking model must reproduce (issues 7 and 12), each with its target.
 
 Usage::
 
     .venv/bin/python tests/benchmarks/model_reproduction.py [--participants 10] [--workers 2]
-        [--only srt,control,asrt,lesions,variability]
+        [--only srt,control,asrt,lesions,dsp,ftt] [--no-variability]
 
-Each group is ``--participants`` virtual participants with default parameters (seeds 1000+k);
-every worker process compiles the network once and re-runs it per participant.
+Each group is ``--participants`` virtual participants (seeds 1000+k) with default parameters
+and individual differences drawn as ``motorseq simulate`` draws them (``--no-variability``:
+everyone has the defaults). Every worker process compiles the network once and re-runs it per
+participant. Each target is one line ending ``[target ...: met]`` or ``[target ...: MISSED]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
 import numpy as np
@@ -30,20 +33,28 @@ def _ms(x: float) -> str:
     return f"{1000 * x:.0f} ms"
 
 
+def check(figure: str, result: str, target: str, met: bool) -> None:
+    """Print one figure with its target and whether it is met."""
+    verdict = "met" if met and not (isinstance(met, float) and math.isnan(met)) else "MISSED"
+    print(f"  {figure}: {result}  [target {target}: {verdict}]")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--participants", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--only", default="srt,control,asrt,lesions,variability")
+    ap.add_argument("--only", default="srt,control,asrt,lesions,dsp,ftt")
     ap.add_argument("--lesions", default="dopamine=0.2,cerebellum=0.5,cortex=0.7")
+    ap.add_argument("--no-variability", dest="variability", action="store_false")
     args = ap.parse_args()
     parts = set(args.only.split(","))
-    n, w = args.participants, args.workers
+    n, w, var = args.participants, args.workers, args.variability
     t0 = time.perf_counter()
+    print(f"{n} participants per group, individual differences {'on' if var else 'off'}")
 
     def group(**kw):
         start = time.perf_counter()
-        runs = simulate_group(GroupSpec(n=n, **kw), workers=w)
+        runs = simulate_group(GroupSpec(n=n, variability=var, **kw), workers=w)
         wall = time.perf_counter() - start
         sim = np.mean([r["timings"]["run_s"] for r in runs])
         print(f"  [{len(runs)} participants in {wall:.0f} s wall; {sim:.1f} s per participant run]")
@@ -51,75 +62,126 @@ def main() -> None:
 
     intact = None
     if parts & {"srt", "control", "lesions"}:  # the intact group is the reference of the others
-        print("srt-classic, default parameters")
+        print("srt-classic")
         intact = group(protocol="srt-classic")
         f = srt_figures(intact)
-        print(
-            f"  practice block RT {_ms(f['first_practice_rt'])};"
-            f" first block RT {_ms(f['first_block_rt'])}  (target 350-600 ms)"
-        )
-        print(f"  last / first sequence block {f['last_over_first']:.3f}  (target <= 0.85)")
-        print(f"  random block cost {_ms(f['random_cost'])}  (target >= 30 ms)")
-        print(f"  error rate {100 * f['error_rate']:.1f}%  (target 1-10%)")
+        check("first block RT", _ms(f["first_block_rt"]), "350-600 ms", 0.350 <= f["first_block_rt"] <= 0.600)
+        check(
+            "between-participant CV of first-block RT", f"{f['first_block_rt_cv']:.3f}", "0.12-0.30",
+            0.12 <= f["first_block_rt_cv"] <= 0.30,
+        )  # fmt: skip
+        check(
+            "random-block cost", f"{_ms(f['random_cost'])} = {f['random_cost_pct']:.1f}% of first-block RT",
+            "20-35% of first-block RT", 20 <= f["random_cost_pct"] <= 35,
+        )  # fmt: skip
+        check(
+            "random-block errors vs sequence blocks around it",
+            f"{100 * f['random_errors']:.1f}% vs {100 * f['sequence_errors']:.1f}%",
+            "<= sequence + 5 points and <= 10%",
+            f["random_errors"] <= f["sequence_errors"] + 0.05 and f["random_errors"] <= 0.10,
+        )  # fmt: skip
+        check("errors, all trials", f"{100 * f['error_rate']:.1f}%", "2-8%", 0.02 <= f["error_rate"] <= 0.08)
+        print(f"  last / first sequence block {f['last_over_first']:.3f}; practice block {_ms(f['first_practice_rt'])}")
         for measure in ("mean_rate_hz", "synaptic_input"):
             s = shift_ratio(intact, measure)
-            print(
-                f"  (striatal+cerebellar)/cortical {measure}: first {s['first']:.3f}, last {s['last']:.3f},"
-                f" ratio {s['first_over_last']:.3f}  (target >= 1.2)"
-            )
-            d = sequence_random_differences(intact, measure)
-            print(f"  sequence-random relative {measure} difference by region (largest first):")
-            print("    " + ", ".join(f"{k} {v:+.3f}" for k, v in d.items()))
-            sd = system_differences(intact, measure)
-            print(
-                "  by system (mean of its regions): "
-                + ", ".join(f"{k} {v:+.3f}" for k, v in sd.items())
-                + "  (target: striatal largest)"
-            )
+            check(
+                f"(striatal+cerebellar)/cortical {measure}, first/last sequence block",
+                f"{s['first_over_last']:.3f} (first {s['first']:.3f}, last {s['last']:.3f})", ">= 1.2",
+                s["first_over_last"] >= 1.2,
+            )  # fmt: skip
+        d = sequence_random_differences(intact)
+        sd = system_differences(intact)
+        by_region = ", ".join(f"{k} {v:+.3f}" for k, v in d.items())
+        print(f"  sequence-random relative rate difference by region: {by_region}")
+        check(
+            "sequence-random difference by system",
+            ", ".join(f"{k} {v:+.3f}" for k, v in sd.items()), "largest in the striatum",
+            sd["striatal"] > max(sd["cortical"], sd["cerebellar"]),
+        )  # fmt: skip
     if "control" in parts:
         print("srt-classic, control group (random blocks only)")
         ctrl = srt_figures(group(protocol="srt-classic", random_only=True))
-        print(
-            f"  speed-up first->last block {_ms(ctrl['speedup'])}"
-            f"  (target <= 1/3 of the random cost = {_ms(srt_figures(intact)['random_cost'] / 3)})"
-        )
-        print(f"  error rate {100 * ctrl['error_rate']:.1f}%")
+        cost = srt_figures(intact)["random_cost"]
+        check(
+            "control speed-up first->last block", _ms(ctrl["speedup"]),
+            f"<= 1/3 of the sequence group's random cost = {_ms(cost / 3)}", ctrl["speedup"] <= cost / 3,
+        )  # fmt: skip
+        print(f"  control errors {100 * ctrl['error_rate']:.1f}%")
     if "lesions" in parts:
         base = srt_figures(intact)
         for item in args.lesions.split(","):
             name, value = item.split("=")
-            value = float(value)
             print(f"srt-classic, --lesion {name}={value}")
-            f = srt_figures(group(protocol="srt-classic", lesion=(name, value)))
-            print(
-                f"  first block RT {_ms(f['first_block_rt'])}; last/first {f['last_over_first']:.3f}; random cost "
-                f"{_ms(f['random_cost'])} = {f['random_cost'] / base['random_cost']:.2f} x intact;"
+            f = srt_figures(group(protocol="srt-classic", lesion=(name, float(value))))
+            ratio = f["random_cost"] / base["random_cost"]
+            result = (
+                f"random cost {_ms(f['random_cost'])} = {ratio:.2f} x intact; first block {_ms(f['first_block_rt'])};"
                 f" errors {100 * f['error_rate']:.1f}%"
             )
+            if name == "dopamine":
+                check("sequence-specific effect", result, "<= 0.5 x intact", ratio <= 0.5)
+            else:
+                print(f"  {result} (documented, no target)")
     if "asrt" in parts:
-        print("asrt, default parameters")
+        print("asrt")
         a = asrt_figures(group(protocol="asrt"))
-        print(
-            f"  L-H triplet effect: first epoch {_ms(a['triplet_effect_first_epoch'])},"
-            f" last epoch {_ms(a['triplet_effect_last_epoch'])}  (target >= 5 ms)"
-        )
-        print(f"  error rate {100 * a['error_rate']:.1f}%")
-    if "variability" in parts:
-        print("srt-classic, --variability")
-        runs = group(protocol="srt-classic", variability=True)
-        costs, ratios = [], []
-        for run in runs:
-            f = srt_figures([run])
-            costs.append(1000 * f["random_cost"])
-            ratios.append(f["last_over_first"])
-        print(
-            f"  random cost across participants: mean {np.mean(costs):.0f} ms,"
-            f" SD {np.std(costs, ddof=1):.0f} ms, range {min(costs):.0f}..{max(costs):.0f}"
-        )
-        print(f"  last/first across participants: mean {np.mean(ratios):.3f}, SD {np.std(ratios, ddof=1):.3f}")
-        etas = [r["parameters"]["eta_striatum"] for r in runs]
-        print(f"  eta_striatum drawn: {', '.join(f'{e:.2e}' for e in etas)}")
+        ep = a["by_epoch"]
+        print("  epoch   RT H    RT L    L-H (SD)         acc H   acc L   accuracy")
+        for e, row in ep.iterrows():
+            print(
+                f"  {e:>5}  {_ms(row['rt_H']):>7} {_ms(row['rt_L']):>7}  {_ms(row['triplet_effect']):>6}"
+                f" ({_ms(row['triplet_effect_sd'])})  {100 * row['acc_H']:5.1f}%  {100 * row['acc_L']:5.1f}%"
+                f"  {100 * row['accuracy']:5.1f}%"
+            )
+        lh = ep["triplet_effect"]
+        in_range = bool(((lh >= 0.003) & (lh <= 0.020)).all())
+        check("L-H in every epoch", ", ".join(_ms(x) for x in lh), "3-20 ms", in_range)
+        first_last = f"{_ms(lh.iloc[-1])} vs {_ms(lh.iloc[0])}"
+        check("L-H last vs first epoch", first_last, "last > first", lh.iloc[-1] > lh.iloc[0])
+        gap = 100 * (ep["acc_H"] - ep["acc_L"])
+        check("accuracy H - L", ", ".join(f"{g:.1f}" for g in gap) + " points", "<= 6 points", bool((gap <= 6).all()))
+        check(
+            "RT of H and L, first -> last epoch",
+            f"H {_ms(ep['rt_H'].iloc[0])} -> {_ms(ep['rt_H'].iloc[-1])}, L {_ms(ep['rt_L'].iloc[0])} -> "
+            f"{_ms(ep['rt_L'].iloc[-1])}", "both fall",
+            ep["rt_H"].iloc[-1] < ep["rt_H"].iloc[0] and ep["rt_L"].iloc[-1] < ep["rt_L"].iloc[0],
+        )  # fmt: skip
+        acc = 1.0 - a["error_rate"]
+        check("overall accuracy", f"{100 * acc:.1f}%", "88-97%", 0.88 <= acc <= 0.97)
+        sd_ratio = float((ep["triplet_effect_sd"] / ep["triplet_effect"].abs()).mean())
+        check("SD of L-H over its mean", f"{sd_ratio:.2f}", ">= 0.5 (of the order of the mean)", sd_ratio >= 0.5)
+    for paradigm in ("dsp", "ftt"):
+        if paradigm in parts:
+            _paradigm_figures(paradigm, group)
     print(f"total {time.perf_counter() - t0:.0f} s")
+
+
+def _paradigm_figures(paradigm: str, group) -> None:
+    """Print the dsp / ftt figures (the model performs them through the same controller)."""
+    from motorseq.models.reproduction import dsp_figures, ftt_figures
+
+    print(paradigm)
+    runs = group(protocol=paradigm)
+    if paradigm == "dsp":
+        f = dsp_figures(runs)
+        check(
+            "sequence execution time, last / first sequence block", f"{f['last_over_first']:.3f}", "< 1 (falls)",
+            f["last_over_first"] < 1.0,
+        )  # fmt: skip
+        check(
+            "inter-key interval at the first element vs the others", f"{_ms(f['first_iki'])} vs {_ms(f['other_iki'])}",
+            "longer (a chunk boundary)", f["first_iki"] > f["other_iki"],
+        )  # fmt: skip
+    else:
+        f = ftt_figures(runs)
+        check(
+            "correct sequences per 30 s, first -> last trial",
+            f"{f['first']:.1f} -> {f['last']:.1f}", "rise", f["last"] > f["first"],
+        )  # fmt: skip
+        check(
+            "largest gain in the first trials", f"first 3 trials +{f['early_gain']:.1f}, later +{f['late_gain']:.1f}",
+            "early gain > later gain", f["early_gain"] > f["late_gain"],
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,0 +1,77 @@
+"""A YAML loader for protocol files that cannot be made to build huge objects.
+
+``yaml.safe_load`` expands aliases (``*a``) into shared references, so a few lines of anchors
+can stand for 10^8 values that validation then walks; deep nesting exhausts the recursion
+limit, and a 5000-digit integer raises a plain ``ValueError``. This loader refuses anchors
+and aliases, nesting deeper than :data:`MAX_DEPTH` and integers longer than
+:data:`MAX_INT_DIGITS`, while the document is composed: before any Python object is built.
+Every refusal is a :class:`yaml.YAMLError` with the line it happened on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.nodes import ScalarNode
+
+__all__ = ["load_yaml", "ProtocolLoader", "MAX_FILE_BYTES", "MAX_DEPTH", "MAX_INT_DIGITS"]
+
+#: Largest protocol file read (the bundled ones are 2-4 kB).
+MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of mappings and lists (a protocol needs 4).
+MAX_DEPTH = 20
+#: Longest integer literal, in characters.
+MAX_INT_DIGITS = 30
+
+
+class ProtocolLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` without anchors, aliases, deep nesting or giant integers."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        """Compose the next node, refusing anchors, aliases and deep nesting (PyYAML hook)."""
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) or (isinstance(event, (ScalarEvent, CollectionStartEvent)) and event.anchor):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "YAML anchors and aliases (&name, *name) are not allowed in a protocol: write the values out",
+                event.start_mark,
+            )
+        if isinstance(event, CollectionStartEvent):
+            self._depth += 1
+            try:
+                if self._depth > MAX_DEPTH:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+                    )
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+        return super().compose_node(parent, index)
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        """Build an integer, refusing one longer than :data:`MAX_INT_DIGITS` (PyYAML hook)."""
+        if len(str(node.value)) > MAX_INT_DIGITS:
+            raise ConstructorError(
+                None, None, f"integer {str(node.value)[:20]}... is longer than {MAX_INT_DIGITS} digits", node.start_mark
+            )
+        return super().construct_yaml_int(node)
+
+
+ProtocolLoader.add_constructor("tag:yaml.org,2002:int", ProtocolLoader.construct_yaml_int)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document with :class:`ProtocolLoader`.
+
+    Raises
+    ------
+    yaml.YAMLError
+        Not YAML, or anchors, aliases, deep nesting or a giant integer.
+    """
+    return yaml.load(text, Loader=ProtocolLoader)
