@@ -121,8 +121,9 @@ def test_sequence_training_makes_plastic_weights_sequence_specific(protocol, wor
     assert contrast("corticostriatal", "d1", +1) > 0.05
     # Purkinje: climbing-fibre-gated LTD depresses the synapses of the predicted target
     assert contrast("parallel_fibre", "purkinje", -1) > 0.03
-    # SMA: Hebbian transition synapses context(n-1) -> channel(n)
-    assert contrast("transition", "sma", +1) > 0.02
+    # SMA: Hebbian transition synapses context(n-1) -> channel(n); slow by design (eta_transition
+    # 0.0002 since issue 12: 0.004 after 96 trials, 0 without learning)
+    assert contrast("transition", "sma", +1) > 0.002
     # and responses get faster over the three blocks' worth of trials
     rt = res.responses.merge(trials, on="trial_index")
     rt = rt[rt["correct"] == 1]["rt"].astype(float).to_numpy()
