@@ -76,7 +76,7 @@ class Dataset:
         return str(counts.index[0])
 
     def only(self, paradigm: str) -> Dataset:
-        """The trials (and key presses) of one paradigm.
+        """Return the trials (and key presses) of one paradigm.
 
         Raises
         ------
@@ -203,12 +203,6 @@ def rt_to_ms(values: pd.Series, unit: str, where: str, column: str) -> pd.Series
         raise AnalysisInputError(
             f"{where}: column '{column}': {int(infinite.sum())} values are not finite (first: {num[infinite].iloc[0]})"
         )
-    ceiling = RT_CEILING_S * (1000.0 if unit == "ms" else 1.0)
-    if (num > ceiling).any():
-        raise AnalysisInputError(
-            f"{where}: column '{column}': {int((num > ceiling).sum())} values are longer than {ceiling:g} {unit} "
-            f"(first: {num[num > ceiling].iloc[0]:.6g}), not response times"
-        )
     if (num < 0).any():
         raise AnalysisInputError(f"{where}: column '{column}': {int((num < 0).sum())} values are negative")
     positive = num[num > 0]
@@ -222,6 +216,12 @@ def rt_to_ms(values: pd.Series, unit: str, where: str, column: str) -> pd.Series
             raise AnalysisInputError(
                 f"{where}: column '{column}': median {med:.3g} looks like ms, but the format gives seconds"
             )
+    ceiling = RT_CEILING_S * (1000.0 if unit == "ms" else 1.0)
+    if (num > ceiling).any():
+        raise AnalysisInputError(
+            f"{where}: column '{column}': {int((num > ceiling).sum())} values are longer than {ceiling:g} {unit} "
+            f"(first: {num[num > ceiling].iloc[0]:.6g}), not response times"
+        )
     return (num * (1000.0 if unit == "s" else 1.0)).astype("float64")
 
 

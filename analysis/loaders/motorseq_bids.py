@@ -66,7 +66,8 @@ def _read_participants(path: Path) -> pd.DataFrame:
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise AnalysisInputError(
-                f"{path}:{i + 2}: participant_id: {table['participant_id'].iloc[i]!r:.40} is not sub-<letters and digits>"
+                f"{path}:{i + 2}: participant_id: {table['participant_id'].iloc[i]!r:.40} "
+                "is not sub-<letters and digits>"
             )
     return table
 

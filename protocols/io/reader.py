@@ -120,8 +120,9 @@ def _parse_one(path: Path, header: str, rows: list[str], columns: tuple[Column, 
 def _read_tables(
     paths: list[Path], columns: tuple[Column, ...], drop_partial_last: bool
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, list[bool]]:
-    """Read many tables of one kind; return them stacked, each row's file index and line number,
-    and for each file whether a cut-off last row was dropped.
+    """Read many tables of one kind: stacked rows, each row's file index and line, cut-off flags.
+
+    The flags say for each file whether a cut-off last row was dropped.
 
     Files with the same header are parsed in one pyarrow call; a file that does not parse is
     parsed again on its own to name its first bad cell as ``file:line``.

@@ -79,7 +79,7 @@ def _positive(value: object) -> float | None:
 
 
 def response_time_limit_s(sidecar: dict) -> tuple[float, str]:
-    """The longest response time (s) the run's protocol allows, and where it comes from.
+    """Return the longest response time (s) the run's protocol allows, and where it comes from.
 
     ``Protocol.response.timeout_ms`` when the protocol has a timeout; FTT: the tapping period
     (``Protocol.ftt.tap_s``); otherwise :data:`RT_CEILING_S`.
