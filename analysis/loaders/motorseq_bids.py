@@ -89,7 +89,12 @@ def _run_info(path: Path, side: dict, groups: dict[str, str]) -> dict:
         raise AnalysisInputError(f"{where}: sidecar field 'Protocol.paradigm' is missing")
     if not isinstance(paradigm, str):
         raise AnalysisInputError(f"{where}: sidecar field 'Protocol.paradigm' must be a string, found {paradigm!r:.40}")
-    participant = str(side.get("Participant", path.name.split("_")[0].removeprefix("sub-")))
+    from_name = path.name.split("_")[0].removeprefix("sub-")
+    participant = str(side.get("Participant") if side.get("Participant") is not None else from_name)
+    if participant != from_name:
+        raise AnalysisInputError(
+            f"{where}: sidecar field 'Participant' is {participant!r:.40}, but the file name says sub-{from_name}"
+        )
     warmup = (protocol.get("asrt") or {}).get("warmup_random", 0) or 0 if paradigm == "asrt" else 0
     if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
         raise AnalysisInputError(f"{where}: sidecar field 'Protocol.asrt.warmup_random' must be a whole number ≥ 0")

@@ -170,7 +170,8 @@ def _slow_parse(path: Path, names: list[str], rows: list[str], known: dict[str, 
             numbers = pd.to_numeric(values.where(~missing_mask), errors="coerce")
             wrong = numbers.isna() & ~missing_mask
             if dtype == "int":
-                wrong |= numbers.notna() & (numbers != numbers.round())
+                whole = np.isfinite(numbers) & (numbers == numbers.round()) & (numbers.abs() <= 2**53)
+                wrong |= numbers.notna() & ~whole
             if wrong.any():
                 i = int(np.flatnonzero(wrong.to_numpy())[0])
                 expected = "a whole number" if dtype == "int" else "a number"
@@ -179,6 +180,10 @@ def _slow_parse(path: Path, names: list[str], rows: list[str], known: dict[str, 
         else:
             out[name] = values.where(~missing_mask, None).astype("string")
     return pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
+
+
+#: Columns every trial row must fill (the rest may be ``n/a``).
+_NEVER_MISSING = ("block", "block_kind", "trial", "trial_type", "target")
 
 
 def _check_beh(paths: list[Path], table: pd.DataFrame, files: np.ndarray, lines: np.ndarray) -> None:
@@ -194,6 +199,7 @@ def _check_beh(paths: list[Path], table: pd.DataFrame, files: np.ndarray, lines:
         ("block", values("block") < 1, "must be 1 or more"),
         ("trial", values("trial") < 1, "must be 1 or more"),
         ("trial_index", values("trial_index") != expected_index, "is out of order (rows must be trials 1, 2, 3 ...)"),
+        *((name, table[name].isna().to_numpy(), "is missing") for name in _NEVER_MISSING),
     ]
     for name, mask, problem in checks:
         if mask.any():
