@@ -36,8 +36,8 @@ def _rules(no_post_error: bool, anticipation_ms: float, outlier_sd: float, first
 
     return CleaningRules(
         post_error=not no_post_error,
-        anticipation_ms=anticipation_ms if anticipation_ms > 0 else None,
-        outlier_sd=outlier_sd if outlier_sd > 0 else None,
+        anticipation_ms=None if anticipation_ms == 0 else anticipation_ms,
+        outlier_sd=None if outlier_sd == 0 else outlier_sd,
         first_trials=first_trials,
     )
 

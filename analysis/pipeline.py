@@ -355,7 +355,7 @@ def _figures(paradigm: str, tables: dict[str, pd.DataFrame], fits: CurveFits) ->
 
 
 def _check_counts(**counts: int) -> None:
-    """Bootstrap counts: ``n_boot`` at least 1, the per-participant ones at least 0."""
+    """Bootstrap counts and seed: ``n_boot`` at least 1, the others at least 0."""
     for name, value in counts.items():
         low = 1 if name == "n_boot" else 0
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -407,7 +407,7 @@ def analyze(
         Unusable data or options (one line naming the file or option), or data that mix
         paradigms when ``paradigm`` is not given.
     """
-    _check_counts(n_boot=n_boot, n_boot_participant=n_boot_participant)
+    _check_counts(n_boot=n_boot, n_boot_participant=n_boot_participant, seed=seed)
     data = paths if isinstance(paths, Dataset) else load_dataset(paths, format)
     if data.trials.empty:
         raise AnalysisInputError(f"{data.files[0] if data.files else 'input'}: no trials")

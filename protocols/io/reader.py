@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import DataFileError
 from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column
-from .run_checks import check_run, check_sidecar_shape
+from .run_checks import check_participants, check_run, check_sidecar_shape
 from .tsv import NA
 
 __all__ = [
@@ -385,6 +385,8 @@ def validate_path(path: str | Path) -> list[tuple[Path, int, str]]:
     runs = find_runs(path)
     if not runs:
         raise DataFileError(f"{path}: no trial files (sub-*_beh.tsv) found")
+    if Path(path).is_dir() and (Path(path) / "participants.tsv").is_file():
+        check_participants(Path(path) / "participants.tsv")
     report = []
     for run in runs:
         table = read_run(run)

@@ -15,7 +15,14 @@ import numpy as np
 
 from ..errors import DataFileError
 
-__all__ = ["check_sidecar_shape", "response_time_limit_s", "check_run", "RT_TOLERANCE_S", "RT_CEILING_S"]
+__all__ = [
+    "check_participants",
+    "check_sidecar_shape",
+    "response_time_limit_s",
+    "check_run",
+    "RT_TOLERANCE_S",
+    "RT_CEILING_S",
+]
 
 #: A press registered in the frame after the timeout can be this much later than the timeout.
 RT_TOLERANCE_S = 0.1
@@ -66,6 +73,9 @@ def check_sidecar_shape(path: str | Path, sidecar: object) -> dict:
     if isinstance(sidecar.get("TrialsWritten"), int) and sidecar["TrialsWritten"] < 0:
         raise DataFileError(f"{path}: TrialsWritten: {sidecar['TrialsWritten']} is negative")
     protocol = sidecar.get("Protocol") or {}
+    if "Protocol" in sidecar and not isinstance(protocol.get("paradigm"), str):
+        found = _json_type(protocol.get("paradigm"))
+        raise DataFileError(f"{path}: Protocol.paradigm: expected a string, found {found}")
     for name in ("response", "ftt", "asrt"):
         if protocol.get(name) is not None and not isinstance(protocol[name], dict):
             raise DataFileError(f"{path}: Protocol.{name}: expected an object, found {_json_type(protocol[name])}")
@@ -125,6 +135,12 @@ def check_run(
         ``file:line: rt: …`` for a response time that is not finite or longer than the protocol
         allows; ``file: …`` for a run marked complete whose rows do not match ``TrialsWritten``.
     """
+    label = path.name.split("_")[0].removeprefix("sub-")
+    if sidecar.get("Participant") is not None and str(sidecar["Participant"]) != label:
+        raise DataFileError(
+            f"{path}: the sidecar's Participant is {str(sidecar['Participant'])!r:.40}, "
+            f"but the file name says sub-{label}"
+        )
     finite = np.isfinite(rt_s) | np.isnan(rt_s)
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
@@ -158,3 +174,45 @@ def check_run(
     if n_rows == 0:
         warnings.append(f"{path}: no trial rows (header only): the run adds nothing to the analysis")
     return warnings
+
+
+def check_participants(path: str | Path) -> int:
+    """Check a dataset's ``participants.tsv``: UTF-8 text, a ``participant_id`` column, rows as wide as the header.
+
+    Returns
+    -------
+    int
+        Participants listed.
+
+    Raises
+    ------
+    DataFileError
+        ``file:line: problem`` for the first bad line.
+    """
+    import re
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataFileError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise DataFileError(f"{path}: cannot be read: {error.strerror}") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        raise DataFileError(f"{path}:1: the file is empty (no header)")
+    names = lines[0].rstrip("\r").split("\t")
+    if "participant_id" not in names:
+        raise DataFileError(f"{path}:1: missing column participant_id")
+    index = names.index("participant_id")
+    for number, line in enumerate(lines[1:], 2):
+        cells = line.rstrip("\r").split("\t")
+        if len(cells) != len(names):
+            raise DataFileError(f"{path}:{number}: expected {len(names)} fields, found {len(cells)}")
+        if not re.fullmatch(r"sub-[A-Za-z0-9]+", cells[index]):
+            raise DataFileError(
+                f"{path}:{number}: participant_id: {cells[index]!r:.40} is not sub-<letters and digits>"
+            )
+    return len(lines) - 1

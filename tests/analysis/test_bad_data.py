@@ -220,7 +220,7 @@ def test_damaged_csv_is_a_one_line_error(tmp_path, name, content, problem):
         ({"Protocol": 5}, "Protocol: expected an object, found a number"),
         ({"TrialsWritten": "many"}, "TrialsWritten: expected a whole number, found a string"),
         ({"RunStatus": "done"}, "RunStatus: 'done' is not one of complete, aborted, interrupted"),
-        ({"Protocol": {"paradigm": 3}}, "'Protocol.paradigm' must be a string"),
+        ({"Protocol": {"paradigm": 3}}, "Protocol.paradigm: expected a string, found a number"),
     ],
 )
 def test_sidecar_of_the_wrong_shape_is_named(srt_people, tmp_path, sidecar, problem):
@@ -256,3 +256,32 @@ def test_analyze_out_that_cannot_be_written_is_one_line(srt_people, tmp_path):
     blocker.write_text("keep me")
     _one_line_error(_cli("analyze", str(srt_people), "--out", str(blocker / "results")), "--out cannot be written")
     assert blocker.read_text() == "keep me"
+
+
+def test_validate_data_checks_what_analyze_needs_from_sidecar_and_participants(srt_people, tmp_path):
+    root = _copy(srt_people, tmp_path)
+    sidecar = _beh(root, "02").with_name(_beh(root, "02").name.replace("_beh.tsv", "_beh.json"))
+    meta = json.loads(sidecar.read_text())
+    sidecar.write_text(json.dumps({**meta, "Participant": "99"}))
+    with pytest.raises(DataFileError, match="Participant is '99', but the file name says sub-02"):
+        validate_path(root)
+    sidecar.write_text(json.dumps({**meta, "Protocol": {}}))
+    with pytest.raises(DataFileError, match="Protocol.paradigm: expected a string, found null"):
+        validate_path(root)
+    sidecar.write_text(json.dumps(meta))
+    (root / "participants.tsv").write_text("participant_id\tsource\tgroup\nsub-01\thuman\ta\tb\n")
+    with pytest.raises(DataFileError, match=r"participants\.tsv:2: expected 3 fields, found 4"):
+        validate_path(root)
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        (["--first-trials", "-3"], "--first-trials"),
+        (["--outlier-sd", "nan"], "--outlier-sd"),
+        (["--anticipation-ms", "inf"], "--anticipation-ms"),
+        (["--seed", "-1"], "--seed"),
+    ],
+)
+def test_analyze_options_name_the_option(srt_people, tmp_path, options, problem):
+    _one_line_error(_cli("analyze", str(srt_people), "--out", str(tmp_path / "o"), *options), problem)

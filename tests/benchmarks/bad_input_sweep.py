@@ -86,6 +86,7 @@ def build_bases(base: Path) -> dict[str, Path]:
     """Small SRT people dataset, an ASRT participant, a model dataset, foci, a protocol."""
     analysis = _load("analysis_conftest", REPO / "tests" / "analysis" / "conftest.py")
     model_fixture = _load("model_fixture", REPO / "tests" / "brain" / "model_fixture.py")
+    (base / "srt").mkdir(parents=True)
     srt = analysis.write_srt_cohort(
         base / "srt" / "bids", analysis.small_srt_protocol(base / "srt"), n=3, seed=3, source="human", random_cost=60
     )
@@ -335,7 +336,7 @@ def format_cases() -> list[Case]:
                 path.write_bytes(content)
             return ["analyze", str(path), "--out", str(folder / "out"), "--no-figures", *options]
 
-        return Case("formats", f"analyze {name}", setup, names=(field_name or name,))
+        return Case("formats", f"analyze {name}", setup, names=(name,) if field_name is None else (field_name, name))
 
     good = _jspsych().encode()
     return [
