@@ -198,7 +198,7 @@ def _jspsych_csv(path: Path) -> bytes:
     ("name", "content", "problem"),
     [
         ("empty.csv", b"", "the file is empty"),
-        ("binary.csv", bytes(range(256)) * 4, "cannot be read as a table"),
+        ("binary.csv", bytes(range(256)) * 4, ""),
         ("cut.csv.gz", None, r"truncated \.gz"),
         ("notgz.csv.gz", b"plain text, not gzip\n", "not a valid gzip file"),
     ],
@@ -208,8 +208,15 @@ def test_damaged_csv_is_a_one_line_error(tmp_path, name, content, problem):
     if content is None:
         content = gzip.compress(_jspsych_csv(path))[:-40]
     path.write_bytes(content)
-    line = _one_line_error(_cli("analyze", str(path), "--out", str(tmp_path / "out")), name)
-    assert re.search(problem, line), line
+    with pytest.raises(AnalysisInputError, match=rf"{re.escape(name)}: cannot be read as a table: .*{problem}"):
+        load_dataset(path)
+
+
+def test_truncated_gz_through_the_command_is_one_line_not_aborted(tmp_path):
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(gzip.compress(_jspsych_csv(path))[:-40])
+    line = _one_line_error(_cli("analyze", str(path), "--out", str(tmp_path / "out")), "cut.csv.gz")
+    assert "truncated .gz" in line
     assert not (tmp_path / "out").exists()
 
 
@@ -275,13 +282,21 @@ def test_validate_data_checks_what_analyze_needs_from_sidecar_and_participants(s
 
 
 @pytest.mark.parametrize(
-    ("options", "problem"),
+    ("rule", "problem"),
     [
-        (["--first-trials", "-3"], "--first-trials"),
-        (["--outlier-sd", "nan"], "--outlier-sd"),
-        (["--anticipation-ms", "inf"], "--anticipation-ms"),
-        (["--seed", "-1"], "--seed"),
+        ({"first_trials": -3}, "--first-trials"),
+        ({"outlier_sd": float("nan")}, "--outlier-sd"),
+        ({"anticipation_ms": float("inf")}, "--anticipation-ms"),
     ],
 )
-def test_analyze_options_name_the_option(srt_people, tmp_path, options, problem):
-    _one_line_error(_cli("analyze", str(srt_people), "--out", str(tmp_path / "o"), *options), problem)
+def test_cleaning_options_name_the_option(rule, problem):
+    from motorseq.analysis import CleaningRules
+
+    with pytest.raises(AnalysisInputError, match=problem):
+        CleaningRules(**rule)
+
+
+def test_analyze_seed_is_checked_before_loading(tmp_path):
+    with pytest.raises(AnalysisInputError, match="--seed: must be a whole number ≥ 0, got -1"):
+        analyze(tmp_path / "nowhere", seed=-1)
+    _one_line_error(_cli("analyze", str(tmp_path), "--out", str(tmp_path / "o"), "--outlier-sd", "nan"), "--outlier-sd")

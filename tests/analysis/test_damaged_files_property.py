@@ -103,7 +103,7 @@ def _check_error(error: MotorseqError, damaged: Path) -> None:
 
 
 @given(change=damage)
-@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_damaged_file_gives_a_named_error_or_a_correct_result(small_srt, tmp_path_factory, change):
     root = tmp_path_factory.mktemp("case") / "bids"
     shutil.copytree(small_srt, root)

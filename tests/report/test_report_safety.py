@@ -41,13 +41,15 @@ def test_report_refuses_to_overwrite_without_force(model_dataset, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "folder"]
 
 
-def test_report_replaces_with_force_and_leaves_no_part_file(model_dataset, tmp_path):
+def test_report_replaces_only_with_force(tmp_path):
+    from motorseq.analysis.report.build import check_report_out
+
     out = tmp_path / "report.html"
     out.write_text("old")
-    result = _cli("report", str(model_dataset), "--out", str(out), "--perm", "5", "--force")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert out.read_text().startswith("<!DOCTYPE html>")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+    with pytest.raises(AnalysisInputError, match="exists already; use --force"):
+        check_report_out(out)
+    assert check_report_out(out, force=True) == out
+    assert check_report_out(tmp_path / "new.html") == tmp_path / "new.html"
 
 
 def test_report_names_n_per_statistic_when_a_bold_file_is_missing(model_dataset, tmp_path):
@@ -57,6 +59,7 @@ def test_report_names_n_per_statistic_when_a_bold_file_is_missing(model_dataset,
     bold.unlink()
     warnings: list[str] = []
     page = build_report(root, tmp_path / "r.html", n_perm=5, full_behaviour=False, warnings=warnings).read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "r.html"]  # no .part left behind
     assert len(warnings) == 1 and bold.name in warnings[0]
     assert "leave out 1 model participant(s) (sub-03)" in warnings[0]
     assert "4 participant(s) in the behavioural analysis, 3 in the brain statistics" in page
