@@ -24,6 +24,7 @@ first trial, response defined), ``use_triplet`` (``use_rt`` and a triplet type n
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -69,11 +70,18 @@ class CleaningRules:
 
     def __post_init__(self) -> None:
         if self.first_trials is not None and self.first_trials < 0:
-            raise AnalysisInputError(f"cleaning rule 'first_trials' must be >= 0, got {self.first_trials}")
-        if self.anticipation_ms is not None and self.anticipation_ms < 0:
-            raise AnalysisInputError(f"cleaning rule 'anticipation_ms' must be >= 0, got {self.anticipation_ms}")
-        if self.outlier_sd is not None and self.outlier_sd <= 0:
-            raise AnalysisInputError(f"cleaning rule 'outlier_sd' must be > 0, got {self.outlier_sd}")
+            raise AnalysisInputError(
+                f"--first-trials (cleaning rule 'first_trials'): must be >= 0, got {self.first_trials}"
+            )
+        if self.anticipation_ms is not None and not 0 <= self.anticipation_ms < math.inf:
+            raise AnalysisInputError(
+                f"--anticipation-ms (cleaning rule 'anticipation_ms'): must be a finite number >= 0, "
+                f"got {self.anticipation_ms}"
+            )
+        if self.outlier_sd is not None and not 0 < self.outlier_sd < math.inf:
+            raise AnalysisInputError(
+                f"--outlier-sd (cleaning rule 'outlier_sd'): must be a finite number > 0, got {self.outlier_sd}"
+            )
 
     def describe(self) -> dict:
         """Return the rules as a plain dict (for provenance)."""

@@ -16,6 +16,8 @@ __all__ = ["register"]
 
 
 def _check_out(out: Path, force: bool) -> None:
+    import os
+
     from motorseq.analysis.errors import AnalysisInputError
 
     if out.exists() and not out.is_dir():
@@ -24,6 +26,9 @@ def _check_out(out: Path, force: bool) -> None:
         raise AnalysisInputError(
             f"{out}: --out is not empty; use --force to write into it (same-named files are replaced)"
         )
+    existing = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise AnalysisInputError(f"{out}: --out cannot be written ({existing} is not a writable folder)")
 
 
 def _rules(no_post_error: bool, anticipation_ms: float, outlier_sd: float, first_trials: int | None):
@@ -31,8 +36,8 @@ def _rules(no_post_error: bool, anticipation_ms: float, outlier_sd: float, first
 
     return CleaningRules(
         post_error=not no_post_error,
-        anticipation_ms=anticipation_ms if anticipation_ms > 0 else None,
-        outlier_sd=outlier_sd if outlier_sd > 0 else None,
+        anticipation_ms=None if anticipation_ms == 0 else anticipation_ms,
+        outlier_sd=None if outlier_sd == 0 else outlier_sd,
         first_trials=first_trials,
     )
 
@@ -86,6 +91,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         no_figures: Annotated[bool, typer.Option("--no-figures", help="Tables only.")] = False,
         force: Annotated[bool, typer.Option("--force", help="Write into a non-empty --out folder.")] = False,
+        paradigm: Annotated[
+            str | None,
+            typer.Option(
+                "--paradigm", help="Analyse only this paradigm (srt, asrt, dsp, ftt); data that mix paradigms need it."
+            ),
+        ] = None,
     ) -> None:
         """Analyse behavioural data: tidy tables per measure, curve fits, statistics, figures."""
         from motorseq.analysis.pipeline import analyze
@@ -100,6 +111,7 @@ def register(app: typer.Typer) -> None:
             n_boot=n_boot,
             n_boot_participant=n_boot_participant,
             figures=not no_figures,
+            paradigm=paradigm,
         )
         _print(result.summary, out, result.figure_paths)
 

@@ -76,8 +76,14 @@ class AnalysisResult:
         Existing files of the same name in ``out`` are replaced; nothing else is touched.
         """
         out = Path(out)
-        self.figure_paths.update(save_outputs(out, self.tables, self.figures, self.summary))
-        (out / "provenance.json").write_text(json.dumps(self.provenance, indent=2, default=str), encoding="utf-8")
+        try:
+            self.figure_paths.update(save_outputs(out, self.tables, self.figures, self.summary))
+            text = json.dumps(self.provenance, indent=2, default=str)
+            (out / "provenance.json").write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise AnalysisInputError(
+                f"{error.filename or out}: cannot write the results: {error.strerror or error}"
+            ) from None
         return out
 
     @classmethod
@@ -348,6 +354,15 @@ def _figures(paradigm: str, tables: dict[str, pd.DataFrame], fits: CurveFits) ->
     return figs
 
 
+def _check_counts(**counts: int) -> None:
+    """Bootstrap counts and seed: ``n_boot`` at least 1, the others at least 0."""
+    for name, value in counts.items():
+        low = 1 if name == "n_boot" else 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            option = "--" + name.replace("_", "-")
+            raise AnalysisInputError(f"{option}: must be a whole number ≥ {low}, got {value!r}")
+
+
 def analyze(
     paths: str | Path | list[str | Path] | Dataset,
     out: str | Path | None = None,
@@ -358,6 +373,7 @@ def analyze(
     n_boot_participant: int = 200,
     statistics: bool = True,
     figures: bool = True,
+    paradigm: str | None = None,
 ) -> AnalysisResult:
     """Analyse a data set end to end.
 
@@ -377,14 +393,26 @@ def analyze(
         Bootstrap resamples for group and participant curve fits.
     statistics, figures : bool
         Run the group statistics / draw the figures.
+    paradigm : str, optional
+        Analyse only the trials of this paradigm. Data that mix paradigms are refused without
+        it: each paradigm has its own measures, so each is analysed on its own.
 
     Returns
     -------
     AnalysisResult
+
+    Raises
+    ------
+    AnalysisInputError
+        Unusable data or options (one line naming the file or option), or data that mix
+        paradigms when ``paradigm`` is not given.
     """
+    _check_counts(n_boot=n_boot, n_boot_participant=n_boot_participant, seed=seed)
     data = paths if isinstance(paths, Dataset) else load_dataset(paths, format)
     if data.trials.empty:
         raise AnalysisInputError(f"{data.files[0] if data.files else 'input'}: no trials")
+    if paradigm is not None:
+        data = data.only(paradigm)
     rules = rules or CleaningRules()
     tables, fits, _ = compute_tables(data, rules, seed, n_boot, n_boot_participant)
     paradigm = data.paradigm

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
 
-__all__ = ["MIN_EXPERIMENTS", "AleResult", "FewExperimentsWarning", "load_foci", "run_ale"]
+__all__ = ["MIN_EXPERIMENTS", "AleResult", "FewExperimentsWarning", "check_sleuth", "load_foci", "run_ale"]
 
 #: Below this many experiments the ALE cluster-level FWE is underpowered (Eickhoff et al., 2016).
 MIN_EXPERIMENTS = 20
@@ -96,19 +96,103 @@ def load_foci(source: str | Path | Any, target: str = "ale_2mm") -> Any:
     path = Path(source)
     if not path.is_file():
         raise AnalysisInputError(f"{path}: foci file not found")
+    if path.suffix.lower() != ".json":
+        check_sleuth(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", (DeprecationWarning, FutureWarning))
         try:
             if path.suffix.lower() == ".json":
-                return Dataset(str(path), target=target)
-            from nimare.io import convert_sleuth_to_dataset
+                dset = Dataset(str(path), target=target)
+            else:
+                from nimare.io import convert_sleuth_to_dataset
 
-            return convert_sleuth_to_dataset(str(path), target=target)
+                dset = convert_sleuth_to_dataset(str(path), target=target)
         except AnalysisInputError:
             raise
         except Exception as exc:  # NiMARE raises assorted errors for malformed files
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise AnalysisInputError(f"{path}: not a readable Sleuth/NiMARE foci file: {msg}") from exc
+    _check_dataset(path, dset)
+    return dset
+
+
+#: Foci farther than this from the origin (mm, any axis) lie outside every brain template.
+MAX_COORDINATE_MM = 200.0
+
+
+def check_sleuth(path: Path) -> None:
+    """Check a Sleuth foci file line by line before NiMARE reads it.
+
+    Raises
+    ------
+    AnalysisInputError
+        ``file:line: problem`` for a missing ``//Reference``, a ``Subjects`` count that is not
+        a whole number ≥ 1, a coordinate row that is not three finite numbers within
+        ±:data:`MAX_COORDINATE_MM` mm, foci before any experiment, or an experiment without foci.
+    """
+    import re
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise AnalysisInputError(f"{path}: not UTF-8 text (a Sleuth file is plain text)") from None
+    except OSError as error:
+        raise AnalysisInputError(f"{path}: cannot be read: {error.strerror}") from None
+    lines = [(n, line.strip()) for n, line in enumerate(re.split(r"\r\n|\n|\r", text), 1) if line.strip()]
+    if not lines:
+        raise AnalysisInputError(f"{path}:1: the file is empty")
+    first_no, first = lines[0]
+    space = first.replace(" ", "").removeprefix("//Reference=")
+    if not first.replace(" ", "").startswith("//Reference=") or space not in ("MNI", "TAL", "Talairach"):
+        raise AnalysisInputError(f"{path}:{first_no}: expected //Reference=MNI (or TAL) as the first line")
+    experiment_line, foci, in_header = None, 0, False
+    for number, line in lines[1:]:
+        if line.startswith("//"):
+            if not in_header:
+                if experiment_line is not None and foci == 0:
+                    raise AnalysisInputError(f"{path}:{experiment_line}: the experiment has no foci")
+                experiment_line, foci, in_header = number, 0, True
+            match = re.search(r"subjects\s*=\s*(.*)$", line, flags=re.IGNORECASE)
+            if match:
+                value = match.group(1).strip()
+                if not re.fullmatch(r"\+?\d+", value) or int(value) < 1:
+                    raise AnalysisInputError(f"{path}:{number}: Subjects: {value!r:.40} must be a whole number ≥ 1")
+            continue
+        in_header = False
+        if experiment_line is None:
+            raise AnalysisInputError(f"{path}:{number}: coordinates before the first experiment (// line)")
+        cells = line.split()
+        try:
+            xyz = [float(cell) for cell in cells]
+        except ValueError:
+            xyz = []
+        if len(cells) != 3 or len(xyz) != 3:
+            raise AnalysisInputError(f"{path}:{number}: expected three numbers x y z, found {line!r:.60}")
+        if not all(np.isfinite(xyz)) or max(abs(v) for v in xyz) > MAX_COORDINATE_MM:
+            raise AnalysisInputError(
+                f"{path}:{number}: coordinates {line!r:.60} are not finite numbers within ±{MAX_COORDINATE_MM:g} mm"
+            )
+        foci += 1
+    if experiment_line is not None and foci == 0:
+        raise AnalysisInputError(f"{path}:{experiment_line}: the experiment has no foci")
+
+
+def _check_dataset(path: Path, dset: Any) -> None:
+    """Coordinates finite and sample sizes ≥ 1 in a loaded dataset (a NiMARE JSON is not pre-checked)."""
+    coords = dset.coordinates
+    if coords is None or coords.empty:
+        raise AnalysisInputError(f"{path}: no foci")
+    xyz = coords[["x", "y", "z"]].to_numpy(dtype="float64")
+    bad = ~np.isfinite(xyz).all(axis=1)
+    if bad.any():
+        raise AnalysisInputError(f"{path}: experiment {coords['id'].iloc[int(np.flatnonzero(bad)[0])]}: "
+                                 "coordinates are not finite numbers")
+    metadata = getattr(dset, "metadata", None)
+    if metadata is not None and "sample_sizes" in metadata.columns:
+        for ident, sizes in zip(metadata["id"], metadata["sample_sizes"], strict=True):
+            values = np.atleast_1d(np.asarray(sizes, dtype="float64")) if sizes is not None else np.array([np.nan])
+            if not (np.isfinite(values).all() and (values >= 1).all()):
+                raise AnalysisInputError(f"{path}: experiment {ident}: sample_sizes {sizes!r:.40} must be ≥ 1")
 
 
 def run_ale(foci: str | Path | Any, n_iters: int = 5000, voxel_thresh: float = 0.001,

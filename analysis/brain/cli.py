@@ -65,17 +65,11 @@ def compare_brain_command(
     ] = None,
 ) -> None:
     """Compare a simulated cohort's regional activity with the early-learning map."""
+    from motorseq.analysis.brain.images import load_map_image
     from motorseq.analysis.brain.pipeline import compare_model_with_map
-    from motorseq.analysis.errors import AnalysisInputError
     from rich.console import Console
 
-    ale_img = None
-    if ale is not None:
-        import nibabel as nib
-
-        if not ale.is_file():
-            raise AnalysisInputError(f"{ale}: --ale map not found")
-        ale_img = nib.load(str(ale))
+    ale_img = None if ale is None else load_map_image(ale, "--ale")
     result = compare_model_with_map(
         data,
         n_blocks=blocks,

@@ -10,7 +10,7 @@ import pandas as pd
 from motorseq.analysis.brain.brain_map import load_map, region_coordinates
 from motorseq.analysis.errors import AnalysisInputError
 
-__all__ = ["mni_template", "plot_glass_brain", "region_image", "sphere_voxels"]
+__all__ = ["load_map_image", "mni_template", "plot_glass_brain", "region_image", "sphere_voxels"]
 
 
 def mni_template(resolution_mm: int = 2):
@@ -34,6 +34,48 @@ def mni_template(resolution_mm: int = 2):
         "resources", "templates",
         f"tpl-MNI152NLin6Asym_res-0{resolution_mm}_desc-brain_mask.nii.gz")
     return nib.load(str(path))
+
+
+def load_map_image(path: str | Path, option: str = "--ale"):
+    """Load a 3-D NIfTI map (an ALE map) and check that it holds finite values.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    option : str
+        The option named in errors.
+
+    Returns
+    -------
+    nibabel.Nifti1Image
+
+    Raises
+    ------
+    AnalysisInputError
+        Missing, not a NIfTI image, not 3-D, no finite non-zero voxel (one line naming the file).
+    """
+    import nibabel as nib
+
+    path = Path(path)
+    if not path.is_file():
+        raise AnalysisInputError(f"{path}: {option} map not found")
+    try:
+        img = nib.load(str(path))
+        data = np.asarray(img.dataobj, dtype="float64")
+    except Exception as exc:  # noqa: BLE001 - nibabel raises many kinds for damaged files
+        msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise AnalysisInputError(f"{path}: {option}: not a readable NIfTI image: {msg}") from None
+    data = np.squeeze(data)
+    if data.ndim != 3:
+        raise AnalysisInputError(f"{path}: {option}: expected a 3-D map, found shape {data.shape}")
+    if not np.isfinite(data).any() or not np.nanmax(np.abs(np.where(np.isfinite(data), data, 0))) > 0:
+        raise AnalysisInputError(f"{path}: {option}: the map has no finite non-zero voxel")
+    if not np.isfinite(data).all():
+        data = np.where(np.isfinite(data), data, 0.0)
+        img = nib.Nifti1Image(data, img.affine)
+    elif np.asarray(img.dataobj).ndim != 3:
+        img = nib.Nifti1Image(data, img.affine)
+    return img
 
 
 def sphere_voxels(reference_img, radius_mm: float = 8.0, regions: Sequence[str] | None = None,

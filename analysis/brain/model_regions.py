@@ -99,10 +99,24 @@ def read_model_run(beh_path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
     for path in [beh_path, *paths.values()]:
         if not path.is_file():
             raise AnalysisInputError(f"{path}: model output file not found")
-    trials = pd.read_csv(beh_path, sep="\t", na_values=["n/a"])
-    activity = pd.read_csv(paths["activity"], sep="\t", na_values=["n/a"])
-    bold = pd.read_csv(paths["bold"], sep="\t", na_values=["n/a"])
+    trials = _read_tsv(beh_path)
+    activity = _read_tsv(paths["activity"])
+    bold = _read_tsv(paths["bold"])
+    _require(bold, ["time_s"], str(paths["bold"]))
     return trials, activity, bold
+
+
+def _read_tsv(path: Path) -> pd.DataFrame:
+    """Read a model output table; an empty or damaged one is a one-line error naming it."""
+    from motorseq.analysis.loaders.common import UNREADABLE, describe_read_error
+
+    try:
+        table = pd.read_csv(path, sep="\t", na_values=["n/a"])
+    except UNREADABLE as exc:
+        raise AnalysisInputError(f"{path}: cannot be read as a table: {describe_read_error(exc)}") from None
+    if table.empty:
+        raise AnalysisInputError(f"{path}: no rows (header only)")
+    return table
 
 
 def block_windows(trials: pd.DataFrame) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from motorseq.analysis.brain.model_regions import (
 )
 from motorseq.analysis.errors import AnalysisInputError
 
-__all__ = ["BrainComparison", "compare_model_with_map", "find_model_runs"]
+__all__ = ["BrainComparison", "compare_model_with_map", "find_model_runs", "model_runs_without_derivatives"]
 
 
 @dataclass
@@ -142,6 +142,30 @@ def find_model_runs(root: str | Path, task: str | None = None) -> list[Path]:
         if deriv.is_file():
             runs.append(beh)
     return runs
+
+
+def model_runs_without_derivatives(root: str | Path) -> list[Path]:
+    """Return the derivative files missing for model runs (sidecar ``Source.Type`` model), sorted.
+
+    A model run without its BOLD-like signal is left out of the brain comparison by
+    :func:`find_model_runs`; a report says so with this list.
+    """
+    root = Path(root)
+    missing = []
+    for beh in sorted(root.glob("sub-*/ses-*/beh/*_beh.tsv")):
+        sidecar = beh.with_name(beh.name.replace("_beh.tsv", "_beh.json"))
+        try:
+            source = json.loads(sidecar.read_text(encoding="utf-8")).get("Source") or {}
+        except (OSError, ValueError, AttributeError):
+            continue
+        if not isinstance(source, dict) or source.get("Type") != "model":
+            continue
+        deriv = root / "derivatives" / "motorseq-model" / beh.parts[-4] / beh.parts[-3]
+        for suffix in ("_desc-bold_timeseries.tsv", "_desc-regions_activity.tsv"):
+            path = deriv / beh.name.replace("_beh.tsv", suffix)
+            if not path.is_file():
+                missing.append(path)
+    return missing
 
 
 def compare_model_with_map(root: str | Path, n_blocks: int = 2, lag_s: float = 5.0,

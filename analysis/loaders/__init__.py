@@ -29,8 +29,13 @@ def _quick_header(path: Path) -> list[str]:
 
     name = path.name.lower().removesuffix(".gz")
     sep = "\t" if name.endswith((".tsv", ".txt")) else ","
-    enc = "utf-8" if path.name.lower().endswith(".gz") else _sniff_encoding(path)
-    return [str(c).strip() for c in pd.read_csv(path, sep=sep, encoding=enc, nrows=5).columns]
+    from motorseq.analysis.loaders.common import UNREADABLE, describe_read_error
+
+    try:
+        enc = "utf-8" if path.name.lower().endswith(".gz") else _sniff_encoding(path)
+        return [str(c).strip() for c in pd.read_csv(path, sep=sep, encoding=enc, nrows=5).columns]
+    except UNREADABLE as exc:
+        raise AnalysisInputError(f"{path}: cannot be read as a table: {describe_read_error(exc)}") from None
 
 
 def detect_format(path: str | Path) -> str:

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import codecs
+import gzip
+import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
+from motorseq.protocols.io.run_checks import RT_CEILING_S
 
-__all__ = ["Dataset", "read_table", "require_columns", "rt_to_ms", "normalise_trial_type"]
+__all__ = [
+    "Dataset",
+    "UNREADABLE",
+    "describe_read_error",
+    "read_table",
+    "require_columns",
+    "rt_to_ms",
+    "normalise_trial_type",
+]
 
 
 @dataclass
@@ -43,8 +55,42 @@ class Dataset:
 
     @property
     def paradigm(self) -> str:
-        """The paradigm of the trials (the most frequent one if mixed)."""
-        return str(self.trials["paradigm"].mode().iloc[0]) if len(self.trials) else "unknown"
+        """The paradigm of the trials.
+
+        Raises
+        ------
+        AnalysisInputError
+            The trials mix paradigms: each is analysed on its own (:meth:`only`).
+        """
+        if not len(self.trials):
+            return "unknown"
+        counts = self.trials.groupby("paradigm", observed=True)["participant"].nunique().sort_index()
+        if len(counts) > 1:
+            where = os.path.commonpath([str(f) for f in self.files]) if self.files else "input"
+            mix = ", ".join(f"{name} ({n} participant{'s' if n != 1 else ''})" for name, n in counts.items())
+            options = " or ".join(f"--paradigm {name}" for name in counts.index)
+            raise AnalysisInputError(
+                f"{where}: the data mix paradigms: {mix}; each is measured differently, so analyse one "
+                f"at a time into its own --out: {options}"
+            )
+        return str(counts.index[0])
+
+    def only(self, paradigm: str) -> Dataset:
+        """Return the trials (and key presses) of one paradigm.
+
+        Raises
+        ------
+        AnalysisInputError
+            No trials of that paradigm.
+        """
+        keep = self.trials["paradigm"] == paradigm
+        if not keep.any():
+            found = ", ".join(sorted(self.trials["paradigm"].astype(str).unique()))
+            raise AnalysisInputError(f"--paradigm: no trials of paradigm {paradigm!r} in the data (found: {found})")
+        presses = self.presses if paradigm == "dsp" else None
+        trials = self.trials[keep].reset_index(drop=True)
+        note = f"only paradigm {paradigm}: {int(keep.sum())} of {len(keep)} trials"
+        return Dataset(trials, presses, self.format, self.files, [*self.notes, note], dict(self.conventions))
 
 
 def _sniff_encoding(path: Path) -> str:
@@ -80,11 +126,39 @@ def read_table(path: Path, sep: str | None = None) -> pd.DataFrame:
             table = pd.read_csv(
                 path, sep=sep, encoding=encoding, na_values=["n/a", "NA", ""], keep_default_na=True, low_memory=False
             )
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise AnalysisInputError(f"{path}: cannot be read as a table: {first}") from None
+    except UNREADABLE as exc:
+        raise AnalysisInputError(f"{path}: cannot be read as a table: {describe_read_error(exc)}") from None
     table.columns = [str(c).strip() for c in table.columns]
     return table
+
+
+#: What reading a damaged table raises: a parser error, a wrong encoding, a 0-byte file, a
+#: truncated or corrupt gzip stream (EOFError, zlib.error, BadGzipFile), an unreadable file.
+UNREADABLE = (
+    pd.errors.ParserError,
+    pd.errors.EmptyDataError,
+    UnicodeError,
+    EOFError,
+    zlib.error,
+    OSError,
+    ValueError,
+)
+
+
+def describe_read_error(exc: BaseException) -> str:
+    """One line saying why a table could not be read."""
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return "the file is empty"
+    if isinstance(exc, EOFError):
+        return "the compressed stream ends early (truncated .gz)"
+    if isinstance(exc, (zlib.error, gzip.BadGzipFile)):
+        return "not a valid gzip file"
+    if isinstance(exc, UnicodeError):
+        return "not text in UTF-8 or UTF-16 (a binary file?)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def require_columns(table: pd.DataFrame, columns: list[str] | tuple[str, ...], where: str) -> None:
@@ -123,6 +197,12 @@ def rt_to_ms(values: pd.Series, unit: str, where: str, column: str) -> pd.Series
         raise AnalysisInputError(
             f"{where}: column '{column}': {int(bad.sum())} values are not numbers (first: {values[bad].iloc[0]!r})"
         )
+    num = num.astype("float64")
+    infinite = np.isinf(num)
+    if infinite.any():
+        raise AnalysisInputError(
+            f"{where}: column '{column}': {int(infinite.sum())} values are not finite (first: {num[infinite].iloc[0]})"
+        )
     if (num < 0).any():
         raise AnalysisInputError(f"{where}: column '{column}': {int((num < 0).sum())} values are negative")
     positive = num[num > 0]
@@ -136,6 +216,12 @@ def rt_to_ms(values: pd.Series, unit: str, where: str, column: str) -> pd.Series
             raise AnalysisInputError(
                 f"{where}: column '{column}': median {med:.3g} looks like ms, but the format gives seconds"
             )
+    ceiling = RT_CEILING_S * (1000.0 if unit == "ms" else 1.0)
+    if (num > ceiling).any():
+        raise AnalysisInputError(
+            f"{where}: column '{column}': {int((num > ceiling).sum())} values are longer than {ceiling:g} {unit} "
+            f"(first: {num[num > ceiling].iloc[0]:.6g}), not response times"
+        )
     return (num * (1000.0 if unit == "s" else 1.0)).astype("float64")
 
 

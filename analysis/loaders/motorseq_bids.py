@@ -17,7 +17,9 @@ import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import Dataset, rt_to_ms
 from motorseq.analysis.schema import finalize_presses, finalize_trials
+from motorseq.protocols.errors import DataFileError
 from motorseq.protocols.io import read_events, read_runs
+from motorseq.protocols.io.reader import is_ignored
 
 __all__ = ["load_motorseq", "find_runs"]
 
@@ -27,7 +29,7 @@ def find_runs(paths: list[Path]) -> list[Path]:
     runs: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            runs.extend(p for p in path.rglob("*_beh.tsv") if "derivatives" not in p.parts)
+            runs.extend(p for p in path.rglob("*_beh.tsv") if not is_ignored(p.relative_to(path)))
         elif path.name.endswith("_beh.tsv"):
             runs.append(path)
         else:
@@ -43,11 +45,31 @@ def _groups(runs: list[Path]) -> dict[str, str]:
     for root in roots:
         table_path = root / "participants.tsv"
         if table_path.is_file():
-            table = pd.read_csv(table_path, sep="\t", dtype=str, keep_default_na=False)
+            table = _read_participants(table_path)
             if "group" in table.columns and "participant_id" in table.columns:
                 for pid, grp in zip(table["participant_id"], table["group"], strict=True):
                     groups[pid.removeprefix("sub-")] = grp if grp not in ("", "n/a") else "all"
     return groups
+
+
+def _read_participants(path: Path) -> pd.DataFrame:
+    """``participants.tsv`` as strings; a damaged one is a one-line error naming it."""
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise AnalysisInputError(f"{path}: empty (no header)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise AnalysisInputError(f"{path}: cannot be read as a table: {first}") from None
+    if "participant_id" in table.columns:
+        bad = ~table["participant_id"].str.fullmatch(r"sub-[A-Za-z0-9]+")
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise AnalysisInputError(
+                f"{path}:{i + 2}: participant_id: {table['participant_id'].iloc[i]!r:.40} "
+                "is not sub-<letters and digits>"
+            )
+    return table
 
 
 def _num(table: pd.DataFrame, name: str) -> pd.Series:
@@ -65,8 +87,17 @@ def _run_info(path: Path, side: dict, groups: dict[str, str]) -> dict:
     paradigm = protocol.get("paradigm")
     if paradigm is None:
         raise AnalysisInputError(f"{where}: sidecar field 'Protocol.paradigm' is missing")
-    participant = str(side.get("Participant", path.name.split("_")[0].removeprefix("sub-")))
-    warmup = int((protocol.get("asrt") or {}).get("warmup_random", 0) or 0) if paradigm == "asrt" else 0
+    if not isinstance(paradigm, str):
+        raise AnalysisInputError(f"{where}: sidecar field 'Protocol.paradigm' must be a string, found {paradigm!r:.40}")
+    from_name = path.name.split("_")[0].removeprefix("sub-")
+    participant = str(side.get("Participant") if side.get("Participant") is not None else from_name)
+    if participant != from_name:
+        raise AnalysisInputError(
+            f"{where}: sidecar field 'Participant' is {participant!r:.40}, but the file name says sub-{from_name}"
+        )
+    warmup = (protocol.get("asrt") or {}).get("warmup_random", 0) or 0 if paradigm == "asrt" else 0
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise AnalysisInputError(f"{where}: sidecar field 'Protocol.asrt.warmup_random' must be a whole number ≥ 0")
     return {
         "participant": participant,
         "session": str(side.get("Session", "1")),
@@ -143,7 +174,10 @@ def load_motorseq(paths: list[Path]) -> Dataset:
     runs = find_runs(list(paths))
     groups = _groups(runs)
     where = str(paths[0]) if len(paths) == 1 else f"{len(runs)} runs"
-    loaded = read_runs(runs, allow_partial=True)  # one validated parse; interrupted runs keep their rows
+    try:
+        loaded = read_runs(runs, allow_partial=True)  # one validated parse; interrupted runs keep their rows
+    except DataFileError as error:
+        raise AnalysisInputError(str(error)) from None
     info = pd.DataFrame([_run_info(path, side, groups) for path, side in zip(runs, loaded.sidecars, strict=True)])
     beh = loaded.trials
     trials = finalize_trials(_trials(beh, info, where), where)
@@ -159,5 +193,6 @@ def load_motorseq(paths: list[Path]) -> Dataset:
         presses=presses,
         format="motorseq",
         files=runs,
+        notes=[f"warning: {line}" for line in loaded.warnings],
         conventions={"warmup_trials": max(warmups) if warmups else 0},
     )

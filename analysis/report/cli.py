@@ -19,21 +19,19 @@ def report_command(
     blocks: Annotated[int, typer.Option("--blocks", min=1, help="Sequence blocks per learning phase.")] = 2,
     perm: Annotated[int, typer.Option("--perm", min=1, help="Permutations of the spatial-correlation null.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the permutations.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
 ) -> None:
     """Analyse RESULTS and write one self-contained HTML report."""
+    from motorseq.analysis.brain.images import load_map_image
     from motorseq.analysis.errors import AnalysisInputError
+    from motorseq.analysis.report.build import check_report_out
     from motorseq.analysis.report.progress import step_progress
     from rich.console import Console
 
     if not results.is_dir():
         raise AnalysisInputError(f"{results}: not a folder")
-    ale_img = None
-    if ale is not None:
-        import nibabel as nib
-
-        if not ale.is_file():
-            raise AnalysisInputError(f"{ale}: --ale map not found")
-        ale_img = nib.load(str(ale))
+    check_report_out(out, force)
+    ale_img = None if ale is None else load_map_image(ale, "--ale")
     from motorseq.analysis.report.build import build_report
 
     console = Console()
@@ -46,6 +44,7 @@ def report_command(
         with console.status(f"ALE of {foci} ({ale_iters} iterations)…"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ale_result = run_ale(foci, n_iters=ale_iters, seed=seed)
+    warnings: list[str] = []
     with step_progress(console, "report") as advance:
         path = build_report(
             results,
@@ -56,8 +55,11 @@ def report_command(
             seed=seed,
             progress=advance,
             ale_result=ale_result,
+            warnings=warnings,
         )
-    console.print(f"report: {path.resolve()}", highlight=False)
+    for line in warnings:
+        console.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"report: {path.resolve()}", highlight=False, markup=False)
 
 
 def demo_command(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import DataFileError
 from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column
+from .run_checks import check_participants, check_run, check_sidecar_shape
 from .tsv import NA
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "read_sidecar",
     "read_dataset",
     "find_runs",
+    "is_ignored",
     "read_table_lines",
     "validate_path",
 ]
@@ -33,7 +35,12 @@ def read_table_lines(path: Path, drop_partial_last: bool = False) -> tuple[str, 
     A last line without its newline is a row whose writing was cut off; it is dropped when
     ``drop_partial_last`` is true and reported as an error otherwise.
     """
-    path = Path(path)
+    header, rows, _ = _split_lines(Path(path), drop_partial_last)
+    return header, rows
+
+
+def _split_lines(path: Path, drop_partial_last: bool) -> tuple[str, list[str], bool]:
+    """:func:`read_table_lines`, also saying whether a cut-off last row was dropped."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -43,13 +50,20 @@ def read_table_lines(path: Path, drop_partial_last: bool = False) -> tuple[str, 
         raise DataFileError(f"{path}: cannot be read: {error.strerror}") from None
     if not text:
         raise DataFileError(f"{path}:1: the file is empty (no header)")
-    lines = text.splitlines(keepends=True)
-    if not lines[-1].endswith("\n"):
-        if drop_partial_last or len(lines) == 1:
-            lines = lines[:-1] if len(lines) > 1 else [lines[0] + "\n"]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DataFileError(f"{path}:{line}: a NUL byte: not a text table")
+    lines = text.split("\n")
+    last = lines.pop()
+    lines = [line + "\n" for line in lines]
+    cut_off = False
+    if last:
+        if drop_partial_last or not lines:
+            cut_off = bool(lines)
+            lines = lines or [last + "\n"]
         else:
-            raise DataFileError(f"{path}:{len(lines)}: the last row is cut off (no end of line)")
-    return lines[0], lines[1:]
+            raise DataFileError(f"{path}:{len(lines) + 1}: the last row is cut off (no end of line)")
+    return lines[0], lines[1:], cut_off
 
 
 _ARROW_TYPES = {"int": "int64", "float": "float64", "str": "string"}
@@ -105,18 +119,21 @@ def _parse_one(path: Path, header: str, rows: list[str], columns: tuple[Column, 
 
 def _read_tables(
     paths: list[Path], columns: tuple[Column, ...], drop_partial_last: bool
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Read many tables of one kind; return them stacked, each row's file index and line number.
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, list[bool]]:
+    """Read many tables of one kind: stacked rows, each row's file index and line, cut-off flags.
+
+    The flags say for each file whether a cut-off last row was dropped.
 
     Files with the same header are parsed in one pyarrow call; a file that does not parse is
     parsed again on its own to name its first bad cell as ``file:line``.
     """
-    pieces = []
+    pieces, cut = [], []
     for path in paths:
-        header, rows = read_table_lines(path, drop_partial_last)
+        header, rows, cut_off = _split_lines(path, drop_partial_last)
         names = _check_header(path, header, columns)
         _check_widths(path, names, rows)
         pieces.append((path, header, rows))
+        cut.append(cut_off)
     counts = np.array([len(rows) for _, _, rows in pieces], dtype=np.int64)
     files = np.repeat(np.arange(len(pieces)), counts)
     lines = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + 2
@@ -136,7 +153,7 @@ def _read_tables(
                     f"{paths[files[i]]}:{lines[i]}: {column.name}: {table[column.name].iloc[i]!r} "
                     f"is not one of {', '.join(sorted(column.levels))}"
                 )
-    return table, files, lines
+    return table, files, lines, cut
 
 
 def _slow_parse(path: Path, names: list[str], rows: list[str], known: dict[str, Column]) -> pd.DataFrame:
@@ -153,7 +170,8 @@ def _slow_parse(path: Path, names: list[str], rows: list[str], known: dict[str, 
             numbers = pd.to_numeric(values.where(~missing_mask), errors="coerce")
             wrong = numbers.isna() & ~missing_mask
             if dtype == "int":
-                wrong |= numbers.notna() & (numbers != numbers.round())
+                whole = np.isfinite(numbers) & (numbers == numbers.round()) & (numbers.abs() <= 2**53)
+                wrong |= numbers.notna() & ~whole
             if wrong.any():
                 i = int(np.flatnonzero(wrong.to_numpy())[0])
                 expected = "a whole number" if dtype == "int" else "a number"
@@ -164,18 +182,24 @@ def _slow_parse(path: Path, names: list[str], rows: list[str], known: dict[str, 
     return pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
 
 
+#: Columns every trial row must fill (the rest may be ``n/a``).
+_NEVER_MISSING = ("block", "block_kind", "trial", "trial_type", "target")
+
+
 def _check_beh(paths: list[Path], table: pd.DataFrame, files: np.ndarray, lines: np.ndarray) -> None:
     def values(name: str) -> np.ndarray:
         return table[name].to_numpy(dtype="float64", na_value=np.nan)
 
     expected_index = lines - 1  # rows are trials 1, 2, 3 ... in every file
     checks = [
+        *((c.name, np.isinf(values(c.name)), "is not a finite number") for c in BEH_COLUMNS if c.dtype == "float"),
         ("rt", values("rt") < 0, "is negative"),
         ("stimulus_onset", values("stimulus_onset") < 0, "is negative"),
         ("correct", ~np.isin(values("correct"), (0.0, 1.0)) & ~np.isnan(values("correct")), "must be 0 or 1"),
         ("block", values("block") < 1, "must be 1 or more"),
         ("trial", values("trial") < 1, "must be 1 or more"),
         ("trial_index", values("trial_index") != expected_index, "is out of order (rows must be trials 1, 2, 3 ...)"),
+        *((name, table[name].isna().to_numpy(), "is missing") for name in _NEVER_MISSING),
     ]
     for name, mask, problem in checks:
         if mask.any():
@@ -192,11 +216,27 @@ class Runs:
     files: list[Path]
     sidecars: list[dict]
     """The ``_beh.json`` of each file (``{}`` when it has none)."""
+    warnings: list[str] = field(default_factory=list)
+    """One line per run a reader should hear about (interrupted, a dropped row, no trials)."""
 
 
 def _sidecar_of(path: Path) -> dict:
     sidecar_path = path.with_name(path.name.replace("_beh.tsv", "_beh.json"))
     return read_sidecar(sidecar_path) if sidecar_path.exists() else {}
+
+
+def _check_runs(
+    files: list[Path], sidecars: list[dict], table: pd.DataFrame, index: np.ndarray, lines: np.ndarray, cut: list[bool]
+) -> list[str]:
+    """:func:`~motorseq.protocols.io.run_checks.check_run` for every file; the warnings of all."""
+    rt = table["rt"].to_numpy(dtype="float64", na_value=np.nan)
+    order = np.argsort(index, kind="stable")
+    bounds = np.searchsorted(index[order], np.arange(len(files) + 1))
+    warnings = []
+    for k, (path, sidecar) in enumerate(zip(files, sidecars, strict=True)):
+        rows = order[bounds[k] : bounds[k + 1]]
+        warnings += check_run(path, sidecar, rt[rows], lines[rows], len(rows), cut[k])
+    return warnings
 
 
 def read_runs(paths: list[str | Path], *, allow_partial: bool = False) -> Runs:
@@ -222,10 +262,12 @@ def read_runs(paths: list[str | Path], *, allow_partial: bool = False) -> Runs:
     files = [Path(p) for p in paths]
     if not files:
         raise DataFileError("no trial files given")
-    table, index, lines = _read_tables(files, BEH_COLUMNS, allow_partial)
+    table, index, lines, cut = _read_tables(files, BEH_COLUMNS, allow_partial)
     _check_beh(files, table, index, lines)
+    sidecars = [_sidecar_of(path) for path in files]
+    warnings = _check_runs(files, sidecars, table, index, lines, cut)
     table["file_index"] = index
-    return Runs(table, files, [_sidecar_of(path) for path in files])
+    return Runs(table, files, sidecars, warnings)
 
 
 def read_run(path: str | Path, *, allow_partial: bool = False) -> pd.DataFrame:
@@ -250,9 +292,10 @@ def read_run(path: str | Path, *, allow_partial: bool = False) -> pd.DataFrame:
         ``file:line: problem`` for the first bad row.
     """
     path = Path(path)
-    table, files, lines = _read_tables([path], BEH_COLUMNS, allow_partial)
+    table, files, lines, cut = _read_tables([path], BEH_COLUMNS, allow_partial)
     _check_beh([path], table, files, lines)
     sidecar = _sidecar_of(path)
+    table.attrs["warnings"] = _check_runs([path], [sidecar], table, files, lines, cut)
     if sidecar:
         table.attrs["sidecar"] = sidecar
     return table
@@ -261,7 +304,7 @@ def read_run(path: str | Path, *, allow_partial: bool = False) -> pd.DataFrame:
 def read_events(path: str | Path, *, allow_partial: bool = False) -> pd.DataFrame:
     """Read and validate one ``_events.tsv`` per-press table."""
     path = Path(path)
-    table, _, _ = _read_tables([path], EVENT_COLUMNS, allow_partial)
+    table, _, _, _ = _read_tables([path], EVENT_COLUMNS, allow_partial)
     if (table["onset"] < 0).any():
         i = int(np.flatnonzero((table["onset"] < 0).to_numpy(dtype=bool, na_value=False))[0])
         raise DataFileError(f"{path}:{i + 2}: onset: {table['onset'].iloc[i]} is negative")
@@ -272,11 +315,16 @@ def read_sidecar(path: str | Path) -> dict:
     """Read a JSON sidecar; a damaged one is reported with its line."""
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataFileError(f"{path}: missing sidecar") from None
     except json.JSONDecodeError as error:
         raise DataFileError(f"{path}:{error.lineno}: not valid JSON: {error.msg}") from None
+    except UnicodeDecodeError:
+        raise DataFileError(f"{path}: not UTF-8 text") from None
+    except (OSError, RecursionError) as error:
+        raise DataFileError(f"{path}: cannot be read: {getattr(error, 'strerror', None) or error}") from None
+    return check_sidecar_shape(path, data)
 
 
 def find_runs(root: str | Path) -> list[Path]:
@@ -284,7 +332,12 @@ def find_runs(root: str | Path) -> list[Path]:
     root = Path(root)
     if root.is_file():
         return [root]
-    return sorted(p for p in root.rglob("sub-*_beh.tsv") if "derivatives" not in p.relative_to(root).parts)
+    return sorted(p for p in root.rglob("sub-*_beh.tsv") if not is_ignored(p.relative_to(root)))
+
+
+def is_ignored(relative: Path) -> bool:
+    """Whether a path inside a dataset is not data: ``derivatives/``, or hidden (a writer's ``.…tmp-*`` folder)."""
+    return "derivatives" in relative.parts or any(part.startswith(".") for part in relative.parts)
 
 
 def read_dataset(root: str | Path, *, allow_partial: bool = True) -> pd.DataFrame:
@@ -332,11 +385,16 @@ def validate_path(path: str | Path) -> list[tuple[Path, int, str]]:
     runs = find_runs(path)
     if not runs:
         raise DataFileError(f"{path}: no trial files (sub-*_beh.tsv) found")
+    if Path(path).is_dir() and (Path(path) / "participants.tsv").is_file():
+        check_participants(Path(path) / "participants.tsv")
     report = []
     for run in runs:
         table = read_run(run)
         events = run.with_name(run.name.replace("_beh.tsv", "_events.tsv"))
         if events.exists():
             read_events(events)
-        report.append((run, len(table), table.attrs.get("sidecar", {}).get("RunStatus", "no sidecar")))
+        status = table.attrs.get("sidecar", {}).get("RunStatus", "no sidecar")
+        if len(table) == 0:
+            status += "; no trial rows (header only)"
+        report.append((run, len(table), status))
     return report

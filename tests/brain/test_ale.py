@@ -62,3 +62,27 @@ def test_ale_bad_input_is_one_line_error(tmp_path):
         load_foci(bad)
     with pytest.raises(AnalysisInputError, match="n_iters"):
         run_ale(bad, n_iters=0)
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (("// Subjects=16", "// Subjects=-5"), r"bad\.txt:3: Subjects: '-5' must be a whole number ≥ 1"),
+        (("// Subjects=16", "// Subjects = 0"), r"bad\.txt:3: Subjects: '0' must be a whole number ≥ 1"),
+        (("// Subjects=16", "// Subjects=many"), r"bad\.txt:3: Subjects: 'many'"),
+        (("-24.0\t2.0\t2.0", "nan\t2.0\t2.0"), r"bad\.txt:4: coordinates 'nan\\t2.0\\t2.0' are not finite"),
+        (("-24.0\t2.0\t2.0", "1e400 2 2"), r"bad\.txt:4: coordinates .* not finite numbers within"),
+        (("-24.0\t2.0\t2.0", "-24 2"), r"bad\.txt:4: expected three numbers x y z"),
+        (("//Reference=MNI", "//Reference=Mars"), r"bad\.txt:1: expected //Reference=MNI"),
+    ],
+)
+def test_ale_refuses_bad_sleuth_lines(tmp_path, edit, problem):
+    lines = ["//Reference=MNI"]
+    for i in range(3):
+        lines += [f"// Study{i}", "// Subjects=16", "-24.0\t2.0\t2.0", "26.0\t-60.0\t-25.0", ""]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("\n".join(lines).replace(edit[0], edit[1], 1))
+    with pytest.raises(AnalysisInputError, match=problem):
+        load_foci(bad)
+    with pytest.raises(AnalysisInputError, match=problem):
+        run_ale(bad, n_iters=1, mask_mm=4)
