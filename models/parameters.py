@@ -17,10 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import ModelError
 from .layout import projection_names
+from .parameter_ranges import check_ranges
 
 __all__ = ["ModelParameters", "LESIONS", "VARIABLE_PARAMETERS"]
 
@@ -133,7 +134,7 @@ class ModelParameters(BaseModel):
     rationale of its value (also in ``models/README.md``).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     # --- simulation -------------------------------------------------------------------------
     dt_ms: float = Field(1.0, gt=0, le=1.0, description="Integration step (ms); structure: changing it recompiles. 1 ms, the default of Nengo's LIF networks (Bekolay et al. 2014): every time constant is >= 5 ms (synapses) and 8 ms (membranes), refractory period and delays are whole steps, and 0.5 ms gives the same figures (srt-classic, 4 participants: first block 399 vs 401 ms, random cost 66 vs 75 ms).")
@@ -197,6 +198,11 @@ class ModelParameters(BaseModel):
     lesion_cortex: float = Field(1.0, ge=0, le=1, description="Fraction of SMA/premotor and M1 excitatory cells remaining (stroke); lost cells are silent.")
     d1_dopamine_gain_mv: float = Field(3.0, description="Excitability of D1 MSNs added at full tonic dopamine (mV; removed in proportion to depletion). D1 receptors raise, D2 lower MSN excitability (Gerfen & Surmeier 2011).")
     d2_dopamine_gain_mv: float = Field(3.0, description="Excitability of D2 MSNs removed at full tonic dopamine (mV).")
+
+    @model_validator(mode="after")
+    def _in_physical_range(self) -> ModelParameters:
+        check_ranges(self)  # models/parameter_ranges.py: one table of ranges, with reasons
+        return self
 
     # ----------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
