@@ -327,12 +327,13 @@ def simulate_job(job: ParticipantJob):
 
 
 def recorded_difference(job: ParticipantJob) -> str | None:
-    """How the finished run of ``job`` on disk differs from the run ``job`` would make (None: same).
+    """Return how the finished run of ``job`` on disk differs from the run ``job`` would make.
 
     Returns
     -------
     str or None
-        ``"sub-<p>: <field>: recorded <a>, this run <b>"`` in one line, or None.
+        ``"<sidecar file>: <field>: recorded <a>, this run <b>"`` in one line, or None when
+        the run is the one ``job`` would make (same protocol, seed, parameters, code).
     """
     from motorseq.protocols import MotorseqError, protocol_hash
     from motorseq.protocols.io import read_sidecar, run_paths
@@ -559,6 +560,7 @@ def run_cohort(
     """
     from distributed import as_completed
     from motorseq.models.output import participant_done, remove_stale_temporaries, write_dataset_files
+    from motorseq.protocols.io import run_paths
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -578,7 +580,11 @@ def run_cohort(
     outcomes: dict[str, ParticipantOutcome] = {}
     todo = []
     for job in jobs:  # read only: a refused request writes nothing
-        if participant_done(job.out, job.participant, job.session, job.protocol, job.run):
+        beh = run_paths(job.out, job.participant, job.session, job.protocol.name, job.run).beh
+        if beh.exists() and not participant_done(job.out, job.participant, job.session, job.protocol, job.run):
+            if not spec.force:
+                raise CohortError(f"{beh}: trial files without their model derivatives; use --force to replace them")
+        elif beh.exists():
             difference = recorded_difference(job)
             if difference is None:
                 outcomes[job.participant] = ParticipantOutcome(job.participant, "skipped", job.seed)

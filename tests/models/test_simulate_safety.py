@@ -287,3 +287,15 @@ def _is_alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_trial_files_without_their_derivatives_are_refused_not_half_used(made, tmp_path):
+    """The other half missing (derivatives deleted): refused with a hint, the trial files kept."""
+    out = copy_of(made, tmp_path)
+    shutil.rmtree(out / "derivatives" / "motorseq-model" / "sub-01")
+    before = snapshot(out)
+    result = simulate(out)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "without their model derivatives" in lines[0] and "--force" in lines[0], lines
+    assert snapshot(out) == before
