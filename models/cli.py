@@ -71,7 +71,20 @@ def simulate(
     seed: Annotated[int, typer.Option("--seed", min=0, help="Cohort seed (participant seeds derive from it).")] = 0,
     param: _Param = None,
     lesion: _Lesion = None,
-    variability: Annotated[bool, typer.Option("--variability", help="Draw each participant's learning rates.")] = False,
+    variability: Annotated[
+        bool,
+        typer.Option(
+            "--variability/--no-variability",
+            help="Draw each participant's parameters (individual differences); --no-variability: "
+            "everyone gets the default values.",
+        ),
+    ] = True,
+    max_blocks: Annotated[
+        int | None, typer.Option("--max-blocks", min=1, help="Shortened run: only the first N blocks.")
+    ] = None,
+    max_trials_per_block: Annotated[
+        int | None, typer.Option("--max-trials-per-block", min=1, help="Shortened run: at most N trials per block.")
+    ] = None,
     workers: _Workers = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Running Dask scheduler: tcp://host:8786.")
@@ -80,17 +93,26 @@ def simulate(
     run: Annotated[int, typer.Option("--run", min=1, help="BIDS run number.")] = 1,
     group: Annotated[str | None, typer.Option("--group", help="Group written to participants.tsv.")] = None,
     build_dir: _BuildDir = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace finished participants made otherwise (other seed, parameters, code...)."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Simulate a cohort of virtual participants performing PROTOCOL.
 
     Writes the same BIDS trial files as people produce (source: model), plus
     per participant the regional activity and BOLD-like signals under
-    derivatives/motorseq-model/. Finished participants are skipped; a failing
-    participant is reported and the others finish (exit code 1).
+    derivatives/motorseq-model/. Each participant's parameters are drawn from
+    the documented distributions unless --no-variability is given. Finished
+    participants are skipped if they were made as this run would make them
+    (protocol, seed, parameters, code version); otherwise simulate refuses
+    (exit code 2) unless --force replaces them. A failing participant is
+    reported and the others finish (exit code 1).
     """
     from motorseq.models.cohort import CohortSpec, run_cohort, summarize
     from motorseq.protocols import MotorseqError, load_protocol
+    from motorseq.tasks.shorten import shorten_protocol
     from rich.console import Console
 
     console = Console(stderr=True)
@@ -103,7 +125,9 @@ def simulate(
         raise typer.Exit(2)
     try:
         spec = CohortSpec(
-            protocol=load_protocol(protocol),
+            protocol=shorten_protocol(
+                load_protocol(protocol), max_trials_per_block=max_trials_per_block, max_blocks=max_blocks
+            ),
             out=out,
             n_participants=participants,
             seed=seed,
@@ -114,6 +138,7 @@ def simulate(
             variability=variability,
             build_root=build_dir,
             group=group,
+            force=force,
         )
         outcomes = run_cohort(spec, workers=workers, scheduler=scheduler, progress=not quiet, console=console)
     except (MotorseqError, ValueError, OSError) as error:

@@ -13,8 +13,13 @@ dataset-level files.
   seed through :class:`numpy.random.SeedSequence` (child *i* of the cohort
   seed), so a participant's data do not depend on how many others run or in
   which order.
-* Participants whose run is already written are skipped; a participant that
-  fails is reported with its error and the others finish.
+* Participants whose run is already written are skipped if it was made as this
+  request would make it (protocol, seed, parameters including lesions and the
+  individual draw, code version: :mod:`motorseq.models.provenance`); a run made
+  otherwise is refused before anything is written, or replaced with ``force``.
+  A participant that fails is reported with its error and the others finish.
+* Nothing is written before the settings, the scheduler and the runs already in
+  the folder are checked.
 * Every worker process compiles the network once, into a build folder that only
   it uses while it simulates (a file lock, :func:`build_slot`), and re-runs the
   compiled binary for each later participant; build folders outlive the
@@ -39,6 +44,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .errors import ModelError
+from .parameter_ranges import ParameterRangeError
 
 __all__ = [
     "CohortError",
@@ -49,6 +55,8 @@ __all__ = [
     "participant_ids",
     "participant_parameters",
     "participant_seed",
+    "recorded_difference",
+    "check_scheduler",
     "run_cohort",
     "run_participant",
     "simulate_job",
@@ -88,7 +96,8 @@ class CohortSpec:
     lesions : mapping of str to float
         Lesions for every participant (``--lesion``), e.g. ``{"dopamine": 0.2}``.
     variability : bool
-        Draw each participant's individual parameters (``--variability``).
+        Draw each participant's individual parameters (``--variability``, the default;
+        ``--no-variability`` gives everyone the default values).
     participant_overrides : mapping of str to mapping
         Extra parameter values for single participants (between-participant
         designs), applied after ``overrides``.
@@ -97,6 +106,9 @@ class CohortSpec:
         or a folder in the system temporary directory).
     group : str, optional
         Group written to ``participants.tsv`` (e.g. ``"dopamine-lesion"``).
+    force : bool
+        Replace finished participants that were made otherwise (``--force``) instead of
+        refusing.
     """
 
     protocol: Any
@@ -107,10 +119,11 @@ class CohortSpec:
     run: int = 1
     overrides: Mapping[str, Any] = field(default_factory=dict)
     lesions: Mapping[str, float] = field(default_factory=dict)
-    variability: bool = False
+    variability: bool = True
     participant_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     build_root: Path | None = None
     group: str | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,7 @@ class ParticipantJob:
     variability: bool
     build_root: str | None = None
     group: str | None = None
+    force: bool = False
 
     @property
     def seed(self) -> int:
@@ -210,6 +224,7 @@ def build_jobs(spec: CohortSpec) -> list[ParticipantJob]:
             variability=bool(spec.variability),
             build_root=None if spec.build_root is None else str(spec.build_root),
             group=spec.group,
+            force=bool(spec.force),
         )
         for i, pid in enumerate(ids)
     ]
@@ -311,6 +326,30 @@ def simulate_job(job: ParticipantJob):
     return trials, result
 
 
+def recorded_difference(job: ParticipantJob) -> str | None:
+    """Return how the finished run of ``job`` on disk differs from the run ``job`` would make.
+
+    Returns
+    -------
+    str or None
+        ``"<sidecar file>: <field>: recorded <a>, this run <b>"`` in one line, or None when
+        the run is the one ``job`` would make (same protocol, seed, parameters, code).
+    """
+    from motorseq.protocols import MotorseqError, protocol_hash
+    from motorseq.protocols.io import read_sidecar, run_paths
+
+    from .provenance import expected_provenance, first_difference
+
+    sidecar_path = run_paths(job.out, job.participant, job.session, job.protocol.name, job.run).sidecar
+    try:
+        sidecar = read_sidecar(sidecar_path)
+    except (MotorseqError, OSError, ValueError) as exc:
+        return f"{sidecar_path}: unreadable ({_one_line(exc)})"
+    expected = expected_provenance(job, participant_parameters(job).to_dict(), protocol_hash(job.protocol))
+    difference = first_difference(sidecar, expected)
+    return None if difference is None else f"{sidecar_path.name}: {difference}"
+
+
 def run_participant(job: ParticipantJob) -> ParticipantOutcome:
     """Simulate one participant and write its files (the Dask task).
 
@@ -320,11 +359,17 @@ def run_participant(job: ParticipantJob) -> ParticipantOutcome:
     """
     from motorseq.models.output import participant_done, write_participant
 
+    from .provenance import run_provenance
+
     start = time.perf_counter()
     worker = _worker_name()
     try:
         if participant_done(job.out, job.participant, job.session, job.protocol, job.run):
-            return ParticipantOutcome(job.participant, "skipped", job.seed, worker=worker)
+            difference = recorded_difference(job)
+            if difference is None:
+                return ParticipantOutcome(job.participant, "skipped", job.seed, worker=worker)
+            if not job.force:
+                raise CohortError(f"{difference}; use --force to replace it")
         trials, result = simulate_job(job)
         write_participant(
             job.out,
@@ -336,6 +381,8 @@ def run_participant(job: ParticipantJob) -> ParticipantOutcome:
             run=job.run,
             seed=job.seed,
             group=job.group,
+            provenance=run_provenance(job),
+            replace=job.force,
         )
     except Exception as exc:  # noqa: BLE001 - reported per participant, the cohort goes on
         return ParticipantOutcome(
@@ -368,10 +415,14 @@ def _check_spec(spec: CohortSpec) -> None:
         raise CohortError(f"--session: must be letters and digits only, got {spec.session!r}")
     if isinstance(spec.run, bool) or not isinstance(spec.run, int | np.integer) or spec.run < 1:
         raise CohortError(f"--run: must be a whole number >= 1, got {spec.run!r}")
+    if spec.group is not None:
+        _check_group(spec.group)
     params = ModelParameters()
     if spec.overrides:
         try:
             params = params.with_overrides(dict(spec.overrides))
+        except ParameterRangeError as exc:
+            raise CohortError(f"--param: {exc}") from None
         except ModelError:
             raise
         except Exception as exc:  # noqa: BLE001 - anything else, in one line
@@ -383,6 +434,51 @@ def _check_spec(spec: CohortSpec) -> None:
             raise
         except Exception as exc:  # noqa: BLE001
             raise CohortError(f"--lesion: {name}: {_one_line(exc)}") from exc
+
+
+def _check_group(group: str) -> None:
+    """Refuse a group label that is not one clean ``participants.tsv`` cell (tabs, line breaks...)."""
+    from motorseq.protocols.labels import LabelError, validate_group_label
+
+    try:
+        validate_group_label(str(group), "--group")
+    except LabelError as exc:
+        raise CohortError(str(exc)) from None
+
+
+def check_scheduler(address: str, timeout_s: float = 5.0) -> None:
+    """Fail fast, before anything is written, when the scheduler at ``address`` does not answer.
+
+    Raises
+    ------
+    CohortError
+        The address is malformed, the host unknown, the connection refused or not
+        answered within ``timeout_s``.
+    """
+    from urllib.parse import urlsplit
+
+    if not re.fullmatch(r"(tcp|tls|inproc|ucx|ws|wss)://\S+", address):
+        raise CohortError(f"--scheduler: expected an address like tcp://host:8786, got {address!r}")
+    parts = urlsplit(address)
+    if parts.scheme not in ("tcp", "tls", "ws", "wss"):
+        return  # no plain socket to probe; the client's own timeout applies
+    try:
+        host, port = parts.hostname, parts.port or 8786
+    except ValueError as exc:
+        raise CohortError(f"--scheduler: {address}: {exc}") from None
+    if not host:
+        raise CohortError(f"--scheduler: {address}: no host")
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            pass
+    except ConnectionRefusedError:
+        raise CohortError(f"--scheduler: {address}: connection refused (no scheduler listens there)") from None
+    except socket.gaierror:
+        raise CohortError(f"--scheduler: {address}: unknown host {host!r}") from None
+    except TimeoutError:
+        raise CohortError(f"--scheduler: {address}: no answer within {timeout_s:g} s") from None
+    except OSError as exc:
+        raise CohortError(f"--scheduler: {address}: cannot connect ({exc.strerror or exc})") from None
 
 
 def brian2_worker_plugin():
@@ -410,8 +506,7 @@ def _make_client(workers: int | None, scheduler: str | None):
     from distributed import Client, LocalCluster
 
     if scheduler:
-        if not re.fullmatch(r"(tcp|tls|inproc|ucx|ws|wss)://\S+", scheduler):
-            raise CohortError(f"--scheduler: expected an address like tcp://host:8786, got {scheduler!r}")
+        check_scheduler(scheduler)
         try:
             return Client(scheduler, timeout="20s"), None
         except (OSError, TimeoutError) as exc:
@@ -463,6 +558,7 @@ def run_cohort(
     """
     from distributed import as_completed
     from motorseq.models.output import participant_done, remove_stale_temporaries, write_dataset_files
+    from motorseq.protocols.io import run_paths
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -477,17 +573,29 @@ def run_cohort(
     _check_spec(spec)
     jobs = build_jobs(spec)
     console = console or Console(stderr=True)
+    if scheduler:
+        check_scheduler(scheduler)
+    outcomes: dict[str, ParticipantOutcome] = {}
+    todo = []
+    for job in jobs:  # read only: a refused request writes nothing
+        beh = run_paths(job.out, job.participant, job.session, job.protocol.name, job.run).beh
+        if beh.exists() and not participant_done(job.out, job.participant, job.session, job.protocol, job.run):
+            if not spec.force:
+                raise CohortError(f"{beh}: trial files without their model derivatives; use --force to replace them")
+        elif beh.exists():
+            difference = recorded_difference(job)
+            if difference is None:
+                outcomes[job.participant] = ParticipantOutcome(job.participant, "skipped", job.seed)
+                continue
+            if not spec.force:
+                raise CohortError(
+                    f"{Path(spec.out) / f'sub-{job.participant}'}: {difference}; "
+                    "use --force to replace it, or another --out"
+                )
+        todo.append(job)
     Path(spec.out).mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(spec.out)
     write_dataset_files(spec.out)
-
-    outcomes: dict[str, ParticipantOutcome] = {}
-    todo = []
-    for job in jobs:
-        if participant_done(job.out, job.participant, job.session, job.protocol, job.run):
-            outcomes[job.participant] = ParticipantOutcome(job.participant, "skipped", job.seed)
-        else:
-            todo.append(job)
 
     columns = (
         TextColumn("[bold]simulate {task.description}"),
@@ -537,6 +645,7 @@ def run_cohort(
                 client.close()
                 if cluster is not None:
                     cluster.close()
+                remove_stale_temporaries(spec.out)  # of workers killed during this run
     return [outcomes[j.participant] for j in jobs]
 
 

@@ -8,6 +8,13 @@ into the binary is overridden by a line inserted into ``main()`` that re-seeds t
 from ``controller.seed_value`` right after the run arguments are applied. OpenMP is off (it is
 slower than one thread for a network this size on a 2-core machine).
 
+Children die with their parent: on Linux the binary is started through a small launcher that
+asks the kernel to kill it when the process that started it dies (``PR_SET_PDEATHSIG``), so a
+killed ``simulate`` (whose Dask workers exit with it) leaves no simulation running.
+
+A run whose dynamics went non-finite (a NaN or infinite response time, rate, weight or state
+variable) raises :class:`ModelError`: it is never returned, so never written as complete.
+
 Runtime fallback (``mode="runtime"``, or automatically if no C++ compiler works): Brian2's
 Cython target; the network is rebuilt for each run (Cython caches the compiled code) and run
 in 10-s chunks until the controller reports the trial list done.
@@ -18,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -30,7 +38,7 @@ from .errors import ModelError
 from .layout import Layout, NetworkSize, build_layout
 from .network import MAX_RUN_S, NetworkHandle, build_network
 
-__all__ = ["RawRun", "Engine", "get_engine"]
+__all__ = ["RawRun", "Engine", "get_engine", "nonfinite_values", "run_command"]
 
 #: Run-time values that are trial lists (TimedArrays), not object variables.
 _TIMED_ARRAYS = ("targets", "pauses", "segments")
@@ -39,6 +47,60 @@ _SEED_LINE = (
     "for (int _i = 0; _i < 1; _i++) brian::_random_generators[_i].seed((unsigned long) "
     "brian::_array_controller_seed_value[0]);"
 )
+
+
+# PR_SET_PDEATHSIG (1) = SIGKILL (9); exits if the parent died before the call took effect
+_LAUNCHER = (
+    "import ctypes, os, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)\n"
+    "if os.getppid() != int(sys.argv[1]): os._exit(137)\n"
+    "os.execv('./main', ['./main', *sys.argv[2:]])\n"
+)
+
+
+def run_command() -> list[str]:
+    """Return the command that runs the compiled binary so that it dies with this process.
+
+    On Linux a launcher sets the binary's parent-death signal to SIGKILL and then replaces
+    itself with ``./main``; elsewhere the binary is run directly.
+    """
+    if not sys.platform.startswith("linux"):
+        return ["./main"]
+    return [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid())]
+
+
+def nonfinite_values(handle: NetworkHandle, raw: RawRun) -> str | None:
+    """Name the first recorded value or state variable of a run that is NaN or infinite.
+
+    Parameters
+    ----------
+    handle : NetworkHandle
+        The network after the run (its groups' final state is read).
+    raw : RawRun
+        What the run recorded.
+
+    Returns
+    -------
+    str or None
+        ``"<what>: <n> of <m> values are NaN or infinite"``, or None when all are finite.
+    """
+    responded = np.asarray(raw.trials["resp"]) >= 0
+    arrays = {
+        "response times": np.asarray(raw.trials["rt"])[responded],
+        "stimulus onsets": raw.trials["t_on"],
+        "regional spike counts": raw.meter_spikes,
+        "regional synaptic input": raw.meter_synaptic,
+        **{f"{name} weights": values for name, values in raw.weights.items()},
+    }
+    for obj in sorted(handle.net.objects, key=lambda o: o.name):
+        for var in sorted(getattr(getattr(obj, "equations", None), "diff_eq_names", ())):
+            arrays[f"{obj.name}.{var}"] = obj.state(var, use_units=False)
+    for what, values in arrays.items():
+        values = np.asarray(values, dtype=float)
+        bad = int(np.count_nonzero(~np.isfinite(values)))
+        if bad:
+            return f"{what}: {bad} of {values.size} values are NaN or infinite"
+    return None
 
 
 _CLOCK_LINE = re.compile(r"^\s*_array_\w+_clock_(?:timestep|t|dt)\[0\] = [^;]*;\s*$")
@@ -125,6 +187,7 @@ class Engine:
         base = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="motorseq-brian-"))
         self.project_dir = (base / f"net-{self.key}").resolve()
         self.handle: NetworkHandle | None = None
+        self._last_handle: NetworkHandle | None = None
         self.compile_time_s = 0.0
         if mode == "standalone":
             self._build_standalone()
@@ -165,10 +228,21 @@ class Engine:
 
     # ---------------------------------------------------------------------------------------
     def run(self, values: dict[str, Any]) -> RawRun:
-        """Run one simulation with the given run-time values (:func:`runtime_values`)."""
-        if self.mode == "standalone":
-            return self._run_standalone(values)
-        return self._run_runtime(values)
+        """Run one simulation with the given run-time values (:func:`runtime_values`).
+
+        Raises
+        ------
+        ModelError
+            The dynamics went non-finite (NaN or infinite values); nothing is returned.
+        """
+        raw = self._run_standalone(values) if self.mode == "standalone" else self._run_runtime(values)
+        problem = nonfinite_values(self._last_handle, raw)
+        if problem is not None:
+            raise ModelError(
+                f"simulation: the dynamics went non-finite ({problem}); the run is not written "
+                "(check the parameters, e.g. time constants and gains)"
+            )
+        return raw
 
     def _resolve(self, handle: NetworkHandle, name: str):
         obj_name, _, var = name.partition(".")
@@ -189,6 +263,7 @@ class Engine:
                 continue
             view = self._resolve(h, name)
             run_args[view] = b2.Quantity(np.asarray(value, dtype=view.dtype), dim=view.dim)
+        b2.prefs.devices.cpp_standalone.run_cmd_unix = run_command()
         start = time.perf_counter()
         try:
             b2.device.run(directory=str(self.project_dir), with_output=False, run_args=run_args)
@@ -204,6 +279,7 @@ class Engine:
             var.size = (0, var.size[1])
         raw = self._collect(h)
         raw.timings = {"compile_s": self.compile_time_s, "run_s": run_time}
+        self._last_handle = h
         return raw
 
     def _run_runtime(self, values: dict[str, Any]) -> RawRun:
@@ -232,6 +308,7 @@ class Engine:
             elapsed += 10.0
         raw = self._collect(h)
         raw.timings = {"compile_s": 0.0, "run_s": time.perf_counter() - start}
+        self._last_handle = h
         return raw
 
     def _collect(self, h: NetworkHandle) -> RawRun:

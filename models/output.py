@@ -19,6 +19,12 @@ sees a participant completely or not at all, and a run counts as done once its
 second session, the session folder is moved instead; for a second run of the same
 session, the run's files are moved one by one with the ``_beh.tsv`` last.)
 
+The ``_beh.tsv`` is the commit mark: it arrives last and a replaced run (``--force``)
+loses it first, so the other files of a run without one are leftovers of a write that
+was killed half-way (e.g. between the two renames). They are removed before the run is
+written again, so a killed write never blocks the next one, and a run is never seen
+half-replaced: old and new files never share a ``_beh.tsv``.
+
 Determinism: the files hold no wall-clock times (the sidecar's ``StartTime`` and
 ``EndTime`` are ``null`` for a simulated run; the simulated duration is in
 ``Extra``), so the same seed gives byte-identical files.
@@ -45,6 +51,7 @@ from .hemodynamics import bold_signal
 __all__ = [
     "PIPELINE",
     "derivative_paths",
+    "discard_uncommitted",
     "merge_responses",
     "participant_done",
     "presses_from_responses",
@@ -103,6 +110,44 @@ def participant_done(root: str | os.PathLike, participant: str, session: str, pr
     paths = _paths(root, protocol, participant, session, run)
     derived = derivative_paths(root, protocol, participant, session, run)
     return paths.beh.exists() and derived["activity"].exists() and derived["bold"].exists()
+
+
+def _run_files(root: str | os.PathLike, protocol, participant: str, session: str, run: int) -> list[Path]:
+    """Every file of one run except its ``_beh.tsv`` (raw sidecars and events, derivatives)."""
+    paths = _paths(root, protocol, participant, session, run)
+    derived = derivative_paths(root, protocol, participant, session, run)
+    return [paths.sidecar, paths.events, paths.events_sidecar, *derived.values()]
+
+
+def discard_uncommitted(
+    root: str | os.PathLike, protocol, participant: str, session: str = "1", run: int = 1
+) -> list[Path]:
+    """Remove the files of a run whose ``_beh.tsv`` is missing (a write killed before its commit).
+
+    Returns
+    -------
+    list of Path
+        The files removed (none when the run is committed or absent).
+    """
+    paths = _paths(root, protocol, participant, session, run)
+    if paths.beh.exists():
+        return []
+    removed = []
+    for path in _run_files(root, protocol, participant, session, run):
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed.append(path)
+    for folder in {p.parent for p in removed}:
+        _fsync_dir(folder)
+    return removed
+
+
+def _uncommit(root: Path, protocol, participant: str, session: str, run: int) -> None:
+    """Take a committed run apart for replacement: its ``_beh.tsv`` first, then the rest."""
+    beh = _paths(root, protocol, participant, session, run).beh
+    beh.unlink(missing_ok=True)
+    _fsync_dir(beh.parent)
+    discard_uncommitted(root, protocol, participant, session, run)
 
 
 def merge_responses(protocol, trials: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
@@ -228,7 +273,7 @@ def _write_tsv(path: Path, table: pd.DataFrame) -> None:
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        handle.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -331,6 +376,8 @@ def write_participant(
     seed: int = 0,
     group: str | None = None,
     hrf: str = "spm",
+    provenance: Mapping[str, Any] | None = None,
+    replace: bool = False,
 ) -> dict[str, Path]:
     """Write one simulated run and its derivatives, atomically.
 
@@ -354,6 +401,12 @@ def write_participant(
         Group for ``participants.tsv``.
     hrf : {"spm", "glover"}
         Canonical HRF for the BOLD-like signal.
+    provenance : mapping, optional
+        How the run was made (cohort settings, code version), stored as ``Extra.Simulation``
+        (:func:`motorseq.models.provenance.run_provenance`).
+    replace : bool
+        Replace a run that exists (``--force``): its ``_beh.tsv`` is removed first and the
+        new one arrives last, so the run is never seen with old and new files mixed.
 
     Returns
     -------
@@ -363,7 +416,7 @@ def write_participant(
     Raises
     ------
     motorseq.protocols.RunExistsError
-        The run is already written (it is never overwritten).
+        The run is already written and ``replace`` is false.
     """
     from motorseq.models import REGIONS
     from motorseq.protocols import RunExistsError
@@ -372,8 +425,10 @@ def write_participant(
     root = Path(root)
     final = _paths(root, protocol, participant, session, run)
     final_derived = derivative_paths(root, protocol, participant, session, run)
-    if final.beh.exists():
+    if final.beh.exists() and not replace:
         raise RunExistsError(f"{final.beh}: run {run} exists already; it is never overwritten")
+    if final.beh.exists() and _source_type(final.sidecar) != "model":
+        raise RunExistsError(f"{final.sidecar}: Source: not a simulated run; it is never replaced")
     write_dataset_files(root)
 
     rows = merge_responses(protocol, trials, result.responses)
@@ -410,6 +465,7 @@ def write_participant(
                 str(p.relative_to(root)) for key, p in final_derived.items() if key in ("activity", "bold")
             ],
             "HRF": hrf,
+            **({"Simulation": dict(provenance)} if provenance is not None else {}),
         }
         writer.close("complete")
 
@@ -435,6 +491,9 @@ def write_participant(
                 "Seed": int(seed),
             },
         )
+        if replace:
+            _uncommit(root, protocol, participant, session, run)
+        discard_uncommitted(root, protocol, participant, session, run)
         _move_into_place(
             tmp / "derivatives" / PIPELINE / f"sub-{final.participant}",
             root / "derivatives" / PIPELINE / f"sub-{final.participant}",
@@ -453,6 +512,13 @@ def write_participant(
         "activity": final_derived["activity"],
         "bold": final_derived["bold"],
     }
+
+
+def _source_type(sidecar: Path) -> str | None:
+    try:
+        return json.loads(sidecar.read_text(encoding="utf-8"))["Source"]["Type"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _host() -> str:

@@ -17,10 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import ModelError
 from .layout import projection_names
+from .parameter_ranges import check_ranges
 
 __all__ = ["ModelParameters", "LESIONS", "VARIABLE_PARAMETERS"]
 
@@ -136,7 +137,7 @@ class ModelParameters(BaseModel):
     rationale of its value (also in ``models/README.md``).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     # --- simulation -------------------------------------------------------------------------
     dt_ms: float = Field(1.0, gt=0, le=1.0, description="Integration step (ms); structure: changing it recompiles. 1 ms, the default of Nengo's LIF networks (Bekolay et al. 2014): every time constant is >= 5 ms (synapses) and 8 ms (membranes), refractory period and delays are whole steps, and 0.5 ms gives the same figures (srt-classic, 4 participants: first block 399 vs 401 ms, random cost 66 vs 75 ms).")
@@ -170,7 +171,7 @@ class ModelParameters(BaseModel):
     readout_tau_ms: float = Field(150.0, description="Time constant of the M1 population-rate readout (ms).")
     readout_threshold_hz: float = Field(45.0, description="M1 channel population rate (Hz) whose crossing is the response (Hanes & Schall 1996 threshold model). Above the 15-20 Hz that anticipation alone gives the predicted channel, below the ~60 Hz the cued channel reaches: a prediction speeds or slows the response but rarely triggers it (at 30 Hz a third of random-block trials after learning were anticipation errors).")
     readout_noise_hz: float = Field(15.0, ge=0, description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate of slips (decision noise, Ratcliff & McKoon 2008): 2-4% errors in sequence blocks.")
-    efference_ms: float = Field(100.0, gt=0, le=1000, description="Duration (ms) of the efference copy of the executed key press that reaches the MSNs of the pressed channel from the threshold crossing on. Only MSN spikes inside it make corticostriatal synapses eligible, so credit goes to the action taken, not to a channel that was only anticipated (Fee 2014, efference copy in striatal learning); without it anticipatory firing of a predicted channel is rewarded whenever the response is correct and a 62.5% contingency is learned like a 100% one.")
+    efference_ms: float = Field(100.0, description="Duration (ms) of the efference copy of the executed key press that reaches the MSNs of the pressed channel from the threshold crossing on. Only MSN spikes inside it make corticostriatal synapses eligible, so credit goes to the action taken, not to a channel that was only anticipated (Fee 2014, efference copy in striatal learning); without it anticipatory firing of a predicted channel is rewarded whenever the response is correct and a 62.5% contingency is learned like a 100% one.")
     readout_rearm_hz: float = Field(15.0, description="Rate below which a channel can trigger another press (hysteresis).")
     # --- learning ---------------------------------------------------------------------------
     eta_striatum: float = Field(0.001, ge=0, description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms; Reynolds et al. 2001; Shen et al. 2008). Eligibility forms only in the 100-ms efference window of the pressed channel, so the rate is 20x the one used when any MSN spike counted: a deterministic SRT transition reaches w ~0.6 in five 96-trial blocks, an ASRT high-frequency context ~0.12 in twenty 85-trial blocks.")
@@ -178,7 +179,7 @@ class ModelParameters(BaseModel):
     tau_eligibility_ms: float = Field(600.0, description="Decay of the synaptic eligibility trace (ms); ~1 s bridging action and outcome (Yagishita et al. 2014: 0.3-2 s window).")
     stdp_tau_ms: float = Field(20.0, description="Pre-before-post STDP window (ms); Bi & Poo 1998.")
     stdp_pre_depression: float = Field(0.0, ge=0, description="Eligibility decrement per presynaptic spike whatever the action (homosynaptic depression of unused context inputs). 0: with efference-gated eligibility and heterosynaptic depression the weights already settle at the random-target level (a positive value lowers that level further for D1 and balances D2).")
-    heterosynaptic_ltd: float = Field(4.0, ge=0, le=100, description="Eligibility decrement per presynaptic spike of a context->D1 synapse while another channel's key press is being executed (heterosynaptic depression of the unselected actions' synapses). With reward it makes the weight settle at p*A/(p*A + (1-p)*B) for a context followed by the channel with probability p, a steep function: a 62.5% ASRT contingency stays near the random level while a deterministic SRT transition grows towards the maximum. Set so that B/A is about 9 (context cells fire ~3.5 spikes in the 100-ms efference window; the executed channel's MSNs ~2.5 spikes).")
+    heterosynaptic_ltd: float = Field(4.0, description="Eligibility decrement per presynaptic spike of a context->D1 synapse while another channel's key press is being executed (heterosynaptic depression of the unselected actions' synapses). With reward it makes the weight settle at p*A/(p*A + (1-p)*B) for a context followed by the channel with probability p, a steep function: a 62.5% ASRT contingency stays near the random level while a deterministic SRT transition grows towards the maximum. Set so that B/A is about 9 (context cells fire ~3.5 spikes in the 100-ms efference window; the executed channel's MSNs ~2.5 spikes).")
     dopamine_baseline: float = Field(0.8, description="Dopamine level at tonic SNc firing in the intact network (units of the dopamine trace); three-factor rule uses DA - baseline. Not rescaled by lesions.")
     w_max_ctx_d1: float = Field(4.0, description="Maximum gain of a context->D1 synapse (mV).")
     w_max_ctx_d2: float = Field(3.5, description="Maximum gain of a context->D2 synapse (mV).")
@@ -202,6 +203,11 @@ class ModelParameters(BaseModel):
     lesion_cortex: float = Field(1.0, ge=0, le=1, description="Fraction of SMA/premotor and M1 excitatory cells remaining (stroke); lost cells are silent.")
     d1_dopamine_gain_mv: float = Field(3.0, description="Excitability of D1 MSNs added at full tonic dopamine (mV; removed in proportion to depletion). D1 receptors raise, D2 lower MSN excitability (Gerfen & Surmeier 2011).")
     d2_dopamine_gain_mv: float = Field(3.0, description="Excitability of D2 MSNs removed at full tonic dopamine (mV).")
+
+    @model_validator(mode="after")
+    def _in_physical_range(self) -> ModelParameters:
+        check_ranges(self)  # models/parameter_ranges.py: one table of ranges, with reasons
+        return self
 
     # ----------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

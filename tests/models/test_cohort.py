@@ -111,10 +111,11 @@ def test_participant_parameters_draw_individuals_reproducibly_and_options_win(tm
         spec = CohortSpec(protocol=protocol, out=tmp_path, n_participants=3, seed=9, **options)
         return [participant_parameters(job).to_dict() for job in build_jobs(spec)]
 
-    plain = params()
+    plain = params(variability=False)
     assert plain[0] == plain[1] == plain[2]  # no variability: everyone has the defaults
     varied = params(variability=True)
     assert varied == params(variability=True)  # same cohort seed, same individuals
+    assert params() == varied  # a cohort is a sample of people: individual draws by default
     for name in VARIABLE_PARAMETERS:
         values = [p[name] for p in varied]
         assert len(set(values)) == 3, name  # every participant differs

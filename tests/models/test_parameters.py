@@ -19,8 +19,8 @@ def test_defaults_are_complete_and_serialisable():
 
 
 def test_overrides_and_dict_entries():
-    p = ModelParameters().with_overrides({"eta_striatum": "0.5", "weights.sma->m1": 7, "bias_mv.gpi": 30})
-    assert p.eta_striatum == 0.5 and p.weights["sma->m1"] == 7.0 and p.bias_mv["gpi"] == 30.0
+    p = ModelParameters().with_overrides({"eta_striatum": "0.0005", "weights.sma->m1": 7, "bias_mv.gpi": 30})
+    assert p.eta_striatum == 0.0005 and p.weights["sma->m1"] == 7.0 and p.bias_mv["gpi"] == 30.0
     assert ModelParameters().weights["sma->m1"] != 7.0  # the original is unchanged (frozen)
 
 
