@@ -26,6 +26,8 @@ __all__ = [
     "srt_figures",
     "srt_participant_figures",
     "asrt_epoch_table",
+    "dsp_figures",
+    "ftt_figures",
     "asrt_figures",
     "activity_by_block",
     "shift_ratio",
@@ -86,6 +88,7 @@ def _one(args: tuple[GroupSpec, int]) -> dict[str, Any]:
         "responses": res.responses,
         "activity": res.activity,
         "timings": res.timings,
+        "presses": res.presses,
         "parameters": {k: res.parameters[k] for k in ("eta_striatum", "eta_pf_ltd", "eta_transition")},
     }
 
@@ -211,6 +214,47 @@ def asrt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "by_epoch": by_epoch,
         "error_rate": float(np.mean([1.0 - _merged(run)["correct"].mean() for run in runs])),
     }
+
+
+def dsp_figures(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Group means of the DSP figures (s).
+
+    ``last_over_first``: mean execution time of correct sequences in the last sequence block
+    over the first; ``first_iki``: median interval from the first to the second press of
+    correct sequences, ``other_iki``: median of the later intervals (sequence blocks).
+    """
+    ratios, first, other = [], [], []
+    for run in runs:
+        df = _merged(run)
+        seq = df[(df["block_kind"] == "sequence") & (df["correct"] == 1)]
+        by_block = seq.groupby("block")["execution_time"].apply(lambda s: float(s.astype(float).mean()))
+        ratios.append(float(by_block.iloc[-1] / by_block.iloc[0]))
+        presses = run["presses"].sort_values(["trial_index", "rt"])
+        presses = presses[presses["trial_index"].isin(seq["trial_index"])]
+        gaps = presses.groupby("trial_index")["rt"].diff()
+        rank = presses.groupby("trial_index").cumcount()
+        first.append(float(gaps[rank == 1].median()))
+        other.append(float(gaps[rank >= 2].median()))
+    return {"last_over_first": float(np.mean(ratios)), "first_iki": float(np.mean(first)),
+            "other_iki": float(np.mean(other))}  # fmt: skip
+
+
+def ftt_figures(runs: Sequence[dict[str, Any]], n_early: int = 3) -> dict[str, float]:
+    """Group means of correct sequences per tapping period: first, last, early and later gain.
+
+    ``early_gain``: trial ``n_early + 1`` minus trial 1 (the first ``n_early`` steps);
+    ``late_gain``: the last trial minus trial ``n_early + 1`` (all later steps).
+    """
+    first, last, early, late = [], [], [], []
+    for run in runs:
+        df = _merged(run).sort_values("trial_index")
+        n = df["n_correct_sequences"].astype(float).to_numpy()
+        first.append(n[0])
+        last.append(n[-1])
+        early.append(n[n_early] - n[0])
+        late.append(n[-1] - n[n_early])
+    return {"first": float(np.mean(first)), "last": float(np.mean(last)), "early_gain": float(np.mean(early)),
+            "late_gain": float(np.mean(late))}  # fmt: skip
 
 
 def activity_by_block(run: dict[str, Any], measure: str = "mean_rate_hz") -> pd.DataFrame:
