@@ -49,11 +49,16 @@ def test_lesions():
 
 def test_individual_draws_are_seeded_and_spread():
     base = ModelParameters()
-    a = [base.draw_individual(np.random.default_rng(s)).eta_striatum for s in range(40)]
-    b = [base.draw_individual(np.random.default_rng(s)).eta_striatum for s in range(40)]
-    assert a == b
-    cv = np.std(a) / np.mean(a)
-    assert 0.2 < cv < 0.5 and np.median(a) == pytest.approx(base.eta_striatum, rel=0.25)
+    from motorseq.models import VARIABLE_PARAMETERS
+
+    draws = [base.draw_individual(np.random.default_rng(s)) for s in range(400)]
+    again = [base.draw_individual(np.random.default_rng(s)) for s in range(400)]
+    assert draws == again
+    for name, (cv_target, _) in VARIABLE_PARAMETERS.items():
+        values = np.array([getattr(p, name) for p in draws])
+        cv = np.std(values) / np.mean(values)
+        assert cv == pytest.approx(cv_target, rel=0.25), name  # log-normal with the listed CV
+        assert np.median(values) == pytest.approx(getattr(base, name), rel=0.15), name  # median 1
 
 
 def test_every_bundled_protocol_is_performed_and_other_paradigms_are_refused():
