@@ -1,4 +1,4 @@
-"""Full reproductions of issue 7 (slow: ten virtual participants per group).
+"""Full reproductions of issues 7 and 12 (slow: ten virtual participants per group).
 
 Run with ``pytest -m slow tests/models/test_reproduction.py``; the same figures are printed by
 ``tests/benchmarks/model_reproduction.py``.
@@ -24,15 +24,22 @@ N = 10
 
 @pytest.fixture(scope="module")
 def intact():
-    return simulate_group(GroupSpec(protocol="srt-classic", n=N), workers=2)
+    return simulate_group(GroupSpec(protocol="srt-classic", n=N, variability=True), workers=2)
 
 
-def test_srt_classic_learning_curve(intact):
+def test_srt_classic_speed_accuracy_and_spread(intact):
     f = srt_figures(intact)
     assert 0.350 <= f["first_block_rt"] <= 0.600
-    assert f["last_over_first"] <= 0.85
-    assert f["random_cost"] >= 0.030
-    assert 0.01 <= f["error_rate"] <= 0.10
+    assert 0.02 <= f["error_rate"] <= 0.08
+    # a violated prediction costs time, not accuracy
+    assert f["random_errors"] <= min(f["sequence_errors"] + 0.05, 0.10)
+    assert 0.12 <= f["first_block_rt_cv"] <= 0.30
+
+
+@pytest.mark.xfail(reason="issue 12: random-block cost 7% of first-block RT (models/README.md)", strict=False)
+def test_srt_classic_random_cost_in_the_human_range(intact):
+    f = srt_figures(intact)
+    assert 20 <= f["random_cost_pct"] <= 35
 
 
 def test_control_group_speeds_up_less_than_a_third_of_the_sequence_effect(intact):
@@ -45,9 +52,24 @@ def test_dopamine_depletion_halves_the_sequence_effect(intact):
     assert lesioned["random_cost"] <= 0.5 * srt_figures(intact)["random_cost"]
 
 
-def test_asrt_triplet_learning():
-    f = asrt_figures(simulate_group(GroupSpec(protocol="asrt", n=N), workers=2))
-    assert f["triplet_effect_last_epoch"] >= 0.005
+@pytest.fixture(scope="module")
+def asrt():
+    return asrt_figures(simulate_group(GroupSpec(protocol="asrt", n=N, variability=True), workers=2))
+
+
+def test_asrt_triplet_learning_grows_and_costs_time_not_accuracy(asrt):
+    ep = asrt["by_epoch"]
+    assert (ep["triplet_effect"] >= 0.003).all()
+    assert ep["triplet_effect"].iloc[-1] > ep["triplet_effect"].iloc[0]
+    assert ((ep["acc_H"] - ep["acc_L"]) <= 0.06).all()
+    assert 0.03 <= asrt["error_rate"] <= 0.12
+
+
+@pytest.mark.xfail(reason="issue 12: L-H 23-24 ms in epochs 3-4 and L RTs flat (models/README.md)", strict=False)
+def test_asrt_effect_size_and_general_speed_up_in_the_human_range(asrt):
+    ep = asrt["by_epoch"]
+    assert (ep["triplet_effect"] <= 0.020).all()
+    assert ep["rt_H"].iloc[-1] < ep["rt_H"].iloc[0] and ep["rt_L"].iloc[-1] < ep["rt_L"].iloc[0]
 
 
 def test_sequence_random_difference_is_largest_in_the_striatum(intact):
