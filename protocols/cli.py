@@ -133,9 +133,11 @@ def check_new_file(out: Path) -> None:
         One line naming ``out``.
     """
     if out.is_symlink():
-        raise MotorseqError(f"{out}: is a symlink (to {out.readlink()}); not written through, not overwritten")
+        raise MotorseqError(f"--out {out}: is a symlink (to {out.readlink()}); not written through, not overwritten")
+    if out.is_dir():
+        raise MotorseqError(f"--out {out}: is a folder; give a file name for the trial list")
     if out.exists():
-        raise MotorseqError(f"{out}: exists already; not overwritten")
+        raise MotorseqError(f"--out {out}: exists already; not overwritten")
 
 
 @app.command("validate-data")

@@ -105,6 +105,12 @@ def test_trials_out_never_writes_through_a_symlink(tmp_path, capsys, monkeypatch
     assert code == 2 and target.read_text() == "keep me\n"
 
 
+def test_trials_out_to_a_folder_names_the_option(tmp_path, capsys, monkeypatch):
+    code, _, err = run_main(["trials", "classroom", "-p", "1", "--out", tmp_path], capsys, monkeypatch)
+    assert code == 2 and one_line(err).startswith(f"error: --out {tmp_path}: is a folder")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_trials_out_unwritable_is_one_line(tmp_path, capsys, monkeypatch):
     out = _unwritable_folder(tmp_path) / "trials.tsv"
     code, _, err = run_main(["trials", "classroom", "-p", "1", "--out", out], capsys, monkeypatch)
