@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from motorseq.protocols import TRIAL_COLUMNS, Protocol, generate_trials, load_protocol
+from motorseq.protocols import TRIAL_COLUMNS, LabelError, Protocol, generate_trials, load_protocol
 from motorseq.protocols.io import RunPaths, RunWriter, check_data_folder, run_paths
+from motorseq.protocols.labels import validate_group_label
 
 from .context import QUIT_KEY, AbortRun, ErrorTone, RestartTrial, RunContext
 from .resume import check_can_start, verify_same_trials
 from .shorten import shorten_protocol
 from .simulate_input import InjectedPress, ResponseModel
 
-__all__ = ["RunOptions", "RunResult", "run_session"]
+__all__ = ["RunOptions", "RunResult", "run_session", "check_group"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class RunOptions:
         Bundled protocol name, YAML file, or a protocol.
     participant, session : str
         BIDS labels (letters and digits).
+    group : str, optional
+        Group written to ``participants.tsv``; required, and one of them, when the protocol lists
+        ``groups``.
     run : int
         Run number.
     data : Path
@@ -57,6 +61,7 @@ class RunOptions:
     protocol: str | Path | Protocol
     participant: str
     session: str = "1"
+    group: str | None = None
     run: int = 1
     data: Path = Path("data")
     seed: int | None = None
@@ -89,6 +94,7 @@ def _prepare(options: RunOptions) -> tuple[Protocol, int, pd.DataFrame, RunPaths
     protocol = shorten_protocol(
         load_protocol(options.protocol), options.max_trials_per_block, options.max_trial_seconds, options.max_blocks
     )
+    check_group(options.group, protocol)
     seed = protocol.seed if options.seed is None else int(options.seed)
     trials = generate_trials(protocol, options.participant, seed)
     paths = run_paths(options.data, options.participant, options.session, protocol.name, options.run)
@@ -98,6 +104,24 @@ def _prepare(options: RunOptions) -> tuple[Protocol, int, pd.DataFrame, RunPaths
     if options.resume:
         verify_same_trials(paths, trials)
     return protocol, seed, trials, paths
+
+
+def check_group(group: str | None, protocol: Protocol) -> str | None:
+    """Return the group of a run, or raise :class:`LabelError` (one line, naming ``--group``).
+
+    A group is a label (:func:`~motorseq.protocols.labels.validate_group_label`); when the
+    protocol lists ``groups``, the group must be one of them and cannot be left out.
+    """
+    if group is not None:
+        validate_group_label(group, "--group")
+    if not protocol.groups:
+        return group
+    listed = ", ".join(protocol.groups)
+    if group is None:
+        raise LabelError(f"--group: protocol {protocol.name!r} has groups ({listed}); give one with --group")
+    if group not in protocol.groups:
+        raise LabelError(f"--group: {group!r} is not one of the groups of protocol {protocol.name!r} ({listed})")
+    return group
 
 
 def run_session(options: RunOptions, progress: Callable[[str], None] | None = None) -> RunResult:
@@ -158,6 +182,7 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
             source=source,
             resume=options.resume,
             software=("psychopy", "psychtoolbox"),
+            group=options.group,
         )
         writer.extra.setdefault("Segments", []).append(
             {
