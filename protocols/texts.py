@@ -208,7 +208,7 @@ def fold_instructions(data: dict[str, Any]) -> dict[str, Any]:
     texts = data.get("texts", {})
     if not isinstance(texts, dict):
         return data  # the texts field itself reports what is wrong with it
-    both = sorted(set(old) & set(texts))
+    both = sorted(set(old) & {"break" if key == "break_" else key for key in texts})
     if both:
         raise ValueError(f"instructions.{both[0]}: given in texts as well; write it once, in texts")
     data["texts"] = {**old, **texts}

@@ -62,6 +62,9 @@ def test_old_instructions_block_still_loads_into_texts(tmp_path):
     data["texts"] = {"welcome": "Bitte {keys}."}  # the same text twice: refused, naming the old field
     with pytest.raises(ProtocolError, match=r"instructions\.welcome: given in texts as well"):
         load_protocol(_write(tmp_path, data))
+    data["texts"] = {"break_": "Kurze Pause."}  # also under the Python name of `break`
+    with pytest.raises(ProtocolError, match=r"instructions\.break: given in texts as well"):
+        load_protocol(_write(tmp_path, data))
     data["texts"] = {"quit_title": "Beenden?"}  # different texts in the two blocks: merged
     merged = load_protocol(_write(tmp_path, data)).texts
     assert (merged.welcome, merged.quit_title) == ("Drücke {keys}.", "Beenden?")
