@@ -18,9 +18,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .cli_help import FlagGroup
 from .errors import MotorseqError
 
-__all__ = ["app", "main", "print_error"]
+__all__ = ["app", "main", "print_error", "package_version"]
 
 app = typer.Typer(
     name="motorseq",
@@ -28,8 +29,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=FlagGroup,
 )
-protocols_app = typer.Typer(help="List, show and validate protocols.", no_args_is_help=True)
+protocols_app = typer.Typer(help="List, show and validate protocols.", no_args_is_help=True, cls=FlagGroup)
 app.add_typer(protocols_app, name="protocols")
 
 console = Console()
@@ -39,6 +41,32 @@ error_console = Console(stderr=True)
 def print_error(error: Exception | str) -> None:
     """Print ``error: <message>`` on one line of stderr, as written (no rich markup or highlighting)."""
     error_console.print(Text("error: ", style="red") + Text(str(error)), markup=False, highlight=False, soft_wrap=True)
+
+
+def package_version() -> str:
+    """Return the installed motorseq version (from the package metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("motorseq")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown (not installed)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"motorseq {package_version()}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the motorseq version and exit."),
+    ] = False,
+) -> None:
+    """Motor sequence learning: run tasks, simulate the spiking model, analyse and compare."""
 
 
 DOMAIN_CLIS = (

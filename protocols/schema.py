@@ -7,10 +7,12 @@ and by the spiking model.
 from __future__ import annotations
 
 import re
-import string
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .labels import validate_group_label
+from .texts import MAX_TEXT, PLACEHOLDER_EXAMPLES, TEXT_PLACEHOLDERS, Texts, check_placeholders, fold_instructions
 
 __all__ = [
     "Protocol",
@@ -22,7 +24,8 @@ __all__ = [
     "FttSettings",
     "FeedbackSettings",
     "BreakSettings",
-    "Instructions",
+    "Texts",
+    "TEXT_PLACEHOLDERS",
     "DisplaySettings",
     "Source",
     "Paradigm",
@@ -38,41 +41,35 @@ Paradigm = Literal["srt", "asrt", "dsp", "ftt"]
 BlockKind = Literal["practice", "sequence", "random", "pattern-alternating"]
 Colour = str  # a PsychoPy colour name or hex ("#RRGGBB")
 
-#: Placeholders an instruction text may use, with example values to check a text against.
-PLACEHOLDERS = {"keys": "d, f, j, k", "key_list": "d, f, j, k", "block": 2, "n_blocks": 8}
+#: Placeholders the welcome, block, break and end texts may use, with example values (see ``TEXT_PLACEHOLDERS``).
+PLACEHOLDERS = {name: PLACEHOLDER_EXAMPLES[name] for name in TEXT_PLACEHOLDERS["welcome"]}
 #: Longest protocol name: it goes into every file name of a run (BIDS task label).
 MAX_NAME_LENGTH = 64
 #: Most trials in one run (all blocks, repeats expanded): 100 000 trials are a day at 1 s each.
 MAX_TOTAL_TRIALS = 100_000
 #: Most blocks in one run (repeats expanded).
 MAX_TOTAL_BLOCKS = 1000
-#: Longest free text (title, instructions, notes), in characters.
-MAX_TEXT = 20_000
+#: Most groups a protocol may list.
+MAX_GROUPS = 100
 
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 _KEY = re.compile(r"[a-z0-9]|space|left|right|up|down|num_[0-9]|[a-z]+")
 
 
+def _group_label(value: str) -> str:
+    try:
+        return validate_group_label(value, "group")
+    except ValueError as error:  # LabelError: say it as a field problem
+        raise ValueError(str(error).removeprefix("group: ")) from None
+
+
+#: A group label (letters, digits, '-', '_'), as ``participants.tsv`` takes it.
+GroupLabel = Annotated[str, AfterValidator(_group_label)]
+
+
 class _Strict(BaseModel):
     # strict: `trials: true` is not 1 and `after_block: "no"` is not False; no inf or NaN anywhere
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
-
-
-def check_placeholders(text: str) -> str:
-    """Return ``text`` if it fills with :data:`PLACEHOLDERS` only, else raise ``ValueError`` naming the problem."""
-    try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
-    except ValueError as error:
-        raise ValueError(f"{error} (write {{{{ and }}}} for a literal brace)") from None
-    allowed = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
-    for field in fields:
-        if field not in PLACEHOLDERS:
-            raise ValueError(f"unknown placeholder {{{field}}}: allowed are {allowed} (write {{{{ for a brace)")
-    try:
-        text.format(**PLACEHOLDERS)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
-        raise ValueError(f"a placeholder cannot be filled: {error}") from None
-    return text
 
 
 class Position(_Strict):
@@ -148,22 +145,6 @@ class BreakSettings(_Strict):
     min_s: float = Field(0, ge=0, le=600)
 
 
-class Instructions(_Strict):
-    """Texts shown to the participant; ``{keys}``, ``{block}`` and ``{n_blocks}`` are filled in."""
-
-    welcome: str = Field(max_length=MAX_TEXT)
-    block: str = Field("Block {block} of {n_blocks}. Press space to start.", max_length=MAX_TEXT)
-    break_: str = Field("Take a short break. Press space when you are ready.", alias="break", max_length=MAX_TEXT)
-    end: str = Field("Thank you! The experiment is over.", max_length=MAX_TEXT)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
-
-    @field_validator("welcome", "block", "break_", "end")
-    @classmethod
-    def _placeholders(cls, text: str) -> str:
-        return check_placeholders(text)
-
-
 class DisplaySettings(_Strict):
     """Screen geometry (PsychoPy ``height`` units) and colours."""
 
@@ -207,8 +188,8 @@ class Protocol(_Strict):
         max_length=MAX_NAME_LENGTH,
         description="Protocol name (lower-case letters, digits, '-'); letters/digits kept for BIDS.",
     )
-    title: str = Field(max_length=500)
-    description: str = Field("", max_length=MAX_TEXT)
+    title: str = Field(max_length=500, description="For the experimenter and the data; participants never see it.")
+    description: str = Field("", max_length=MAX_TEXT, description="For the experimenter; never shown.")
     paradigm: Paradigm
     positions: list[Position] = Field(min_length=2, max_length=12)
     sequences: list[list[int]] = Field(min_length=1, max_length=100)
@@ -220,10 +201,20 @@ class Protocol(_Strict):
     ftt: FttSettings | None = None
     feedback: FeedbackSettings = FeedbackSettings()
     breaks: BreakSettings = BreakSettings()
-    instructions: Instructions
+    texts: Texts = Field(default_factory=Texts, description="Every text a participant sees (translatable).")
+    groups: list[GroupLabel] = Field(
+        default_factory=list,
+        max_length=MAX_GROUPS,
+        description="Groups a participant can be in (offered by the start dialog, checked for run --group).",
+    )
     display: DisplaySettings = DisplaySettings()
     source: Source
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Default seed for trial generation when none is given.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_instructions(cls, data: Any) -> Any:
+        return fold_instructions(data) if isinstance(data, dict) else data
 
     @field_validator("sequences")
     @classmethod
@@ -273,6 +264,8 @@ class Protocol(_Strict):
             for i, seq in enumerate(self.sequences):
                 if self.paradigm == "srt" and any(a == b for a, b in zip(seq, seq[1:] + seq[:1], strict=True)):
                     raise ValueError(f"sequences.{i}: an SRT sequence must not repeat a position immediately")
+        if len(set(self.groups)) != len(self.groups):
+            raise ValueError(f"groups: {sorted({g for g in self.groups if self.groups.count(g) > 1})} listed twice")
         if any(b.sequence == "other" for b in self.blocks) and len(self.sequences) < 2:
             raise ValueError("blocks: a block uses the 'other' sequence but only one sequence is given")
         return self

@@ -10,16 +10,30 @@ import typer
 __all__ = ["register", "run"]
 
 
-def _ask_participant(session: str) -> tuple[str, str]:
-    """PsychoPy dialog asking for participant and session; Cancel stops."""
+def _ask_participant(session: str, groups: list[str], group: str | None) -> tuple[str, str, str | None]:
+    """PsychoPy dialog asking for participant and session, and the group when the protocol lists groups.
+
+    Returns
+    -------
+    tuple
+        ``(participant, session, group)``; ``group`` is the one chosen, or ``group`` as given.
+
+    Raises
+    ------
+    MotorseqError
+        Cancel was pressed (nothing is run).
+    """
     from motorseq.protocols import MotorseqError
     from psychopy import gui
 
-    info = {"participant": "", "session": session}
-    dialog = gui.DlgFromDict(info, title="motorseq", order=["participant", "session"])
+    info: dict[str, object] = {"participant": "", "session": session}
+    if groups and group is None:
+        info["group"] = list(groups)  # a list: a drop-down of the protocol's groups
+    dialog = gui.DlgFromDict(info, title="motorseq", order=list(info))
     if not dialog.OK:
         raise MotorseqError("cancelled in the participant dialog; nothing was run")
-    return str(info["participant"]).strip(), str(info["session"]).strip()
+    chosen = str(info["group"]).strip() if "group" in info else group
+    return str(info["participant"]).strip(), str(info["session"]).strip(), chosen
 
 
 def run(
@@ -31,6 +45,15 @@ def run(
         ),
     ] = None,
     session: Annotated[str, typer.Option("--session", "-s", help="Session label.")] = "1",
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group",
+            "-g",
+            help="Group written to participants.tsv (letters, digits, '-', '_'); one of the protocol's groups "
+            "when it lists some (then asked in the dialog if omitted).",
+        ),
+    ] = None,
     run_number: Annotated[int, typer.Option("--run", help="Run number.")] = 1,
     fullscreen: Annotated[bool, typer.Option("--fullscreen", help="Full-screen window (for real sessions).")] = False,
     screen: Annotated[int, typer.Option("--screen", help="Screen to open the window on.")] = 0,
@@ -62,6 +85,7 @@ def run(
     Escape asks to confirm, then ends the run with every finished trial saved. Exit status: 0 the run
     is complete, 1 it was aborted with Escape, 2 it could not run (the message says why).
     """
+    from motorseq.protocols import load_protocol
     from rich.console import Console
 
     from .session import RunOptions, run_session
@@ -69,12 +93,14 @@ def run(
 
     console = Console(stderr=True)
     model = parse_simulation_spec(simulate_responses) if simulate_responses is not None else None
+    loaded = load_protocol(protocol)  # a bad protocol is reported before any dialog or window
     if participant is None:
-        participant, session = _ask_participant(session)
+        participant, session, group = _ask_participant(session, loaded.groups, group)
     options = RunOptions(
-        protocol=protocol,
+        protocol=loaded,
         participant=participant,
         session=session,
+        group=group,
         run=run_number,
         data=data,
         seed=seed,

@@ -169,13 +169,13 @@ class RunContext:
 
     def confirm_quit(self) -> None:
         """Show the quit question; return if the experimenter says no, raise :class:`AbortRun` if yes."""
-        self.screens.draw_confirm_quit()
+        self.screens.draw_confirm_quit(YES_KEYS[0], NO_KEYS[0])
         self.window.flip()
         self.tell_participant(
             kind="confirm", onset=self.keys.absolute(self.window.last_flip), yes=YES_KEYS[0], no=NO_KEYS[0]
         )
         while True:
-            self.screens.draw_confirm_quit()
+            self.screens.draw_confirm_quit(YES_KEYS[0], NO_KEYS[0])
             self.window.flip()
             for press in self._poll_raw():
                 if press.key in YES_KEYS:

@@ -1,5 +1,7 @@
 """What the participant sees: every screen of a run, drawn from the protocol's display settings.
 
+Every word on these screens comes from the protocol's ``texts`` block (translatable, checked
+when the protocol is loaded); the protocol's title and description are never shown.
 :class:`Screens` builds its PsychoPy stimuli once and then only draws them, so no frame of a
 trial waits for a texture to be made. Each ``draw_*`` method draws one kind of screen into the
 back buffer; the caller flips. Sizes are in PsychoPy ``height`` units (the screen is 1 high).
@@ -30,13 +32,13 @@ class BlockSummary:
         Mean RT of correct trials (DSP: execution time of correct sequences), ms.
     accuracy : float or None
         Proportion of correct trials.
-    rt_label : str
-        What ``mean_rt_ms`` is ("Mean reaction time", "Mean sequence time").
+    rt_text : str
+        The protocol text that names ``mean_rt_ms``: ``mean_rt`` or ``mean_sequence_time`` (DSP).
     """
 
     mean_rt_ms: float | None
     accuracy: float | None
-    rt_label: str = "Mean reaction time"
+    rt_text: str = "mean_rt"
 
 
 def _font_files() -> list[str]:
@@ -74,7 +76,7 @@ class Screens:
     win : psychopy.visual.Window
         The window (``height`` units).
     protocol : motorseq.protocols.Protocol
-        Display settings, positions, keys and instruction texts come from it.
+        Display settings, positions, keys and the participant texts (``texts``) come from it.
     """
 
     def __init__(self, win, protocol) -> None:
@@ -82,6 +84,7 @@ class Screens:
 
         self.win = win
         self.protocol = protocol
+        self.texts = protocol.texts
         display = protocol.display
         self.display = display
         files = _font_files()
@@ -169,17 +172,24 @@ class Screens:
             self._cache[id(stim)] = text
 
     def key_list(self) -> str:
-        """Return the response keys as named in instructions: ``D, F, J and K``."""
+        """Return the response keys as named in texts: ``D, F, J and K`` (separators from ``texts``)."""
         keys = [p.key.upper() for p in self.protocol.positions]
-        return ", ".join(keys[:-1]) + " and " + keys[-1] if len(keys) > 1 else keys[0]
+        if len(keys) == 1:
+            return keys[0]
+        return self.texts.key_separator.join(keys[:-1]) + self.texts.key_last_separator + keys[-1]
 
-    def fill(self, text: str, block: int = 0, n_blocks: int = 0) -> str:
-        """Fill ``{keys}``, ``{block}`` and ``{n_blocks}`` into an instruction text."""
+    def fill(self, text: str, **values) -> str:
+        """Fill ``{keys}`` (= ``{key_list}``) and the given ``values`` into a text; paragraphs are kept."""
+        keys = self.key_list()
         return (
             " ".join(text.replace("\n\n", "\0").split())
             .replace("\0", "\n\n")
-            .format(keys=self.key_list(), key_list=self.key_list(), block=block, n_blocks=n_blocks)
+            .format(keys=keys, key_list=keys, **values)
         )
+
+    def text(self, name: str, **values) -> str:
+        """Return the protocol's text ``name`` (see ``motorseq.protocols.texts``) with its placeholders filled."""
+        return self.fill(self.texts.get(name), **values)
 
     def draw_progress(self, done: int, total: int) -> None:
         """Draw a thin bar showing how many blocks are done."""
@@ -191,7 +201,7 @@ class Screens:
             self.progress_fill.width = 0.6 * fraction
             self.progress_fill.pos = (-0.3 + 0.3 * fraction, -0.29)
             self.progress_fill.draw()
-        self._set(self.progress_label, f"{done} of {total} blocks done")
+        self._set(self.progress_label, self.text("blocks_done", done=done, n_blocks=total))
         self.progress_label.draw()
 
     def _draw_key_map(self, y: float, scale: float = 0.8) -> None:
@@ -203,8 +213,8 @@ class Screens:
 
     # -- screens -------------------------------------------------------------------------------
     def draw_instructions(self, text: str, title: str | None = None, key_map: bool = True) -> None:
-        """Instruction screen: title, text, and the position-to-key map."""
-        self._set(self.title, title if title is not None else self.protocol.title)
+        """Instruction screen: heading (``texts.welcome_title`` by default), text, and the position-to-key map."""
+        self._set(self.title, title if title is not None else self.text("welcome_title"))
         self._set(self.instruction_text, text)
         self.title.draw()
         self.instruction_text.draw()
@@ -240,7 +250,7 @@ class Screens:
 
     def draw_tapping(self, keys: list[str], n_taps: int, trial: int, n_trials: int) -> None:
         """Finger tapping: the sequence to type and one mark per tap (no feedback on correctness)."""
-        self._set(self.title, f"Trial {trial} of {n_trials}")
+        self._set(self.title, self.text("tapping_trial", trial=trial, n_trials=n_trials))
         self.title.opacity = 0.6
         self.title.draw()
         self.title.opacity = 1.0
@@ -252,9 +262,10 @@ class Screens:
 
     def draw_rest(self, seconds_left: float, trial: int, n_trials: int) -> None:
         """Finger tapping rest period with a countdown."""
-        self._set(self.big, "REST")
+        self._set(self.big, self.text("rest"))
         self.big.draw()
-        self._set(self.small, f"Next trial ({trial} of {n_trials}) in {max(0, int(seconds_left + 0.999))} s")
+        seconds = max(0, int(seconds_left + 0.999))
+        self._set(self.small, self.text("next_trial", trial=trial, n_trials=n_trials, seconds=seconds))
         self.small.draw()
 
     def draw_feedback(
@@ -272,9 +283,9 @@ class Screens:
         self.title.draw()
         tiles = []
         if show_rt and summary.mean_rt_ms is not None:
-            tiles.append((summary.rt_label, f"{summary.mean_rt_ms:.0f} ms"))
+            tiles.append((self.text(summary.rt_text), f"{summary.mean_rt_ms:.0f} ms"))
         if show_accuracy and summary.accuracy is not None:
-            tiles.append(("Accuracy", f"{100 * summary.accuracy:.0f} %"))
+            tiles.append((self.text("accuracy"), f"{100 * summary.accuracy:.0f} %"))
         xs = [0.0] if len(tiles) == 1 else [-0.24, 0.24]
         n = len(tiles)
         parts = zip(tiles, xs, self.tiles[:n], self.tile_labels[:n], self.tile_values[:n], strict=True)
@@ -287,9 +298,9 @@ class Screens:
             val.draw()
         if summary.accuracy is not None and show_accuracy:
             if summary.accuracy < target_accuracy:
-                advice, colour = "Please try to make fewer errors.", self.advice_colours[0]
+                advice, colour = self.text("more_accuracy"), self.advice_colours[0]
             else:
-                advice, colour = "Good accuracy. Now try to be a little faster.", self.advice_colours[1]
+                advice, colour = self.text("more_speed"), self.advice_colours[1]
             self._set(self.message, advice)
             self.message.color = colour
             self.message.draw()
@@ -301,7 +312,7 @@ class Screens:
 
     def draw_break(self, text: str, seconds_left: float, prompt: str, progress: tuple[int, int] | None = None) -> None:
         """Draw a break: the break text, blocks done, a countdown while the minimum break lasts, the prompt."""
-        self._set(self.title, "Break")
+        self._set(self.title, self.text("break_title"))
         self.title.draw()
         self._set(self.body, text)
         self.body.pos = (0, 0.08)
@@ -309,7 +320,7 @@ class Screens:
         if progress is not None:
             self.draw_progress(*progress)
         if seconds_left > 0:
-            self._set(self.footer, f"You can continue in {int(seconds_left + 0.999)} s")
+            self._set(self.footer, self.text("continue_in", seconds=int(seconds_left + 0.999)))
             self.footer.draw()
         elif prompt:
             self._set(self.footer, prompt)
@@ -326,9 +337,6 @@ class Screens:
             self._set(self.footer, prompt)
             self.footer.draw()
 
-    def draw_confirm_quit(self) -> None:
-        """Escape was pressed: ask the experimenter to confirm."""
-        self.draw_message(
-            "Quit the experiment?",
-            "Y: quit now. Every finished trial is saved.\n\nN: go on with the experiment.",
-        )
+    def draw_confirm_quit(self, yes_key: str = "y", no_key: str = "n") -> None:
+        """Escape was pressed: ask the experimenter to confirm (``yes_key`` quits, ``no_key`` goes on)."""
+        self.draw_message(self.text("quit_title"), self.text("quit", yes_key=yes_key.upper(), no_key=no_key.upper()))

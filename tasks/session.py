@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from motorseq.protocols import TRIAL_COLUMNS, Protocol, generate_trials, load_protocol
+from motorseq.protocols import TRIAL_COLUMNS, LabelError, Protocol, generate_trials, load_protocol
 from motorseq.protocols.io import RunPaths, RunWriter, check_data_folder, run_paths
+from motorseq.protocols.labels import validate_group_label
 
 from .context import QUIT_KEY, AbortRun, ErrorTone, RestartTrial, RunContext
 from .resume import check_can_start, verify_same_trials
 from .shorten import shorten_protocol
 from .simulate_input import InjectedPress, ResponseModel
 
-__all__ = ["RunOptions", "RunResult", "run_session"]
+__all__ = ["RunOptions", "RunResult", "run_session", "check_group"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class RunOptions:
         Bundled protocol name, YAML file, or a protocol.
     participant, session : str
         BIDS labels (letters and digits).
+    group : str, optional
+        Group written to ``participants.tsv``; required, and one of them, when the protocol lists
+        ``groups``.
     run : int
         Run number.
     data : Path
@@ -57,6 +61,7 @@ class RunOptions:
     protocol: str | Path | Protocol
     participant: str
     session: str = "1"
+    group: str | None = None
     run: int = 1
     data: Path = Path("data")
     seed: int | None = None
@@ -89,6 +94,7 @@ def _prepare(options: RunOptions) -> tuple[Protocol, int, pd.DataFrame, RunPaths
     protocol = shorten_protocol(
         load_protocol(options.protocol), options.max_trials_per_block, options.max_trial_seconds, options.max_blocks
     )
+    check_group(options.group, protocol)
     seed = protocol.seed if options.seed is None else int(options.seed)
     trials = generate_trials(protocol, options.participant, seed)
     paths = run_paths(options.data, options.participant, options.session, protocol.name, options.run)
@@ -98,6 +104,24 @@ def _prepare(options: RunOptions) -> tuple[Protocol, int, pd.DataFrame, RunPaths
     if options.resume:
         verify_same_trials(paths, trials)
     return protocol, seed, trials, paths
+
+
+def check_group(group: str | None, protocol: Protocol) -> str | None:
+    """Return the group of a run, or raise :class:`LabelError` (one line, naming ``--group``).
+
+    A group is a label (:func:`~motorseq.protocols.labels.validate_group_label`); when the
+    protocol lists ``groups``, the group must be one of them and cannot be left out.
+    """
+    if group is not None:
+        validate_group_label(group, "--group")
+    if not protocol.groups:
+        return group
+    listed = ", ".join(protocol.groups)
+    if group is None:
+        raise LabelError(f"--group: protocol {protocol.name!r} has groups ({listed}); give one with --group")
+    if group not in protocol.groups:
+        raise LabelError(f"--group: {group!r} is not one of the groups of protocol {protocol.name!r} ({listed})")
+    return group
 
 
 def run_session(options: RunOptions, progress: Callable[[str], None] | None = None) -> RunResult:
@@ -158,6 +182,7 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
             source=source,
             resume=options.resume,
             software=("psychopy", "psychtoolbox"),
+            group=options.group,
         )
         writer.extra.setdefault("Segments", []).append(
             {
@@ -189,7 +214,7 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
                 participant.send(kind="cancel")
             _last_screen(
                 ctx,
-                lambda left: screens.draw_message("The experiment was stopped", "Every finished trial is saved."),
+                lambda left: screens.draw_message(screens.text("stopped_title"), screens.text("stopped")),
                 min_s=1.0,
                 auto_continue=True,
             )
@@ -199,7 +224,11 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
             say(f"complete: {writer.n_written} trials saved in {paths.beh}")
             _last_screen(
                 ctx,
-                lambda left: screens.draw_message("", screens.fill(protocol.instructions.end), "Press space to close."),
+                lambda left: screens.draw_message(
+                    screens.text("end_title"),
+                    screens.text("end", n_blocks=protocol.n_blocks, block=protocol.n_blocks),
+                    screens.text("close_prompt"),
+                ),
                 keys=("space", "escape"),
             )
     finally:
@@ -244,14 +273,15 @@ def _run_blocks(ctx, writer: RunWriter, trials: pd.DataFrame, result: RunResult,
         return
     first_block = records[start - 1]["block"]
     if start == 1:
-        ctx.wait_for_key(lambda left: screens.draw_instructions(screens.fill(protocol.instructions.welcome)))
+        welcome = screens.text("welcome", block=first_block, n_blocks=n_blocks)
+        ctx.wait_for_key(lambda left: screens.draw_instructions(welcome))
     else:
         where = records[start - 1]
         ctx.wait_for_key(
             lambda left: screens.draw_message(
-                "Welcome back",
-                f"The run continues with block {where['block']} of {n_blocks}, trial {where['trial']}.",
-                "Press space to continue.",
+                screens.text("welcome_back_title"),
+                screens.text("welcome_back", block=where["block"], n_blocks=n_blocks, trial=where["trial"]),
+                screens.text("continue_prompt"),
             )
         )
     for block in range(first_block, n_blocks + 1):
@@ -280,7 +310,7 @@ def _run_blocks(ctx, writer: RunWriter, trials: pd.DataFrame, result: RunResult,
         summary = proc.summarize(rows)
         line = f"block {block}/{n_blocks} ({block_trials[0]['block_kind']}) done: {len(rows)} trials"
         if summary is not None and summary.mean_rt_ms is not None:
-            line += f", {summary.rt_label.lower()} {summary.mean_rt_ms:.0f} ms"
+            line += f", {summary.rt_text.replace('_', ' ')} {summary.mean_rt_ms:.0f} ms"
         if summary is not None and summary.accuracy is not None:
             line += f", accuracy {100 * summary.accuracy:.0f} %"
         say(line + f", dropped frames {stats['dropped_frames']}")
@@ -332,11 +362,14 @@ def _inter_block(ctx, block: int, n_blocks: int, kind: str, summary) -> None:
     feedback, breaks = protocol.feedback, protocol.breaks
     break_due = block % breaks.every_blocks == 0
     min_s = breaks.min_s if break_due else 0.0
-    heading = "Practice complete" if kind == "practice" else f"Block {block} of {n_blocks} complete"
-    prompt = screens.fill(protocol.instructions.block, block=block + 1, n_blocks=n_blocks)
+    if kind == "practice":
+        heading = screens.text("practice_complete")
+    else:
+        heading = screens.text("block_complete", block=block, n_blocks=n_blocks)
+    prompt = screens.text("block", block=block + 1, n_blocks=n_blocks)
 
     def countdown(left: float) -> str:
-        return f"You can continue in {int(left + 0.999)} s" if left > 0 else prompt
+        return screens.text("continue_in", seconds=int(left + 0.999)) if left > 0 else prompt
 
     if feedback.after_block and summary is not None:
 
@@ -353,7 +386,9 @@ def _inter_block(ctx, block: int, n_blocks: int, kind: str, summary) -> None:
     elif break_due:
 
         def draw(left: float) -> None:
-            screens.draw_break(screens.fill(protocol.instructions.break_), left, prompt, progress=(block, n_blocks))
+            screens.draw_break(
+                screens.text("break", block=block, n_blocks=n_blocks), left, prompt, progress=(block, n_blocks)
+            )
     else:
 
         def draw(left: float) -> None:

@@ -90,5 +90,5 @@ def summarize(rows: list[dict[str, Any]]) -> BlockSummary | None:
     return BlockSummary(
         mean_rt_ms=float(times.mean() * 1000) if times.size else None,
         accuracy=float(correct.mean()),
-        rt_label="Mean sequence time",
+        rt_text="mean_sequence_time",
     )

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from motorseq.protocols import generate_trials, list_protocols, load_protocol, protocol_path
 from motorseq.protocols.cli import app
-from motorseq.protocols.schema import PLACEHOLDERS
+from motorseq.protocols.texts import PLACEHOLDER_EXAMPLES, TEXT_PLACEHOLDERS
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -90,8 +90,8 @@ def _check(path: Path) -> None:
         protocol = load_protocol(path)
         if protocol.n_trials <= 5000:
             assert len(generate_trials(protocol, "3", 1)) == protocol.n_trials
-        for text in (protocol.instructions.welcome, protocol.instructions.block, protocol.instructions.end):
-            text.format(**PLACEHOLDERS)
+        for name, allowed in TEXT_PLACEHOLDERS.items():
+            protocol.texts.get(name).format(**{p: PLACEHOLDER_EXAMPLES[p] for p in allowed})
         return
     assert result.exit_code == 2, result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]

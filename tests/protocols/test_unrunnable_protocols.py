@@ -43,16 +43,20 @@ def _refused(path, *fields):
         ("end", "{block:s}"),
     ],
 )
-def test_unknown_or_broken_placeholder_names_the_text(tmp_path, field, text):
+@pytest.mark.parametrize("block", ["texts", "instructions"])
+def test_unknown_or_broken_placeholder_names_the_text(tmp_path, field, text, block):
     data = copy.deepcopy(VALID)
-    data["instructions"][field] = text
-    _refused(_write(tmp_path, data), f"instructions.{field}")
+    data.pop("texts")
+    data[block] = {field: text}
+    _refused(_write(tmp_path, data), f"{block}.{field}")
 
 
-def test_known_placeholders_and_escaped_braces_pass(tmp_path):
+@pytest.mark.parametrize("block", ["texts", "instructions"])
+def test_known_placeholders_and_escaped_braces_pass(tmp_path, block):
     data = copy.deepcopy(VALID)
-    data["instructions"]["welcome"] = "Keys {keys} ({key_list}); block {block} of {n_blocks}; braces {{x}}."
-    assert load_protocol(_write(tmp_path, data)).instructions.welcome.startswith("Keys")
+    data.pop("texts")
+    data[block] = {"welcome": "Keys {keys} ({key_list}); block {block} of {n_blocks}; braces {{x}}."}
+    assert load_protocol(_write(tmp_path, data)).texts.welcome.startswith("Keys")
 
 
 def test_yaml_aliases_are_refused_before_expansion(tmp_path):

@@ -26,23 +26,25 @@ def render_gallery(protocol_name: str, out: Path, size: tuple[int, int] = (1024,
     screens = Screens(window.win, protocol)
     n = len(protocol.positions)
     drawers = {
-        "instructions": lambda: screens.draw_instructions(screens.fill(protocol.instructions.welcome)),
+        "instructions": lambda: screens.draw_instructions(screens.text("welcome", block=1, n_blocks=8)),
         "placeholders": lambda: screens.draw_placeholders(),
         "target": lambda: screens.draw_target(min(3, n)),
         "feedback": lambda: screens.draw_feedback(
             "Block 3 of 8 complete",
             BlockSummary(mean_rt_ms=412.6, accuracy=0.958),
             0.92,
-            prompt=screens.fill(protocol.instructions.block, block=4, n_blocks=8),
+            prompt=screens.text("block", block=4, n_blocks=8),
             progress=(3, 8),
         ),
         "break": lambda: screens.draw_break(
-            screens.fill(protocol.instructions.break_),
+            screens.text("break", block=3, n_blocks=8),
             0.0,
-            screens.fill(protocol.instructions.block, block=4, n_blocks=8),
+            screens.text("block", block=4, n_blocks=8),
             progress=(3, 8),
         ),
-        "end": lambda: screens.draw_message("", screens.fill(protocol.instructions.end), "Press space to close."),
+        "end": lambda: screens.draw_message(
+            screens.text("end_title"), screens.text("end", block=8, n_blocks=8), screens.text("close_prompt")
+        ),
         "confirm_quit": lambda: screens.draw_confirm_quit(),
     }
     if protocol.paradigm == "ftt":
