@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from .brian_log import install_brian_filter
 from .errors import ModelError
 from .layout import Layout, NetworkSize, build_layout
 from .network import MAX_RUN_S, NetworkHandle, build_network
@@ -210,6 +211,7 @@ class Engine:
             "-w", "-O2", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17",
         ]  # fmt: skip
         b2.BrianLogger.log_level_warn()
+        install_brian_filter()
         self.handle = build_network(
             self.layout, self.dt_ms, self.max_trials, standalone=True, record_spikes=self.record_spikes
         )
@@ -289,6 +291,7 @@ class Engine:
         b2.set_device("runtime")
         b2.prefs.codegen.target = "cython"
         b2.BrianLogger.log_level_warn()
+        install_brian_filter()
         h = build_network(
             self.layout, self.dt_ms, self.max_trials, standalone=False, record_spikes=self.record_spikes,
             target_values=np.asarray(values["targets"], dtype=np.int32),

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from motorseq.analysis.brain.quiet import import_nimare, no_progress_bars
 from motorseq.analysis.errors import AnalysisInputError
 
 __all__ = ["MIN_EXPERIMENTS", "AleResult", "FewExperimentsWarning", "check_sleuth", "load_foci", "run_ale"]
@@ -89,6 +90,7 @@ def load_foci(source: str | Path | Any, target: str = "ale_2mm") -> Any:
     -------
     nimare.dataset.Dataset
     """
+    import_nimare()
     from nimare.dataset import Dataset
 
     if isinstance(source, Dataset):
@@ -232,7 +234,7 @@ def run_ale(foci: str | Path | Any, n_iters: int = 5000, voxel_thresh: float = 0
     if not 0 < voxel_thresh < 1 or not 0 < alpha < 1:
         raise AnalysisInputError(
             f"voxel_thresh/alpha: must lie in (0, 1), got {voxel_thresh!r}/{alpha!r}")
-    import nimare
+    nimare = import_nimare()
     from nilearn.image import math_img
     from nilearn.reporting import get_clusters_table
     from nimare.correct import FWECorrector
@@ -251,9 +253,10 @@ def run_ale(foci: str | Path | Any, n_iters: int = 5000, voxel_thresh: float = 0
         warnings.simplefilter("ignore", (DeprecationWarning, FutureWarning))
         kwargs = {} if mask_mm is None else {"mask": _coarse_mask(mask_mm)}
         result = ALE(random_state=int(seed), **kwargs).fit(dset)
-        corrected = FWECorrector(method="montecarlo", n_iters=int(n_iters),
-                                 voxel_thresh=voxel_thresh, n_cores=n_cores,
-                                 vfwe_only=False).transform(result)
+        with no_progress_bars():
+            corrected = FWECorrector(method="montecarlo", n_iters=int(n_iters),
+                                     voxel_thresh=voxel_thresh, n_cores=n_cores,
+                                     vfwe_only=False).transform(result)
     cluster_logp = corrected.get_map(_CLUSTER_MAP)
     z_unc = corrected.get_map("z")
     z_map = math_img(f"z * (logp > {-np.log10(alpha)})", z=z_unc, logp=cluster_logp)

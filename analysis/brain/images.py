@@ -30,6 +30,9 @@ def mni_template(resolution_mm: int = 2):
 
     if resolution_mm not in (1, 2):
         raise AnalysisInputError(f"resolution_mm: must be 1 or 2, got {resolution_mm!r}")
+    from motorseq.analysis.brain.quiet import import_nimare
+
+    import_nimare()
     path = resources.files("nimare").joinpath(
         "resources", "templates",
         f"tpl-MNI152NLin6Asym_res-0{resolution_mm}_desc-brain_mask.nii.gz")
