@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from motorseq.protocols.errors import MotorseqError
+from motorseq.protocols.errors import MotorseqError, as_written
 
-__all__ = ["AnalysisInputError"]
+__all__ = ["AnalysisInputError", "as_written"]
 
 
 class AnalysisInputError(MotorseqError, ValueError):

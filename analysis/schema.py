@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from motorseq.analysis.errors import AnalysisInputError
+from motorseq.analysis.errors import AnalysisInputError, as_written
 
 __all__ = [
     "TRIAL_COLUMNS",
@@ -177,7 +177,7 @@ def finalize_trials(df: pd.DataFrame, where: str) -> pd.DataFrame:
     bad = ~out["paradigm"].isin(PARADIGMS)
     if bad.any():
         raise AnalysisInputError(
-            f"{where}: column 'paradigm': {out['paradigm'][bad].iloc[0]!r} is not one of {PARADIGMS}"
+            f"{where}: column 'paradigm': {as_written(out['paradigm'][bad].iloc[0])} is not one of {PARADIGMS}"
         )
     rt = out["rt_ms"]
     if (rt < 0).any():
@@ -219,5 +219,26 @@ def concat_trials(frames: list[pd.DataFrame], files: list) -> pd.DataFrame:
     """
     if len(frames) == 1:
         return frames[0]
+    _refuse_shared_trials(frames, files)
     where = f"{files[0]} (+{len(files) - 1} more files)"
     return finalize_trials(pd.concat(frames, ignore_index=True), where)
+
+
+def _refuse_shared_trials(frames: list[pd.DataFrame], files: list) -> None:
+    """Name both files when the same trial (participant, session, run, block, trial) is in two."""
+    keys = _KEYS + ["is_practice"]
+    tagged = pd.concat(
+        [frame[keys].astype({k: str for k in ("participant", "session")}).assign(_file=i)
+         for i, frame in enumerate(frames)], ignore_index=True,
+    )  # fmt: skip
+    again = tagged.duplicated(keys)
+    if not again.any():
+        return
+    later = tagged.loc[again].iloc[0]
+    same = (tagged[keys] == later[keys]).all(axis=1)
+    first = tagged.loc[same, "_file"].iloc[0]
+    raise AnalysisInputError(
+        f"{files[first]} and {files[later['_file']]}: the same trial is in both files (participant "
+        f"{later['participant']}, session {later['session']}, run {as_written(later['run'])}, block "
+        f"{as_written(later['block'])}, trial {as_written(later['trial'])}); give each trial once"
+    )

@@ -298,7 +298,7 @@ def build_slot(build_root: str | os.PathLike | None = None) -> Iterator[Path]:
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
         return
-    raise RuntimeError(f"{root}: no free build slot (256 in use)")
+    raise CohortError(f"{root}: no free build slot (256 in use)")
 
 
 def _one_line(exc: BaseException) -> str:

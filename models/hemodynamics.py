@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import gamma
 
+from .errors import ModelError
+
 __all__ = ["HRF_KINDS", "HemodynamicsError", "bold_signal", "canonical_hrf"]
 
 #: Names accepted by :func:`canonical_hrf`.
@@ -52,7 +54,7 @@ _SPM = {"delay": 6.0, "undershoot": 16.0, "dispersion": 1.0, "u_dispersion": 1.0
 _GLOVER = {"a1": 6.0, "a2": 12.0, "b1": 0.9, "b2": 0.9, "c": 0.35, "length": 32.0}
 
 
-class HemodynamicsError(ValueError):
+class HemodynamicsError(ModelError, ValueError):
     """Bad input to the haemodynamic model (one-line message naming the field)."""
 
 

@@ -6,7 +6,35 @@ command line can print it as it is, without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["MotorseqError", "ProtocolError", "DataFileError", "LabelError", "RunExistsError", "OptionError"]
+from typing import Any
+
+__all__ = [
+    "MotorseqError", "ProtocolError", "DataFileError", "LabelError", "RunExistsError", "OptionError", "as_written",
+]  # fmt: skip
+
+
+def as_written(value: Any) -> str:
+    """Show a value from a user's file as it was written there, for an error message.
+
+    NumPy scalars become plain numbers (``2``, not ``np.int64(2)``), whole floats read from a
+    column with gaps lose their ``.0``, and text keeps its quotes (``'X'``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_written(np.int64(2)), as_written(np.float64(2.0)), as_written(2.5), as_written("S")
+    ('2', '2', '2.5', "'S'")
+    """
+    if isinstance(value, str):
+        return repr(str(value))
+    if hasattr(value, "item"):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
 
 
 class MotorseqError(Exception):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from motorseq.analysis.errors import AnalysisInputError
+from motorseq.analysis.errors import AnalysisInputError, as_written
 from motorseq.protocols.io.run_checks import RT_CEILING_S
 
 __all__ = [
@@ -195,7 +195,8 @@ def rt_to_ms(values: pd.Series, unit: str, where: str, column: str) -> pd.Series
     bad = num.isna() & values.notna()
     if bad.any():
         raise AnalysisInputError(
-            f"{where}: column '{column}': {int(bad.sum())} values are not numbers (first: {values[bad].iloc[0]!r})"
+            f"{where}: column '{column}': {int(bad.sum())} values are not numbers "
+            f"(first: {as_written(values[bad].iloc[0])})"
         )
     num = num.astype("float64")
     infinite = np.isinf(num)
@@ -247,7 +248,7 @@ def normalise_trial_type(values: pd.Series, where: str, column: str, paradigm: s
     bad = mapped.isna()
     if bad.any():
         raise AnalysisInputError(
-            f"{where}: column '{column}': value {values[bad].iloc[0]!r} is not a trial type "
+            f"{where}: column '{column}': value {as_written(values[bad].iloc[0])} is not a trial type "
             f"(expected pattern/sequence/random or P/S/R)"
         )
     if paradigm == "asrt":

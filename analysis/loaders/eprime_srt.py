@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from motorseq.analysis.errors import AnalysisInputError
+from motorseq.analysis.errors import AnalysisInputError, as_written
 from motorseq.analysis.loaders.common import Dataset, read_table, rt_to_ms
 from motorseq.analysis.schema import concat_trials, finalize_trials
 
@@ -52,7 +52,7 @@ def _trial_type(raw: pd.DataFrame, where: str) -> pd.Series:
         )
         if (kind == "").any():
             raise AnalysisInputError(
-                f"{where}: column '{col}': value {raw[col][kind == ''].iloc[0]!r} names neither "
+                f"{where}: column '{col}': value {as_written(raw[col][kind == ''].iloc[0])} names neither "
                 "a sequence nor a random trial"
             )
         return kind

@@ -29,6 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import yaml
 from motorseq.analysis.errors import AnalysisInputError
@@ -78,7 +79,7 @@ class ColumnMapping(BaseModel):
     rt_unit: Literal["ms", "s"] = "ms"
     delimiter: str | None = None
     columns: dict[Target, str]
-    values: dict[Target, dict[str, str | int | float]] = {}
+    values: dict[Target, dict[str | int | float, str | int | float]] = {}  # keys as YAML reads them: 1, S
     constants: dict[Target, str | int | float] = {}
 
 
@@ -103,6 +104,27 @@ def read_mapping(path: Path) -> ColumnMapping:
     return mapping
 
 
+def _value_key(value: object) -> str:
+    """One spelling per value, so a YAML key ``1`` matches ``1``, ``1.0`` and ``"1"`` in the file."""
+    if isinstance(value, str):
+        value = value.strip()
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        return str(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _recode(col: pd.Series, table: dict) -> pd.Series:
+    """Recode a column's values through a mapping's ``values`` table (keys text or numbers)."""
+    keyed = {_value_key(k): v for k, v in table.items()}
+    return pd.Series([keyed.get(_value_key(v), str(v)) for v in col], index=col.index, dtype=object)
+
+
 def _mapped_file(path: Path, mapping: ColumnMapping, where_map: str) -> tuple[pd.DataFrame, list[str]]:
     where = str(path)
     raw = read_table(path, sep=mapping.delimiter)
@@ -112,8 +134,7 @@ def _mapped_file(path: Path, mapping: ColumnMapping, where_map: str) -> tuple[pd
             raise AnalysisInputError(f"{where}: column '{column}' (mapped to '{name}' in {where_map}) is missing")
         col = raw[column]
         if name in mapping.values:
-            table = {str(k): v for k, v in mapping.values[name].items()}
-            col = col.astype(str).map(lambda v, t=table: t.get(v, v))
+            col = _recode(col, mapping.values[name])
         data[name] = col
     frame = pd.DataFrame(data, index=raw.index)
     for name, value in mapping.constants.items():

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from motorseq.analysis.errors import AnalysisInputError
+from motorseq.analysis.errors import AnalysisInputError, as_written
 from motorseq.analysis.loaders.common import (
     Dataset,
     epoch_from_block,
@@ -126,7 +126,7 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
         mapped = words.map(_TRIPLET_WORDS)
         if mapped.isna().any():
             raise AnalysisInputError(
-                f"{where}: column 'triplet_type': value {raw['triplet_type'][mapped.isna()].iloc[0]!r} "
+                f"{where}: column 'triplet_type': value {as_written(raw['triplet_type'][mapped.isna()].iloc[0])} "
                 "is not H, L, T, R or X"
             )
         trials["triplet_type"] = mapped.to_numpy()[trials.index.to_numpy()]
