@@ -28,6 +28,9 @@ _EFFECT = {
     "srt": ("srt_sequence_learning", "sequence_effect_ms", "Sequence-specific learning (ms)"),
     "asrt": ("asrt_triplet_learning", "triplet_effect_ms", "Triplet learning L − H (ms)"),
 }
+_PROBABILISTIC = (
+    "srt_probabilistic_learning", "probabilistic_effect_ms", "Probabilistic learning, improbable − probable (ms)"
+)
 
 
 @dataclass
@@ -82,7 +85,8 @@ def normalised_curves(curves: pd.DataFrame, unit: str = "block", value: str = "r
 def effect_per_participant(result: AnalysisResult) -> tuple[pd.DataFrame, str, str]:
     """One effect value per participant (and session): the paradigm's learning effect.
 
-    SRT: mean sequence-specific effect over random blocks; ASRT: mean triplet effect over
+    SRT: mean sequence-specific effect over random blocks (probabilistic SRT: mean improbable −
+    probable effect over epochs); ASRT: mean triplet effect over
     epochs; DSP/FTT: the learning curve's first minus last value.
 
     Returns
@@ -94,6 +98,8 @@ def effect_per_participant(result: AnalysisResult) -> tuple[pd.DataFrame, str, s
     """
     if result.paradigm in _EFFECT:
         table_name, col, label = _EFFECT[result.paradigm]
+        if _PROBABILISTIC[0] in result.tables:
+            table_name, col, label = _PROBABILISTIC
         t = result.tables[table_name]
         per = t.groupby(["participant", "session"], observed=True)[col].mean().rename("effect").reset_index()
         return per, col, label

@@ -18,6 +18,8 @@ __all__ = [
     "group_summary",
     "learning_curves",
     "sequence_learning",
+    "probabilistic_learning",
+    "PROBABILISTIC_TYPES",
     "triplet_learning",
     "general_skill",
 ]
@@ -246,6 +248,53 @@ def _bootstrap_block_stat(
                 out[rows_] = 0.5 * (part[..., lo] + part[..., hi])
             else:
                 out[rows_] = vals.mean(axis=2)
+    return out
+
+
+#: trial types of a probabilistic SRT (probable and improbable trials mixed within each block)
+PROBABILISTIC_TYPES = ("probable", "improbable")
+
+
+def probabilistic_learning(cleaned: pd.DataFrame, unit: str = "epoch") -> pd.DataFrame:
+    """Probabilistic SRT learning: improbable minus probable trial RT per participant and epoch.
+
+    In a probabilistic SRT (e.g. 85 % of the trials follow the sequence, 15 % do not, mixed within
+    every block; Schvaneveldt & Gomez 1998) there is no random block to compare with; learning
+    shows as slower responses on the improbable trials than on the probable ones in the same
+    epoch. RT is the median of the cleaned correct responses of each kind.
+
+    Parameters
+    ----------
+    cleaned : DataFrame
+        Output of :func:`~motorseq.analysis.cleaning.clean` with ``trial_type`` ``probable`` /
+        ``improbable``.
+    unit : {"epoch", "block"}
+        Time unit of the rows.
+
+    Returns
+    -------
+    DataFrame
+        ``participant, session, group, source, paradigm, <unit>, rt_probable_ms,
+        rt_improbable_ms, probabilistic_effect_ms`` (improbable − probable; positive = learning),
+        ``accuracy_probable, accuracy_improbable, n_probable, n_improbable``.
+    """
+    keys = ID_COLUMNS + [unit]
+    kinds = cleaned["trial_type"].isin(PROBABILISTIC_TYPES)
+    rt_rows = cleaned.loc[cleaned["use_rt"] & kinds, keys + ["trial_type", "rt_ms"]]
+    rt = rt_rows.groupby(keys + ["trial_type"], sort=True, observed=True)["rt_ms"].agg(["median", "count"])
+    rt = rt.unstack("trial_type")
+    acc_rows = cleaned.loc[cleaned["use_accuracy"] & kinds, keys + ["trial_type", "correct"]]
+    acc = acc_rows.groupby(keys + ["trial_type"], sort=True, observed=True)["correct"].mean().unstack("trial_type")
+    out = pd.DataFrame(index=acc.index.union(rt.index))
+    for t in PROBABILISTIC_TYPES:
+        out[f"rt_{t}_ms"] = rt[("median", t)] if ("median", t) in rt.columns else np.nan
+        out[f"n_{t}"] = rt[("count", t)] if ("count", t) in rt.columns else 0
+        out[f"accuracy_{t}"] = acc[t] if t in acc.columns else np.nan
+    out["probabilistic_effect_ms"] = out["rt_improbable_ms"] - out["rt_probable_ms"]
+    cols = ["rt_probable_ms", "rt_improbable_ms", "probabilistic_effect_ms", "accuracy_probable",
+            "accuracy_improbable", "n_probable", "n_improbable"]  # fmt: skip
+    out = out[cols].reset_index()
+    out[["n_probable", "n_improbable"]] = out[["n_probable", "n_improbable"]].fillna(0).astype("int64")
     return out
 
 

@@ -148,14 +148,20 @@ def compute_tables(
         "block_summary": ms.block_summary(cleaned, split_trial_type=True),
         "epoch_summary": ms.epoch_summary(cleaned, split_trial_type=paradigm == "asrt"),
     }
+    probabilistic = paradigm == "srt" and is_probabilistic(cleaned)
     if paradigm in ("srt", "asrt", "dsp"):
         trial_type = "sequence" if paradigm in ("srt", "dsp") else None
+        trial_type = "probable" if probabilistic else trial_type
         if paradigm == "dsp":
             curves = _dsp_curves(cleaned)
         else:
             curves = ms.learning_curves(cleaned, "block", trial_type=trial_type)
         tables["learning_curves"] = curves
-    if paradigm == "srt":
+    if probabilistic:
+        prob = ms.probabilistic_learning(cleaned)
+        tables["srt_probabilistic_learning"] = prob
+        tables["srt_probabilistic_learning_group"] = _by_group(prob, "probabilistic_effect_ms", ["session", "epoch"])
+    elif paradigm == "srt":
         seq = ms.sequence_learning(cleaned, n_boot=n_boot_participant, seed=seed)
         tables["srt_sequence_learning"] = seq
         per = seq.groupby(ms.ID_COLUMNS, observed=True)["sequence_effect_ms"].mean().reset_index()
@@ -192,6 +198,11 @@ def compute_tables(
         tables["fits_groups"] = fits.groups
         tables["fits_curves"] = fits.curves
     return tables, fits, cleaned
+
+
+def is_probabilistic(trials: pd.DataFrame) -> bool:
+    """SRT data with probable/improbable trials (a probabilistic SRT), not sequence/random blocks."""
+    return bool(trials["trial_type"].isin(ms.PROBABILISTIC_TYPES).any())
 
 
 def _by_group(table: pd.DataFrame, value: str, by: list[str]) -> pd.DataFrame:
@@ -242,6 +253,9 @@ def _statistics(paradigm: str, tables: dict[str, pd.DataFrame]) -> None:
                 long[["participant", "rt_ms", "epoch", "triplet_type", "group", "session"]],
                 "rt_ms ~ C(session) + C(epoch) * C(triplet_type) * C(group)",
             )
+    elif "srt_probabilistic_learning" in tables:
+        prob = tables["srt_probabilistic_learning"]
+        tables["srt_probabilistic_tests"] = stats.effect_tests(prob, "probabilistic_effect_ms", ["session", "epoch"])
     elif paradigm == "srt":
         seq = tables["srt_sequence_learning"]
         per = seq.groupby(ms.ID_COLUMNS, observed=True)["sequence_effect_ms"].mean().reset_index()
@@ -283,8 +297,17 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
                 f"session {ses}: general skill, RT epoch 1 − epoch {int(last.epoch)} = "
                 f"{last['mean']:.1f} ms [{last.ci_low:.1f}, {last.ci_high:.1f}]"
             )
+    if "srt_probabilistic_learning_group" in tables:
+        g = tables["srt_probabilistic_learning_group"]
+        for ses, sub in g[g["group"] == "all"].groupby("session", sort=True):
+            effects = ", ".join(
+                f"e{int(r.epoch)} {r.mean:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}]" for r in sub.itertuples()
+            )
+            lines.append(f"session {ses}: probabilistic learning, improbable − probable RT (ms) {effects}")
+    elif paradigm == "srt" and tables["srt_sequence_learning"].empty:
+        lines.append(_NO_RANDOM_BLOCK)
     if paradigm == "srt":
-        g = tables["srt_sequence_learning_group"]
+        g = tables.get("srt_sequence_learning_group", pd.DataFrame(columns=["group"]))
         for r in g[g["group"] == "all"].itertuples():
             lines.append(
                 f"session {r.session}: sequence-specific learning {r.mean:.1f} ms "
@@ -326,6 +349,14 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
     return lines
 
 
+_NO_RANDOM_BLOCK = (
+    "warning: no random block in these SRT data, so the sequence-specific effect (a random block "
+    "minus its neighbouring sequence blocks) cannot be computed. If probable and improbable trials "
+    "are mixed within every block (a probabilistic SRT, e.g. 85/15), code trial_type as "
+    "probable/improbable (a mapping's values: block) to get its measure: improbable − probable RT per epoch"
+)
+
+
 def _delta(groups: pd.DataFrame, row) -> float:
     same = (groups["session"] == row.session) & (groups["group"] == row.group) & (groups["model"] != row.model)
     return float(groups.loc[same, "delta_aic"].min()) if same.any() else float("nan")
@@ -340,7 +371,7 @@ def _figures(paradigm: str, tables: dict[str, pd.DataFrame], fits: CurveFits) ->
     figs: dict[str, Any] = {}
     if paradigm in ("srt", "asrt"):
         figs["learning_curves"] = fg.learning_curve_figure(tables["block_summary"], "block", "trial_type")
-    if paradigm == "srt":
+    if paradigm == "srt" and not tables.get("srt_sequence_learning", pd.DataFrame()).empty:
         figs["sequence_vs_random"] = fg.sequence_vs_random_figure(
             tables["block_summary"], tables["srt_sequence_learning"]
         )

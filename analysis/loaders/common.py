@@ -238,6 +238,12 @@ _TYPE_WORDS = {
     "rand": "random",
     "random": "random",
     "rnd": "random",
+    "probable": "probable",
+    "prob": "probable",
+    "high-probability": "probable",
+    "improbable": "improbable",
+    "improb": "improbable",
+    "low-probability": "improbable",
 }
 
 
@@ -249,7 +255,7 @@ def normalise_trial_type(values: pd.Series, where: str, column: str, paradigm: s
     if bad.any():
         raise AnalysisInputError(
             f"{where}: column '{column}': value {as_written(values[bad].iloc[0])} is not a trial type "
-            f"(expected pattern/sequence/random or P/S/R)"
+            f"(expected pattern/sequence/random, P/S/R or probable/improbable)"
         )
     if paradigm == "asrt":
         mapped = mapped.replace("sequence", "pattern")
@@ -261,6 +267,12 @@ def normalise_trial_type(values: pd.Series, where: str, column: str, paradigm: s
 def epoch_from_block(block: pd.Series, blocks_per_epoch: int) -> pd.Series:
     """``ceil(block / blocks_per_epoch)``."""
     return ((block.astype("int64") - 1) // blocks_per_epoch + 1).astype("int64")
+
+
+def epoch_fallback_note(blocks_per_epoch: int = 5) -> str:
+    """Say that epochs were made from blocks because the data gave none."""
+    return (f"warning: epoch: the data have no epoch column, so epochs are groups of {blocks_per_epoch} "
+            f"blocks (epoch = ceil(block / {blocks_per_epoch})); give (or map) an epoch column to set them")
 
 
 def trial_ids(table: pd.DataFrame, keys: list[str]) -> np.ndarray:
@@ -277,4 +289,5 @@ def load_files(paths: list[Path], one_file, fmt: str) -> Dataset:
         frame, note = one_file(Path(path))
         frames.append(frame)
         notes.extend(note)
+    notes = list(dict.fromkeys(notes))  # one line per note, not one per file
     return Dataset(trials=concat_trials(frames, list(paths)), format=fmt, files=[Path(p) for p in paths], notes=notes)

@@ -21,6 +21,7 @@ import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import (
     Dataset,
+    epoch_fallback_note,
     epoch_from_block,
     load_files,
     normalise_trial_type,
@@ -105,6 +106,7 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
         trials["epoch"] = pd.to_numeric(sub["epoch"], errors="coerce").to_numpy()
     else:
         trials["epoch"] = epoch_from_block(trials["block"], 5).to_numpy()
+        notes.append(epoch_fallback_note())
     trials.loc[trials["is_practice"], "epoch"] = 0
     positions = pd.to_numeric(sub["correctPos"], errors="coerce")
     if positions.isna().any():

@@ -35,6 +35,7 @@ import yaml
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders.common import (
     Dataset,
+    epoch_fallback_note,
     epoch_from_block,
     normalise_trial_type,
     read_table,
@@ -170,9 +171,11 @@ def _mapped_file(path: Path, mapping: ColumnMapping, where_map: str) -> tuple[pd
         frame["trial_type"], where, mapping.columns.get("trial_type", "trial_type"), mapping.paradigm
     )
     notes = []
+    probabilistic = out["trial_type"].isin(["probable", "improbable"]).any()
+    if "epoch" not in out.columns and (mapping.paradigm == "asrt" or probabilistic):
+        out["epoch"] = epoch_from_block(pd.to_numeric(out["block"]), 5)
+        notes.append(epoch_fallback_note())
     if mapping.paradigm == "asrt":
-        if "epoch" not in out.columns:
-            out["epoch"] = epoch_from_block(pd.to_numeric(out["block"]), 5)
         if "pattern" in frame.columns and "position" in frame.columns:
             keys = out.assign(session=out.get("session", "1"))
             order = keys.sort_values(
@@ -221,5 +224,5 @@ def load_mapped(paths: list[Path], mapping_path: Path) -> Dataset:
         trials=concat_trials(frames, list(paths)),
         format=f"mapping:{Path(mapping_path).name}",
         files=[Path(p) for p in paths],
-        notes=notes,
+        notes=list(dict.fromkeys(notes)),
     )

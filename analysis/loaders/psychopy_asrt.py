@@ -22,6 +22,7 @@ import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError, as_written
 from motorseq.analysis.loaders.common import (
     Dataset,
+    epoch_fallback_note,
     epoch_from_block,
     load_files,
     normalise_trial_type,
@@ -105,15 +106,16 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
         trials["group"] = sub["group"].astype(str).to_numpy()
     if "epoch" in sub.columns:
         trials["epoch"] = pd.to_numeric(sub["epoch"], errors="coerce").to_numpy()
-    else:
+    notes = []
+    if "epoch" not in sub.columns:
         trials["epoch"] = epoch_from_block(trials["block"], 5).to_numpy()
+        notes.append(epoch_fallback_note())
     trials.loc[trials["is_practice"], "epoch"] = 0
     trials = trials.sort_values(
         ["participant", "session", "is_practice", "block", "trial"],
         ascending=[True, True, False, True, True],
         kind="stable",
     )
-    notes = []
     if "pattern" in raw.columns:
         block_id = trial_ids(trials, ["participant", "session", "is_practice", "block"])
         pattern = raw["pattern"].astype(str).to_numpy()[trials.index.to_numpy()]
