@@ -67,7 +67,10 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Folder for tables (CSV), figures (PNG, SVG) and summary.")],
         format: Annotated[
             str,
-            typer.Option("--format", help="auto | motorseq | jspsych-asrt | psychopy-asrt | eprime-srt | MAPPING.yaml"),
+            typer.Option(
+                "--format",
+                help="auto | motorseq | jspsych-asrt | psychopy-asrt | eprime-srt | psychopy-builder | MAPPING.yaml",
+            ),
         ] = "auto",
         seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
         n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples (group curve fits).")] = 1000,

@@ -7,6 +7,7 @@ format                    what it reads
 ``jspsych-asrt``          jsPsych ASRT export (one row per key press, rt in ms)
 ``psychopy-asrt``         PsychoPy ASRT logger (one row per key press, seconds)
 ``eprime-srt``            E-Prime SRT export (one row per trial, ``RT`` ms, ``ACC``)
+``psychopy-builder``      PsychoPy Builder CSV of an SRT (loop counters, ``<key>.keys/.rt/.corr``)
 ``MAPPING.yaml``          any CSV/TSV through a column mapping
 ========================= ==============================================================
 """
@@ -20,7 +21,7 @@ from motorseq.analysis.loaders.common import Dataset
 
 __all__ = ["Dataset", "FORMATS", "detect_format", "load_dataset"]
 
-FORMATS = ("motorseq", "jspsych-asrt", "psychopy-asrt", "eprime-srt")
+FORMATS = ("motorseq", "jspsych-asrt", "psychopy-asrt", "eprime-srt", "psychopy-builder")
 
 
 def _quick_header(path: Path) -> list[str]:
@@ -46,7 +47,7 @@ def detect_format(path: str | Path) -> str:
     AnalysisInputError
         The columns match no known format.
     """
-    from motorseq.analysis.loaders import eprime_srt, jspsych_asrt, psychopy_asrt
+    from motorseq.analysis.loaders import eprime_srt, jspsych_asrt, psychopy_asrt, psychopy_builder
 
     path = Path(path)
     if not path.exists():
@@ -58,6 +59,8 @@ def detect_format(path: str | Path) -> str:
         return "jspsych-asrt"
     if all(c in columns for c in psychopy_asrt.SIGNATURE):
         return "psychopy-asrt"
+    if psychopy_builder.is_builder_export(columns):
+        return "psychopy-builder"
     if all(eprime_srt.find_column(columns, c) for c in eprime_srt.SIGNATURE):
         return "eprime-srt"
     shown = ", ".join(columns[:10]) + (", ..." if len(columns) > 10 else "")
@@ -118,6 +121,10 @@ def load_dataset(paths: str | Path | list[str | Path], format: str = "auto") -> 
         from motorseq.analysis.loaders.eprime_srt import load_eprime_srt
 
         return load_eprime_srt(paths)
+    if format == "psychopy-builder":
+        from motorseq.analysis.loaders.psychopy_builder import load_psychopy_builder
+
+        return load_psychopy_builder(paths)
     if format.lower().endswith((".yaml", ".yml")):
         from motorseq.analysis.loaders.mapping import load_mapped
 

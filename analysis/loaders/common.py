@@ -103,10 +103,11 @@ def _sniff_encoding(path: Path) -> str:
     return "utf-8"
 
 
-def read_table(path: Path, sep: str | None = None) -> pd.DataFrame:
+def read_table(path: Path, sep: str | None = None, dtype: dict[str, type] | None = None) -> pd.DataFrame:
     """Read a CSV/TSV (optionally gzipped, UTF-8 or UTF-16) into a DataFrame.
 
-    The separator follows the extension (``.tsv``/``.txt`` tab, otherwise comma) unless given.
+    The separator follows the extension (``.tsv``/``.txt`` tab, otherwise comma) unless given;
+    ``dtype`` fixes the type of some columns (e.g. ``{"participant": str}`` keeps ``07``).
     """
     path = Path(path)
     if not path.is_file():
@@ -119,12 +120,13 @@ def read_table(path: Path, sep: str | None = None) -> pd.DataFrame:
         table = None
         if encoding == "utf-8" and path.stat().st_size > 5_000_000:  # large: the multithreaded parser
             try:
-                table = pd.read_csv(path, sep=sep, engine="pyarrow", na_values=["n/a", "NA", ""])
+                table = pd.read_csv(path, sep=sep, engine="pyarrow", na_values=["n/a", "NA", ""], dtype=dtype)
             except Exception:  # noqa: BLE001 - anything the pyarrow parser refuses goes to the C parser
                 table = None
         if table is None:
             table = pd.read_csv(
-                path, sep=sep, encoding=encoding, na_values=["n/a", "NA", ""], keep_default_na=True, low_memory=False
+                path, sep=sep, encoding=encoding, na_values=["n/a", "NA", ""], keep_default_na=True, low_memory=False,
+                dtype=dtype,
             )
     except UNREADABLE as exc:
         raise AnalysisInputError(f"{path}: cannot be read as a table: {describe_read_error(exc)}") from None
