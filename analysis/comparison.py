@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from motorseq.analysis.claims import ci_claim
 from motorseq.analysis.cleaning import CleaningRules
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.loaders import Dataset, load_dataset
@@ -210,10 +211,13 @@ def compare(
     )
     effects.insert(1, "measure", name)
     pe, me = effects.iloc[0], effects.iloc[1]
-    inside = bool(pe["ci_low"] <= me["mean"] <= pe["ci_high"])
+    ci_known = bool(np.isfinite(pe["ci_low"]) and np.isfinite(pe["ci_high"]) and pe["n"] >= 2)
+    inside = bool(ci_known and pe["ci_low"] <= me["mean"] <= pe["ci_high"])
+    where = ci_claim(float(me["mean"]), float(pe["ci_low"]), float(pe["ci_high"]), int(pe["n"]))
     welch = (
         sps.ttest_ind(p_eff["effect"], m_eff["effect"], equal_var=False) if len(m_eff) > 1 and len(p_eff) > 1 else None
     )
+    welch_p = float(welch.pvalue) if welch is not None else np.nan
     summary_table = pd.DataFrame(
         [
             {"metric": "curve_rmse_normalised", "value": rmse, "note": f"relative to the first {unit}"},
@@ -229,10 +233,11 @@ def compare(
                 "value": float(me["mean"]),
                 "note": f"95% CI [{me['ci_low']:.2f}, {me['ci_high']:.2f}], n = {int(me['n'])}",
             },
-            {"metric": "model_effect_within_people_ci", "value": float(inside), "note": "1 = yes"},
+            {"metric": "model_effect_within_people_ci", "value": float(inside) if ci_known else np.nan,
+             "note": "1 = yes" if ci_known else where},
             {
                 "metric": "effect_difference_welch_p",
-                "value": float(welch.pvalue) if welch is not None else np.nan,
+                "value": welch_p,
                 "note": "Welch t test, people vs model",
             },
             {
@@ -247,8 +252,9 @@ def compare(
         f"{m_data.trials['participant'].nunique()} simulated participant(s); paradigm {p_data.paradigm}",
         f"normalised curves over {len(curves)} {unit}s: RMSE {rmse:.3f}, r = {r:.3f}; "
         f"raw RMSE {rmse_raw:.1f} ({value})",
-        f"{name}: people {pe['mean']:.1f} [{pe['ci_low']:.1f}, {pe['ci_high']:.1f}], model {me['mean']:.1f} "
-        f"[{me['ci_low']:.1f}, {me['ci_high']:.1f}]; model {'inside' if inside else 'outside'} the people's 95% CI",
+        f"{name}: people {pe['mean']:.1f} [{pe['ci_low']:.1f}, {pe['ci_high']:.1f}] (n = {int(pe['n'])}), model "
+        f"{me['mean']:.1f} [{me['ci_low']:.1f}, {me['ci_high']:.1f}] (n = {int(me['n'])}); the model's effect is "
+        f"{where}; people vs model: Welch p = {'n/a' if not np.isfinite(welch_p) else f'{welch_p:.3g}'}",
     ] + ([note] if note else [])
     tables = {"compare_curves": curves, "compare_effects": effects, "compare_summary": summary_table}
     figs: dict[str, Any] = {}

@@ -84,9 +84,8 @@ def compare_brain_command(
     pr, sh = result.metrics["precision_recall"], result.metrics["shift"]
     console.print(
         f"precision {pr['precision']:.2f}, recall {pr['recall']:.2f} "
-        f"({pr['n_regions']} regions); shift ratio {sh['median_shift']:.2f} "
-        f"(toward cortex: {sh['consistent']})",
-        highlight=False,
+        f"({pr['n_regions']} regions); median shift ratio {sh['median_shift']:.2f}; {sh['claim']}",
+        highlight=False, markup=False,
     )
     console.print(f"written to {out} ({len(paths)} files)", highlight=False)
 

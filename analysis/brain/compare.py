@@ -172,7 +172,9 @@ def shift_summary(shift_table: pd.DataFrame) -> dict[str, float]:
     dict
         ``n``, ``mean_ratio_early``, ``mean_ratio_late``, ``mean_shift``, ``median_shift``,
         ``p`` (one-sided Wilcoxon signed-rank test of ratio_early > ratio_late; NaN below 2
-        participants) and ``consistent`` (median shift > 1).
+        participants), ``consistent`` (median shift > 1: the direction only, not a finding),
+        ``supported`` (the test supports the shift: n ≥ 5 and p < 0.05) and ``claim`` (the words
+        to show, with n and p; :func:`motorseq.analysis.claims.wilcoxon_claim`).
     """
     from scipy.stats import wilcoxon
 
@@ -184,10 +186,14 @@ def shift_summary(shift_table: pd.DataFrame) -> dict[str, float]:
     p = (float(wilcoxon(diff, alternative="greater").pvalue)
          if n >= 2 and np.any(diff != 0) else np.nan)
     median = float(valid["shift"].median())
+    from motorseq.analysis.claims import ALPHA, MIN_WILCOXON_N, wilcoxon_claim
+
     return {"n": n, "mean_ratio_early": float(valid["ratio_early"].mean()),
             "mean_ratio_late": float(valid["ratio_late"].mean()),
             "mean_shift": float(valid["shift"].mean()), "median_shift": median,
-            "p": p, "consistent": bool(median > 1)}
+            "p": p, "consistent": bool(median > 1),
+            "supported": bool(n >= MIN_WILCOXON_N and np.isfinite(p) and p < ALPHA),
+            "claim": wilcoxon_claim("shift toward cortex", n, p)}
 
 
 def spatial_correlation(region_values: pd.Series, reference_img, n_perm: int = 1000,

@@ -37,3 +37,19 @@ def test_import_is_light():
             "print(any(m.split('.')[0] in ('nimare', 'nilearn', 'brian2') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+def test_compare_brain_at_two_participants_claims_nothing(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("model_fixture", Path(__file__).with_name("model_fixture.py"))
+    fixture = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixture)
+    data = fixture.write_model_dataset(tmp_path / "two" / "data", n_participants=2)
+    result = CliRunner().invoke(app, ["compare-brain", str(data), "--out", str(tmp_path / "brain"), "--perm", "20"])
+    assert result.exit_code == 0, result.output
+    assert "toward cortex: True" not in result.output
+    assert "shift toward cortex: not enough participants (n = 2, p = 0.25" in " ".join(result.output.split())
+    metrics = json.loads((tmp_path / "brain" / "comparison_metrics.json").read_text())
+    assert metrics["metrics"]["shift"]["supported"] is False
