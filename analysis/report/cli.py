@@ -20,6 +20,10 @@ def report_command(
     perm: Annotated[int, typer.Option("--perm", min=1, help="Permutations of the spatial-correlation null.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the permutations.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
+    analysis: Annotated[
+        Path | None,
+        typer.Option("--analysis", help="A saved `motorseq analyze --out` folder to show (not re-run)."),
+    ] = None,
 ) -> None:
     """Analyse RESULTS and write one self-contained HTML report."""
     from motorseq.analysis.brain.images import load_map_image
@@ -32,7 +36,10 @@ def report_command(
         raise AnalysisInputError(f"{results}: not a folder")
     check_report_out(out, force)
     ale_img = None if ale is None else load_map_image(ale, "--ale")
+    from motorseq.analysis.report.behaviour import load_saved_analysis
     from motorseq.analysis.report.build import build_report
+
+    saved = None if analysis is None else load_saved_analysis(analysis)
 
     console = Console()
     ale_result = None
@@ -56,6 +63,7 @@ def report_command(
             progress=advance,
             ale_result=ale_result,
             warnings=warnings,
+            analysis=saved,
         )
     for line in warnings:
         console.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)

@@ -112,8 +112,8 @@ def test_report_with_ale_of_user_foci(model_dataset, tmp_path):
     page = out.read_text()
     assert 'id="fig-ale"' in page and "voxel-level r with ALE map" in page
     assert "underpowered" in page
-    # without the full behavioural analysis the report draws its own learning curve
-    assert 'id="fig-learning-curve"' in page and 'id="fig-sequence-effect"' in page
+    # the quick behavioural analysis still gives the analysis's own figures (one definition)
+    assert 'id="fig-beh-learning_curves"' in page and 'id="fig-beh-sequence_vs_random"' in page
 
 
 def test_report_accepts_a_demo_folder_and_rejects_a_missing_one(model_dataset, tmp_path):
