@@ -48,7 +48,8 @@ def parse_assignments(items: list[str] | None, option: str) -> dict[str, float |
 
 
 _Param = Annotated[
-    list[str] | None, typer.Option("--param", help="Model parameter for everyone: name=value (repeatable).")
+    list[str] | None,
+    typer.Option("--param", help="Model parameter for everyone: name=value (repeatable; the list: motorseq params)."),
 ]
 _Lesion = Annotated[
     list[str] | None, typer.Option("--lesion", help="Lesion: name=value, e.g. dopamine=0.2 (repeatable).")
@@ -109,6 +110,8 @@ def simulate(
     (protocol, seed, parameters, code version); otherwise simulate refuses
     (exit code 2) unless --force replaces them. A failing participant is
     reported and the others finish (exit code 1).
+
+    Every model parameter, with its default, unit, range and source: motorseq params.
     """
     from motorseq.models.cohort import CohortSpec, run_cohort, summarize
     from motorseq.protocols import MotorseqError, load_protocol
@@ -149,6 +152,35 @@ def simulate(
         raise typer.Exit(1)
 
 
+def params_command(
+    name: Annotated[str | None, typer.Argument(help="Only parameters whose name contains this text.")] = None,
+    tsv: Annotated[bool, typer.Option("--tsv", help="Tab-separated values (for scripts).")] = False,
+) -> None:
+    """List every model parameter: default, unit, physical range and source (for simulate --param)."""
+    from motorseq.models.parameter_list import parameter_rows
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = parameter_rows()
+    if name is not None:
+        rows = rows[rows["parameter"].str.contains(name, regex=False)]
+        if rows.empty:
+            Console(stderr=True).print(f"error: no model parameter contains {name!r} (motorseq params lists them)",
+                                       highlight=False, markup=False)
+            raise typer.Exit(2)
+    if tsv:
+        typer.echo(rows.to_csv(sep="\t", index=False), nl=False)
+        return
+    table = Table(title="Model parameters (simulate --param name=value)", show_lines=False)
+    for col in ("parameter", "default", "unit", "range", "source"):
+        table.add_column(col, overflow="fold")
+    for r in rows.itertuples(index=False):
+        table.add_row(r.parameter, f"{r.default:g}" if isinstance(r.default, float) else str(r.default), r.unit,
+                      f"[{r.low:g}, {r.high:g}]", r.source)
+    Console().print(table, markup=False, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
-    """Add the model's commands (``simulate``) to the root ``motorseq`` app."""
+    """Add the model's commands (``simulate``, ``params``) to the root ``motorseq`` app."""
     app.command("simulate")(simulate)
+    app.command("params")(params_command)
