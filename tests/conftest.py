@@ -24,7 +24,6 @@ def _find_bids_validator() -> str | None:
     candidates = [
         os.environ.get("MOTORSEQ_BIDS_VALIDATOR"),
         str(REPO / ".ci" / "tools" / "node_modules" / ".bin" / "bids-validator"),
-        "/work/tools/node_modules/.bin/bids-validator",
         shutil.which("bids-validator"),
     ]
     return next((c for c in candidates if c and Path(c).exists()), None)
