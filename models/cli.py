@@ -99,6 +99,11 @@ def simulate(
         typer.Option("--force", help="Replace finished participants made otherwise (other seed, parameters, code...)."),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    record_spikes: Annotated[
+        bool,
+        typer.Option("--record-spikes", help="Also save every spike (derivatives/motorseq-model/…_desc-spikes_events"
+                     ".tsv.gz; large); draw them with motorseq raster."),
+    ] = False,
 ) -> None:
     """Simulate a cohort of virtual participants performing PROTOCOL.
 
@@ -142,6 +147,7 @@ def simulate(
             build_root=build_dir,
             group=group,
             force=force,
+            record_spikes=record_spikes,
         )
         outcomes = run_cohort(spec, workers=workers, scheduler=scheduler, progress=not quiet, console=console)
     except (MotorseqError, ValueError, OSError) as error:
@@ -180,7 +186,41 @@ def params_command(
     Console().print(table, markup=False, highlight=False)
 
 
+def raster_command(
+    data: Annotated[Path, typer.Argument(help="BIDS folder of a cohort simulated with --record-spikes.")],
+    participant: Annotated[str, typer.Option("--participant", help="Participant label, e.g. 01.")],
+    out: Annotated[Path, typer.Option("--out", help="Figure to write (.png or .svg).")],
+    session: Annotated[str, typer.Option("--session", help="BIDS session label.")] = "1",
+    run: Annotated[int, typer.Option("--run", min=1, help="BIDS run number.")] = 1,
+    start: Annotated[float, typer.Option("--start", min=0, help="Start of the window (s from the run start).")] = 0.0,
+    duration: Annotated[float, typer.Option("--duration", help="Length of the window (s).")] = 5.0,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
+) -> None:
+    """Draw a participant's spike raster (saved by simulate --record-spikes)."""
+    from motorseq.models.output import read_spikes
+    from motorseq.models.raster import find_spikes, raster_figure
+    from motorseq.protocols import MotorseqError
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    try:
+        if out.exists() and not force:
+            raise MotorseqError(f"{out}: --out exists already; use --force to replace it")
+        if out.suffix.lower() not in (".png", ".svg"):
+            raise MotorseqError(f"{out}: --out: give a .png or .svg file")
+        path = find_spikes(data, participant, session, run)
+        fig = raster_figure(read_spikes(path), start, duration,
+                            f"sub-{participant} ses-{session} run-{run}: {start:g}-{start + duration:g} s")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, dpi=150)
+    except (MotorseqError, OSError) as error:
+        console.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    Console().print(f"raster: {out}", highlight=False, markup=False)
+
+
 def register(app: typer.Typer) -> None:
-    """Add the model's commands (``simulate``, ``params``) to the root ``motorseq`` app."""
+    """Add the model's commands (``simulate``, ``params``, ``raster``) to the root ``motorseq`` app."""
     app.command("simulate")(simulate)
     app.command("params")(params_command)
+    app.command("raster")(raster_command)

@@ -124,6 +124,7 @@ class CohortSpec:
     build_root: Path | None = None
     group: str | None = None
     force: bool = False
+    record_spikes: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ class ParticipantJob:
     build_root: str | None = None
     group: str | None = None
     force: bool = False
+    record_spikes: bool = False
 
     @property
     def seed(self) -> int:
@@ -225,6 +227,7 @@ def build_jobs(spec: CohortSpec) -> list[ParticipantJob]:
             build_root=None if spec.build_root is None else str(spec.build_root),
             group=spec.group,
             force=bool(spec.force),
+            record_spikes=bool(spec.record_spikes),
         )
         for i, pid in enumerate(ids)
     ]
@@ -322,7 +325,9 @@ def simulate_job(job: ParticipantJob):
     params = participant_parameters(job)
     trials = generate_trials(job.protocol, job.participant, seed=job.seed)
     with build_slot(job.build_root) as workdir:
-        result = simulate_participant(job.protocol, trials, params, seed=job.seed, workdir=workdir)
+        result = simulate_participant(
+            job.protocol, trials, params, seed=job.seed, workdir=workdir, record_spikes=job.record_spikes
+        )
     return trials, result
 
 
@@ -347,6 +352,12 @@ def recorded_difference(job: ParticipantJob) -> str | None:
         return f"{sidecar_path}: unreadable ({_one_line(exc)})"
     expected = expected_provenance(job, participant_parameters(job).to_dict(), protocol_hash(job.protocol))
     difference = first_difference(sidecar, expected)
+    if difference is None and job.record_spikes:
+        from .output import derivative_paths
+
+        spikes = derivative_paths(job.out, job.protocol, job.participant, job.session, job.run)["spikes"]
+        if not spikes.exists():
+            return f"{spikes.name}: missing: the finished run was simulated without --record-spikes"
     return None if difference is None else f"{sidecar_path.name}: {difference}"
 
 

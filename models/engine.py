@@ -375,29 +375,31 @@ def get_engine(
     dt_ms: float,
     workdir: str | os.PathLike | None = None,
     mode: str | None = None,
+    record_spikes: bool = False,
 ) -> Engine:
     """Return the engine for this structure in this process, built (compiled) on first use.
 
     Only one standalone structure is kept per process (Brian2's device is global); asking for
     another structure rebuilds in its own directory. ``mode`` defaults to the environment
     variable ``MOTORSEQ_BRIAN_MODE`` or ``"standalone"``; if the C++ build fails the Cython
-    runtime is used.
+    runtime is used. ``record_spikes`` builds the structure with a spike monitor on every
+    neuron (its own compiled project).
     """
     mode = mode or os.environ.get("MOTORSEQ_BRIAN_MODE", "standalone")
-    key = (n_channels, dt_ms, str(Path(workdir).resolve()) if workdir else None, mode)
+    key = (n_channels, dt_ms, str(Path(workdir).resolve()) if workdir else None, mode, bool(record_spikes))
     if key in _ENGINES:
         return _ENGINES[key]
     if mode == "standalone":
         for other in [k for k in _ENGINES if k[3] == "standalone"]:
             del _ENGINES[other]
         try:
-            engine = Engine(n_channels, dt_ms, workdir, "standalone")
+            engine = Engine(n_channels, dt_ms, workdir, "standalone", record_spikes=record_spikes)
         except (OSError, RuntimeError) as exc:  # no working compiler: fall back
             import warnings
 
             warnings.warn(f"C++ standalone build failed ({exc}); using the Cython runtime", stacklevel=2)
-            engine = Engine(n_channels, dt_ms, workdir, "runtime")
+            engine = Engine(n_channels, dt_ms, workdir, "runtime", record_spikes=record_spikes)
     else:
-        engine = Engine(n_channels, dt_ms, workdir, "runtime")
+        engine = Engine(n_channels, dt_ms, workdir, "runtime", record_spikes=record_spikes)
     _ENGINES[key] = engine
     return engine

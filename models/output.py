@@ -9,7 +9,10 @@ A simulated run is written in the same format as a person's (through
     per trial and region: mean population rate (Hz) and summed synaptic input;
 ``<stem>_desc-bold_timeseries.tsv``
     ``time_s`` and one column per region: the rate convolved with the canonical
-    haemodynamic response (:mod:`motorseq.models.hemodynamics`).
+    haemodynamic response (:mod:`motorseq.models.hemodynamics`);
+``<stem>_desc-spikes_events.tsv.gz`` (``simulate --record-spikes`` only)
+    every spike as a BIDS events row: ``onset`` (s), ``duration`` (0), ``neuron``,
+    ``population``, ``channel``, ``region``.
 
 Atomicity: everything is first written into a hidden temporary folder inside the
 dataset (same file system), then moved into place with ``os.rename`` — the
@@ -56,6 +59,7 @@ __all__ = [
     "participant_done",
     "presses_from_responses",
     "presses_from_table",
+    "read_spikes",
     "remove_stale_temporaries",
     "write_dataset_files",
     "write_participant",
@@ -66,6 +70,16 @@ PIPELINE = "motorseq-model"
 
 _ACTIVITY_SUFFIX = "desc-regions_activity"
 _BOLD_SUFFIX = "desc-bold_timeseries"
+_SPIKES_SUFFIX = "desc-spikes_events"
+_SPIKES_SIDECAR = {
+    "Description": "Every spike of the simulated network (motorseq simulate --record-spikes).",
+    "onset": {"Description": "Spike time from the start of the run.", "Units": "s"},
+    "duration": {"Description": "0: a spike is an instant.", "Units": "s"},
+    "neuron": {"Description": "Neuron index in the network (0-based)."},
+    "population": {"Description": "Population of the neuron (models/README.md)."},
+    "channel": {"Description": "Response channel of the neuron, 1-based (0: the population has none)."},
+    "region": {"Description": "Brain region of the population (n/a: none)."},
+}
 
 _ACTIVITY_COLUMNS = {
     "trial_index": {"Description": "Trial number within the run, from 1 (as in _beh.tsv)."},
@@ -93,15 +107,18 @@ def _paths(root: str | os.PathLike, protocol, participant: str, session: str, ru
 def derivative_paths(
     root: str | os.PathLike, protocol, participant: str, session: str = "1", run: int = 1
 ) -> dict[str, Path]:
-    """Paths of one run's model derivatives (``activity``, ``bold`` and their ``.json``)."""
+    """Paths of one run's model derivatives (``activity``, ``bold``, ``spikes`` and their ``.json``)."""
     paths = _paths(root, protocol, participant, session, run)
     activity = paths.derivative(PIPELINE, f"{_ACTIVITY_SUFFIX}.tsv")
     bold = paths.derivative(PIPELINE, f"{_BOLD_SUFFIX}.tsv")
+    spikes = paths.derivative(PIPELINE, f"{_SPIKES_SUFFIX}.tsv.gz")
     return {
         "activity": activity,
         "activity_json": activity.with_suffix(".json"),
         "bold": bold,
         "bold_json": bold.with_suffix(".json"),
+        "spikes": spikes,
+        "spikes_json": paths.derivative(PIPELINE, f"{_SPIKES_SUFFIX}.json"),
     }
 
 
@@ -268,6 +285,27 @@ def _write_tsv(path: Path, table: pd.DataFrame) -> None:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _write_spikes(path: Path, spikes: pd.DataFrame) -> None:
+    """Write the spikes as a gzipped BIDS events table (``onset``, ``duration``, ...), fsynced."""
+    import gzip
+
+    table = spikes.rename(columns={"time_s": "onset"}).assign(duration=0.0)
+    table = table[["onset", "duration", "neuron", "population", "channel", "region"]]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as raw:
+        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+            fh.write(table.to_csv(sep="\t", index=False, lineterminator="\n", float_format="%.6f").encode())
+        raw.flush()
+        os.fsync(raw.fileno())
+
+
+def read_spikes(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a spikes derivative back (``onset`` in s, ``neuron``, ``population``, ``channel``, ``region``)."""
+    table = pd.read_csv(path, sep="\t", dtype={"population": str, "region": str})
+    table["region"] = table["region"].fillna("n/a")  # pandas reads the text n/a as missing
+    return table
 
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
@@ -438,6 +476,7 @@ def write_participant(
         presses = presses_from_responses(rows)
     activity = _activity_table(result.activity, REGIONS)
     bold = bold_signal(result.rates, kind=hrf, regions=list(REGIONS))
+    spikes = getattr(result, "spikes", None)
     duration = float(result.rates["time_s"].max()) + float(np.diff(np.unique(result.rates["time_s"]))[0])
 
     token = f"{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -462,13 +501,17 @@ def write_participant(
         writer.extra = {
             "SimulatedDuration_s": round(duration, 6),
             "ModelDerivatives": [
-                str(p.relative_to(root)) for key, p in final_derived.items() if key in ("activity", "bold")
+                str(p.relative_to(root)) for key, p in final_derived.items()
+                if key in ("activity", "bold") or (key == "spikes" and spikes is not None)
             ],
             "HRF": hrf,
             **({"Simulation": dict(provenance)} if provenance is not None else {}),
         }
         writer.close("complete")
 
+        if spikes is not None:
+            _write_spikes(tmp_derived["spikes"], spikes)
+            _write_json(tmp_derived["spikes_json"], {**_SPIKES_SIDECAR, "Seed": int(seed), "Count": len(spikes)})
         _write_tsv(tmp_derived["activity"], activity)
         _write_json(tmp_derived["activity_json"], {**_ACTIVITY_COLUMNS, "Seed": int(seed), "Regions": list(REGIONS)})
         _write_tsv(tmp_derived["bold"], bold)

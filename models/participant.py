@@ -11,7 +11,7 @@ from .elements import MULTIKEY_PARADIGMS, element_plan, multikey_rows
 from .engine import get_engine
 from .errors import ModelError, ModelNotImplementedError
 from .parameters import ModelParameters
-from .results import SimulationResult, activity_table, rate_table, region_sizes, response_table
+from .results import SimulationResult, activity_table, rate_table, region_sizes, response_table, spike_table
 from .runtime_values import runtime_values
 
 __all__ = ["simulate_participant", "SUPPORTED_PARADIGMS"]
@@ -27,6 +27,7 @@ def simulate_participant(
     params: ModelParameters | None = None,
     seed: int = 1,
     workdir: str | os.PathLike | None = None,
+    record_spikes: bool = False,
 ) -> SimulationResult:
     """Run the spiking network through a trial list, closed loop, and return what it did.
 
@@ -48,6 +49,9 @@ def simulate_participant(
         Same seed, same result.
     workdir : path, optional
         Folder for the compiled network of this process (each process its own).
+    record_spikes : bool
+        Also record every spike (:attr:`SimulationResult.spikes`); a structure of its own
+        (compiled once), and a large table (millions of rows for a full protocol).
 
     Returns
     -------
@@ -69,7 +73,7 @@ def simulate_participant(
             f"{name}: paradigm: the spiking model performs {', '.join(SUPPORTED_PARADIGMS)}, not {paradigm!r}"
         )
     plan = element_plan(protocol, trials, params.rest_s)
-    engine = get_engine(len(protocol.positions), params.dt_ms, workdir)
+    engine = get_engine(len(protocol.positions), params.dt_ms, workdir, record_spikes=record_spikes)
     if plan.targets.size > engine.max_trials:
         raise ModelError(
             f"{name}: trial list: {plan.targets.size} stimuli; the model runs at most {engine.max_trials}"
@@ -86,6 +90,10 @@ def simulate_participant(
     else:
         responses = response_table(trials, raw)
     sizes = region_sizes(engine.layout)
+    weights = dict(raw.weights)
+    spikes = None
+    if "spike_i" in weights:
+        spikes = spike_table(engine.layout, weights.pop("spike_i"), weights.pop("spike_t"))
     parameters = {
         **params.to_dict(),
         "seed": int(seed),
@@ -102,7 +110,8 @@ def simulate_participant(
         rates=rate_table(raw, sizes),
         activity=activity_table(responses, raw, sizes, plan.trial_pauses),
         parameters=parameters,
-        weights=raw.weights,
+        weights=weights,
         timings={**raw.timings, "simulated_s": raw.end_time_s},
         presses=presses,
+        spikes=spikes,
     )

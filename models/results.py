@@ -46,6 +46,8 @@ class SimulationResult:
         DSP and FTT: every key press, ``trial_index``, ``onset`` (s from the start of the run),
         ``position`` (1-based), ``rt`` (s from the trial's onset), ``correct`` (the key
         expected at that point); ``None`` for one-response paradigms (the response is the press).
+    spikes : DataFrame or None
+        With ``record_spikes``: every spike (:func:`spike_table`); otherwise ``None``.
     """
 
     responses: pd.DataFrame
@@ -55,6 +57,24 @@ class SimulationResult:
     weights: dict[str, np.ndarray] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     presses: pd.DataFrame | None = None
+    spikes: pd.DataFrame | None = None
+
+
+def spike_table(layout: Layout, spike_i: np.ndarray, spike_t: np.ndarray) -> pd.DataFrame:
+    """Every recorded spike: ``time_s``, ``neuron``, ``population``, ``channel``, ``region``.
+
+    ``channel`` is 1-based (0: the population has no channels); ``region`` is ``n/a`` for
+    populations outside the regions of :data:`REGIONS`.
+    """
+    i = np.asarray(spike_i, dtype=np.int64)
+    order = np.lexsort((i, np.asarray(spike_t)))
+    i, t = i[order], np.asarray(spike_t, dtype=float)[order]
+    region = layout.region_index()
+    names = np.array([*REGIONS, "n/a"], dtype=object)
+    return pd.DataFrame({
+        "time_s": np.round(t, 6), "neuron": i, "population": np.asarray(layout.pop, dtype=object)[i],
+        "channel": np.asarray(layout.channel)[i] + 1, "region": names[region[i]],
+    })  # fmt: skip
 
 
 def region_sizes(layout: Layout) -> np.ndarray:

@@ -1,0 +1,95 @@
+"""`simulate --record-spikes` saves every spike as a BIDS derivative; `motorseq raster` draws them (issue 16)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+from motorseq.models.layout import build_layout
+from motorseq.models.output import _write_spikes, read_spikes
+from motorseq.models.results import spike_table
+from motorseq.protocols.cli import app
+from typer.testing import CliRunner
+
+BUILD_ROOT = Path(
+    os.environ.get("MOTORSEQ_TEST_BUILD_ROOT", Path(tempfile.gettempdir()) / f"motorseq-test-build-{os.getuid()}")
+)
+MOTORSEQ = str(Path(sys.executable).with_name("motorseq"))
+STEM = "sub-01_ses-1_task-srtclassic_run-1_desc-spikes_events"
+
+
+def _spikes_dataset(root: Path) -> Path:
+    """A derivative written by the real writer from spikes of the real layout (2 s, 4 channels)."""
+    layout = build_layout(4)
+    rng = np.random.default_rng(0)
+    n = 20000
+    table = spike_table(layout, rng.integers(0, layout.n_neurons, n), np.sort(rng.uniform(0, 2.0, n)))
+    folder = root / "derivatives" / "motorseq-model" / "sub-01" / "ses-1"
+    _write_spikes(folder / f"{STEM}.tsv.gz", table)
+    return root
+
+
+def test_spike_table_names_population_channel_and_region():
+    layout = build_layout(4)
+    m1 = layout.indices("m1", channel=2)
+    table = spike_table(layout, np.array([m1[0], 0]), np.array([0.5, 0.2]))
+    assert table["time_s"].tolist() == [0.2, 0.5]  # in time order
+    row = table.iloc[1]
+    assert row["population"] == "m1" and row["channel"] == 3 and row["neuron"] == m1[0]
+    assert row["region"] != "n/a"
+
+
+def test_spikes_derivative_is_a_bids_events_table(tmp_path):
+    root = _spikes_dataset(tmp_path)
+    path = next(root.rglob("*_desc-spikes_events.tsv.gz"))
+    header = gzip.open(path, "rt").readline().rstrip("\n").split("\t")
+    assert header == ["onset", "duration", "neuron", "population", "channel", "region"]
+    spikes = read_spikes(path)
+    assert len(spikes) == 20000 and (spikes["duration"] == 0).all() and spikes["onset"].is_monotonic_increasing
+    assert "n/a" in set(spikes["region"]) and spikes["region"].notna().all()
+
+
+def test_raster_command_draws_a_participant(tmp_path):
+    root = _spikes_dataset(tmp_path / "data")
+    out = tmp_path / "raster.png"
+    result = CliRunner().invoke(app, ["raster", str(root), "--participant", "01", "--out", str(out),
+                                      "--duration", "1"])
+    assert result.exit_code == 0, result.output
+    image = imread(out)
+    assert image.shape[0] > 500 and image.shape[1] > 1000
+    assert (image[..., :3] < 0.9).any()  # something is drawn
+    again = CliRunner().invoke(app, ["raster", str(root), "--participant", "01", "--out", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_raster_without_recorded_spikes_says_how_to_get_them(tmp_path):
+    result = CliRunner().invoke(app, ["raster", str(tmp_path), "--participant", "02", "--out",
+                                      str(tmp_path / "r.png")])
+    assert result.exit_code == 2
+    assert "simulate with --record-spikes" in " ".join(result.output.split())
+
+
+@pytest.mark.slow
+def test_simulate_record_spikes_end_to_end(tmp_path):
+    """A real (tiny) simulation with --record-spikes; compiles its own network (~3 min the first time)."""
+    out = tmp_path / "data"
+    args = ["simulate", "srt-classic", "--out", str(out), "--max-blocks", "2", "--max-trials-per-block", "6",
+            "--participants", "1", "--seed", "5", "--workers", "1", "--build-dir", str(BUILD_ROOT), "--quiet",
+            "--record-spikes"]
+    result = subprocess.run([MOTORSEQ, *args], capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stderr
+    path = next(out.rglob("*_desc-spikes_events.tsv.gz"))
+    spikes = read_spikes(path)
+    assert len(spikes) > 10000 and {"m1", "d1", "purkinje"} <= set(spikes["population"])
+    sidecar = next(out.rglob("sub-01_ses-1_task-srtclassic_run-1_beh.json")).read_text()
+    assert "desc-spikes_events.tsv.gz" in sidecar
+    raster = subprocess.run([MOTORSEQ, "raster", str(out), "--participant", "01", "--out", str(tmp_path / "r.png")],
+                            capture_output=True, text=True, timeout=300)
+    assert raster.returncode == 0, raster.stderr
