@@ -18,6 +18,7 @@ from motorseq.analysis.cleaning import CleaningRules, clean, cleaning_summary
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.fits import CurveFits, fit_learning_curves
 from motorseq.analysis.loaders import Dataset, load_dataset
+from motorseq.analysis.paradigms import paradigm_module
 
 __all__ = ["AnalysisResult", "analyze", "compute_tables"]
 
@@ -133,6 +134,8 @@ def compute_tables(
 ) -> tuple[dict[str, pd.DataFrame], CurveFits, pd.DataFrame]:
     """Clean, measure and fit: the fast core (no statistics, no figures).
 
+    The paradigm's own tables come from its module (:mod:`motorseq.analysis.paradigms`).
+
     Returns
     -------
     tables : dict of str to DataFrame
@@ -142,56 +145,19 @@ def compute_tables(
     """
     rules = rules or CleaningRules()
     cleaned = clean(data.trials, rules, warmup_trials=int(data.conventions.get("warmup_trials", 0)))
-    paradigm = data.paradigm
+    module = paradigm_module(data.paradigm)
     tables: dict[str, pd.DataFrame] = {
         "cleaning": cleaning_summary(cleaned),
         "block_summary": ms.block_summary(cleaned, split_trial_type=True),
-        "epoch_summary": ms.epoch_summary(cleaned, split_trial_type=paradigm == "asrt"),
+        "epoch_summary": ms.epoch_summary(cleaned, split_trial_type=module.EPOCH_BY_TRIAL_TYPE),
     }
-    probabilistic = paradigm == "srt" and is_probabilistic(cleaned)
-    if paradigm in ("srt", "asrt", "dsp"):
-        trial_type = "sequence" if paradigm in ("srt", "dsp") else None
-        trial_type = "probable" if probabilistic else trial_type
-        if paradigm == "dsp":
-            curves = _dsp_curves(cleaned)
-        else:
-            curves = ms.learning_curves(cleaned, "block", trial_type=trial_type)
+    curves = module.learning_curves(cleaned, data)
+    if curves is not None:
         tables["learning_curves"] = curves
-    if probabilistic:
-        prob = ms.probabilistic_learning(cleaned)
-        tables["srt_probabilistic_learning"] = prob
-        tables["srt_probabilistic_learning_group"] = _by_group(prob, "probabilistic_effect_ms", ["session", "epoch"])
-    elif paradigm == "srt":
-        seq = ms.sequence_learning(cleaned, n_boot=n_boot_participant, seed=seed)
-        tables["srt_sequence_learning"] = seq
-        per = seq.groupby(ms.ID_COLUMNS, observed=True)["sequence_effect_ms"].mean().reset_index()
-        tables["srt_sequence_learning_group"] = _by_group(per, "sequence_effect_ms", ["session"])
-    elif paradigm == "asrt":
-        trip = ms.triplet_learning(cleaned)
-        tables["asrt_triplet_learning"] = trip
-        tables["asrt_triplet_learning_group"] = _by_group(trip, "triplet_effect_ms", ["session", "epoch"])
-        skill = ms.general_skill(cleaned)
-        tables["asrt_general_skill"] = skill
-        tables["asrt_general_skill_group"] = _by_group(skill, "speedup_ms", ["session", "epoch"])
-    elif paradigm == "dsp":
-        from motorseq.analysis.skill_measures import chunk_boundaries, dsp_execution, inter_key_intervals
-
-        tables["dsp_execution"] = dsp_execution(cleaned)
-        if data.presses is not None:
-            ikis = inter_key_intervals(data.presses, cleaned)
-            tables["dsp_inter_key_intervals"] = ikis
-            tables["dsp_chunk_boundaries"] = chunk_boundaries(ikis[ikis["trial_type"] == "sequence"])
-    elif paradigm == "ftt":
-        from motorseq.analysis.skill_measures import ftt_performance
-
-        per_trial, gain = ftt_performance(cleaned)
-        tables["ftt_per_trial"] = per_trial
-        tables["ftt_gain"] = gain
-        order = per_trial.groupby(ms.ID_COLUMNS, sort=False, observed=True).cumcount() + 1
-        tables["learning_curves"] = per_trial[ms.ID_COLUMNS + ["n_correct_sequences"]].assign(trial=order.to_numpy())
+    tables.update(module.tables(cleaned, data, seed, n_boot_participant))
     fits = CurveFits(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     curves = tables.get("learning_curves")
-    unit, value = curve_axes(paradigm)
+    unit, value = module.CURVE
     if curves is not None and not curves.empty and curves[unit].nunique() >= 4:
         fits = fit_learning_curves(curves, unit, value, n_boot=n_boot, n_boot_participant=n_boot_participant, seed=seed)
         tables["fits_participants"] = fits.participants
@@ -200,137 +166,27 @@ def compute_tables(
     return tables, fits, cleaned
 
 
-def is_probabilistic(trials: pd.DataFrame) -> bool:
-    """SRT data with probable/improbable trials (a probabilistic SRT), not sequence/random blocks."""
-    return bool(trials["trial_type"].isin(ms.PROBABILISTIC_TYPES).any())
-
-
-def _by_group(table: pd.DataFrame, value: str, by: list[str]) -> pd.DataFrame:
-    """Group summary over all participants (``group == "all"``) and, if there are groups, per group."""
-    overall = ms.group_summary(table, value, by).assign(group="all")
-    if table["group"].nunique() > 1:
-        per = ms.group_summary(table, value, ["group"] + by)
-        overall = pd.concat([overall, per], ignore_index=True)
-    cols = ["group"] + by
-    return overall[cols + [c for c in overall.columns if c not in cols]]
-
-
 def curve_axes(paradigm: str) -> tuple[str, str]:
     """X and y columns of the learning curve of a paradigm (FTT: correct sequences per trial)."""
-    return ("trial", "n_correct_sequences") if paradigm == "ftt" else ("block", "rt_ms")
-
-
-def _dsp_curves(cleaned: pd.DataFrame) -> pd.DataFrame:
-    rows = cleaned[cleaned["use_accuracy"] & (cleaned["correct"] == 1) & (cleaned["trial_type"] == "sequence")]
-    g = rows.groupby(ms.ID_COLUMNS + ["block"], sort=True, observed=True)["execution_time_ms"].median()
-    return g.rename("rt_ms").reset_index()
+    return paradigm_module(paradigm).CURVE
 
 
 def _statistics(paradigm: str, tables: dict[str, pd.DataFrame]) -> None:
-    from motorseq.analysis import stats
-
-    if paradigm == "asrt":
-        trip = tables["asrt_triplet_learning"]
-        tables["asrt_triplet_tests"] = stats.effect_tests(trip, "triplet_effect_ms", ["session", "epoch"])
-        per_session = trip.groupby(["participant", "session"], observed=True)["triplet_effect_ms"].mean().reset_index()
-        tables["asrt_triplet_tests_session"] = stats.effect_tests(per_session, "triplet_effect_ms", ["session"])
-        long = trip.melt(
-            id_vars=ms.ID_COLUMNS + ["epoch"],
-            value_vars=["rt_H_ms", "rt_L_ms"],
-            var_name="triplet_type",
-            value_name="rt_ms",
-        )
-        long["triplet_type"] = long["triplet_type"].str[3]
-        frames = []
-        for ses, sub in long.groupby("session", sort=True):
-            table = stats.rm_anova(sub, "rt_ms", ["epoch", "triplet_type"])
-            if not table.empty:
-                frames.append(table.assign(session=ses))
-        if frames:
-            tables["asrt_rm_anova"] = pd.concat(frames, ignore_index=True)
-        if long["group"].nunique() > 1:
-            tables["asrt_mixed_model"] = stats.mixed_model(
-                long[["participant", "rt_ms", "epoch", "triplet_type", "group", "session"]],
-                "rt_ms ~ C(session) + C(epoch) * C(triplet_type) * C(group)",
-            )
-    elif "srt_probabilistic_learning" in tables:
-        prob = tables["srt_probabilistic_learning"]
-        tables["srt_probabilistic_tests"] = stats.effect_tests(prob, "probabilistic_effect_ms", ["session", "epoch"])
-    elif paradigm == "srt":
-        seq = tables["srt_sequence_learning"]
-        per = seq.groupby(ms.ID_COLUMNS, observed=True)["sequence_effect_ms"].mean().reset_index()
-        tables["srt_sequence_tests"] = stats.effect_tests(per, "sequence_effect_ms", ["session"])
-        blocks = tables["block_summary"]
-        seq_blocks = blocks[blocks["trial_type"] == "sequence"]
-        if seq_blocks["block"].nunique() > 1:
-            tables["srt_rm_anova"] = stats.rm_anova(seq_blocks, "median_rt_ms", ["block"])
-        if blocks["group"].nunique() > 1 and blocks["trial_type"].nunique() > 1:
-            tables["srt_mixed_model"] = stats.mixed_model(
-                blocks[["participant", "median_rt_ms", "block", "trial_type", "group"]],
-                "median_rt_ms ~ block + C(trial_type) * C(group)",
-            )
-    elif paradigm == "ftt":
-        tables["ftt_gain_tests"] = stats.effect_tests(tables["ftt_gain"], "gain", ["session"])
+    tables.update(paradigm_module(paradigm).statistics(tables))
 
 
 def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits: CurveFits) -> list[str]:
+    module = paradigm_module(paradigm)
     t = data.trials
     lines = [
         f"format {data.format}, paradigm {paradigm}: {t['participant'].nunique()} participant(s), "
         f"{t['session'].nunique()} session(s), {len(t)} trials",
     ]
     clean_tab = tables["cleaning"]
-    if paradigm != "ftt":
+    if module.RT_MEASURE:
         lines.append(f"trials kept for RT analyses: {clean_tab['n_use_rt'].sum() / clean_tab['n_trials'].sum():.1%}")
     lines.extend(data.notes)
-    if paradigm == "asrt":
-        g = tables["asrt_triplet_learning_group"]
-        for ses, sub in g[g["group"] == "all"].groupby("session", sort=True):
-            effects = ", ".join(
-                f"e{int(r.epoch)} {r.mean:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}]" for r in sub.itertuples()
-            )
-            lines.append(f"session {ses}: triplet effect L−H (ms) {effects}")
-        s = tables["asrt_general_skill_group"]
-        for ses, sub in s[s["group"] == "all"].groupby("session", sort=True):
-            last = sub.iloc[-1]
-            lines.append(
-                f"session {ses}: general skill, RT epoch 1 − epoch {int(last.epoch)} = "
-                f"{last['mean']:.1f} ms [{last.ci_low:.1f}, {last.ci_high:.1f}]"
-            )
-    if "srt_probabilistic_learning_group" in tables:
-        g = tables["srt_probabilistic_learning_group"]
-        for ses, sub in g[g["group"] == "all"].groupby("session", sort=True):
-            effects = ", ".join(
-                f"e{int(r.epoch)} {r.mean:.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}]" for r in sub.itertuples()
-            )
-            lines.append(f"session {ses}: probabilistic learning, improbable − probable RT (ms) {effects}")
-    elif paradigm == "srt" and tables["srt_sequence_learning"].empty:
-        lines.append(_NO_RANDOM_BLOCK)
-    if paradigm == "srt":
-        g = tables.get("srt_sequence_learning_group", pd.DataFrame(columns=["group"]))
-        for r in g[g["group"] == "all"].itertuples():
-            lines.append(
-                f"session {r.session}: sequence-specific learning {r.mean:.1f} ms "
-                f"[{r.ci_low:.1f}, {r.ci_high:.1f}] (n = {r.n})"
-            )
-    if paradigm == "dsp":
-        curves = tables["learning_curves"]
-        by_block = curves.groupby("block", observed=True)["rt_ms"].mean()
-        if len(by_block) > 1:
-            lines.append(
-                f"sequence execution time: block {by_block.index[0]} {by_block.iloc[0]:.0f} ms -> "
-                f"block {by_block.index[-1]} {by_block.iloc[-1]:.0f} ms (group mean of medians)"
-            )
-        chunks = tables.get("dsp_chunk_boundaries")
-        if chunks is not None and not chunks.empty:
-            share = chunks.groupby("position", observed=True)["boundary"].mean()
-            lines.append(
-                "chunk boundaries (share of participant x sequence): "
-                + ", ".join(f"IKI {int(k)}: {v:.0%}" for k, v in share.items())
-            )
-    if paradigm == "ftt":
-        gain = tables["ftt_gain"]
-        lines.append(f"FTT gain (last − first trials): {gain['gain'].mean():.2f} correct sequences")
+    lines.extend(module.summary(tables))
     if not fits.groups.empty:
         for r in fits.groups[fits.groups["best"]].itertuples():
             who = f", group {r.group}" if r.group != "all" else ""
@@ -353,39 +209,19 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
     return lines
 
 
-_NO_RANDOM_BLOCK = (
-    "warning: no random block in these SRT data, so the sequence-specific effect (a random block "
-    "minus its neighbouring sequence blocks) cannot be computed. If probable and improbable trials "
-    "are mixed within every block (a probabilistic SRT, e.g. 85/15), code trial_type as "
-    "probable/improbable (a mapping's values: block) to get its measure: improbable − probable RT per epoch"
-)
-
-
 def _delta(groups: pd.DataFrame, row) -> float:
     same = (groups["session"] == row.session) & (groups["group"] == row.group) & (groups["model"] != row.model)
     return float(groups.loc[same, "delta_aic"].min()) if same.any() else float("nan")
 
 
-_YLABEL = {"dsp": "Median execution time (ms)", "ftt": "Correct sequences per trial"}
-
-
 def _figures(paradigm: str, tables: dict[str, pd.DataFrame], fits: CurveFits) -> dict[str, Any]:
     from motorseq.analysis import figures as fg
 
-    figs: dict[str, Any] = {}
-    if paradigm in ("srt", "asrt"):
-        figs["learning_curves"] = fg.learning_curve_figure(tables["block_summary"], "block", "trial_type")
-    if paradigm == "srt" and not tables.get("srt_sequence_learning", pd.DataFrame()).empty:
-        figs["sequence_vs_random"] = fg.sequence_vs_random_figure(
-            tables["block_summary"], tables["srt_sequence_learning"]
-        )
-    if paradigm == "asrt":
-        figs["triplet_effects"] = fg.triplet_figure(tables["asrt_triplet_learning"])
-    if paradigm == "dsp":
-        figs["dsp_execution_chunks"] = fg.dsp_figure(tables["dsp_execution"], tables.get("dsp_chunk_boundaries"))
-    unit, value = curve_axes(paradigm)
+    module = paradigm_module(paradigm)
+    figs: dict[str, Any] = dict(module.figures(tables))
+    unit, _ = module.CURVE
     if not fits.curves.empty:
-        figs["curve_fits"] = fg.fits_figure(fits.curves, fits.groups, unit, _YLABEL.get(paradigm, "Median RT (ms)"))
+        figs["curve_fits"] = fg.fits_figure(fits.curves, fits.groups, unit, module.YLABEL)
     return figs
 
 
