@@ -353,9 +353,9 @@ def recorded_difference(job: ParticipantJob) -> str | None:
     expected = expected_provenance(job, participant_parameters(job).to_dict(), protocol_hash(job.protocol))
     difference = first_difference(sidecar, expected)
     if difference is None and job.record_spikes:
-        from .output import derivative_paths
+        from .output import spike_paths
 
-        spikes = derivative_paths(job.out, job.protocol, job.participant, job.session, job.run)["spikes"]
+        spikes = spike_paths(job.out, job.protocol, job.participant, job.session, job.run)["spikes"]
         if not spikes.exists():
             return f"{spikes.name}: missing: the finished run was simulated without --record-spikes"
     return None if difference is None else f"{sidecar_path.name}: {difference}"

@@ -60,6 +60,7 @@ __all__ = [
     "presses_from_responses",
     "presses_from_table",
     "read_spikes",
+    "spike_paths",
     "remove_stale_temporaries",
     "write_dataset_files",
     "write_participant",
@@ -107,17 +108,25 @@ def _paths(root: str | os.PathLike, protocol, participant: str, session: str, ru
 def derivative_paths(
     root: str | os.PathLike, protocol, participant: str, session: str = "1", run: int = 1
 ) -> dict[str, Path]:
-    """Paths of one run's model derivatives (``activity``, ``bold``, ``spikes`` and their ``.json``)."""
+    """Paths of one run's model derivatives (``activity``, ``bold`` and their ``.json``)."""
     paths = _paths(root, protocol, participant, session, run)
     activity = paths.derivative(PIPELINE, f"{_ACTIVITY_SUFFIX}.tsv")
     bold = paths.derivative(PIPELINE, f"{_BOLD_SUFFIX}.tsv")
-    spikes = paths.derivative(PIPELINE, f"{_SPIKES_SUFFIX}.tsv.gz")
     return {
         "activity": activity,
         "activity_json": activity.with_suffix(".json"),
         "bold": bold,
         "bold_json": bold.with_suffix(".json"),
-        "spikes": spikes,
+    }
+
+
+def spike_paths(
+    root: str | os.PathLike, protocol, participant: str, session: str = "1", run: int = 1
+) -> dict[str, Path]:
+    """Paths of one run's optional spikes derivative (``spikes``, ``spikes_json``; ``--record-spikes``)."""
+    paths = _paths(root, protocol, participant, session, run)
+    return {
+        "spikes": paths.derivative(PIPELINE, f"{_SPIKES_SUFFIX}.tsv.gz"),
         "spikes_json": paths.derivative(PIPELINE, f"{_SPIKES_SUFFIX}.json"),
     }
 
@@ -133,7 +142,8 @@ def _run_files(root: str | os.PathLike, protocol, participant: str, session: str
     """Every file of one run except its ``_beh.tsv`` (raw sidecars and events, derivatives)."""
     paths = _paths(root, protocol, participant, session, run)
     derived = derivative_paths(root, protocol, participant, session, run)
-    return [paths.sidecar, paths.events, paths.events_sidecar, *derived.values()]
+    spikes = spike_paths(root, protocol, participant, session, run)
+    return [paths.sidecar, paths.events, paths.events_sidecar, *derived.values(), *spikes.values()]
 
 
 def discard_uncommitted(
@@ -501,17 +511,18 @@ def write_participant(
         writer.extra = {
             "SimulatedDuration_s": round(duration, 6),
             "ModelDerivatives": [
-                str(p.relative_to(root)) for key, p in final_derived.items()
-                if key in ("activity", "bold") or (key == "spikes" and spikes is not None)
-            ],
+                str(p.relative_to(root)) for key, p in final_derived.items() if key in ("activity", "bold")
+            ] + ([] if spikes is None else [str(spike_paths(root, protocol, participant, session, run)["spikes"]
+                                                 .relative_to(root))]),
             "HRF": hrf,
             **({"Simulation": dict(provenance)} if provenance is not None else {}),
         }
         writer.close("complete")
 
         if spikes is not None:
-            _write_spikes(tmp_derived["spikes"], spikes)
-            _write_json(tmp_derived["spikes_json"], {**_SPIKES_SIDECAR, "Seed": int(seed), "Count": len(spikes)})
+            tmp_spikes = spike_paths(tmp, protocol, participant, session, run)
+            _write_spikes(tmp_spikes["spikes"], spikes)
+            _write_json(tmp_spikes["spikes_json"], {**_SPIKES_SIDECAR, "Seed": int(seed), "Count": len(spikes)})
         _write_tsv(tmp_derived["activity"], activity)
         _write_json(tmp_derived["activity_json"], {**_ACTIVITY_COLUMNS, "Seed": int(seed), "Regions": list(REGIONS)})
         _write_tsv(tmp_derived["bold"], bold)
