@@ -105,3 +105,22 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("MOTORSEQ_TEST_POSTGRES_URL is not set (.ci/run starts a throw-away PostgreSQL and sets it)")
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh database: SQLite in tmp_path, or a new PostgreSQL database (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'web.db'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    import uuid
+
+    import psycopg
+
+    name = f"motorseq_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield base.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

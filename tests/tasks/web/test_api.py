@@ -21,10 +21,11 @@ from starlette.testclient import TestClient
 
 
 @pytest.fixture
-def app(tmp_path):
-    db = connect(f"sqlite:///{tmp_path / 'api.db'}")
+def app(database_url):
+    db = connect(database_url)
     catalog = ProtocolCatalog(["classroom", "asrt"], max_trials_per_block=6)
-    return db, catalog, TestClient(create_app(db, catalog), raise_server_exceptions=False)
+    yield db, catalog, TestClient(create_app(db, catalog), raise_server_exceptions=False)
+    db.engine.dispose()
 
 
 def _start(client, participant="07", protocol="classroom"):
@@ -140,7 +141,7 @@ trial_like = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=trial_like | json_values)
 def test_malformed_trial_bodies_are_4xx_never_500(app, body):
     _, _, client = app
