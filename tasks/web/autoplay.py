@@ -71,6 +71,22 @@ async def play_page(page: Any, style: PlayStyle = PlayStyle(), stop_after: int |
             await asyncio.sleep(0.005)
 
 
+async def _retry(send: Any, accepted: tuple[int, ...], attempts: int = 100) -> dict[str, Any]:
+    """Send until the server accepts (it may be restarting: a page sends its buffer again too)."""
+    for _attempt in range(attempts):
+        try:
+            response = await send()
+        except Exception:  # noqa: BLE001 - connection refused or cut while the server restarts
+            await asyncio.sleep(0.2)
+            continue
+        if response.status_code in accepted:
+            return response.json()
+        if 400 <= response.status_code < 500:
+            raise RuntimeError(f"refused with {response.status_code}: {response.text}")
+        await asyncio.sleep(0.2)
+    raise RuntimeError("never acknowledged")
+
+
 async def http_student(
     client: Any, code: str, style: PlayStyle = PlayStyle(), rate_hz: float | None = None, stop_after: int | None = None
 ) -> dict[str, Any]:
@@ -84,9 +100,7 @@ async def http_student(
     import time
 
     rng = random.Random(style.seed)
-    joined = await client.post(f"/api/class/{code}/join", json={})
-    joined.raise_for_status()
-    data = joined.json()
+    data = await _retry(lambda: client.post(f"/api/class/{code}/join", json={}), (201,))
     headers = {"X-Run-Token": data["token"]}
     clock, posted, latencies = 1000.0, [], []
     for trial in data["config"]["trials"]:
@@ -102,17 +116,7 @@ async def http_student(
             "presses": [{"key": key, "down_ms": clock + rt, "up_ms": clock + rt + style.hold}],
         }
         started = time.perf_counter()
-        for _attempt in range(50):
-            try:
-                response = await client.post("/api/runs/me/trials", json=body, headers=headers)
-            except Exception:  # noqa: BLE001 - the server may be restarting: send again, as a page does
-                await asyncio.sleep(0.2)
-                continue
-            if response.status_code in (201, 409):
-                break
-            await asyncio.sleep(0.2)
-        else:
-            raise RuntimeError(f"trial {trial['trial_index']} was never acknowledged")
+        await _retry(lambda body=body: client.post("/api/runs/me/trials", json=body, headers=headers), (201, 409))
         latencies.append((time.perf_counter() - started) * 1000)
         posted.append(trial["trial_index"])
         clock += rt + 500
