@@ -358,7 +358,11 @@ async function ownCurve() {
   state.curveDrawn = pts.length;
   if (data.effect_ms !== null && data.effect_ms !== undefined) {
     const p = document.createElement("p");
-    p.textContent = `Random positions slowed you by ${Math.round(data.effect_ms)} ms: that is what you learned.`;
+    const ms = Math.round(data.effect_ms);
+    p.textContent =
+      ms > 0
+        ? `Random positions slowed you by ${ms} ms: that is what you learned of the hidden sequence.`
+        : `Random positions did not slow you (${ms} ms): no sign of sequence learning this time.`;
     text.append(p);
   }
 }

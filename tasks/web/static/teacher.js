@@ -24,7 +24,7 @@ function axes(g, w, h, lo, hi, label) {
 }
 
 function drawCurve(data) {
-  const c = $("curve");
+  const c = $("class-curve");
   const g = c.getContext("2d");
   const pts = data.curve.filter((p) => p.rt_ms !== null);
   const model = (data.model || []).filter((p) => p.rt_ms !== null);
@@ -60,7 +60,7 @@ function drawCurve(data) {
 }
 
 function drawEffects(data) {
-  const c = $("effects");
+  const c = $("class-effects");
   const g = c.getContext("2d");
   const values = Object.values(data.effects);
   const e = data.effect;
