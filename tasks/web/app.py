@@ -140,7 +140,7 @@ def create_app(
     @route("/api/runs/me/trials", ["POST"])
     async def post_trial(request: Request) -> Response:
         body = await _body(request, TrialBody)
-        run = await run_in_threadpool(run_by_token, db, token_of(request))
+        run = await run_in_threadpool(run_by_token, db, token_of(request), False)
         stored, row = await run_in_threadpool(record_trial, db, run, body)
         done = body.trial_index == len(trial_list(run))
         payload = {"acknowledged": True, "trial_index": body.trial_index, "duplicate": not stored, "last": done}

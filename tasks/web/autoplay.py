@@ -103,6 +103,7 @@ async def http_student(
     data = await _retry(lambda: client.post(f"/api/class/{code}/join", json={}), (201,))
     headers = {"X-Run-Token": data["token"]}
     clock, posted, latencies = 1000.0, [], []
+    paced_from = time.perf_counter()
     for trial in data["config"]["trials"]:
         if stop_after is not None and len(posted) >= stop_after:
             break
@@ -120,6 +121,6 @@ async def http_student(
         latencies.append((time.perf_counter() - started) * 1000)
         posted.append(trial["trial_index"])
         clock += rt + 500
-        if rate_hz:
-            await asyncio.sleep(1 / rate_hz)
+        if rate_hz:  # on a schedule: trial k is sent at k / rate_hz, whatever the writes took
+            await asyncio.sleep(max(0.0, paced_from + len(posted) / rate_hz - time.perf_counter()))
     return {"token": data["token"], "participant": data["participant"], "posted": posted, "latencies_ms": latencies}

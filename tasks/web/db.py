@@ -1,7 +1,8 @@
 """The web app's database: runs, their trials and class sessions (SQLAlchemy 2).
 
-SQLite (``sqlite:///motorseq.db``, the default) is opened in WAL mode with ``synchronous=FULL``,
-so a trial is on disk when its transaction commits; PostgreSQL is reached by URL
+SQLite (``sqlite:///motorseq.db``, the default) is opened in WAL mode (``synchronous=NORMAL``:
+a committed trial survives the server being killed, SIGKILL included; only a power cut or an OS
+crash could lose the last commits; set ``MOTORSEQ_SQLITE_SYNCHRONOUS=FULL`` to sync every commit);
 (``postgresql://user@host/db``, through psycopg 3). Every trial is written in one transaction,
 and ``(run_id, trial_index)`` is unique: a trial sent twice (a page re-sending its buffer after a
 reload) is refused by the database itself, never stored twice.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +28,9 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    insert,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -111,10 +115,13 @@ def normalize_url(url: str) -> str:
     return url
 
 
+_SYNCHRONOUS = "FULL" if os.environ.get("MOTORSEQ_SQLITE_SYNCHRONOUS", "").upper() == "FULL" else "NORMAL"
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA synchronous={_SYNCHRONOUS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
@@ -142,16 +149,18 @@ class Database:
         status : str, optional
             New status of the run, set in the same transaction.
         """
+        values = {c.key: getattr(record, c.key) for c in TrialRecord.__table__.columns if c.key != "id"}
+        values["received"] = values["received"] or _now()
+        values["segment"] = values["segment"] or 1
         with self.sessions() as session:
             try:
                 with session.begin():
-                    session.add(record)
-                    session.flush()
-                    run = session.get(Run, record.run_id)
-                    if status is not None and run is not None and run.status != "finished":
-                        run.status = status
-                        if status == "finished":
-                            run.finished = _now()
+                    session.execute(insert(TrialRecord), [values])  # Core insert: one statement, no unit of work
+                    if status is not None:
+                        values = {"status": status, **({"finished": _now()} if status == "finished" else {})}
+                        session.execute(
+                            update(Run).where(Run.id == record.run_id, Run.status != "finished").values(**values)
+                        )
             except IntegrityError:
                 return False
         return True

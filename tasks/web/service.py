@@ -167,15 +167,28 @@ def start_run(
     return run
 
 
-def run_by_token(db: Database, token: str) -> Run:
-    """Return the run whose secret token is ``token``; :class:`RunRefused` (401) otherwise."""
+def run_by_token(db: Database, token: str, fresh: bool = True) -> Run:
+    """Return the run whose secret token is ``token``; :class:`RunRefused` (401) otherwise.
+
+    With ``fresh=False`` a run looked up before is taken from memory (its protocol, labels and
+    seed never change; its ``status`` may be old): the trial path then needs one statement.
+    """
     if not token or len(token) > 64:
         raise RunRefused("missing or malformed run token (X-Run-Token)", 401)
+    cache = _RUNS.setdefault(id(db), {})
+    if not fresh and token in cache:
+        return cache[token]
     with db.sessions() as session:
         run = session.scalar(select(Run).where(Run.token == token))
     if run is None:
         raise RunRefused("unknown run token", 401)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[token] = run
     return run
+
+
+_RUNS: dict[int, dict[str, Run]] = {}
 
 
 def record_trial(db: Database, run: Run, body: TrialBody) -> tuple[bool, dict[str, Any]]:
@@ -207,7 +220,8 @@ def record_trial(db: Database, run: Run, body: TrialBody) -> tuple[bool, dict[st
         row=row,
         presses=events,
     )
-    status = "finished" if body.trial_index == len(trials) else "running"
+    # the run's status changes at its first and last trials only (no extra write for the others)
+    status = "finished" if body.trial_index == len(trials) else "running" if body.trial_index == 1 else None
     return db.add_trial(record, status), row
 
 

@@ -224,3 +224,20 @@ def test_class_summary_pools_students(app):
     assert archive.status_code == 200 and archive.content[:2] == b"PK"
     qr = client.get(f"/api/class/{found.code}/qr.svg?token={found.teacher_token}")
     assert qr.status_code == 200 and b"<svg" in qr.content[:200]
+
+
+def test_the_model_curve_is_read_from_the_cache_never_simulated_by_the_server(app, tmp_path, monkeypatch):
+    from motorseq.tasks.web.model_cache import _path
+    from motorseq.tasks.web.service import protocol_of
+
+    db, catalog, _ = app
+    monkeypatch.setenv("MOTORSEQ_BUILD_ROOT", str(tmp_path / "build"))
+    client = TestClient(create_app(db, catalog))
+    found = _class_of_students(db, client, n=2)
+    url = f"/api/class/{found.code}/summary?token={found.teacher_token}"
+    assert client.get(url).json()["model"] is None
+    cached = [{"block": 2, "kind": "sequence", "rt_ms": 351.5, "se_ms": 20.0, "n": 4}]
+    path = _path(protocol_of(found))
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"curve": cached, "participants": 4}))
+    assert client.get(url).json()["model"] == cached
