@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -28,7 +28,10 @@ from .db import Database, Run
 from .schemas import MAX_BODY_BYTES, JoinBody, StartBody, TrialBody
 from .service import ProtocolCatalog, RunRefused, page_config, record_trial, run_by_token, start_run, trial_list
 
-__all__ = ["create_app"]
+__all__ = ["app_from_env", "create_app", "CONFIG_ENV"]
+
+#: Environment variable through which ``serve --workers N`` hands its settings to each worker.
+CONFIG_ENV = "MOTORSEQ_SERVE_CONFIG"
 
 _STATIC = resources.files("motorseq.tasks.web") / "static"
 
@@ -112,7 +115,7 @@ def create_app(
 
     async def index(request: Request) -> Response:
         if class_code is not None:
-            return page("task.html")
+            return RedirectResponse(f"/c/{class_code}", status_code=303)
         options = "".join(f'<option value="{p.name}">{p.name} ({p.paradigm})</option>' for p in catalog)
         return HTMLResponse(page("index.html").body.decode().replace("<!--PROTOCOLS-->", options))
 
@@ -233,3 +236,15 @@ def create_app(
     app.state.db = db
     app.state.class_code = class_code
     return app
+
+
+def app_from_env() -> Starlette:
+    """Build the app from :data:`CONFIG_ENV` (JSON: db, protocols, shortening, class code): one per worker."""
+    import os
+
+    from .db import connect
+
+    config = json.loads(os.environ[CONFIG_ENV])
+    shortening = (config.get("max_trials_per_block"), config.get("max_blocks"), config.get("max_trial_seconds"))
+    catalog = ProtocolCatalog(config["protocols"], *shortening)
+    return create_app(connect(config["db"]), catalog, class_code=config.get("class_code"))

@@ -54,6 +54,9 @@ def serve(
         int,
         typer.Option("--model", min=0, help="Classroom mode: simulate N model participants (background, niced)."),
     ] = 0,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Server processes (a large class: one per CPU core).")
+    ] = 1,
     max_trials_per_block: Annotated[
         int | None, typer.Option("--max-trials-per-block", min=1, help="Shortened runs: at most N trials per block.")
     ] = None,
@@ -103,6 +106,19 @@ def serve(
             start_model_curve(protocol_of(found), model)  # type: ignore[arg-type]
     else:
         _print(f"Open http://{address}:{port}/ (data: {db})")
+    if workers > 1:
+        import json
+        import os
+
+        from .app import CONFIG_ENV
+
+        settings = {"db": db, "protocols": names, "class_code": class_code, "max_blocks": max_blocks}
+        settings |= {"max_trials_per_block": max_trials_per_block, "max_trial_seconds": max_trial_seconds}
+        os.environ[CONFIG_ENV] = json.dumps(settings)
+        database.engine.dispose()
+        target = "motorseq.tasks.web.app:app_from_env"
+        uvicorn.run(target, factory=True, host=host, port=port, workers=workers, log_level="warning")
+        return
     app = create_app(database, catalog, class_code=class_code)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

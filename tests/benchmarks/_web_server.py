@@ -20,7 +20,7 @@ def start(args: list[str], db: str, log: Path) -> tuple[subprocess.Popen, str]:
     """Start `motorseq serve ARGS --db DB` on a free port; return the process and its base URL."""
     port = free_port()
     command = [sys.executable, "-m", "motorseq.protocols", "serve", "--port", str(port), "--db", db, *args]
-    process = subprocess.Popen(command, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
     for _ in range(600):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -34,3 +34,15 @@ def start(args: list[str], db: str, log: Path) -> tuple[subprocess.Popen, str]:
 
 def class_code(log: Path) -> str:
     return re.search(r"Class code: (\w+)", log.read_text()).group(1)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Kill the server and its worker processes (its own process group)."""
+    import os
+    import signal
+
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(10)

@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 results[stamped] = (injected, measured(db_path, participant), frames)
         finally:
-            process.kill()
+            _web_server.stop(process)
     ok = report("stamped key events (page timing path)", *results[True])
     report("unstamped key events (injector-to-page delivery, for comparison)", *results[False])
     print(f"[target |mean| <= 2 ms, SD <= 2 ms, 0 dropped presses (headless Chromium): {'met' if ok else 'MISSED'}]")

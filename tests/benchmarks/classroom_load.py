@@ -45,17 +45,17 @@ async def _class(url: str, code: str, students: int, rate: float, trials: int) -
         return results, time.perf_counter() - started
 
 
-def run(db_url: str, students: int, rate: float, trials: int) -> bool:
+def run(db_url: str, students: int, rate: float, trials: int, workers: int = 1) -> bool:
     from motorseq.tasks.web.db import Run, TrialRecord, connect
     from sqlalchemy import func, select
 
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "serve.log"
-        process, url = _web_server.start(["--class"], db_url, log)
+        process, url = _web_server.start(["--class", "--workers", str(workers)], db_url, log)
         try:
             results, seconds = asyncio.run(_class(url, _web_server.class_code(log), students, rate, trials))
         finally:
-            process.kill()
+            _web_server.stop(process)
     db = connect(db_url)
     with db.sessions() as session:
         stored = session.execute(select(Run.token, TrialRecord.trial_index).join(Run, Run.id == TrialRecord.run_id))
@@ -77,7 +77,8 @@ def run(db_url: str, students: int, rate: float, trials: int) -> bool:
     offered = students * rate
     p99 = float(np.percentile(latencies, 99))
     name = db_url.split(":", 1)[0]
-    print(f"{name}: {students} students x {trials} trials at {rate:g}/s: {len(acknowledged)} trials in {seconds:.1f} s "
+    print(f"{name} ({workers} server processes): {students} students x {trials} trials at {rate:g}/s: "
+          f"{len(acknowledged)} trials in {seconds:.1f} s "
           f"= {throughput:.0f} trials/s (offered {offered:.0f}/s); write latency median {np.median(latencies):.1f} ms, "
           f"p99 {p99:.1f} ms; lost {lost}, duplicated {duplicated}")
     sustained = throughput >= 0.9 * offered
@@ -93,9 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--rate", type=float, default=4.0, help="trials per second per student")
     parser.add_argument("--trials", type=int, default=40, help="trials each student posts")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (serve --workers)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        run(f"sqlite:///{Path(folder) / 'load.db'}", args.students, args.rate, args.trials)
+        run(f"sqlite:///{Path(folder) / 'load.db'}", args.students, args.rate, args.trials, args.workers)
     base = os.environ.get("MOTORSEQ_TEST_POSTGRES_URL")
     if not base:
         print("postgresql: skipped (MOTORSEQ_TEST_POSTGRES_URL not set; .ci/postgres.sh starts one)")
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     with psycopg.connect(base, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     try:
-        run(base.rsplit("/", 1)[0] + f"/{name}", args.students, args.rate, args.trials)
+        run(base.rsplit("/", 1)[0] + f"/{name}", args.students, args.rate, args.trials, args.workers)
     finally:
         with psycopg.connect(base, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -16,7 +16,7 @@ from motorseq.tasks.web.db import Run, TrialRecord, connect
 from PIL import Image
 from sqlalchemy import select
 
-SHORT = ["--max-trials-per-block", "3"]
+SHORT = ["--max-trials-per-block", "2"]
 N_PAGES, N_HTTP = 5, 25
 
 
