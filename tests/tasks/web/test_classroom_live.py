@@ -11,6 +11,7 @@ import sys
 import httpx
 import numpy as np
 import pandas as pd
+import pytest
 from motorseq.tasks.web.autoplay import PlayStyle, http_student, play_page
 from motorseq.tasks.web.db import Run, TrialRecord, connect
 from PIL import Image
@@ -25,6 +26,9 @@ def _drawn(path) -> int:
     return len(set(Image.open(path).convert("RGB").getdata()))
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)], indirect=True
+)  # ~50 s each: the PostgreSQL run is in the slow set (the API tests cover PostgreSQL by default)
 def test_a_class_of_30_survives_a_closed_page_and_a_server_kill(serve, chromium_path, database_url, tmp_path):
     server = serve("--class", *SHORT, db=database_url)
     code, token = server.class_code()
