@@ -100,6 +100,14 @@ def register(app: typer.Typer) -> None:
                 "--paradigm", help="Analyse only this paradigm (srt, asrt, dsp, ftt); data that mix paradigms need it."
             ),
         ] = None,
+        keep_apart: Annotated[
+            bool,
+            typer.Option(
+                "--keep-apart",
+                help="Several data folders whose participant labels repeat: prefix each participant with its "
+                "folder's name (without it the same run in two folders is refused, naming both files).",
+            ),
+        ] = False,
     ) -> None:
         """Analyse behavioural data: tidy tables per measure, curve fits, statistics, figures."""
         from motorseq.analysis.pipeline import analyze
@@ -115,6 +123,7 @@ def register(app: typer.Typer) -> None:
             n_boot_participant=n_boot_participant,
             figures=not no_figures,
             paradigm=paradigm,
+            keep_apart=keep_apart,
         )
         _print(result.summary, out, result.figure_paths)
 

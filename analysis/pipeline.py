@@ -245,6 +245,7 @@ def analyze(
     statistics: bool = True,
     figures: bool = True,
     paradigm: str | None = None,
+    keep_apart: bool = False,
 ) -> AnalysisResult:
     """Analyse a data set end to end.
 
@@ -267,6 +268,9 @@ def analyze(
     paradigm : str, optional
         Analyse only the trials of this paradigm. Data that mix paradigms are refused without
         it: each paradigm has its own measures, so each is analysed on its own.
+    keep_apart : bool
+        Several data folders whose participant labels repeat (one per laptop): each participant
+        is prefixed with its folder's name; without it the same run in two folders is refused.
 
     Returns
     -------
@@ -279,7 +283,7 @@ def analyze(
         paradigms when ``paradigm`` is not given.
     """
     _check_counts(n_boot=n_boot, n_boot_participant=n_boot_participant, seed=seed)
-    data = paths if isinstance(paths, Dataset) else load_dataset(paths, format)
+    data = paths if isinstance(paths, Dataset) else load_dataset(paths, format, keep_apart=keep_apart)
     if data.trials.empty:
         raise AnalysisInputError(f"{data.files[0] if data.files else 'input'}: no trials")
     if paradigm is not None:

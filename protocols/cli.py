@@ -71,6 +71,7 @@ def _root(
 
 DOMAIN_CLIS = (
     "motorseq.tasks.cli",
+    "motorseq.tasks.web.cli",
     "motorseq.models.cli",
     "motorseq.analysis.cli",
     "motorseq.analysis.brain.cli",

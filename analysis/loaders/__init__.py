@@ -70,7 +70,7 @@ def detect_format(path: str | Path) -> str:
     )
 
 
-def load_dataset(paths: str | Path | list[str | Path], format: str = "auto") -> Dataset:
+def load_dataset(paths: str | Path | list[str | Path], format: str = "auto", keep_apart: bool = False) -> Dataset:
     """Load trial data from files or folders.
 
     Parameters
@@ -80,6 +80,9 @@ def load_dataset(paths: str | Path | list[str | Path], format: str = "auto") -> 
     format : str
         ``"auto"`` (detect from the first path), one of :data:`FORMATS`, or the path of a
         column-mapping YAML (see :mod:`motorseq.analysis.loaders.mapping`).
+    keep_apart : bool
+        ``motorseq`` data from several folders: prefix each participant with its folder's name
+        (folders from several laptops whose labels repeat); without it a clash is refused, naming the files.
 
     Returns
     -------
@@ -108,7 +111,7 @@ def load_dataset(paths: str | Path | list[str | Path], format: str = "auto") -> 
     if format == "motorseq":
         from motorseq.analysis.loaders.motorseq_bids import load_motorseq
 
-        return load_motorseq(paths)
+        return load_motorseq(paths, keep_apart=keep_apart)
     if format == "jspsych-asrt":
         from motorseq.analysis.loaders.jspsych_asrt import load_jspsych_asrt
 

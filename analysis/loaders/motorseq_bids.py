@@ -39,17 +39,47 @@ def find_runs(paths: list[Path]) -> list[Path]:
     return sorted(set(runs))
 
 
-def _groups(runs: list[Path]) -> dict[str, str]:
-    groups: dict[str, str] = {}
-    roots = {p.parents[3] for p in runs if len(p.parents) > 3}
-    for root in roots:
+def _root(run: Path) -> Path | None:
+    return run.parents[3] if len(run.parents) > 3 else None
+
+
+def _groups(runs: list[Path]) -> dict[tuple[Path | None, str], str]:
+    """Group of each participant, by (dataset root, label): the same label in two datasets stays apart."""
+    groups: dict[tuple[Path | None, str], str] = {}
+    for root in {_root(p) for p in runs} - {None}:
         table_path = root / "participants.tsv"
         if table_path.is_file():
             table = _read_participants(table_path)
             if "group" in table.columns and "participant_id" in table.columns:
                 for pid, grp in zip(table["participant_id"], table["group"], strict=True):
-                    groups[pid.removeprefix("sub-")] = grp if grp not in ("", "n/a") else "all"
+                    groups[(root, pid.removeprefix("sub-"))] = grp if grp not in ("", "n/a") else "all"
     return groups
+
+
+def folder_prefixes(paths: list[Path]) -> list[str]:
+    """Return a short, distinct prefix per input folder (its name, letters and digits; numbered if names repeat)."""
+    names = ["".join(ch for ch in Path(p).resolve().name if ch.isalnum()) or "data" for p in paths]
+    return [name if names.count(name) == 1 else f"{name}{i + 1}" for i, name in enumerate(names)]
+
+
+def _input_of(run: Path, paths: list[Path]) -> int:
+    for i, path in enumerate(paths):
+        if run == path or path in run.parents:
+            return i
+    return 0
+
+
+def _check_clashes(runs: list[Path], inputs: list[int], paths: list[Path]) -> None:
+    """Refuse the same run file name (participant, session, task, run) from two inputs, naming both files."""
+    seen: dict[str, Path] = {}
+    for run, i in zip(runs, inputs, strict=True):
+        other = seen.get(run.name)
+        if other is not None and _input_of(other, paths) != i:
+            raise AnalysisInputError(
+                f"{other} and {run}: the same participant, session and run in two data folders; "
+                "keep them apart with --keep-apart (each participant prefixed with its folder's name)"
+            )
+        seen[run.name] = run
 
 
 def _read_participants(path: Path) -> pd.DataFrame:
@@ -78,7 +108,7 @@ def _num(table: pd.DataFrame, name: str) -> pd.Series:
     return pd.to_numeric(table[name], errors="coerce")
 
 
-def _run_info(path: Path, side: dict, groups: dict[str, str]) -> dict:
+def _run_info(path: Path, side: dict, groups: dict[tuple[Path | None, str], str], prefix: str = "") -> dict:
     """Labels, source and paradigm of one run, from its sidecar."""
     where = str(path)
     if not side:
@@ -99,10 +129,10 @@ def _run_info(path: Path, side: dict, groups: dict[str, str]) -> dict:
     if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
         raise AnalysisInputError(f"{where}: sidecar field 'Protocol.asrt.warmup_random' must be a whole number ≥ 0")
     return {
-        "participant": participant,
+        "participant": f"{prefix}-{participant}" if prefix else participant,
         "session": str(side.get("Session", "1")),
         "run": int(side.get("Run", 1)),
-        "group": groups.get(participant, "all"),
+        "group": groups.get((_root(path), participant), "all"),
         "source": (side.get("Source") or {}).get("Type", "human"),
         "paradigm": paradigm,
         "warmup": warmup,
@@ -158,27 +188,41 @@ def _presses(path: Path, beh: pd.DataFrame, info: dict) -> pd.DataFrame | None:
     )
 
 
-def load_motorseq(paths: list[Path]) -> Dataset:
+def load_motorseq(paths: list[Path], keep_apart: bool = False) -> Dataset:
     """Load motorseq BIDS runs.
 
     Parameters
     ----------
     paths : list of Path
         Dataset folders, sub-folders or ``*_beh.tsv`` files.
+    keep_apart : bool
+        Several folders (e.g. one per laptop) whose participant labels may repeat: each participant
+        becomes ``<folder name>-<label>``. Without it, the same run in two folders is refused,
+        naming both files.
 
     Returns
     -------
     Dataset
         ``conventions["warmup_trials"]`` holds the ASRT warm-up length of the protocol.
     """
-    runs = find_runs(list(paths))
+    paths = [Path(p) for p in paths]
+    runs = find_runs(paths)
     groups = _groups(runs)
+    inputs = [_input_of(run, paths) for run in runs]
+    prefixes = folder_prefixes(paths) if keep_apart and len(paths) > 1 else [""] * len(paths)
+    if not keep_apart:
+        _check_clashes(runs, inputs, paths)
     where = str(paths[0]) if len(paths) == 1 else f"{len(runs)} runs"
     try:
         loaded = read_runs(runs, allow_partial=True)  # one validated parse; interrupted runs keep their rows
     except DataFileError as error:
         raise AnalysisInputError(str(error)) from None
-    info = pd.DataFrame([_run_info(path, side, groups) for path, side in zip(runs, loaded.sidecars, strict=True)])
+    info = pd.DataFrame(
+        [
+            _run_info(path, side, groups, prefixes[i])
+            for path, side, i in zip(runs, loaded.sidecars, inputs, strict=True)
+        ]
+    )
     beh = loaded.trials
     trials = finalize_trials(_trials(beh, info, where), where)
     press_frames = []

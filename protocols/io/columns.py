@@ -99,6 +99,7 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
             "human": "a person",
             "model": "the motorseq spiking model",
             "simulated": "scripted key presses (pilot or test runs of the task)",
+            "browser": "a person in a web browser (motorseq serve)",
         },
     ),
     Column("group", "str", "Group or condition (n/a if none)."),
