@@ -183,6 +183,9 @@ def compute_tables(
         tables["ftt_gain"] = gain
         order = per_trial.groupby(ms.ID_COLUMNS, sort=False, observed=True).cumcount() + 1
         tables["learning_curves"] = per_trial[ms.ID_COLUMNS + ["n_correct_sequences"]].assign(trial=order.to_numpy())
+    from motorseq.analysis.phase_tables import phase_tables  # learning phases (issue 17)
+
+    tables.update(phase_tables(cleaned, paradigm, tables))
     fits = CurveFits(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     curves = tables.get("learning_curves")
     unit, value = curve_axes(paradigm)
@@ -308,6 +311,9 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
     if paradigm == "ftt":
         gain = tables["ftt_gain"]
         lines.append(f"FTT gain (last − first trials): {gain['gain'].mean():.2f} correct sequences")
+    from motorseq.analysis.phase_tables import phase_summary
+
+    lines.extend(phase_summary(tables))
     if not fits.groups.empty:
         for r in fits.groups[fits.groups["best"]].itertuples():
             who = f", group {r.group}" if r.group != "all" else ""
