@@ -27,6 +27,7 @@ def simulate_participant(
     params: ModelParameters | None = None,
     seed: int = 1,
     workdir: str | os.PathLike | None = None,
+    initial_values: dict[str, Any] | None = None,
 ) -> SimulationResult:
     """Run the spiking network through a trial list, closed loop, and return what it did.
 
@@ -48,6 +49,10 @@ def simulate_participant(
         Same seed, same result.
     workdir : path, optional
         Folder for the compiled network of this process (each process its own).
+    initial_values : dict, optional
+        Run-time values that replace the computed ones, e.g. the plastic weights a previous
+        session ended with (``{"transition.w": ...}``; see :mod:`.study`). Hook for multi-session
+        studies.
 
     Returns
     -------
@@ -77,6 +82,8 @@ def simulate_participant(
     values = runtime_values(
         engine.layout, params, plan.targets, plan.timing, int(seed), engine.max_trials, plan.pauses, plan.segments
     )
+    if initial_values:  # multi-session studies: carried weights (models/study.py)
+        values.update(initial_values)
     raw = engine.run(values)
     presses = None
     if paradigm in MULTIKEY_PARADIGMS:
