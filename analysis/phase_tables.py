@@ -16,6 +16,8 @@ table                           when
                                 T_new / T_same when a group label holds ``new`` (the
                                 new-sequence control, as in the bundled study)
 ``phase_tempo``, ``_reached``   paced blocks (an ``ioi_ms`` column): accuracy per tempo step
+``timing_per_trial``, ``_summary`` sct: mean asynchrony (synchronisation), ITI, CV and the
+                                Wing-Kristofferson split (continuation)
 =============================== ===========================================================
 
 Performance is the block median RT of correct cleaned trials on sequence (SRT, DSP) or H+L
@@ -30,11 +32,13 @@ import pandas as pd
 from . import phases as ph
 from .measures import ID_COLUMNS
 
-__all__ = ["phase_tables", "performance_per_block", "TEMPO_CRITERION"]
+__all__ = ["phase_tables", "phase_summary", "performance_per_block", "timing_tables", "TEMPO_CRITERION"]
 
 #: Accuracy that counts as mastering a tempo step (as the bundled paced protocols use).
 TEMPO_CRITERION = 0.9
 _BY = ("participant", "group", "source", "paradigm")
+#: Synchronisation beats left out of the asynchrony (the first tap is a reaction to the first beat).
+SETTLE_BEATS = 2
 
 
 def performance_per_block(cleaned: pd.DataFrame, paradigm: str) -> tuple[pd.DataFrame, str, bool]:
@@ -157,8 +161,56 @@ def _savings_groups(savings: pd.DataFrame) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
+def timing_tables(cleaned: pd.DataFrame, presses: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Synchronisation-continuation measures per trial and per participant × session.
+
+    Taps (``presses.rt_ms``: from the first beat) before ``(sync_beats − 0.5) × ioi`` are
+    synchronisation taps, matched to beats ``k × ioi``; the taps of the first
+    :data:`SETTLE_BEATS` beats are left out (the first tap reacts to the first beat; tapping
+    settles in over a few beats, Repp 2005). The later taps are continuation taps.
+    """
+    keys = ["participant", "session", "run", "block", "trial"]
+    info = cleaned.drop_duplicates(keys).set_index(keys)
+    rows = []
+    for key, taps in presses.groupby(keys, observed=True, sort=True):
+        if key not in info.index:
+            continue
+        trial = info.loc[key]
+        ioi, n_sync = float(trial["ioi_ms"]), int(trial["sync_beats"])
+        t = np.sort(taps["rt_ms"].to_numpy(float))
+        sync = t[(t >= (SETTLE_BEATS - 0.5) * ioi) & (t < (n_sync - 0.5) * ioi)]
+        cont = t[t >= (n_sync - 0.5) * ioi]
+        synced = ph.timing_summary(sync, np.arange(SETTLE_BEATS, n_sync) * ioi)
+        kept = ph.timing_summary(cont)
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "group": trial["group"],
+                "source": trial["source"],
+                "ioi_ms": ioi,
+                "mean_asynchrony_ms": synced["mean_asynchrony"],
+                "sd_asynchrony_ms": synced["sd_asynchrony"],
+                "n_continuation_taps": kept["n_taps"],
+                "mean_iti_ms": kept["mean_iti"],
+                "cv_iti": kept["cv_iti"],
+                "clock_var_ms2": kept["clock_var"],
+                "motor_var_ms2": kept["motor_var"],
+                "lag1_autocorrelation": kept["lag1_autocorrelation"],
+            }
+        )
+    per_trial = pd.DataFrame(rows)
+    if per_trial.empty:
+        return {"timing_per_trial": per_trial}
+    values = [c for c in per_trial.columns if c not in keys + ["group", "source"]]
+    per = per_trial.groupby(["participant", "session", "group", "source"], observed=True)[values].mean()
+    return {"timing_per_trial": per_trial, "timing_summary": per.reset_index()}
+
+
 def phase_tables(
-    cleaned: pd.DataFrame, paradigm: str, tables: dict[str, pd.DataFrame] | None = None
+    cleaned: pd.DataFrame,
+    paradigm: str,
+    tables: dict[str, pd.DataFrame] | None = None,
+    presses: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute the ``phase_*`` tables of a cleaned data set.
 
@@ -170,12 +222,16 @@ def phase_tables(
         The data set's paradigm.
     tables : dict, optional
         Tables computed already (the sequence-specific effects are read from them).
+    presses : DataFrame, optional
+        Key presses (tapping: the timing measures come from them).
 
     Returns
     -------
     dict of str to DataFrame
     """
     tables = tables or {}
+    if paradigm == "sct":
+        return timing_tables(cleaned, presses) if presses is not None else {}
     blocks, _, lower = performance_per_block(cleaned, paradigm)
     out = {"phase_session_summary": _session_summary(blocks)}
     if paradigm in ("srt", "asrt", "dsp"):
@@ -192,7 +248,7 @@ def phase_tables(
             groups = _savings_groups(sav) if not sav.empty else None
             if groups is not None:
                 out["phase_savings_groups"] = groups
-    if "ioi_ms" in cleaned.columns and cleaned["ioi_ms"].notna().any():
+    if cleaned["ioi_ms"].notna().any():
         paced = cleaned[cleaned["ioi_ms"].notna() & cleaned["use_accuracy"]]
         acc = paced.groupby(ID_COLUMNS + ["block", "ioi_ms"], observed=True, sort=True)["correct"].mean()
         acc = acc.rename("accuracy").reset_index()
@@ -222,6 +278,13 @@ def phase_summary(tables: dict[str, pd.DataFrame]) -> list[str]:
         lines.append(
             f"micro-online gain {micro['micro_online'].mean():.1f} ms, "
             f"micro-offline {micro['micro_offline'].mean():.1f} ms (sum over a session, mean of participant-sessions)"
+        )
+    timing = tables.get("timing_summary")
+    if timing is not None and not timing.empty:
+        lines.append(
+            f"tapping: mean asynchrony {timing['mean_asynchrony_ms'].mean():.1f} ms, continuation ITI "
+            f"{timing['mean_iti_ms'].mean():.0f} ms, CV {100 * timing['cv_iti'].mean():.1f} %, clock/motor variance "
+            f"{timing['clock_var_ms2'].mean():.0f}/{timing['motor_var_ms2'].mean():.0f} ms² (n = {len(timing)})"
         )
     groups = tables.get("phase_savings_groups")
     if groups is not None:

@@ -185,7 +185,7 @@ def compute_tables(
         tables["learning_curves"] = per_trial[ms.ID_COLUMNS + ["n_correct_sequences"]].assign(trial=order.to_numpy())
     from motorseq.analysis.phase_tables import phase_tables  # learning phases (issue 17)
 
-    tables.update(phase_tables(cleaned, paradigm, tables))
+    tables.update(phase_tables(cleaned, paradigm, tables, data.presses))
     fits = CurveFits(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     curves = tables.get("learning_curves")
     unit, value = curve_axes(paradigm)
