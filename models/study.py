@@ -68,6 +68,7 @@ def simulate_study(
     max_blocks: int | None = None,
     max_trials_per_block: int | None = None,
     variability: bool = True,
+    max_trial_seconds: float | None = None,
     offline: OfflineParameters | None = None,
     build_root: str | Path | None = None,
     progress: Any = None,
@@ -86,6 +87,8 @@ def simulate_study(
         Cohort seed (participant seeds, individual parameters and replay derive from it).
     max_blocks, max_trials_per_block : int, optional
         Shorten every session's protocol (quick runs).
+    max_trial_seconds : float, optional
+        Shorten finger-tapping periods and rests (quick runs).
     variability : bool
         Individual parameters per participant (the same in every session).
     offline : OfflineParameters, optional
@@ -123,7 +126,7 @@ def simulate_study(
         rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(index, 17)))
         for number in range(1, loaded.study.n_sessions + 1):
             protocol = shorten_protocol(
-                loaded.protocol(number, group), max_trials_per_block=max_trials_per_block, max_blocks=max_blocks
+                loaded.protocol(number, group), max_trials_per_block, max_trial_seconds, max_blocks
             )
             job = ParticipantJob(
                 protocol=protocol, out=str(out), participant=pid, index=index, cohort_seed=int(seed),
