@@ -73,7 +73,7 @@ def test_study_sessions_write_valid_bids_with_paced_and_tapping_trials(tmp_path,
     for _, block in beh.groupby("block"):
         onsets = block["stimulus_onset"].to_numpy(float)
         off_beat = np.abs(onsets - onsets[0] - block["ioi"].iloc[0] * np.arange(onsets.size))
-        assert np.median(off_beat) < 0.006 and off_beat.max() < 0.05, off_beat  # a late frame does not drift
+        assert np.median(off_beat) < 0.008 and off_beat.max() < 0.1, off_beat  # a late frame does not drift
     assert np.all(np.abs(beh["click_onset"] - beh["stimulus_onset"]) < 0.025)
 
     code, _, err = _run(study, data, "2", capsys, monkeypatch, "--max-trial-seconds", "30")
@@ -85,8 +85,8 @@ def test_study_sessions_write_valid_bids_with_paced_and_tapping_trials(tmp_path,
     assert (beh2["ioi"] == 0.4).all()
     taps = events[events["trial_index"] == 1]["rt"].to_numpy(float)
     asynchrony = taps[1:6] - 0.4 * np.arange(1, 6)  # the scripted participant taps 30 ms ahead of the beat
-    assert np.mean(asynchrony) == pytest.approx(-0.03, abs=0.012)
-    assert np.mean(np.diff(taps[6:])) == pytest.approx(0.4, abs=0.02)
+    assert np.mean(asynchrony) == pytest.approx(-0.03, abs=0.02)
+    assert np.mean(np.diff(taps[6:])) == pytest.approx(0.4, abs=0.03)
     assert sidecar["Extra"]["Study"]["Session"] == 1
     side2 = json.loads((tap.parent / f"{tap.name}_beh.json").read_text())
     assert side2["Extra"]["Study"]["DelayKept"] is True and side2["Extra"]["Study"]["Delay"] == "1min"
