@@ -257,6 +257,13 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
                    "Group means per block (mean RT of correct trials, ms; accuracy).")
     learning.text(f"Computed by: {beh['engine']}.", "note")
     sections.append(learning)
+    from motorseq.analysis.report.phases import phase_overview  # learning phases (issue 17)
+
+    overview = phase_overview(beh["tables"])
+    if not overview.empty:
+        sections.append(Section("Learning phases", "phases").table(
+            overview, "People and model side by side: means over participants of the phase measures "
+            "(analysis/phase_tables.py; gains are positive when performance improves)."))
     details = Section("Behavioural analysis tables", "behaviour-tables")
     long_tables = []
     for name, table in beh["tables"].items():

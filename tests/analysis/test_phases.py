@@ -105,3 +105,21 @@ def test_wing_kristofferson_recovers_clock_and_motor_variance():
     assert wk.valid
     positive = ph.wing_kristofferson(np.cumsum(rng.normal(0, 1, 2000)) + 500, detrend=False)
     assert not positive.valid and positive.motor_var == 0
+
+
+def test_report_phase_overview_puts_people_and_model_side_by_side():
+    from motorseq.analysis.report.phases import phase_overview
+
+    gains = pd.DataFrame(
+        {
+            "participant": ["1", "2", "3", "1"],
+            "source": ["human", "human", "human", "model"],
+            "offline_gain": [10.0, 20.0, 30.0, -5.0],
+            "offline_gain_pct": [1.0, 2.0, 3.0, -1.0],
+        }
+    )
+    overview = phase_overview({"phase_offline_gains": gains})
+    assert list(overview.columns) == ["human (n=3)", "model (n=1)"]
+    row = overview.loc["offline gain (next session's start vs this one's end)"]
+    assert row.tolist() == [20.0, -5.0]
+    assert phase_overview({}).empty

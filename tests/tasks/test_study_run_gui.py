@@ -107,6 +107,7 @@ def test_a_session_before_its_delay_is_refused_then_run_with_ignore_delay(tmp_pa
     assert side["Extra"]["Study"]["DelayKept"] is False
 
 
+@pytest.mark.slow  # ~25 s; the default run checks the same files with motorseq's validate_path
 def test_study_dataset_passes_bids_validator(tmp_path, display, capsys, monkeypatch, bids_validator):
     study, data = _study(tmp_path), tmp_path / "data"
     assert _run(study, data, "1", capsys, monkeypatch, "--max-blocks", "1")[0] == 0
