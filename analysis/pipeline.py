@@ -155,6 +155,9 @@ def compute_tables(
     if curves is not None:
         tables["learning_curves"] = curves
     tables.update(module.tables(cleaned, data, seed, n_boot_participant))
+    from motorseq.analysis.phase_tables import phase_tables  # learning phases (issue 17)
+
+    tables.update(phase_tables(cleaned, data.paradigm, tables, data.presses))
     fits = CurveFits(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     curves = tables.get("learning_curves")
     unit, value = module.CURVE
@@ -187,6 +190,9 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
         lines.append(f"trials kept for RT analyses: {clean_tab['n_use_rt'].sum() / clean_tab['n_trials'].sum():.1%}")
     lines.extend(data.notes)
     lines.extend(module.summary(tables))
+    from motorseq.analysis.phase_tables import phase_summary
+
+    lines.extend(phase_summary(tables))
     if not fits.groups.empty:
         for r in fits.groups[fits.groups["best"]].itertuples():
             who = f", group {r.group}" if r.group != "all" else ""

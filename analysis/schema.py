@@ -27,6 +27,8 @@ n_presses            float   key presses in the trial (NaN if unknown)
 execution_time_ms    float   DSP: last press minus stimulus onset, ms
 n_correct_sequences  float   FTT: complete correct sequences in the trial
 n_errors             float   wrong presses in the trial
+ioi_ms               float   paced and tapping trials: metronome inter-onset interval, ms
+sync_beats           float   tapping (sct): metronome beats before continuation
 ==================== ======= =================================================================
 
 A second, optional table holds one row per key press (``PRESS_COLUMNS``) for the DSP measures.
@@ -49,7 +51,7 @@ __all__ = [
     "concat_trials",
 ]
 
-PARADIGMS = ("srt", "asrt", "dsp", "ftt")
+PARADIGMS = ("srt", "asrt", "dsp", "ftt", "sct")
 
 #: column -> dtype of the tidy trial table.
 TRIAL_COLUMNS: dict[str, str] = {
@@ -72,6 +74,8 @@ TRIAL_COLUMNS: dict[str, str] = {
     "execution_time_ms": "float64",
     "n_correct_sequences": "float64",
     "n_errors": "float64",
+    "ioi_ms": "float64",
+    "sync_beats": "float64",
 }
 
 #: column -> dtype of the key-press table (DSP inter-key intervals).
@@ -99,6 +103,8 @@ TRIAL_DEFAULTS: dict[str, object] = {
     "execution_time_ms": np.nan,
     "n_correct_sequences": np.nan,
     "n_errors": np.nan,
+    "ioi_ms": np.nan,
+    "sync_beats": np.nan,
 }
 
 _KEYS = ["participant", "session", "run", "block", "trial"]

@@ -66,7 +66,10 @@ _BuildDir = Annotated[
 
 
 def simulate(
-    protocol: Annotated[str, typer.Argument(help="Bundled protocol name (e.g. srt-classic) or YAML path.")],
+    protocol: Annotated[
+        str,
+        typer.Argument(help="Bundled protocol or study name (e.g. srt-classic, ftt-overnight) or YAML path."),
+    ],
     out: Annotated[Path, typer.Option("--out", help="BIDS dataset folder to write into.")],
     participants: Annotated[int, typer.Option("--participants", min=1, help="Virtual participants 01..N.")] = 20,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Cohort seed (participant seeds derive from it).")] = 0,
@@ -124,6 +127,21 @@ def simulate(
     from rich.console import Console
 
     console = Console(stderr=True)
+    from motorseq.tasks.study_run import is_study
+
+    if is_study(protocol):  # every session of a study, weights carried over (models/study.py)
+        from motorseq.models.study import simulate_study
+
+        try:
+            done = simulate_study(
+                protocol, out, participants, seed, max_blocks, max_trials_per_block, variability,
+                build_root=build_dir, progress=None if quiet else (lambda line: console.print(line, markup=False)),
+            )  # fmt: skip
+        except (MotorseqError, ValueError, OSError) as error:
+            console.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        console.print(f"{out}: {len(done.participants)} participant(s), every session written", markup=False)
+        return
     if workers is not None and scheduler is not None:
         console.print(
             "error: --workers and --scheduler exclude each other (workers belong to the scheduler)",

@@ -232,6 +232,9 @@ def merge_responses(protocol, trials: pd.DataFrame, responses: pd.DataFrame) -> 
         n_errors=errors,
         execution_time=merged.get("execution_time", pd.Series(np.nan, index=merged.index)),
         n_correct_sequences=merged.get("n_correct_sequences", pd.Series(pd.NA, index=merged.index, dtype="Int64")),
+        ioi=np.nan,  # the model does not perform paced or tapping trials (issue 17)
+        click_onset=np.nan,
+        sync_beats=pd.Series(pd.NA, index=merged.index, dtype="Int64"),
     )
 
 

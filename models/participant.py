@@ -28,6 +28,7 @@ def simulate_participant(
     seed: int = 1,
     workdir: str | os.PathLike | None = None,
     record_spikes: bool = False,
+    initial_values: dict[str, Any] | None = None,
 ) -> SimulationResult:
     """Run the spiking network through a trial list, closed loop, and return what it did.
 
@@ -52,6 +53,10 @@ def simulate_participant(
     record_spikes : bool
         Also record every spike (:attr:`SimulationResult.spikes`); a structure of its own
         (compiled once), and a large table (millions of rows for a full protocol).
+    initial_values : dict, optional
+        Run-time values that replace the computed ones, e.g. the plastic weights a previous
+        session ended with (``{"transition.w": ...}``; see :mod:`.study`). Hook for multi-session
+        studies.
 
     Returns
     -------
@@ -81,6 +86,8 @@ def simulate_participant(
     values = runtime_values(
         engine.layout, params, plan.targets, plan.timing, int(seed), engine.max_trials, plan.pauses, plan.segments
     )
+    if initial_values:  # multi-session studies: carried weights (models/study.py)
+        values.update(initial_values)
     raw = engine.run(values)
     presses = None
     if paradigm in MULTIKEY_PARADIGMS:

@@ -93,6 +93,20 @@ def protocols_list() -> None:
         trials = protocol.n_trials
         table.add_row(name, protocol.paradigm, str(protocol.n_blocks), str(trials), Text(protocol.title))
     console.print(table)
+    _list_studies()
+
+
+def _list_studies() -> None:
+    from .study import list_studies, load_study
+
+    table = Table(title="Bundled studies (several sessions)")
+    for column in ("name", "sessions", "delays", "groups", "title"):
+        table.add_column(column)
+    for name in list_studies():
+        study = load_study(name).study
+        delays = ", ".join(s.delay for s in study.sessions if s.delay)
+        table.add_row(name, str(study.n_sessions), delays, ", ".join(study.groups), Text(study.title))
+    console.print(table)
 
 
 @protocols_app.command("show")
@@ -114,19 +128,24 @@ def protocols_show(name: Annotated[str, typer.Argument(help="Bundled protocol na
 
 
 @protocols_app.command("validate")
-def protocols_validate(files: Annotated[list[Path], typer.Argument(help="Protocol YAML files.")]) -> None:
-    """Validate protocol files; each bad one is reported in one line."""
+def protocols_validate(files: Annotated[list[Path], typer.Argument(help="Protocol or study YAML files.")]) -> None:
+    """Validate protocol and study files; each bad one is reported in one line."""
     from .registry import load_protocol
+    from .study import is_study_file, load_study
 
     failed = 0
     for path in files:
         try:
-            protocol = load_protocol(path)
+            if is_study_file(path):  # a study: its sessions and every protocol they name
+                study = load_study(path).study
+                summary = f" {path}: study {study.name} ({study.n_sessions} sessions)"
+            else:
+                protocol = load_protocol(path)
+                summary = f" {path}: {protocol.name} ({protocol.paradigm}, {protocol.n_blocks} blocks)"
         except MotorseqError as error:
             failed += 1
             print_error(error)
         else:
-            summary = f" {path}: {protocol.name} ({protocol.paradigm}, {protocol.n_blocks} blocks)"
             console.print(Text("ok", style="green") + Text(summary), markup=False, highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(2)

@@ -22,6 +22,8 @@ __all__ = [
     "AsrtSettings",
     "DspSettings",
     "FttSettings",
+    "SctSettings",
+    "Pace",
     "FeedbackSettings",
     "BreakSettings",
     "Texts",
@@ -37,7 +39,7 @@ __all__ = [
     "MAX_TOTAL_BLOCKS",
 ]
 
-Paradigm = Literal["srt", "asrt", "dsp", "ftt"]
+Paradigm = Literal["srt", "asrt", "dsp", "ftt", "sct"]
 BlockKind = Literal["practice", "sequence", "random", "pattern-alternating"]
 Colour = str  # a PsychoPy colour name or hex ("#RRGGBB")
 
@@ -86,6 +88,26 @@ class Position(_Strict):
         return key
 
 
+class Pace(_Strict):
+    """Paced practice: stimuli come at a metronome tempo, optionally getting faster.
+
+    With ``target_ioi_ms`` the tempo ramps: the first paced block runs at ``ioi_ms``; after a
+    paced block whose accuracy reaches ``criterion`` the next runs ``step_ms`` faster, down to
+    ``target_ioi_ms`` (the tempo carries over from block to block of the run).
+    """
+
+    ioi_ms: float = Field(ge=150, le=5000, description="Metronome inter-onset interval (start tempo of a ramp), ms.")
+    target_ioi_ms: float | None = Field(None, ge=150, le=5000, description="Ramp: fastest tempo, ms.")
+    step_ms: float = Field(50, gt=0, le=2000, description="Ramp: faster by this much after a block at criterion, ms.")
+    criterion: float = Field(0.9, ge=0, le=1, description="Ramp: block accuracy needed to move to the next tempo.")
+
+    @model_validator(mode="after")
+    def _ramp_goes_faster(self) -> Pace:
+        if self.target_ioi_ms is not None and self.target_ioi_ms > self.ioi_ms:
+            raise ValueError(f"target_ioi_ms {self.target_ioi_ms:g} is slower than the start ioi_ms {self.ioi_ms:g}")
+        return self
+
+
 class Block(_Strict):
     """One kind of block, repeated ``repeat`` times in a row."""
 
@@ -96,6 +118,7 @@ class Block(_Strict):
         "assigned", description="Which sequence a sequence block uses: the participant's, or the other one (transfer)."
     )
     label: str = Field("", max_length=200, description="Name of the block in instructions and data, e.g. 'transfer'.")
+    pace: Pace | None = Field(None, description="Paced practice: a metronome sets the stimulus tempo (SRT).")
 
 
 class ResponseSettings(_Strict):
@@ -125,6 +148,15 @@ class FttSettings(_Strict):
 
     tap_s: float = Field(gt=0, le=600, description="Tapping period per trial, s.")
     rest_s: float = Field(ge=0, le=600, description="Rest between tapping periods, s.")
+
+
+class SctSettings(_Strict):
+    """Synchronisation-continuation tapping: tap with a metronome, then keep the tempo without it."""
+
+    ioi_ms: float = Field(ge=150, le=3000, description="Metronome inter-onset interval, ms.")
+    sync_beats: int = Field(12, ge=2, le=200, description="Beats with the metronome (synchronisation).")
+    continuation_beats: int = Field(24, ge=2, le=500, description="Taps expected after it stops (continuation).")
+    rest_s: float = Field(3, ge=0, le=600, description="Rest between trials, s.")
 
 
 class FeedbackSettings(_Strict):
@@ -191,7 +223,7 @@ class Protocol(_Strict):
     title: str = Field(max_length=500, description="For the experimenter and the data; participants never see it.")
     description: str = Field("", max_length=MAX_TEXT, description="For the experimenter; never shown.")
     paradigm: Paradigm
-    positions: list[Position] = Field(min_length=2, max_length=12)
+    positions: list[Position] = Field(min_length=1, max_length=12)
     sequences: list[list[int]] = Field(min_length=1, max_length=100)
     assignment: Literal["counterbalance", "all"] = "counterbalance"
     blocks: list[Block] = Field(min_length=1, max_length=MAX_TOTAL_BLOCKS)
@@ -199,6 +231,7 @@ class Protocol(_Strict):
     asrt: AsrtSettings | None = None
     dsp: DspSettings | None = None
     ftt: FttSettings | None = None
+    sct: SctSettings | None = None
     feedback: FeedbackSettings = FeedbackSettings()
     breaks: BreakSettings = BreakSettings()
     texts: Texts = Field(default_factory=Texts, description="Every text a participant sees (translatable).")
@@ -218,10 +251,11 @@ class Protocol(_Strict):
 
     @field_validator("sequences")
     @classmethod
-    def _sequences_not_empty(cls, sequences: list[list[int]]) -> list[list[int]]:
+    def _sequences_not_empty(cls, sequences: list[list[int]], info: Any) -> list[list[int]]:
+        shortest = 1 if info.data.get("paradigm") == "sct" else 2  # tapping may use one key
         for i, seq in enumerate(sequences):
-            if len(seq) < 2:
-                raise ValueError(f"sequence {i + 1} has {len(seq)} element(s); at least 2 are needed")
+            if len(seq) < shortest:
+                raise ValueError(f"sequence {i + 1} has {len(seq)} element(s); at least {shortest} are needed")
             if len(seq) > 100:
                 raise ValueError(f"sequence {i + 1} has {len(seq)} elements; at most 100 are allowed")
         return sequences
@@ -233,6 +267,8 @@ class Protocol(_Strict):
         if self.n_blocks > MAX_TOTAL_BLOCKS:
             raise ValueError(f"blocks: {self.n_blocks} blocks in a run (repeats counted); at most {MAX_TOTAL_BLOCKS}")
         n = len(self.positions)
+        if n < 2 and self.paradigm != "sct":
+            raise ValueError(f"positions: {self.paradigm} needs at least 2 positions, got {n} (only sct taps one key)")
         keys = [p.key for p in self.positions]
         if len(set(keys)) != n:
             raise ValueError(f"positions: keys must differ, got {keys}")
@@ -258,6 +294,13 @@ class Protocol(_Strict):
             raise ValueError(f"blocks: 'pattern-alternating' blocks need paradigm 'asrt', not {self.paradigm!r}")
         if self.paradigm == "ftt" and self.ftt is None:
             raise ValueError("ftt: settings are required when paradigm is 'ftt'")
+        if self.paradigm == "sct" and self.sct is None:
+            raise ValueError("sct: settings are required when paradigm is 'sct'")
+        for i, b in enumerate(self.blocks):
+            if b.pace is not None and self.paradigm != "srt":
+                raise ValueError(f"blocks.{i}.pace: paced blocks are for paradigm 'srt', not {self.paradigm!r}")
+            if self.paradigm == "sct" and b.kind != "sequence":
+                raise ValueError(f"blocks.{i}.kind: a tapping (sct) block is 'sequence', not {b.kind!r}")
         if self.paradigm == "dsp" and self.dsp is None:
             raise ValueError("dsp: settings are required when paradigm is 'dsp'")
         if self.paradigm in ("srt", "asrt"):

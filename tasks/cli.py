@@ -37,7 +37,13 @@ def _ask_participant(session: str, groups: list[str], group: str | None) -> tupl
 
 
 def run(
-    protocol: Annotated[str, typer.Argument(help="Bundled protocol name (motorseq protocols list) or a YAML file.")],
+    protocol: Annotated[
+        str,
+        typer.Argument(
+            help="Bundled protocol or study name (motorseq protocols list) or a YAML file; a study runs session "
+            "--session K after checking the delay since session K-1."
+        ),
+    ],
     participant: Annotated[
         str | None,
         typer.Option(
@@ -79,6 +85,10 @@ def run(
     max_blocks: Annotated[
         int | None, typer.Option("--max-blocks", min=1, help="Shortened run: only the first N blocks.")
     ] = None,
+    ignore_delay: Annotated[
+        bool,
+        typer.Option("--ignore-delay", help="Study: run session K even if the delay since K-1 is outside tolerance."),
+    ] = False,
 ) -> None:
     """Run a protocol in a PsychoPy window and save the data as BIDS (trial by trial, fsynced).
 
@@ -93,7 +103,16 @@ def run(
 
     console = Console(stderr=True)
     model = parse_simulation_spec(simulate_responses) if simulate_responses is not None else None
-    loaded = load_protocol(protocol)  # a bad protocol is reported before any dialog or window
+    from .study_run import is_study, study_session
+
+    study_record = None
+    if is_study(protocol):  # session K of a study: its protocol, after the delay check
+        if participant is None:
+            participant, session, group = _ask_participant(session, [], group)
+        loaded, study_record = study_session(protocol, participant, session, group, data, ignore_delay)
+        group = None if not loaded.groups and group is None else group
+    else:
+        loaded = load_protocol(protocol)  # a bad protocol is reported before any dialog or window
     if participant is None:
         participant, session, group = _ask_participant(session, loaded.groups, group)
     options = RunOptions(
@@ -111,6 +130,7 @@ def run(
         max_trials_per_block=max_trials_per_block,
         max_trial_seconds=max_trial_seconds,
         max_blocks=max_blocks,
+        study=study_record,
     )
     result = run_session(options, progress=lambda line: console.print(line, markup=False, highlight=False))
     if result.status != "complete":

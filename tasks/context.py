@@ -103,6 +103,8 @@ class RunContext:
     protocol: Any
     participant: SimulatedParticipant | None = None
     tone: ErrorTone | None = None
+    metronome: Any = None  # tasks.metronome.Metronome for paced and tapping trials
+    beat_zero: float | None = None  # paced blocks: time of beat 0 of the block (the next beats follow it)
     run_start: float = 0.0
     anticipations: list[Press] = field(default_factory=list)
     before_onset: list[Press] = field(default_factory=list)

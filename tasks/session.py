@@ -56,6 +56,8 @@ class RunOptions:
         Play the participant by injecting key events (XTEST).
     max_trials_per_block, max_trial_seconds, max_blocks
         Shorten the protocol (pilots, demos, tests); the sidecar records the shortened protocol.
+    study : dict, optional
+        The study session this run is (``Extra.Study`` in the sidecar: name, session, delay kept).
     """
 
     protocol: str | Path | Protocol
@@ -73,6 +75,7 @@ class RunOptions:
     max_trials_per_block: int | None = None
     max_trial_seconds: float | None = None
     max_blocks: int | None = None
+    study: dict[str, Any] | None = None
 
 
 @dataclass
@@ -197,6 +200,13 @@ def run_session(options: RunOptions, progress: Callable[[str], None] | None = No
         ctx = RunContext(
             window=window, screens=screens, keys=keys, protocol=protocol, participant=participant, tone=tone
         )
+        if options.study is not None:
+            writer.extra["Study"] = options.study
+        if protocol.paradigm == "sct" or any(b.pace is not None for b in protocol.blocks):
+            from .metronome import Metronome
+
+            ctx.metronome = Metronome(window.win, protocol.display.text)
+            writer.extra["Metronome"] = ctx.metronome.status
         ctx.run_start = window.flip()
         say(
             f"{protocol.name}: participant {paths.participant}, session {paths.session}, run {paths.run}: "
@@ -284,14 +294,18 @@ def _run_blocks(ctx, writer: RunWriter, trials: pd.DataFrame, result: RunResult,
                 screens.text("continue_prompt"),
             )
         )
+    from .pacing import TempoRamp, expanded_blocks
+
+    specs, ramp = expanded_blocks(protocol), TempoRamp()  # paced practice: the tempo of each block
     for block in range(first_block, n_blocks + 1):
+        ioi = ramp.ioi_s(specs[block - 1])
         block_trials = [r for r in records if r["block"] == block]
         todo = [r for r in block_trials if r["trial_index"] >= start]
         ctx.window.new_frame_log()
         rows = []
         i = 0
         while i < len(todo):
-            trial = {**todo[i], "n_trials_in_block": len(block_trials)}
+            trial = {**todo[i], "n_trials_in_block": len(block_trials), "ioi": ioi}
             try:
                 outcome = proc.run_trial(ctx, trial)
             except RestartTrial:
@@ -308,7 +322,10 @@ def _run_blocks(ctx, writer: RunWriter, trials: pd.DataFrame, result: RunResult,
         result.frame_stats.append(stats)
         _save_sidecar(writer)
         summary = proc.summarize(rows)
+        ramp.after_block(specs[block - 1], summary.accuracy if summary is not None else None)
         line = f"block {block}/{n_blocks} ({block_trials[0]['block_kind']}) done: {len(rows)} trials"
+        if ioi is not None:
+            line += f", paced at {1000 * ioi:.0f} ms"
         if summary is not None and summary.mean_rt_ms is not None:
             line += f", {summary.rt_text.replace('_', ' ')} {summary.mean_rt_ms:.0f} ms"
         if summary is not None and summary.accuracy is not None:
@@ -336,7 +353,7 @@ def _between(ctx, proc, writer: RunWriter, trial: dict[str, Any], outcome, last:
             escape = False
         if written and now + period >= deadline - period / 2:
             return
-        if not (last and ctx.protocol.paradigm == "ftt"):
+        if not (last and ctx.protocol.paradigm in ("ftt", "sct")):
             proc.draw_between(ctx, trial, deadline - now, trial["n_trials_in_block"])
         now = ctx.flip()
         for press in ctx.poll_keeping_escape():

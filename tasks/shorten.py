@@ -68,5 +68,14 @@ def shorten_protocol(
         data["ftt"]["tap_s"] = min(data["ftt"]["tap_s"], max_trial_seconds)
         data["ftt"]["rest_s"] = min(data["ftt"]["rest_s"], max_trial_seconds)
         notes.append(f"tapping and rest at most {max_trial_seconds:g} s")
+    if max_trial_seconds is not None and data.get("sct"):
+        if max_trial_seconds <= 0:
+            raise TaskError("--max-trial-seconds must be positive")
+        sct = data["sct"]
+        beats = max(4, int(max_trial_seconds * 1000 // sct["ioi_ms"]))
+        sct["sync_beats"] = max(2, min(sct["sync_beats"], beats // 2))
+        sct["continuation_beats"] = max(2, min(sct["continuation_beats"], beats - sct["sync_beats"]))
+        sct["rest_s"] = min(sct["rest_s"], max_trial_seconds)
+        notes.append(f"tapping series of about {max_trial_seconds:g} s")
     data["description"] = f"{protocol.description.strip()} SHORTENED: {'; '.join(notes)}.".strip()
     return parse_protocol(data, f"{protocol.name} (shortened)")

@@ -220,7 +220,7 @@ class _Injector:
             return True
         onset = msg.get("onset", self.now())
         m = self.model
-        if kind in ("serial", "sequence", "tapping", "script"):
+        if kind in ("serial", "sequence", "tapping", "script", "sct"):
             self.n_stimuli += 1
             if m.escape_at and self.n_stimuli == m.escape_at:
                 self.escape_pending = True
@@ -261,6 +261,17 @@ class _Injector:
                     break
                 up = self._press(t, self._maybe_wrong(target, msg["keys"]), m.hold, info)
                 t = max(up + 0.02, t + self._ipi())
+        elif kind == "sct":  # taps ~30 ms ahead of each beat, then keeps the tempo with clock noise
+            t = onset
+            for k, target in zip(range(msg["n_taps"]), itertools.cycle(msg["sequence"]), strict=False):
+                beat = onset + k * msg["ioi"]
+                if k == 0:  # the first beat cannot be anticipated: a reaction to it
+                    t = onset + self._rt()
+                elif k < msg["sync_beats"]:
+                    t = beat - 0.03 + self.rng.normal(0, 0.012)
+                else:
+                    t = t + msg["ioi"] + self.rng.normal(0, 0.015)
+                self._press(t, self._maybe_wrong(target, msg["keys"]), m.hold, info)
         else:
             raise TaskError(f"simulated participant: unknown message kind {kind!r}")
         return True

@@ -161,14 +161,16 @@ def _trials(beh: pd.DataFrame, info: pd.DataFrame, where: str) -> pd.DataFrame:
             "execution_time_ms": _num(beh, "execution_time") * 1000.0,
             "n_correct_sequences": _num(beh, "n_correct_sequences"),
             "n_errors": _num(beh, "n_errors"),
+            "ioi_ms": _num(beh, "ioi") * 1000.0,
+            "sync_beats": _num(beh, "sync_beats"),
         }
     )
 
 
 def _presses(path: Path, beh: pd.DataFrame, info: dict) -> pd.DataFrame | None:
-    """Key presses of one DSP run (for inter-key intervals), or ``None``."""
+    """Key presses of one DSP run (inter-key intervals) or tapping run (timing), or ``None``."""
     events_path = path.with_name(path.name.removesuffix("_beh.tsv") + "_events.tsv")
-    if info["paradigm"] != "dsp" or not events_path.is_file():
+    if info["paradigm"] not in ("dsp", "sct") or not events_path.is_file():
         return None
     events = read_events(events_path, allow_partial=True)
     index = pd.DataFrame({"trial_index": beh["trial_index"], "block": beh["block"], "trial": beh["trial"]})
@@ -182,7 +184,11 @@ def _presses(path: Path, beh: pd.DataFrame, info: dict) -> pd.DataFrame | None:
             "block": events["block"],
             "trial": events["trial"],
             "press": events.groupby("trial_index").cumcount() + 1,
-            "rt_ms": rt_to_ms(events["rt"], "s", str(events_path), "rt"),
+            "rt_ms": (
+                rt_to_ms(events["rt"], "s", str(events_path), "rt")
+                if info["paradigm"] == "dsp"
+                else pd.to_numeric(events["rt"], errors="coerce") * 1000.0  # taps may precede the first beat
+            ),
             "correct": pd.to_numeric(events["correct"], errors="coerce"),
         }
     )
@@ -226,7 +232,7 @@ def load_motorseq(paths: list[Path], keep_apart: bool = False) -> Dataset:
     beh = loaded.trials
     trials = finalize_trials(_trials(beh, info, where), where)
     press_frames = []
-    for i in np.flatnonzero(info["paradigm"].to_numpy() == "dsp"):
+    for i in np.flatnonzero(np.isin(info["paradigm"].to_numpy(), ["dsp", "sct"])):
         presses = _presses(runs[i], beh[beh["file_index"] == i], info.iloc[i].to_dict())
         if presses is not None:
             press_frames.append(presses)

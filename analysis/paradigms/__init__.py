@@ -1,6 +1,6 @@
 """The analysis of each paradigm, one module per paradigm behind one small interface.
 
-``srt`` (incl. probabilistic SRT), ``asrt``, ``dsp`` and ``ftt`` each offer:
+``srt`` (incl. probabilistic SRT), ``asrt``, ``dsp``, ``ftt`` and ``sct`` (tapping) each offer:
 
 ``CURVE``                ``(x, y)`` columns of the learning curve (``("block", "rt_ms")``, FTT by trial)
 ``YLABEL``               y label of the curve-fit figure
@@ -22,11 +22,11 @@ from types import ModuleType
 
 __all__ = ["PARADIGM_NAMES", "paradigm_module"]
 
-PARADIGM_NAMES = ("srt", "asrt", "dsp", "ftt")
+PARADIGM_NAMES = ("srt", "asrt", "dsp", "ftt", "sct")
 
 
 def paradigm_module(paradigm: str) -> ModuleType:
-    """Return the analysis module of a paradigm (``srt``, ``asrt``, ``dsp``, ``ftt``)."""
-    from . import asrt, dsp, ftt, srt
+    """Return the analysis module of a paradigm (``srt``, ``asrt``, ``dsp``, ``ftt``, ``sct``)."""
+    from . import asrt, dsp, ftt, sct, srt
 
-    return {"srt": srt, "asrt": asrt, "dsp": dsp, "ftt": ftt}[paradigm]
+    return {"srt": srt, "asrt": asrt, "dsp": dsp, "ftt": ftt, "sct": sct}[paradigm]

@@ -17,7 +17,8 @@ from motorseq.analysis.report.html import Section
 
 __all__ = [
     "ale_section", "brain_section", "build_report", "check_report_out", "fits_section", "learning_section",
-    "map_section", "plain_summary", "provenance_section", "read_provenance", "summary_section", "tables_section",
+    "map_section", "phases_section", "plain_summary", "provenance_section", "read_provenance", "summary_section",
+    "tables_section",
 ]  # fmt: skip
 
 _PACKAGES = ("motorseq", "numpy", "pandas", "scipy", "brian2", "nilearn", "nimare", "matplotlib",
@@ -233,6 +234,18 @@ def fits_section(analysis) -> Section | None:
         shown = shown[["fit_status"] + [c for c in shown.columns if c != "fit_status"]]
     section.table(shown, "Group learning-curve fits (exponential and power law, bootstrap CIs).", index=False)
     return section
+
+
+def phases_section(analysis) -> Section | None:
+    """Learning phases across sessions (issue 17), people and model side by side, if any."""
+    from motorseq.analysis.report.phases import phase_overview
+
+    overview = phase_overview(analysis.tables)
+    if overview.empty:
+        return None
+    return Section("Learning phases", "phases").table(
+        overview, "People and model side by side: means over participants of the phase measures "
+        "(analysis/phase_tables.py; gains are positive when performance improves).")
 
 
 def tables_section(analysis, max_table_rows: int) -> Section:
@@ -458,6 +471,10 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         sections.append(learning_section(analysis))
     if brain is not None:
         sections.append(brain_section(brain, missing))
+    if analysis is not None:
+        phases = phases_section(analysis)
+        if phases is not None:
+            sections.append(phases)
     if analysis is not None:
         fits = fits_section(analysis)
         if fits is not None:

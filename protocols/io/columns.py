@@ -70,6 +70,27 @@ BEH_COLUMNS: tuple[Column, ...] = (
     Column("execution_time", "float", "DSP: last key press minus stimulus onset; n/a otherwise.", "s"),
     Column("n_correct_sequences", "int", "FTT: complete correct sequences typed in the trial; n/a otherwise."),
     Column("n_errors", "int", "Presses of a wrong key in the trial."),
+    Column(
+        "ioi",
+        "float",
+        "Paced trials (metronome): inter-onset interval of the metronome; n/a when self-paced.",
+        "s",
+        required=False,
+    ),
+    Column(
+        "click_onset",
+        "float",
+        "Paced and tapping trials: scheduled onset of the (first) metronome click from the start of the run; "
+        "click k of a tapping trial is at click_onset + k * ioi.",
+        "s",
+        required=False,
+    ),
+    Column(
+        "sync_beats",
+        "int",
+        "Synchronisation-continuation tapping: metronome beats before it stops; n/a otherwise.",
+        required=False,
+    ),
 )
 
 EVENT_COLUMNS: tuple[Column, ...] = (

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..context import RunContext, TrialOutcome
+from ..metronome import FLASH_S
 from ..screens import BlockSummary
 
 __all__ = ["run_trial", "draw_between", "summarize"]
@@ -29,6 +30,13 @@ def run_trial(ctx: RunContext, trial: dict[str, Any]) -> TrialOutcome:
     position = int(trial["target"])
     correct_key = str(trial["correct_key"])
     timeout = response.timeout_ms / 1000 if response.timeout_ms else None
+    ioi = trial.get("ioi")  # paced: the stimulus comes on the beat, the response window ends at the next
+    click = None
+    if ioi is not None:
+        timeout = ioi
+        click = ctx.window.last_flip + ctx.period  # the frame this stimulus flips on
+        ctx.metronome.schedule_click(ctx.keys.absolute(click))
+        ctx.metronome.draw(True)
     ctx.screens.draw_target(position)
     onset = ctx.stimulus_flip(
         {
@@ -43,6 +51,8 @@ def run_trial(ctx: RunContext, trial: dict[str, Any]) -> TrialOutcome:
     presses: list = []
     end = None
     while end is None:
+        if ioi is not None:
+            ctx.metronome.draw(ctx.window.last_flip + ctx.period - onset < FLASH_S)
         ctx.screens.draw_target(position)
         now = ctx.flip()
         for press in ctx.poll():
@@ -70,11 +80,20 @@ def run_trial(ctx: RunContext, trial: dict[str, Any]) -> TrialOutcome:
         "n_presses": len(presses),
         "n_errors": sum(1 for _, ok in presses if not ok),
     }
-    return TrialOutcome(row=row, presses=presses, onset=onset, end=end, rest_after=response.rsi_ms / 1000)
+    rest_after = response.rsi_ms / 1000
+    if ioi is not None:  # the next stimulus is on the next beat of the block's beat clock (no drift)
+        row.update(ioi=ioi, click_onset=click - ctx.run_start)
+        number = int(trial["trial"])
+        if number == 1 or ctx.beat_zero is None:
+            ctx.beat_zero = onset - (number - 1) * ioi
+        rest_after = max(0.0, ctx.beat_zero + number * ioi - end)
+    return TrialOutcome(row=row, presses=presses, onset=onset, end=end, rest_after=rest_after)
 
 
 def draw_between(ctx: RunContext, trial: dict[str, Any], seconds_left: float, n_trials: int) -> None:
-    """Draw the response-stimulus interval: the empty positions."""
+    """Draw the response-stimulus interval: the empty positions (and the unlit metronome when paced)."""
+    if trial.get("ioi") is not None:
+        ctx.metronome.draw(False)
     ctx.screens.draw_placeholders()
 
 

@@ -124,7 +124,7 @@ def test_reader_reports_bad_rows_with_file_and_line(tmp_path):
         read_run(damaged)
     short = tmp_path / "short_beh.tsv"
     short.write_text("".join(lines[:5]) + "1\t2\n")
-    with pytest.raises(DataFileError, match=r"short_beh\.tsv:6: expected 19 fields, found 2"):
+    with pytest.raises(DataFileError, match=r"short_beh\.tsv:6: expected 22 fields, found 2"):
         read_run(short)
     cut = tmp_path / "cut_beh.tsv"
     cut.write_text("".join(lines)[:-10])

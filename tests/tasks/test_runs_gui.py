@@ -20,7 +20,7 @@ from .conftest import FAST, check_timing
 pytestmark = pytest.mark.gui
 
 #: shortening per protocol: (max trials per block, max blocks)
-SHORT = {"asrt": (13, 3), "dsp": (3, 3), "ftt": (2, 1)}
+SHORT = {"asrt": (13, 3), "dsp": (3, 3), "ftt": (2, 1), "sct": (2, 1), "sct-sequence": (2, 1)}
 
 
 def _run(protocol: str, data, participant="7", shape=None, **extra):
@@ -45,7 +45,7 @@ def _run(protocol: str, data, participant="7", shape=None, **extra):
 def _injected_by_stimulus(result):
     by = defaultdict(list)
     for press in result.injected:
-        if press.kind in ("serial", "sequence", "tapping"):  # not the space bar on instruction screens
+        if press.kind in ("serial", "sequence", "tapping", "sct"):  # not the space bar on instruction screens
             by[press.stimulus].append(press)
     return {k: sorted(v, key=lambda p: p.down) for k, v in by.items()}
 
