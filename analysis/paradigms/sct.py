@@ -33,7 +33,7 @@ def statistics(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def summary(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """The timing lines come from the phase summary."""
+    """Return no lines: the timing lines come from the phase summary."""
     return []
 
 
