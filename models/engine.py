@@ -339,6 +339,7 @@ class Engine:
             "corticostriatal": np.asarray(h.corticostriatal.w[:]),
             "parallel_fibre": np.asarray(h.parallel_fibre.w[:]),
             "transition": np.asarray(h.transition.w[:]),
+            "visuomotor": np.asarray(h.visuomotor.w[:]),
             "salience": np.asarray(h.salience.w[:]),
         }
         if h.spike_monitor is not None:

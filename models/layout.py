@@ -335,12 +335,18 @@ def build_layout(n_channels: int, size: NetworkSize | None = None) -> Layout:
         ii, jj = np.meshgrid(a, b, indexing="ij")
         return ii.ravel().astype(np.int32), jj.ravel().astype(np.int32)
 
+    def same_channel(pre: str, post: str) -> tuple[np.ndarray, np.ndarray]:
+        ii, jj = all_to_all(pre, post)
+        keep = channel[ii] == channel[jj]
+        return ii[keep], jj[keep]
+
     d1_pre, d1_post = all_to_all("sma_ctx", "d1")
     d2_pre, d2_post = all_to_all("sma_ctx", "d2")
     plastic = {
         "corticostriatal": (np.concatenate([d1_pre, d2_pre]), np.concatenate([d1_post, d2_post])),
         "parallel_fibre": all_to_all("granule", "purkinje"),
         "transition": all_to_all("sma_ctx", "sma"),
+        "visuomotor": same_channel("visual", "m1"),
         "salience": all_to_all("visual", "cmpf"),
     }
     return Layout(

@@ -258,6 +258,7 @@ class NetworkHandle:
     corticostriatal: Any
     parallel_fibre: Any
     transition: Any
+    visuomotor: Any
     salience: Any
     meter: Any
     trial_monitor: Any
@@ -280,6 +281,7 @@ class NetworkHandle:
             "corticostriatal": self.corticostriatal,
             "parallel_fibre": self.parallel_fibre,
             "transition": self.transition,
+            "visuomotor": self.visuomotor,
             "salience": self.salience,
         }
 
@@ -472,6 +474,29 @@ def build_network(
     transition.connect(i=pre, j=post)
     transition.delay = 2 * ms
 
+    # visuomotor mapping: visual cue -> M1 synapses of the same channel, Hebbian (presynaptic
+    # trace x postsynaptic spike, soft-bounded, presynaptic depression keeps them normalised).
+    # The cue's cells fire only for the cued channel and that channel's M1 cells then fire, so
+    # every executed trial strengthens the stimulus-response mapping whatever the sequence:
+    # practice speeds all responses, random or sequenced (general skill)
+    pre, post = layout.plastic["visuomotor"]
+    visuomotor = b2.Synapses(
+        neurons, neurons,
+        """
+        w : 1
+        gmax : 1 (shared, constant)
+        eta : 1 (shared, constant)
+        dec : 1 (shared, constant)
+        tau_stdp : second (shared, constant)
+        dapre/dt = -apre/tau_stdp : 1 (event-driven)
+        """,
+        on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nw = clip(w - eta*dec*w, 0, 1)",
+        on_post="w = clip(w + eta*apre*(1 - w), 0, 1)",
+        clock=clock, name="visuomotor",
+    )  # fmt: skip
+    visuomotor.connect(i=pre, j=post)
+    visuomotor.delay = 2 * ms
+
     # cue salience: visual cue -> CM-Pf synapses that depress with use and recover slowly
     # (habituation); w is the efficacy left, recovered towards 1 since the last spike
     pre, post = layout.plastic["salience"]
@@ -549,7 +574,7 @@ def build_network(
     meter_monitor = b2.StateMonitor(meter, ["spk", "syn_tot"], record=True, clock=meter_clock, name="meter_monitor")
 
     net = b2.Network(
-        controller, neurons, fixed, corticostriatal, parallel_fibre, transition, salience, readout,
+        controller, neurons, fixed, corticostriatal, parallel_fibre, transition, visuomotor, salience, readout,
         to_readout, responses, meter, metering, trial_monitor, period_monitor, meter_monitor,
     )  # fmt: skip
     spike_monitor = None
@@ -558,7 +583,8 @@ def build_network(
         net.add(spike_monitor)
     return NetworkHandle(
         net=net, neurons=neurons, controller=controller, readout=readout, fixed=fixed,
-        corticostriatal=corticostriatal, parallel_fibre=parallel_fibre, transition=transition, salience=salience,
+        corticostriatal=corticostriatal, parallel_fibre=parallel_fibre, transition=transition, visuomotor=visuomotor,
+        salience=salience,
         meter=meter, trial_monitor=trial_monitor, meter_monitor=meter_monitor, targets=targets, pauses=pauses,
         segments=segments, period_monitor=period_monitor, max_trials=max_trials,
         meter_dt_s=float(meter_dt / b2.second), spike_monitor=spike_monitor,
