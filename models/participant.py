@@ -27,6 +27,7 @@ def simulate_participant(
     params: ModelParameters | None = None,
     seed: int = 1,
     workdir: str | os.PathLike | None = None,
+    cache_root: str | os.PathLike | None = None,
 ) -> SimulationResult:
     """Run the spiking network through a trial list, closed loop, and return what it did.
 
@@ -48,6 +49,9 @@ def simulate_participant(
         Same seed, same result.
     workdir : path, optional
         Folder for the compiled network of this process (each process its own).
+    cache_root : path, optional
+        Folder of the persistent cache of compiled binaries (:mod:`.build_cache`); the
+        user's cache folder (or ``$MOTORSEQ_BUILD_ROOT/cache``) when omitted.
 
     Returns
     -------
@@ -69,7 +73,7 @@ def simulate_participant(
             f"{name}: paradigm: the spiking model performs {', '.join(SUPPORTED_PARADIGMS)}, not {paradigm!r}"
         )
     plan = element_plan(protocol, trials, params.rest_s)
-    engine = get_engine(len(protocol.positions), params.dt_ms, workdir)
+    engine = get_engine(len(protocol.positions), params.dt_ms, workdir, cache_root=cache_root)
     if plan.targets.size > engine.max_trials:
         raise ModelError(
             f"{name}: trial list: {plan.targets.size} stimuli; the model runs at most {engine.max_trials}"
