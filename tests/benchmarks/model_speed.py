@@ -13,7 +13,9 @@ the engine's settings:
   Python side) for the single-participant path (P = 1) and, when the model offers it,
   batches of P = 8 and 32 participants in one network;
 * **same-work reference**: a plain Brian2 network with the model's neuron count, the same
-  neuron equations, per-neuron values and membrane noise, and the same fixed synapses
+  neuron equations, per-neuron values and membrane noise (the model's noise,
+  ``$MOTORSEQ_NOISE``: counter-based by default, ``brian2`` for Brian2's ``xi``), and the
+  same fixed synapses
   (every synapse of the model on the same pre/post pairs and delays, with fixed weights; no
   task controller, no plasticity, no readout, no monitors but a spike counter), run for the
   model's simulated time; the model's cost per neuron-step as a ratio to it. Without the
@@ -236,6 +238,7 @@ def measure_reference(build_root: str, duration_s: float, seed: int = 1) -> dict
     from motorseq.models import ModelParameters
     from motorseq.models.layout import build_layout
     from motorseq.models.network import FIXED_ON_PRE
+    from motorseq.models.noise import hash_normal_function, noise_equations
     from motorseq.models.runtime_values import TaskTiming, runtime_values
 
     params = ModelParameters()
@@ -252,7 +255,9 @@ def measure_reference(build_root: str, duration_s: float, seed: int = 1) -> dict
     b2.seed(seed)
     clock = b2.Clock(params.dt_ms * ms, name="model_clock")
     eqs = """
-    dv/dt = alive*(-v + (ge + gn - gi)*mV + bias)/tau_m + alive*noise_amp*xi : volt (unless refractory)
+    dv/dt = alive*(-v + (ge + gn - gi)*mV + bias)/tau_m + alive*noise_amp*zn/sqrt(dt) : volt (unless refractory)
+    zn = hash_normal(seed_c, timestep(t, dt), i) : 1
+    seed_c : integer (shared, constant)
     dge/dt = -ge/tau_ampa : 1
     dgn/dt = -gn/tau_nmda : 1
     dgi/dt = -gi/tau_gaba : 1
@@ -273,9 +278,11 @@ def measure_reference(build_root: str, duration_s: float, seed: int = 1) -> dict
     tau_cf : second (shared, constant)
     """
     neurons = b2.NeuronGroup(
-        layout.n_neurons, eqs, threshold="v > v_th", reset="v = v_reset", refractory="t_ref",
-        method="euler", clock=clock, name="neurons",
+        layout.n_neurons, noise_equations(eqs), threshold="v > v_th", reset="v = v_reset", refractory="t_ref",
+        method="euler", clock=clock, name="neurons", namespace={"hash_normal": hash_normal_function()},
     )  # fmt: skip
+    if "seed_c" in neurons.variables:
+        neurons.seed_c = seed
     for name in ("v", "tau_m", "bias", "noise_amp", "alive", "v_th", "v_reset", "t_ref", "tau_ampa", "tau_nmda",
                  "tau_gaba", "tau_da", "tau_cf"):  # fmt: skip
         setattr(neurons, name, np.asarray(values[f"neurons.{name}"]) * neurons.variables[name].unit)
