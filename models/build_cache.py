@@ -6,10 +6,13 @@ the compiled binary comes from a cache shared by every process and command of th
 * the cache lives in ``$MOTORSEQ_BUILD_ROOT/cache`` when that variable is set, otherwise in
   the user's cache folder (``$XDG_CACHE_HOME/motorseq/builds``, ``~/.cache/motorseq/builds``;
   ``~/Library/Caches`` on macOS);
-* an entry is keyed by the digest of the generated code itself (every source file, the
-  makefile and the static arrays: the network structure as compiled), the Brian2 version,
-  the compiler (its ``--version`` text) and the compiler flags, so a change of any of these,
-  including an edit of the equations, makes a new entry instead of reusing a stale binary;
+* an entry is keyed by the digest of the generated code itself (every source file and the
+  makefile: the network structure as compiled), the Brian2 version, the compiler (its
+  ``--version`` text) and the compiler flags, so a change of any of these, including an
+  edit of the equations, makes a new entry instead of reusing a stale binary. The static
+  arrays (connectivity, initial values) are data the binary reads from its run folder at
+  start, not part of it: they are left out, so files left over in a folder by an older
+  build do not change the key;
 * a missing entry is compiled by one process while the others wait on a file lock
   (``<entry>.lock``); the binary is copied into a temporary folder next to the entry, which
   is then renamed into place, so a reader sees a complete entry or none.
@@ -76,19 +79,20 @@ def compiler_id(compiler: str = "") -> str:
 
 
 def source_digest(project_dir: str | os.PathLike) -> str:
-    """Return the SHA-256 of a generated project's sources, makefile and static arrays.
+    """Return the SHA-256 of a generated project's sources and makefile.
 
     Files are taken in sorted order of their path relative to ``project_dir``; build
-    products (objects, the binary), results and run-argument arrays are not included.
+    products (objects, the binary), results and data files (``static_arrays``, read by the
+    binary at start) are not included.
     """
     root = Path(project_dir)
     digest = hashlib.sha256()
     files = []
     for path in root.rglob("*"):
         rel = path.relative_to(root).as_posix()
-        if not path.is_file() or rel.startswith(("results", "static_arrays/init_")) or rel.endswith(".lock"):
+        if not path.is_file() or rel.startswith(("results/", "static_arrays/")):
             continue
-        if rel.startswith("static_arrays/") or path.suffix in _SOURCE_SUFFIXES or path.name in _SOURCE_NAMES:
+        if path.suffix in _SOURCE_SUFFIXES or path.name in _SOURCE_NAMES:
             files.append(rel)
     for rel in sorted(files):
         digest.update(rel.encode() + b"\0")

@@ -80,15 +80,17 @@ def test_other_sources_or_compiler_make_a_new_entry_and_the_same_sources_a_hit(t
     assert first.compile_s >= 1.0 and again.compile_s == 0.0
 
 
-def test_run_files_and_build_products_are_not_part_of_the_key(tmp_path):
+def test_data_files_and_build_products_are_not_part_of_the_key(tmp_path):
     folder = _project(tmp_path / "p")
     before = source_digest(folder)
     (folder / "results").mkdir()
     (folder / "results" / "_array_neurons_v_123").write_bytes(b"\x00" * 8)
     (folder / "static_arrays" / "init_neurons_v_abc.dat").write_bytes(b"\x00" * 8)
+    (folder / "static_arrays" / "_static_array_left_by_an_older_build").write_bytes(b"\x03")
     (folder / "main.o").write_bytes(b"\x7fELF")
     assert source_digest(folder) == before
-    (folder / "static_arrays" / "_static_array_x").write_bytes(b"\x03")
+    (folder / "code_objects").mkdir()
+    (folder / "code_objects" / "neurons_stateupdater_codeobject.cpp").write_text("// v += dt\n")
     assert source_digest(folder) != before
 
 
