@@ -17,7 +17,7 @@ the compiled binary comes from a cache shared by every process and command of th
   (``<entry>.lock``); the binary is copied into a temporary folder next to the entry, which
   is then renamed into place, so a reader sees a complete entry or none.
 
-A process whose generated code hashes to an existing entry links the cached binary into its
+A process whose generated code hashes to an existing entry copies the cached binary into its
 folder and does not compile (:attr:`CacheEntry.hit`).
 """
 
@@ -143,11 +143,20 @@ def _locked(path: Path) -> Iterator[float]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _link(binary: Path, target: Path) -> None:
-    """Make ``target`` point at ``binary`` (a symlink, replaced atomically)."""
+def _install(binary: Path, target: Path) -> None:
+    """Copy ``binary`` to ``target`` (replaced atomically), dated 1970.
+
+    A copy dated 1970, not a link: a ``make`` run later in the folder (by another version of
+    the code sharing the build root) would take a linked binary, newer than the folder's own
+    objects, as up to date and run it with its own data; with the old date it relinks its
+    objects. A hard link would also let a writer in place (a linker that truncates its
+    output) change the cache entry.
+    """
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    os.symlink(binary, tmp)
+    shutil.copyfile(binary, tmp)
+    tmp.chmod(0o755)
+    os.utime(tmp, (0, 0))
     os.replace(tmp, target)
 
 
@@ -159,7 +168,7 @@ def fetch_or_build(
     extra_key: str = "",
     root: str | os.PathLike | None = None,
 ) -> CacheEntry:
-    """Link the cached binary of a generated project into it, compiling it first if needed.
+    """Copy the cached binary of a generated project into it, compiling it first if needed.
 
     Parameters
     ----------
@@ -186,14 +195,13 @@ def fetch_or_build(
     entry = cache / f"{label}-{key[:20]}"
     target = project / "main"
     if (entry / "main").is_file():
-        _link(entry / "main", target)
+        _install(entry / "main", target)
         return CacheEntry(entry, key, hit=True)
     with _locked(cache / f"{entry.name}.lock") as waited:
         if (entry / "main").is_file():  # another process compiled it while we waited
-            _link(entry / "main", target)
+            _install(entry / "main", target)
             return CacheEntry(entry, key, hit=True, waited_s=waited)
-        if target.is_symlink():  # a cached binary of other sources: make must relink
-            target.unlink()
+        target.unlink(missing_ok=True)  # maybe a cached binary of other sources: make must relink
         start = time.perf_counter()
         compile_project()
         compile_s = time.perf_counter() - start
@@ -207,5 +215,5 @@ def fetch_or_build(
         if entry.exists():  # an incomplete entry (its binary was removed by hand)
             shutil.rmtree(entry)
         os.rename(tmp, entry)
-    _link(entry / "main", target)
+    _install(entry / "main", target)
     return CacheEntry(entry, key, hit=False, compile_s=compile_s, waited_s=waited)

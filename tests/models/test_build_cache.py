@@ -44,7 +44,7 @@ def _slow_compile(folder: Path, log: Path):
 def _fetch(args):
     folder, cache, log = (Path(a) for a in args)
     entry = fetch_or_build(folder, _slow_compile(folder, log), label="net-test", root=cache)
-    return entry.hit, str(entry.path), os.path.realpath(folder / "main")
+    return entry.hit, str(entry.path), (folder / "main").read_bytes()
 
 
 def test_concurrent_processes_compile_an_entry_once_and_all_use_it(tmp_path):
@@ -57,11 +57,24 @@ def test_concurrent_processes_compile_an_entry_once_and_all_use_it(tmp_path):
     entries = {path for _, path, _ in results}
     assert len(entries) == 1
     entry = Path(entries.pop())
-    assert {real for _, _, real in results} == {str((entry / "main").resolve())}
+    assert {binary for _, _, binary in results} == {(entry / "main").read_bytes()}
     assert sorted(p.name for p in entry.iterdir()) == ["info.json", "main"]
     assert not [p for p in cache.iterdir() if p.name.startswith(".tmp")]  # built in a temporary, then renamed
     out = subprocess.run([str(tmp_path / "worker3" / "main")], capture_output=True, text=True, check=True)
     assert out.stdout == "hello\n"
+
+
+def test_a_make_in_a_folder_cannot_overwrite_the_cached_binary(tmp_path):
+    """The binary is copied (a writer in place cannot change the entry) and dated 1970 (make relinks)."""
+    cache, log = tmp_path / "cache", tmp_path / "compiles.log"
+    first, second = _project(tmp_path / "first"), _project(tmp_path / "second")
+    fetch_or_build(first, _slow_compile(first, log), label="net", root=cache)
+    entry = fetch_or_build(second, _slow_compile(second, log), label="net", root=cache)
+    assert entry.hit and not (second / "main").is_symlink()
+    assert (second / "main").stat().st_mtime == 0  # older than any object: make relinks
+    with open(second / "main", "w") as f:  # what a linker of another code version would do
+        f.write("#!/bin/sh\necho other\n")
+    assert (entry.path / "main").read_text() == "#!/bin/sh\necho hello\n"
 
 
 def test_other_sources_or_compiler_make_a_new_entry_and_the_same_sources_a_hit(tmp_path):
