@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
-from motorseq.models.noise import NOISE_ENV, hash_normal, hash_normal_function, noise_equations
+from motorseq.models.noise import NOISE_ENV, hash_normal, noise_equations
 
 
 def test_values_are_standard_normal_and_independent_across_steps_neurons_and_seeds():
@@ -26,27 +30,35 @@ def test_a_value_depends_only_on_its_seed_step_and_neuron():
     assert np.array_equal(grid[:, 21], hash_normal(7, np.arange(50), 21))  # alone or among others
 
 
+_CYTHON_RUN = """
+import json
+import brian2 as b2
+from motorseq.models.noise import hash_normal_function
+b2.prefs.codegen.target = "cython"
+equations = (
+    "dv/dt = -v/(10*ms) + 2*mV*sqrt(2/(10*ms))*zn/sqrt(dt) : volt\\n"
+    "zn = hash_normal(seed, timestep(t, dt), i) : 1\\n"
+    "seed : integer\\n"
+)
+group = b2.NeuronGroup(6, equations, method="euler", namespace={"hash_normal": hash_normal_function()})
+group.seed = 987654321
+monitor = b2.StateMonitor(group, ["zn", "v"], record=True, when="start")
+b2.Network(group, monitor).run(3 * b2.ms)
+print(json.dumps({"zn": monitor.zn[:, :].tolist(), "v": (monitor.v[:, :] / b2.volt).tolist()}))
+"""
+
+
 def test_brian2_runs_the_same_numbers_as_numpy_cython_target():
-    b2 = pytest.importorskip("brian2")
-    equations = """
-    dv/dt = -v/(10*ms) + 2*mV*sqrt(2/(10*ms))*zn/sqrt(dt) : volt
-    zn = hash_normal(seed, timestep(t, dt), i) : 1
-    seed : integer
-    """
-    target = b2.prefs.codegen.target
-    b2.prefs.codegen.target = "cython"
-    try:
-        group = b2.NeuronGroup(6, equations, method="euler", namespace={"hash_normal": hash_normal_function()})
-        group.seed = 987654321
-        monitor = b2.StateMonitor(group, ["zn", "v"], record=True, when="start")
-        b2.Network(group, monitor).run(3 * b2.ms)
-    finally:
-        b2.prefs.codegen.target = target
+    """In a fresh process: Brian2's device is global, and other tests leave it in C++ standalone mode."""
+    pytest.importorskip("brian2")
+    run = subprocess.run([sys.executable, "-c", _CYTHON_RUN], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    zn, v = np.asarray(out["zn"]), np.asarray(out["v"])
     steps = np.arange(30)
-    assert np.allclose(monitor.zn[:, :], hash_normal(987654321, steps[None, :], np.arange(6)[:, None]), atol=1e-12)
+    assert np.allclose(zn, hash_normal(987654321, steps[None, :], np.arange(6)[:, None]), atol=1e-12)
     # Euler-Maruyama increment: v' = v (1 - dt/tau) + sigma sqrt(2 dt / tau) z
-    v = np.asarray(monitor.v[:, :] / b2.volt)
-    expected = v[:, :-1] * (1 - 0.01) + 2e-3 * np.sqrt(2 * 1e-4 / 1e-2) * monitor.zn[:, :-1]
+    expected = v[:, :-1] * (1 - 0.01) + 2e-3 * np.sqrt(2 * 1e-4 / 1e-2) * zn[:, :-1]
     assert np.allclose(v[:, 1:], expected, atol=1e-12)
 
 
