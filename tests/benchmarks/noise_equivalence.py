@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu = np.mean([r["cpu_s"] for r in results[kind]])
         print(f"  CPU per participant (binary), {kind}: {cpu:.1f} s")
     print(f"all figures within seed-to-seed variation: {'met' if all_ok else 'MISSED'}")
+    print("per seed: " + json.dumps(results))
     return 0
 
 
