@@ -60,7 +60,9 @@ _Workers = Annotated[
 _BuildDir = Annotated[
     Path | None,
     typer.Option(
-        "--build-dir", help="Folder of the compiled models (default: $MOTORSEQ_BUILD_ROOT or a temporary folder)."
+        "--build-dir",
+        help="Folder of the workers' build folders and of the compiled-model cache (default: $MOTORSEQ_BUILD_ROOT; "
+        "otherwise a temporary folder, and the cache in the user's cache folder).",
     ),
 ]
 

@@ -20,10 +20,14 @@ dataset-level files.
   A participant that fails is reported with its error and the others finish.
 * Nothing is written before the settings, the scheduler and the runs already in
   the folder are checked.
-* Every worker process compiles the network once, into a build folder that only
-  it uses while it simulates (a file lock, :func:`build_slot`), and re-runs the
-  compiled binary for each later participant; build folders outlive the
-  workers, so later cohorts only re-link.
+* Every worker process generates the network's code once, into a build folder
+  that only it uses while it simulates (a file lock, :func:`build_slot`), takes
+  the compiled binary from the persistent build cache
+  (:mod:`motorseq.models.build_cache`; the first worker on a machine compiles it,
+  the others wait), and re-runs it for each later participant. Before the
+  participants start, every worker builds its network (:func:`prepare_worker`)
+  under a "compiling" status, so the progress bar's time estimate counts
+  simulations only.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ __all__ = [
     "run_cohort",
     "run_participant",
     "simulate_job",
+    "prepare_worker",
     "brian2_worker_plugin",
     "build_slot",
     "summarize",
@@ -245,6 +250,11 @@ def _default_build_root() -> Path:
     return Path(tempfile.gettempdir()) / f"motorseq-build-{os.getuid()}"
 
 
+def _cache_root(job: ParticipantJob) -> Path | None:
+    """Return the build cache of a job: ``<build_root>/cache`` when a build root is given (``--build-dir``)."""
+    return None if job.build_root is None else Path(job.build_root) / "cache"
+
+
 def _worker_name() -> str:
     try:
         from distributed import get_worker
@@ -326,9 +336,68 @@ def simulate_job(job: ParticipantJob):
     trials = generate_trials(job.protocol, job.participant, seed=job.seed)
     with build_slot(job.build_root) as workdir:
         result = simulate_participant(
-            job.protocol, trials, params, seed=job.seed, workdir=workdir, record_spikes=job.record_spikes
+            job.protocol, trials, params, seed=job.seed, workdir=workdir, record_spikes=job.record_spikes,
+            cache_root=_cache_root(job),
         )
     return trials, result
+
+
+def prepare_worker(job: ParticipantJob) -> dict[str, Any]:
+    """Build this worker's network for ``job``'s protocol before any participant runs.
+
+    The code is generated and the binary taken from the persistent build cache
+    (:mod:`motorseq.models.build_cache`), compiling it only if this machine has none, so
+    that the participants' progress (and its time estimate) starts after the compile.
+
+    Returns
+    -------
+    dict
+        ``mode`` (Brian2 device), ``compiled`` (True when this worker compiled),
+        ``seconds`` (code generation plus compile), ``cache`` (the cache entry, or None).
+    """
+    from motorseq.models.engine import get_engine
+
+    params = participant_parameters(job)
+    with build_slot(job.build_root) as workdir:
+        engine = get_engine(len(job.protocol.positions), params.dt_ms, workdir, cache_root=_cache_root(job))
+    entry = engine.cache
+    return {
+        "mode": engine.mode,
+        "compiled": bool(entry is not None and not entry.hit),
+        "seconds": float(engine.compile_time_s),
+        "cache": None if entry is None else str(entry.path),
+    }
+
+
+def _prepare_workers(client, job: ParticipantJob, console: Any, show: bool) -> None:
+    """Run :func:`prepare_worker` on every worker, showing a "compiling" status; report the build."""
+    workers = list(client.scheduler_info()["workers"])
+    futures = [
+        client.submit(
+            prepare_worker,
+            job,
+            workers=[address],
+            allow_other_workers=False,
+            pure=False,
+            key=f"motorseq-prepare-{k}-{os.getpid()}-{time.time_ns()}",
+        )
+        for k, address in enumerate(workers)
+    ]
+    text = "network: generating code (compiling it once if this machine has no cached build, ~1-2 min)"
+    with contextlib.ExitStack() as stack:
+        if show:
+            stack.enter_context(console.status(text))
+        infos = client.gather(futures, errors="skip")
+    if not infos:
+        return  # the participants will report the error
+    compiled = [i for i in infos if i["compiled"]]
+    if infos[0]["mode"] != "standalone":
+        line = f"network: Brian2 {infos[0]['mode']} mode (no C++ build)"
+    elif compiled:
+        line = f"network: compiled in {max(i['seconds'] for i in compiled):.0f} s, cached in {compiled[0]['cache']}"
+    else:
+        line = f"network: cached build {infos[0]['cache']} (no compile)"
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def recorded_difference(job: ParticipantJob) -> str | None:
@@ -616,47 +685,50 @@ def run_cohort(
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, disable=not progress, transient=False) as bar:
-        task = bar.add_task(
-            getattr(spec.protocol, "name", "protocol"),
-            total=len(jobs),
-            completed=len(outcomes),
-            note=f"{len(outcomes)} skipped" if outcomes else "",
-        )
+    client = cluster = None
+    try:
         if todo:
             client, cluster = _make_client(workers, scheduler)
-            try:
-                client.register_plugin(brian2_worker_plugin())
-                futures = {
-                    client.submit(
-                        run_participant,
-                        job,
-                        key=f"motorseq-sub-{job.participant}-{os.getpid()}-{time.time_ns()}",
-                        pure=False,
-                    ): job
-                    for job in todo
-                }
-                for future in as_completed(futures):
-                    job = futures[future]
-                    try:
-                        outcome = future.result()
-                    except Exception as exc:  # noqa: BLE001 - e.g. a worker that died
-                        outcome = ParticipantOutcome(job.participant, "failed", job.seed, error=_one_line(exc))
-                    outcomes[job.participant] = outcome
-                    if outcome.status == "failed":
-                        bar.console.print(
-                            Text.assemble((f"sub-{outcome.participant} failed: ", "red"), outcome.error or ""),
-                            soft_wrap=True,
-                        )
-                    if on_outcome is not None:
-                        on_outcome(outcome)
-                    n_failed = sum(o.status == "failed" for o in outcomes.values())
-                    bar.update(task, advance=1, note=f"{n_failed} failed" if n_failed else "")
-            finally:
-                client.close()
-                if cluster is not None:
-                    cluster.close()
-                remove_stale_temporaries(spec.out)  # of workers killed during this run
+            client.register_plugin(brian2_worker_plugin())
+            _prepare_workers(client, todo[0], console, progress)
+        with Progress(*columns, console=console, disable=not progress, transient=False) as bar:
+            task = bar.add_task(
+                getattr(spec.protocol, "name", "protocol"),
+                total=len(jobs),
+                completed=len(outcomes),
+                note=f"{len(outcomes)} skipped" if outcomes else "",
+            )
+            futures = {
+                client.submit(
+                    run_participant,
+                    job,
+                    key=f"motorseq-sub-{job.participant}-{os.getpid()}-{time.time_ns()}",
+                    pure=False,
+                ): job
+                for job in todo
+            }
+            for future in as_completed(futures) if futures else ():
+                job = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. a worker that died
+                    outcome = ParticipantOutcome(job.participant, "failed", job.seed, error=_one_line(exc))
+                outcomes[job.participant] = outcome
+                if outcome.status == "failed":
+                    bar.console.print(
+                        Text.assemble((f"sub-{outcome.participant} failed: ", "red"), outcome.error or ""),
+                        soft_wrap=True,
+                    )
+                if on_outcome is not None:
+                    on_outcome(outcome)
+                n_failed = sum(o.status == "failed" for o in outcomes.values())
+                bar.update(task, advance=1, note=f"{n_failed} failed" if n_failed else "")
+    finally:
+        if client is not None:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+            remove_stale_temporaries(spec.out)  # of workers killed during this run
     return [outcomes[j.participant] for j in jobs]
 
 

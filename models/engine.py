@@ -1,7 +1,9 @@
 """Build the network once, run it many times.
 
-C++ standalone (default): the network is generated and compiled once per process and
-structure (number of channels, population sizes, time step) into its own directory, then the
+C++ standalone (default): the network's code is generated once per process and structure
+(number of channels, population sizes, time step) into its own directory; the binary is
+compiled once per machine and taken from a persistent cache (:mod:`.build_cache`, keyed by
+the generated code, Brian2 version and compiler) by every later process; then the
 binary is re-run for every participant with ``device.run(run_args=...)``, which replaces the
 trial list, the seed and every parameter value without recompiling. The random seed compiled
 into the binary is overridden by a line inserted into ``main()`` that re-seeds the generator
@@ -22,8 +24,10 @@ in 10-s chunks until the controller reports the trial list done.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import platform
 import re
 import sys
 import tempfile
@@ -35,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .brian_log import install_brian_filter
+from .build_cache import CacheEntry, compiler_id, fetch_or_build
 from .errors import ModelError
 from .layout import Layout, NetworkSize, build_layout
 from .network import MAX_RUN_S, NetworkHandle, build_network
@@ -43,6 +48,18 @@ __all__ = ["RawRun", "Engine", "get_engine", "nonfinite_values", "run_command"]
 
 #: Run-time values that are trial lists (TimedArrays), not object variables.
 _TIMED_ARRAYS = ("targets", "pauses", "segments")
+
+
+def _machine_id() -> str:
+    """Return the machine's kind: a binary built with ``-march=native`` needs the same CPU features."""
+    flags = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("flags", "Features")):
+                flags = hashlib.sha1(line.encode()).hexdigest()[:12]
+                break
+    return f"{sys.platform}-{platform.machine()}-{flags}"
+
 
 _SEED_LINE = (
     "for (int _i = 0; _i < 1; _i++) brian::_random_generators[_i].seed((unsigned long) "
@@ -164,6 +181,16 @@ class Engine:
         Population sizes.
     max_trials : int
         Trial buffer size compiled into the binary.
+    cache_root : path, optional
+        Folder of the persistent build cache (:func:`.build_cache.cache_root` when omitted).
+
+    Attributes
+    ----------
+    cache : CacheEntry or None
+        Where the compiled binary came from; ``cache.hit`` is True when this process did not
+        compile (standalone only).
+    compile_time_s : float
+        Seconds spent generating the code and, on a cache miss, compiling it.
     """
 
     def __init__(
@@ -175,6 +202,7 @@ class Engine:
         size: NetworkSize | None = None,
         max_trials: int = 4096,
         record_spikes: bool = False,
+        cache_root: str | os.PathLike | None = None,
     ) -> None:
         if mode not in ("standalone", "runtime"):
             raise ModelError(f"engine: mode: {mode!r}; allowed: 'standalone', 'runtime'")
@@ -190,6 +218,8 @@ class Engine:
         self.handle: NetworkHandle | None = None
         self._last_handle: NetworkHandle | None = None
         self.compile_time_s = 0.0
+        self.cache_root = cache_root
+        self.cache: CacheEntry | None = None
         if mode == "standalone":
             self._build_standalone()
 
@@ -225,7 +255,15 @@ class Engine:
         _normalise_main(main, before)
         from brian2.codegen.cpp_prefs import get_compiler_and_args
 
-        b2.device.compile_source(str(self.project_dir), get_compiler_and_args()[0], debug=False, clean=False)
+        compiler = get_compiler_and_args()[0]
+        flags = (b2.prefs.codegen.cpp.extra_compile_args_gcc, b2.prefs.devices.cpp_standalone.extra_make_args_unix)
+        self.cache = fetch_or_build(
+            self.project_dir,
+            lambda: b2.device.compile_source(str(self.project_dir), compiler, debug=False, clean=False),
+            label=f"net-{self.key}",
+            extra_key=repr((b2.__version__, compiler, compiler_id(), flags, _machine_id())),
+            root=self.cache_root,
+        )
         self.compile_time_s = time.perf_counter() - start
 
     # ---------------------------------------------------------------------------------------
@@ -280,7 +318,11 @@ class Engine:
             var = h.meter_monitor.variables[name]
             var.size = (0, var.size[1])
         raw = self._collect(h)
-        raw.timings = {"compile_s": self.compile_time_s, "run_s": run_time}
+        raw.timings = {
+            "compile_s": self.compile_time_s,
+            "compiled": float(self.cache is not None and not self.cache.hit),
+            "run_s": run_time,
+        }
         self._last_handle = h
         return raw
 
@@ -377,6 +419,7 @@ def get_engine(
     workdir: str | os.PathLike | None = None,
     mode: str | None = None,
     record_spikes: bool = False,
+    cache_root: str | os.PathLike | None = None,
 ) -> Engine:
     """Return the engine for this structure in this process, built (compiled) on first use.
 
@@ -384,17 +427,21 @@ def get_engine(
     another structure rebuilds in its own directory. ``mode`` defaults to the environment
     variable ``MOTORSEQ_BRIAN_MODE`` or ``"standalone"``; if the C++ build fails the Cython
     runtime is used. ``record_spikes`` builds the structure with a spike monitor on every
-    neuron (its own compiled project).
+    neuron (its own compiled project). ``cache_root`` is the folder of the persistent build cache
+    (:func:`.build_cache.cache_root` when omitted).
     """
     mode = mode or os.environ.get("MOTORSEQ_BRIAN_MODE", "standalone")
-    key = (n_channels, dt_ms, str(Path(workdir).resolve()) if workdir else None, mode, bool(record_spikes))
+    key = (n_channels, dt_ms, str(Path(workdir).resolve()) if workdir else None, mode, bool(record_spikes),
+           str(cache_root or ""))
     if key in _ENGINES:
         return _ENGINES[key]
     if mode == "standalone":
         for other in [k for k in _ENGINES if k[3] == "standalone"]:
             del _ENGINES[other]
         try:
-            engine = Engine(n_channels, dt_ms, workdir, "standalone", record_spikes=record_spikes)
+            engine = Engine(
+                n_channels, dt_ms, workdir, "standalone", record_spikes=record_spikes, cache_root=cache_root
+            )
         except (OSError, RuntimeError) as exc:  # no working compiler: fall back
             import warnings
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .layout import REGIONS, Layout
+from .noise import hash_normal_function, noise_equations
 
 __all__ = ["NetworkHandle", "build_network", "MAX_RUN_S"]
 
@@ -47,14 +48,19 @@ _I_EXT = (
     " + a_rew*rew_now_c + a_rst*rst_now_c : volt"
 )
 
+# membrane noise: a standard normal value per participant seed, time step and neuron
+# (:mod:`.noise`), so a participant's noise does not depend on what else the process simulates
+_NOISE = "zn = hash_normal(seed_c, timestep(t, dt), i) : 1"
+
 NEURON_EQUATIONS = f"""
-dv/dt = alive*(-v + (ge + gn - gi)*mV + I_ext + bias)/tau_m + alive*noise_amp*xi : volt (unless refractory)
+dv/dt = alive*(-v + (ge + gn - gi)*mV + I_ext + bias)/tau_m + alive*noise_amp*zn/sqrt(dt) : volt (unless refractory)
 dge/dt = -ge/tau_ampa : 1
 dgn/dt = -gn/tau_nmda : 1
 dgi/dt = -gi/tau_gaba : 1
 dda/dt = -da/tau_da : 1
 dcf/dt = -cf/tau_cf : 1
 {_I_EXT}
+{_NOISE}
 tau_m : second (constant)
 bias : volt (constant)
 noise_amp : volt*second**-0.5 (constant)
@@ -84,6 +90,7 @@ rew_now_c : 1 (linked)
 rst_now_c : 1 (linked)
 key_c : integer (linked)
 eff : 1
+seed_c : integer (linked)
 """
 
 CONTROLLER_EQUATIONS = """
@@ -375,6 +382,7 @@ def build_network(
     meter_dt = 10 * ms
     meter_clock = b2.Clock(meter_dt, name="meter_clock")
     stop_simulation = _stop_function(standalone)
+    hash_normal = hash_normal_function()
 
     controller = b2.NeuronGroup(
         1, CONTROLLER_EQUATIONS, events=CONTROLLER_EVENTS, clock=clock, name="controller",
@@ -385,8 +393,8 @@ def build_network(
     controller.run_regularly(CONTROLLER_EVERY_STEP, when="start", name="controller_flags")
 
     neurons = b2.NeuronGroup(
-        n_neurons, NEURON_EQUATIONS, threshold="v > v_th", reset="v = v_reset\nnspk += 1",
-        refractory="t_ref", method="euler", clock=clock, name="neurons",
+        n_neurons, noise_equations(NEURON_EQUATIONS), threshold="v > v_th", reset="v = v_reset\nnspk += 1",
+        refractory="t_ref", method="euler", clock=clock, name="neurons", namespace={"hash_normal": hash_normal},
     )  # fmt: skip
     zeros = np.zeros(n_neurons, dtype=np.int64)
     neurons.cue_on_c = b2.linked_var(controller, "cue_on", index=zeros)
@@ -396,6 +404,7 @@ def build_network(
     neurons.rew_now_c = b2.linked_var(controller, "rew_now", index=zeros)
     neurons.rst_now_c = b2.linked_var(controller, "rst_now", index=zeros)
     neurons.key_c = b2.linked_var(controller, "key_now", index=zeros)
+    neurons.seed_c = b2.linked_var(controller, "seed_value", index=zeros)
     # efference copy of the executed key press (the pressed channel's cells, for efference_ms
     # from the threshold crossing): gates corticostriatal eligibility (credit to the action taken)
     # +1: this cell's channel was pressed; -1: another channel was pressed; 0: no efference copy
@@ -523,8 +532,10 @@ def build_network(
 
     readout = b2.NeuronGroup(
         n_ch,
-        """
-        dr/dt = -r/tau_r + sigma_r*sqrt(2/tau_r)*xi : Hz
+        noise_equations("""
+        dr/dt = -r/tau_r + sigma_r*sqrt(2/tau_r)*z_r/sqrt(dt) : Hz
+        z_r = hash_normal(seed_c, timestep(t, dt), noise_offset + ch) : 1
+        seed_c : integer (linked)
         ch : integer (constant)
         sigma_r : Hz (shared, constant)
         armed : 1
@@ -532,12 +543,13 @@ def build_network(
         r_th : Hz (shared, constant)
         r_low : Hz (shared, constant)
         phase_c : integer (linked)
-        """,
+        """),
         threshold="r > r_th and armed > 0.5 and phase_c == 1", reset="armed = 0",
         events={"rearm": "(armed < 0.5 and r < r_low) or phase_c != 1"}, method="euler", clock=clock,
-        name="readout",
+        name="readout", namespace={"hash_normal": hash_normal, "noise_offset": n_neurons},
     )  # fmt: skip
     readout.phase_c = b2.linked_var(controller, "phase", index=np.zeros(n_ch, dtype=np.int64))
+    readout.seed_c = b2.linked_var(controller, "seed_value", index=np.zeros(n_ch, dtype=np.int64))
     # between trials the readout is cleared: it integrates M1 output from stimulus onset on
     readout.run_on_event("rearm", "armed = 1\nr = r*int(phase_c == 1)")
     readout.ch = np.arange(n_ch)

@@ -29,6 +29,7 @@ def simulate_participant(
     workdir: str | os.PathLike | None = None,
     record_spikes: bool = False,
     initial_values: dict[str, Any] | None = None,
+    cache_root: str | os.PathLike | None = None,
 ) -> SimulationResult:
     """Run the spiking network through a trial list, closed loop, and return what it did.
 
@@ -57,6 +58,9 @@ def simulate_participant(
         Run-time values that replace the computed ones, e.g. the plastic weights a previous
         session ended with (``{"transition.w": ...}``; see :mod:`.study`). Hook for multi-session
         studies.
+    cache_root : path, optional
+        Folder of the persistent cache of compiled binaries (:mod:`.build_cache`); the
+        user's cache folder (or ``$MOTORSEQ_BUILD_ROOT/cache``) when omitted.
 
     Returns
     -------
@@ -78,7 +82,9 @@ def simulate_participant(
             f"{name}: paradigm: the spiking model performs {', '.join(SUPPORTED_PARADIGMS)}, not {paradigm!r}"
         )
     plan = element_plan(protocol, trials, params.rest_s)
-    engine = get_engine(len(protocol.positions), params.dt_ms, workdir, record_spikes=record_spikes)
+    engine = get_engine(
+        len(protocol.positions), params.dt_ms, workdir, record_spikes=record_spikes, cache_root=cache_root
+    )
     if plan.targets.size > engine.max_trials:
         raise ModelError(
             f"{name}: trial list: {plan.targets.size} stimuli; the model runs at most {engine.max_trials}"

@@ -1,40 +1,38 @@
-"""Speed and memory of the spiking model, against a Brian2 reference network (prints figures).
+"""Throughput of the spiking model against a same-work Brian2 reference (issue 14; prints figures).
 
-Measures, for one virtual participant doing a whole protocol (default: the 800 trials of
-``srt-nissen-bullemer-1987``) on one core, C++ standalone:
+Every measurement runs in a fresh process pinned to one core (``os.sched_setaffinity``;
+children such as the compiler and the simulation binary inherit it), C++ standalone, with
+the engine's settings:
 
-* first compile time (code generation + C++ build, cold build folder);
-* run time after the compile (re-running the binary with a new participant's
-  trial list, seed and parameters through ``device.run(run_args=...)``), wall time per
-  simulated trial and speed relative to real time;
-* synaptic events per second: spikes of every neuron times its number of outgoing
-  synapses, counted from the model's synapse objects, over the binary's run time;
-* peak memory (resident set of the Python process plus its children, i.e. the
-  simulation binary or the compiler, sampled every 20 ms with psutil; and the kernel's
-  ``ru_maxrss`` figures);
+* **first compile**: code generation + C++ build into an empty build cache;
+* **cached start**: a fresh ``motorseq simulate`` (one participant, one worker) with the
+  cache filled, timed from the start of the ``motorseq`` process to the start of the
+  simulation binary (what it spends before the first trial: imports, Dask, code
+  generation, the cache look-up);
+* **throughput** in participant-trials per core-second (CPU seconds of the binary plus the
+  Python side) for the single-participant path (P = 1) and, when the model offers it,
+  batches of P = 8 and 32 participants in one network;
+* **same-work reference**: a plain Brian2 network with the model's neuron count, the same
+  neuron equations, per-neuron values and membrane noise (the model's noise,
+  ``$MOTORSEQ_NOISE``: counter-based by default, ``brian2`` for Brian2's ``xi``), and the
+  same fixed synapses
+  (every synapse of the model on the same pre/post pairs and delays, with fixed weights; no
+  task controller, no plasticity, no readout, no monitors but a spike counter), run for the
+  model's simulated time; the model's cost per neuron-step as a ratio to it. Without the
+  task's cue and context input the reference's neurons fire less; both rates are printed;
+* peak memory of a worker (the process and its children, sampled every 20 ms) and the
+  wall time of one participant of the protocol (default ``srt-nissen-bullemer-1987``,
+  800 trials);
+* the projection of a 1000-participant ``srt-classic`` cohort on 2 cores from the
+  measured throughput (``--cohort N`` also runs N participants for real with
+  ``motorseq simulate --workers 2``).
 
-and the same for a reference network of the same number of neurons: the Vogels & Abbott
-(2005) current-based network (the "CUBA" benchmark of Brette et al., 2007: 80% excitatory,
-20% inhibitory leaky integrate-and-fire neurons, tau_m = 20 ms, tau_e = 5 ms, tau_i = 10 ms,
-V_t = -50 mV, V_r = -60 mV, E_l = -49 mV, refractory 5 ms, excitatory weight 1.62 mV,
-inhibitory -9 mV, each neuron receiving 80 synapses as in the 4000-neuron original with
-p = 0.02), simulated for the same biological time with the same time step and the same
-standalone settings (one thread, same compiler flags). Each measurement runs in a fresh
-process so memory figures do not mix.
+Every figure with a target ends in ``[target ...: met]`` or ``[target ...: MISSED]``.
+``--quick`` runs a shortened protocol (2 blocks) and skips nothing else.
 
-Targets (issue 7): 800 trials in <= 60 s after the first compile, first compile <= 90 s,
-<= 1 GB per worker, events/s >= half the reference's.
+Run (the machine is shared: say so with the figures)::
 
-Run::
-
-    .venv/bin/python tests/benchmarks/model_speed.py [--protocol srt-nissen-bullemer-1987]
-
-References
-----------
-Vogels, T. P., & Abbott, L. F. (2005). Signal propagation and logic gating in networks of
-integrate-and-fire neurons. J Neurosci, 25(46), 10786-10795.
-Brette, R., et al. (2007). Simulation of networks of spiking neurons: a review of tools and
-strategies. J Comput Neurosci, 23(3), 349-398.
+    nice -n 10 .venv/bin/python tests/benchmarks/model_speed.py [--quick] [--cohort 64]
 """
 
 from __future__ import annotations
@@ -42,19 +40,17 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
-import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
-# the engine's standalone settings (models/engine.py), used for the reference too
-OPENMP_THREADS = 0
-MAKE_ARGS = ["-j2"]
-GCC_ARGS = ["-w", "-O2", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17"]
+MOTORSEQ = str(Path(sys.executable).with_name("motorseq"))
 
 
 class PeakMemory:
@@ -95,308 +91,372 @@ class PeakMemory:
         self.peak = max(self.peak, self._sample())
 
 
-def _maxrss_mb() -> dict[str, float]:
-    return {
-        "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "children_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-    }
-
-
 def _cpu() -> tuple[float, float]:
     """CPU seconds used so far by this process and by its waited-for children (the binary)."""
     t = os.times()
     return t.user + t.system, t.children_user + t.children_system
 
 
-def _events(spike_counts: np.ndarray, synapse_sources: list[np.ndarray]) -> int:
-    """Synaptic events: every spike of a neuron reaches each of its outgoing synapses."""
-    n = spike_counts.size
-    fan_out = np.zeros(n, dtype=np.int64)
-    for sources in synapse_sources:
-        fan_out += np.bincount(np.asarray(sources, dtype=np.int64), minlength=n)[:n]
-    return int(np.sum(spike_counts.astype(np.int64) * fan_out))
+def _protocol(name: str, quick: bool):
+    from motorseq.protocols import load_protocol
+    from motorseq.tasks.shorten import shorten_protocol
+
+    protocol = load_protocol(name)
+    return shorten_protocol(protocol, max_blocks=2) if quick else protocol
 
 
 # --------------------------------------------------------------------------- the model
 
 
-def measure_model(protocol_name: str, participant_seeds: tuple[int, ...]) -> dict:
-    """Compile the model cold, then run one participant per seed; in a fresh process."""
+def measure_compile(build_root: str) -> dict:
+    """Compile the network into the empty cache under ``build_root``; fresh process."""
+    os.environ["MOTORSEQ_BUILD_ROOT"] = build_root
+    from motorseq.models import ModelParameters
+    from motorseq.models.engine import get_engine
+
+    with PeakMemory() as memory:
+        cpu0 = _cpu()
+        engine = get_engine(4, ModelParameters().dt_ms, Path(build_root) / "compile")
+        cpu1 = _cpu()
+    assert engine.cache is not None and not engine.cache.hit, "the cache was not empty"
+    cpu = (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1])
+    return {"compile_s": engine.compile_time_s, "cpu_s": cpu, "peak_mb": memory.peak / 2**20, "device": engine.mode}
+
+
+def measure_single(build_root: str, protocol_name: str, quick: bool, seeds: tuple[int, ...]) -> dict:
+    """Run one participant per seed through the single-participant path (cache filled); fresh process."""
+    os.environ["MOTORSEQ_BUILD_ROOT"] = build_root
     from motorseq.models import ModelParameters, simulate_participant
     from motorseq.models.engine import get_engine
-    from motorseq.protocols import generate_trials, load_protocol
+    from motorseq.protocols import generate_trials
 
-    protocol = load_protocol(protocol_name)
+    protocol = _protocol(protocol_name, quick)
     params = ModelParameters()
-    workdir = tempfile.mkdtemp(prefix="motorseq-bench-")
-    out: dict = {"protocol": protocol_name, "workdir": workdir}
+    workdir = Path(build_root) / "single"
+    runs = []
+    for k, seed in enumerate(seeds):
+        trials = generate_trials(protocol, f"{k + 1:02d}", seed=seed)
+        with PeakMemory() as memory:
+            cpu0 = _cpu()
+            start = time.perf_counter()
+            result = simulate_participant(protocol, trials, params, seed=seed, workdir=workdir)
+            wall = time.perf_counter() - start
+            cpu1 = _cpu()
+        engine = get_engine(len(protocol.positions), params.dt_ms, workdir)
+        runs.append(
+            {
+                "seed": seed,
+                "trials": len(trials),
+                "wall_s": wall,
+                "cpu_s": (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]),
+                "binary_cpu_s": cpu1[1] - cpu0[1],
+                "simulated_s": float(result.timings["simulated_s"]),
+                "spikes": int(np.asarray(engine.handle.neurons.nspk[:]).sum()),
+                "peak_mb": memory.peak / 2**20,
+                "compiled": bool(result.timings.get("compiled", 0.0)),
+                "mean_rt_ms": 1000 * float(np.nanmean(result.responses["rt"].to_numpy(dtype=float))),
+            }
+        )
+    layout = engine.layout
+    n_syn = int(layout.conn["pre"].size + sum(v[0].size for v in layout.plastic.values()))
+    return {"runs": runs, "n_neurons": int(layout.n_neurons), "n_synapses": n_syn, "dt_ms": float(params.dt_ms)}
+
+
+def measure_batch(build_root: str, protocol_name: str, quick: bool, batch: int) -> dict | None:
+    """Run ``batch`` participants in one batched network (None when the model has no batches)."""
+    os.environ["MOTORSEQ_BUILD_ROOT"] = build_root
     try:
-        runs = []
-        for k, seed in enumerate(participant_seeds):
-            participant = f"{k + 1:02d}"
-            trials = generate_trials(protocol, participant, seed=seed)
-            with PeakMemory() as memory:
-                cpu0 = _cpu()
-                start = time.perf_counter()
-                result = simulate_participant(protocol, trials, params, seed=seed, workdir=workdir)
-                wall = time.perf_counter() - start
-                cpu1 = _cpu()
-            engine = get_engine(len(protocol.positions), params.dt_ms, workdir)
-            h = engine.handle
-            spikes = np.asarray(h.neurons.nspk[:])
-            sources = [np.asarray(s.i[:]) for s in (h.fixed, h.corticostriatal, h.parallel_fibre, h.transition)]
-            # M1 -> readout synapses (one per M1 cell), indexed in the neuron group
-            m1 = engine.layout.indices("m1")
-            sources.append(m1)
-            responses = result.responses
-            simulated = float(result.rates["time_s"].max()) + 0.1
-            runs.append(
-                {
-                    "participant": participant,
-                    "seed": seed,
-                    "trials": int(len(trials)),
-                    "responded": int(responses["rt"].notna().sum()),
-                    "mean_rt_s": float(np.nanmean(responses["rt"].to_numpy(dtype=float))),
-                    "wall_s": wall,
-                    "python_cpu_s": cpu1[0] - cpu0[0],
-                    "children_cpu_s": cpu1[1] - cpu0[1],
-                    "binary_run_s": float(result.timings.get("run_s", np.nan)),
-                    "simulated_s": simulated,
-                    "spikes": int(spikes.sum()),
-                    "events": _events(spikes, sources),
-                    "peak_rss_mb": memory.peak / 2**20,
-                }
-            )
-            if k == 0:
-                out["compile_s"] = float(result.timings.get("compile_s", engine.compile_time_s))
-                out["device"] = engine.mode
-        out["runs"] = runs
-        out["n_neurons"] = int(engine.layout.n_neurons)
-        out["n_synapses"] = int(sum(len(s) for s in sources))
-        out["dt_ms"] = float(params.dt_ms)
-        out.update(_maxrss_mb())
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    return out
+        from motorseq.models.batch import simulate_batch
+    except ImportError:
+        return None
+    from motorseq.models import ModelParameters
+    from motorseq.protocols import generate_trials
+
+    protocol = _protocol(protocol_name, quick)
+    trial_lists = [generate_trials(protocol, f"{k + 1:02d}", seed=k + 1) for k in range(batch)]
+    params = [ModelParameters()] * batch
+    seeds = list(range(1, batch + 1))
+    workdir = Path(build_root) / f"batch-{batch}"
+    simulate_batch(protocol, trial_lists[:1] * batch, params, seeds, workdir=workdir)  # compile (not timed)
+    with PeakMemory() as memory:
+        cpu0 = _cpu()
+        start = time.perf_counter()
+        simulate_batch(protocol, trial_lists, params, seeds, workdir=workdir)
+        wall = time.perf_counter() - start
+        cpu1 = _cpu()
+    return {
+        "batch": batch,
+        "trials": int(sum(len(t) for t in trial_lists)),
+        "wall_s": wall,
+        "cpu_s": (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]),
+        "peak_mb": memory.peak / 2**20,
+    }
+
+
+def measure_cached_start(build_root: str, out: str) -> dict:
+    """Time a fresh ``motorseq simulate`` from its start to the start of the simulation binary."""
+    import psutil
+
+    env = {**os.environ, "MOTORSEQ_BUILD_ROOT": build_root}
+    cmd = [MOTORSEQ, "simulate", "srt-classic", "--out", out, "--participants", "1", "--workers", "1"]
+    cmd += ["--max-blocks", "1", "--max-trials-per-block", "4", "--quiet"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parent = psutil.Process(proc.pid)
+    started = parent.create_time()
+    binary_start = None
+    cpu: dict[int, float] = {}  # CPU seconds of every process of the command, last seen
+    while proc.poll() is None and binary_start is None:
+        try:
+            for child in [parent, *parent.children(recursive=True)]:
+                try:
+                    times = child.cpu_times()
+                    cpu[child.pid] = times.user + times.system
+                    if os.path.basename(child.exe()) == "main" or child.cmdline()[:1] == ["./main"]:
+                        binary_start = child.create_time()
+                except psutil.Error:
+                    continue
+        except psutil.Error:
+            break
+        time.sleep(0.01)
+    _, err = proc.communicate(timeout=600)
+    return {
+        "seconds": None if binary_start is None else binary_start - started,
+        "cpu_s": sum(cpu.values()),
+        "no_compile": "(no compile)" in err,
+        "returncode": proc.returncode,
+        "stderr": err.strip().splitlines()[-3:],
+    }
 
 
 # --------------------------------------------------------------------------- the reference
 
 
-def measure_reference(n_neurons: int, duration_s: float, dt_ms: float, seed: int = 1) -> dict:
-    """Build, compile and run the Vogels-Abbott CUBA network of ``n_neurons``; fresh process."""
+def measure_reference(build_root: str, duration_s: float, seed: int = 1) -> dict:
+    """The same-work reference network: the model's neurons and synapses, no task, no plasticity."""
     import brian2 as b2
-    from brian2 import ms, mV, second
+    from brian2 import ms
+    from motorseq.models import ModelParameters
+    from motorseq.models.layout import build_layout
+    from motorseq.models.network import FIXED_ON_PRE
+    from motorseq.models.noise import hash_normal_function, noise_equations
+    from motorseq.models.runtime_values import TaskTiming, runtime_values
 
-    workdir = tempfile.mkdtemp(prefix="motorseq-bench-cuba-")
-    try:
-        with PeakMemory() as compile_memory:
-            start = time.perf_counter()
-            b2.set_device("cpp_standalone", build_on_run=False, directory=workdir)
-            b2.prefs.devices.cpp_standalone.openmp_threads = OPENMP_THREADS
-            b2.prefs.devices.cpp_standalone.extra_make_args_unix = MAKE_ARGS
-            b2.prefs.codegen.cpp.extra_compile_args_gcc = GCC_ARGS
-            b2.BrianLogger.log_level_warn()
-            b2.defaultclock.dt = dt_ms * ms
-            b2.seed(seed)
-            eqs = """
-            dv/dt = (ge + gi - (v - E_l))/tau_m : volt (unless refractory)
-            dge/dt = -ge/tau_e : volt
-            dgi/dt = -gi/tau_i : volt
-            """
-            namespace = {
-                "E_l": -49 * mV,
-                "tau_m": 20 * ms,
-                "tau_e": 5 * ms,
-                "tau_i": 10 * ms,
-                "V_t": -50 * mV,
-                "V_r": -60 * mV,
-                "w_e": 1.62 * mV,
-                "w_i": -9 * mV,
-            }
-            group = b2.NeuronGroup(
-                n_neurons,
-                eqs,
-                threshold="v > V_t",
-                reset="v = V_r",
-                refractory=5 * ms,
-                method="exact",
-                namespace=namespace,
-            )
-            group.v = "V_r + rand()*(V_t - V_r)"
-            n_exc = int(round(0.8 * n_neurons))
-            p = min(1.0, 80 / n_neurons)  # 80 inputs per neuron, as in the 4000-neuron original
-            excitatory = b2.Synapses(group, group, on_pre="ge += w_e", namespace=namespace)
-            inhibitory = b2.Synapses(group, group, on_pre="gi += w_i", namespace=namespace)
-            excitatory.connect(condition=f"i < {n_exc}", p=p)
-            inhibitory.connect(condition=f"i >= {n_exc}", p=p)
-            spikes = b2.SpikeMonitor(group, record=False)
-            b2.run(duration_s * second)
-            b2.device.build(directory=workdir, compile=True, run=False, with_output=False)
-            compile_s = time.perf_counter() - start
-        with PeakMemory() as run_memory:
-            cpu0 = _cpu()
-            start = time.perf_counter()
-            b2.device.run(directory=workdir, with_output=False)
-            run_s = time.perf_counter() - start
-            cpu1 = _cpu()
-        counts = np.asarray(spikes.count[:])
-        sources = [np.asarray(excitatory.i[:]), np.asarray(inhibitory.i[:])]
-        out = {
-            "n_neurons": n_neurons,
-            "n_synapses": int(sum(len(s) for s in sources)),
-            "simulated_s": duration_s,
-            "dt_ms": dt_ms,
-            "compile_s": compile_s,
-            "run_s": run_s,
-            "run_cpu_s": cpu1[1] - cpu0[1],
-            "spikes": int(counts.sum()),
-            "mean_rate_hz": float(counts.sum() / n_neurons / duration_s),
-            "events": _events(counts, sources),
-            "compile_peak_rss_mb": compile_memory.peak / 2**20,
-            "run_peak_rss_mb": run_memory.peak / 2**20,
-        }
-        out.update(_maxrss_mb())
-        return out
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    params = ModelParameters()
+    layout = build_layout(4)
+    values = runtime_values(layout, params, np.zeros(1, dtype=np.int32), TaskTiming(0.1, 1.0, False), seed, 1)
+    workdir = tempfile.mkdtemp(prefix="reference-", dir=build_root)
+    b2.set_device("cpp_standalone", build_on_run=False, directory=workdir)
+    b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = [
+        "-w", "-O2", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17",
+    ]  # fmt: skip
+    b2.BrianLogger.log_level_warn()
+    b2.seed(seed)
+    clock = b2.Clock(params.dt_ms * ms, name="model_clock")
+    eqs = """
+    dv/dt = alive*(-v + (ge + gn - gi)*mV + bias)/tau_m + alive*noise_amp*zn/sqrt(dt) : volt (unless refractory)
+    zn = hash_normal(seed_c, timestep(t, dt), i) : 1
+    seed_c : integer (shared, constant)
+    dge/dt = -ge/tau_ampa : 1
+    dgn/dt = -gn/tau_nmda : 1
+    dgi/dt = -gi/tau_gaba : 1
+    dda/dt = -da/tau_da : 1
+    dcf/dt = -cf/tau_cf : 1
+    tau_m : second (constant)
+    bias : volt (constant)
+    noise_amp : volt*second**-0.5 (constant)
+    alive : 1 (constant)
+    syn : 1
+    v_th : volt (shared, constant)
+    v_reset : volt (shared, constant)
+    t_ref : second (shared, constant)
+    tau_ampa : second (shared, constant)
+    tau_nmda : second (shared, constant)
+    tau_gaba : second (shared, constant)
+    tau_da : second (shared, constant)
+    tau_cf : second (shared, constant)
+    """
+    neurons = b2.NeuronGroup(
+        layout.n_neurons, noise_equations(eqs), threshold="v > v_th", reset="v = v_reset", refractory="t_ref",
+        method="euler", clock=clock, name="neurons", namespace={"hash_normal": hash_normal_function()},
+    )  # fmt: skip
+    if "seed_c" in neurons.variables:
+        neurons.seed_c = seed
+    for name in ("v", "tau_m", "bias", "noise_amp", "alive", "v_th", "v_reset", "t_ref", "tau_ampa", "tau_nmda",
+                 "tau_gaba", "tau_da", "tau_cf"):  # fmt: skip
+        setattr(neurons, name, np.asarray(values[f"neurons.{name}"]) * neurons.variables[name].unit)
+    conn = layout.conn
+    pre, post = [conn["pre"]], [conn["post"]]
+    kind, delay, weight = [conn["kind"]], [conn["delay_ms"]], [np.asarray(values["fixed.w"])]
+    for name, (p_pre, p_post) in layout.plastic.items():
+        pre.append(p_pre)
+        post.append(p_post)
+        kind.append(np.zeros(p_pre.size, dtype=int))
+        delay.append(np.full(p_pre.size, 1.0 if name == "parallel_fibre" else 2.0))
+        gain = np.asarray(values[f"{name}.gmax"]) * np.asarray(values[f"{name}.w"])
+        weight.append(np.broadcast_to(gain, p_pre.size))
+    synapses = b2.Synapses(
+        neurons, neurons, "w : 1\nkind : integer (constant)", on_pre=FIXED_ON_PRE, clock=clock, name="fixed"
+    )
+    synapses.connect(i=np.concatenate(pre), j=np.concatenate(post))
+    synapses.kind = np.concatenate(kind)
+    synapses.delay = np.concatenate(delay) * ms
+    synapses.w = np.concatenate(weight)
+    counter = b2.SpikeMonitor(neurons, record=False, name="counter")
+    net = b2.Network(neurons, synapses, counter)
+    net.run(duration_s * b2.second)
+    start = time.perf_counter()
+    b2.device.build(directory=workdir, compile=True, run=False, with_output=False)
+    compile_s = time.perf_counter() - start
+    with PeakMemory() as memory:
+        cpu0 = _cpu()
+        start = time.perf_counter()
+        b2.device.run(directory=workdir, with_output=False)
+        wall = time.perf_counter() - start
+        cpu1 = _cpu()
+    spikes = int(np.asarray(counter.count[:]).sum())
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {
+        "n_neurons": int(layout.n_neurons),
+        "n_synapses": int(sum(p.size for p in pre)),
+        "simulated_s": duration_s,
+        "compile_s": compile_s,
+        "wall_s": wall,
+        "binary_cpu_s": cpu1[1] - cpu0[1],
+        "rate_hz": spikes / layout.n_neurons / duration_s,
+        "peak_mb": memory.peak / 2**20,
+    }
 
 
-def _pinned(cores: int, function, *args):
-    """Run ``function`` on the first ``cores`` CPUs (children, e.g. the compiler, inherit it)."""
-    available = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, available[:cores])
+# --------------------------------------------------------------------------- driver
+
+
+def _pinned(function, *args):
+    """Run ``function`` on one CPU (its children, the compiler and the binary, inherit it)."""
+    os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:1])
     return function(*args)
 
 
-def _in_fresh_process(cores: int, function, *args):
+def _in_fresh_process(function, *args):
     with mp.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
-        return pool.apply(_pinned, (cores, function, *args))
+        return pool.apply(_pinned, (function, *args))
 
 
-def _check(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
+def _target(text: str, ok: bool) -> str:
+    return f"[target {text}: {'met' if ok else 'MISSED'}]"
+
+
+def _line(label: str, value: str, target: str = "") -> None:
+    print(f"  {label:<58}{value:>14}   {target}".rstrip())
+
+
+def run_cohort_for_real(n: int, build_root: str, out: str) -> float:
+    """Wall seconds of ``motorseq simulate srt-classic --participants n --workers 2`` (not pinned)."""
+    env = {**os.environ, "MOTORSEQ_BUILD_ROOT": build_root}
+    cmd = [MOTORSEQ, "simulate", "srt-classic", "--out", out, "--participants", str(n), "--workers", "2", "--quiet"]
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--protocol", default="srt-nissen-bullemer-1987")
-    parser.add_argument(
-        "--cores", type=int, default=1, help="CPUs the measurements may use (the targets are for one core)"
-    )
-    parser.add_argument(
-        "--seeds",
-        type=int,
-        nargs="+",
-        default=[1, 2],
-        help="one participant per seed; the first run includes the compile",
-    )
+    parser.add_argument("--quick", action="store_true", help="shortened protocol (2 blocks)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2], help="one P = 1 participant per seed")
+    parser.add_argument("--batches", type=int, nargs="+", default=[8, 32], help="batch sizes P to measure")
+    parser.add_argument("--cohort", type=int, default=0, help="also run this many srt-classic participants")
     args = parser.parse_args(argv)
-    if len(args.seeds) < 2:
-        parser.error("--seeds: give at least two (the second measures the run after compiling)")
 
     import brian2
 
     print(
-        f"motorseq model speed: protocol {args.protocol}, brian2 {brian2.__version__}, "
-        f"python {sys.version.split()[0]}, pinned to {args.cores} of {os.cpu_count()} cores, "
-        f"load average {os.getloadavg()[0]:.1f} at start"
+        f"motorseq model throughput: protocol {args.protocol}{' (quick: first 2 blocks)' if args.quick else ''}, "
+        f"brian2 {brian2.__version__}, python {sys.version.split()[0]}, each measurement pinned to one core of "
+        f"{os.cpu_count()}, load average {os.getloadavg()[0]:.1f} at start (shared machine: wall times include "
+        "waiting for other processes; CPU times do not)"
     )
-    model = _in_fresh_process(args.cores, measure_model, args.protocol, tuple(args.seeds))
-    first, after = model["runs"][0], model["runs"][1:]
+    build_root = tempfile.mkdtemp(prefix="motorseq-speed-")
+    try:
+        compiled = _in_fresh_process(measure_compile, build_root)
+        single = _in_fresh_process(measure_single, build_root, args.protocol, args.quick, tuple(args.seeds))
+        start = _in_fresh_process(measure_cached_start, build_root, str(Path(build_root) / "start-out"))
+        batches = [
+            b for p in args.batches
+            if (b := _in_fresh_process(measure_batch, build_root, args.protocol, args.quick, p)) is not None
+        ]  # fmt: skip
+        runs = single["runs"][1:] or single["runs"]  # the first run of the process pays the code generation
+        simulated = float(np.mean([r["simulated_s"] for r in runs]))
+        reference = _in_fresh_process(measure_reference, build_root, round(simulated, 1))
+        cohort_wall = None
+        if args.cohort:
+            cohort_wall = run_cohort_for_real(args.cohort, build_root, str(Path(build_root) / "cohort"))
+    finally:
+        shutil.rmtree(build_root, ignore_errors=True)
 
-    def mean(key: str) -> float:
-        return float(np.mean([r[key] for r in after]))
-
-    run_wall, run_binary, run_cpu = mean("wall_s"), mean("binary_run_s"), mean("children_cpu_s")
-    python_cpu, events, simulated, trials = mean("python_cpu_s"), mean("events"), mean("simulated_s"), mean("trials")
-    peak_mb = max(r["peak_rss_mb"] for r in model["runs"])
-    run_peak_mb = max(r["peak_rss_mb"] for r in after)
-    model_rate, model_rate_cpu = events / run_binary, events / run_cpu
-
-    reference = _in_fresh_process(
-        args.cores, measure_reference, model["n_neurons"], round(simulated, 1), model["dt_ms"]
-    )
-    ref_rate = reference["events"] / reference["run_s"]
-    ref_rate_cpu = reference["events"] / reference["run_cpu_s"]
-    line = "  {:<48}{}"
+    trials = float(np.mean([r["trials"] for r in runs]))
+    cpu = float(np.mean([r["cpu_s"] for r in runs]))
+    binary_cpu = float(np.mean([r["binary_cpu_s"] for r in runs]))
+    wall = float(np.mean([r["wall_s"] for r in runs]))
+    spikes = float(np.mean([r["spikes"] for r in runs]))
+    through_1 = trials / cpu
+    throughputs = {1: through_1, **{b["batch"]: b["trials"] / b["cpu_s"] for b in batches}}
+    best_p = max(throughputs, key=throughputs.get)
+    n, dt_s = single["n_neurons"], single["dt_ms"] / 1000
+    model_ns = 1e9 * binary_cpu / (n * simulated / dt_s)
+    ref_ns = 1e9 * reference["binary_cpu_s"] / (reference["n_neurons"] * reference["simulated_s"] / dt_s)
 
     print()
     print(
-        f"model: {model['n_neurons']} neurons, {model['n_synapses']} synapses, dt {model['dt_ms']} ms, "
-        f"Brian2 device {model['device']}"
+        f"model: {n} neurons, {single['n_synapses']} synapses, dt {single['dt_ms']} ms, device {compiled['device']}; "
+        f"{trials:.0f} trials, {simulated:.1f} s simulated per participant, mean rate "
+        f"{spikes / n / simulated:.1f} Hz"
     )
-    print(
-        line.format(
-            "first compile (code generation + C++ build):",
-            f"{model['compile_s']:8.1f} s   [target <= 90 s: {_check(model['compile_s'] <= 90)}]",
-        )
-    )
-    print(line.format("first participant, compile + run:", f"{first['wall_s']:8.1f} s"))
-    for r in after:
+    _line("first compile (code generation + C++ build):", f"{compiled['compile_s']:.1f} s",
+          _target("<= 90 s", compiled["compile_s"] <= 90))  # fmt: skip
+    _line("  CPU time of the first compile (Python + compiler):", f"{compiled['cpu_s']:.1f} s")
+    if start["seconds"] is None:
+        _line("cached start of simulate (before the first trial):", "n/a", _target("< 5 s", False))
+        print("    " + " | ".join(start["stderr"]))
+    else:
+        _line("cached start of simulate (before the first trial):", f"{start['seconds']:.1f} s",
+              _target("< 5 s", start["seconds"] < 5))  # fmt: skip
+    _line("  CPU time of simulate before the first trial:", f"{start['cpu_s']:.1f} s")
+    _line("  second simulate compiled nothing (cache hit):", "yes" if start["no_compile"] else "NO",
+          _target("no compile", start["no_compile"]))  # fmt: skip
+    for r in single["runs"]:
         print(
-            f"  participant {r['participant']} (seed {r['seed']}), {r['trials']} trials, "
-            f"{r['simulated_s']:.1f} s simulated: {r['wall_s']:.1f} s wall, {r['binary_run_s']:.1f} s in the "
-            f"binary ({r['children_cpu_s']:.1f} s CPU), mean RT {1000 * r['mean_rt_s']:.0f} ms, "
-            f"{r['responded']} responses"
+            f"    P = 1, seed {r['seed']}: {r['trials']} trials, {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU "
+            f"({r['binary_cpu_s']:.1f} s in the binary), mean RT {r['mean_rt_ms']:.0f} ms, peak {r['peak_mb']:.0f} MB"
         )
-    print(
-        line.format(
-            f"run after compile, {trials:.0f} trials (wall):",
-            f"{run_wall:8.1f} s   [target <= 60 s: {_check(run_wall <= 60)}]",
-        )
-    )
-    print(
-        line.format(
-            "  same, CPU time (binary + Python):",
-            f"{run_cpu + python_cpu:8.1f} s   [target <= 60 s: {_check(run_cpu + python_cpu <= 60)}]",
-        )
-    )
-    print(line.format("wall time per simulated trial:", f"{1000 * run_wall / trials:8.1f} ms"))
-    print(line.format("real-time factor (simulated / wall):", f"{simulated / run_wall:8.1f} x"))
-    print(line.format("synaptic events:", f"{events:12.4g}"))
-    print(line.format("synaptic events per second (binary wall):", f"{model_rate:12.4g}"))
-    print(line.format("synaptic events per CPU second:", f"{model_rate_cpu:12.4g}"))
-    print(
-        line.format(
-            "peak memory, worker process + children (run):",
-            f"{run_peak_mb:8.0f} MB   [target <= 1024 MB: {_check(run_peak_mb <= 1024)}]",
-        )
-    )
-    print(
-        line.format(
-            "peak memory incl. first compile:",
-            f"{peak_mb:8.0f} MB (ru_maxrss: python {model['self_maxrss_mb']:.0f} MB, "
-            f"largest child {model['children_maxrss_mb']:.0f} MB)",
-        )
-    )
-    print()
-    print(
-        f"reference (Vogels-Abbott CUBA): {reference['n_neurons']} neurons, "
-        f"{reference['n_synapses']} synapses, {reference['simulated_s']:.1f} s simulated, "
-        f"dt {reference['dt_ms']} ms, {reference['mean_rate_hz']:.1f} Hz mean rate"
-    )
-    print(line.format("compile:", f"{reference['compile_s']:8.1f} s"))
-    print(line.format("run (wall):", f"{reference['run_s']:8.1f} s ({reference['run_cpu_s']:.1f} s CPU)"))
-    print(
-        line.format("real-time factor (simulated / wall):", f"{reference['simulated_s'] / reference['run_s']:8.1f} x")
-    )
-    print(line.format("synaptic events:", f"{reference['events']:12.4g}"))
-    print(line.format("synaptic events per second (binary wall):", f"{ref_rate:12.4g}"))
-    print(line.format("synaptic events per CPU second:", f"{ref_rate_cpu:12.4g}"))
-    print(line.format("peak memory (run):", f"{reference['run_peak_rss_mb']:8.0f} MB"))
-    print()
-    ratio, ratio_cpu = model_rate / ref_rate, model_rate_cpu / ref_rate_cpu
-    print(line.format("events/s, model / reference (wall):", f"{ratio:8.3f}   [target >= 0.5: {_check(ratio >= 0.5)}]"))
-    print(
-        line.format(
-            "events/s, model / reference (CPU):", f"{ratio_cpu:8.3f}   [target >= 0.5: {_check(ratio_cpu >= 0.5)}]"
-        )
-    )
-    print(
-        f"load average at the end: {os.getloadavg()[0]:.1f} (wall times include waiting for other processes; "
-        "CPU times do not)"
-    )
+    _line("throughput, P = 1 (participant-trials per core-second):", f"{through_1:.1f}")
+    for b in batches:
+        print(f"    P = {b['batch']}: {b['trials']} trials, {b['wall_s']:.1f} s wall, {b['cpu_s']:.1f} s CPU")
+        _line(f"throughput, P = {b['batch']}:", f"{b['trials'] / b['cpu_s']:.1f}")
+    missing = [p for p in args.batches if p not in throughputs]
+    if missing:
+        _line(f"throughput, P = {', '.join(map(str, missing))}:", "n/a", "(no batched simulation in this model)")
+    gain = throughputs[best_p] / through_1
+    _line(f"improvement, best P = {best_p} over P = 1 (same run):", f"{gain:.1f} x", _target(">= 10 x", gain >= 10))
+    _line("cost per neuron-step, model (binary CPU):", f"{model_ns:.1f} ns")
+    _line(f"cost per neuron-step, same-work reference ({reference['rate_hz']:.1f} Hz):", f"{ref_ns:.1f} ns")
+    _line("model / reference:", f"{model_ns / ref_ns:.2f} x", _target("<= 1.5 x", model_ns / ref_ns <= 1.5))
+    peak = max([r["peak_mb"] for r in single["runs"]] + [b["peak_mb"] for b in batches if b["batch"] == best_p])
+    _line(f"peak memory per worker (P = {best_p}):", f"{peak:.0f} MB", _target("<= 1024 MB", peak <= 1024))
+    label = "wall per participant" + (" (quick: shortened)" if args.quick else "") + f", {args.protocol}:"
+    _line(label, f"{wall:.1f} s", _target("<= 60 s", wall <= 60))
+    classic_trials = 696
+    projection = 1000 * classic_trials / (throughputs[best_p] * 2)
+    _line("1000 srt-classic participants on 2 cores (projected):", f"{projection / 60:.0f} min",
+          _target("< 60 min", projection < 3600))  # fmt: skip
+    if cohort_wall is not None:
+        per = cohort_wall / args.cohort
+        _line(f"{args.cohort} srt-classic participants, 2 workers (measured):", f"{cohort_wall / 60:.1f} min",
+              _target("< 3.6 s per participant", per < 3.6))  # fmt: skip
+    print(f"reference: compile {reference['compile_s']:.1f} s, run {reference['wall_s']:.1f} s wall, "
+          f"{reference['binary_cpu_s']:.1f} s CPU, peak {reference['peak_mb']:.0f} MB")  # fmt: skip
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     return 0
 
 
