@@ -150,5 +150,8 @@ def simulate(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the model's commands (``simulate``) to the root ``motorseq`` app."""
+    """Add the model's commands (``simulate``, ``bank``, ``fit``) to the root ``motorseq`` app."""
+    from motorseq.models.fit.cli import register as register_fit
+
     app.command("simulate")(simulate)
+    register_fit(app)
