@@ -362,7 +362,8 @@ class ModelSimulator:
             result = simulate_participant(self.protocol, trials, model, seed=seed, workdir=workdir)
         root = Path(self.trials_dir) if self.trials_dir else Path(tempfile.mkdtemp(prefix="motorseq-bank-"))
         try:
-            write_participant(root, self.protocol, trials, result, participant=label, seed=seed, replace=True)
+            again = (root / f"sub-{label}").exists()  # a failed simulation simulated again (--retry-failed)
+            write_participant(root, self.protocol, trials, result, participant=label, seed=seed, replace=again)
             table = summary_statistics(load_dataset(root / f"sub-{label}"))
         finally:
             if not self.trials_dir:

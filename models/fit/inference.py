@@ -119,6 +119,27 @@ class Estimator:
             return pickle.load(handle)  # noqa: S301 - the project's own file
 
 
+class _NoTracking:
+    """An ``sbi`` tracker that logs nothing (the default writes TensorBoard files into ./sbi-logs)."""
+
+    log_dir = None
+
+    def log_metric(self, name, value, step=None) -> None:  # noqa: D102
+        pass
+
+    def log_metrics(self, metrics, step=None) -> None:  # noqa: D102
+        pass
+
+    def log_params(self, params) -> None:  # noqa: D102
+        pass
+
+    def add_figure(self, name, figure, step=None) -> None:  # noqa: D102
+        pass
+
+    def flush(self) -> None:  # noqa: D102
+        pass
+
+
 def _usable(x: np.ndarray, features: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Which statistics to use (missing in at most a fifth of the bank, not constant) and their fill values."""
     missing = np.isnan(x)
@@ -188,7 +209,7 @@ def train_estimator(
     d = len(priors.names)
     prior = BoxUniform(torch.zeros(d), torch.ones(d))
     builder = posterior_nn(density, hidden_features=hidden_features, num_transforms=num_transforms)
-    inference = NPE(prior=prior, density_estimator=builder, show_progress_bars=False)
+    inference = NPE(prior=prior, density_estimator=builder, show_progress_bars=False, tracker=_NoTracking())
     inference.append_simulations(torch.as_tensor(theta, dtype=torch.float32), torch.as_tensor(x, dtype=torch.float32))
     kwargs = {"training_batch_size": min(batch_size, max(10, len(theta) // 10))}
     if max_epochs is not None:
