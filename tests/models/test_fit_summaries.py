@@ -44,7 +44,9 @@ def test_person_files_and_simulated_participant_give_the_same_statistics(simulat
     events = pd.read_csv(beh.with_name(beh.name.replace("_beh.tsv", "_events.tsv")), sep="\t")
     writer = RunWriter(tmp_path, protocol, "p07", "1", 1, seed=4, source={"Type": "human"})
     for row in rows.to_dict("records"):
-        presses = events[events["trial_index"] == row["trial_index"]].drop(columns=["trial_type", "block", "trial_index"])
+        presses = events[events["trial_index"] == row["trial_index"]].drop(
+            columns=["trial_type", "block", "trial_index"]
+        )
         clean_row = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
         writer.write_trial(clean_row, presses.to_dict("records"))
     writer.close("complete")
