@@ -70,3 +70,24 @@ def test_restrict_keeps_the_first_learning_blocks_and_trials(shared_asrt_path):
     learning = short[~short["is_practice"]]
     assert sorted(learning.groupby("session")["block"].nunique().unique()) == [5]
     assert learning["trial"].max() == 15 and short["is_practice"].any()
+
+
+@pytest.mark.slow
+def test_bank_cli_simulates_the_model_on_dask_and_grows(tmp_path):
+    import subprocess
+    import sys
+
+    from motorseq.models.fit import read_bank
+
+    motorseq = str(Path(sys.executable).with_name("motorseq"))
+    args = [motorseq, "bank", "asrt", "--out", str(tmp_path / "bank"), "--max-blocks", "6",
+            "--max-trials-per-block", "15", "--workers", "1", "--build-dir", str(BUILD_ROOT)]  # fmt: skip
+    first = subprocess.run([*args, "--simulations", "2"], capture_output=True, text=True, timeout=1800)
+    assert first.returncode == 0, first.stderr
+    assert "2 simulated, 0 already in the bank (skipped), 0 failed; 2 in the bank;" in first.stderr
+    assert "simulations/hour" in first.stderr
+    second = subprocess.run([*args, "--simulations", "3"], capture_output=True, text=True, timeout=1800)
+    assert "1 simulated, 2 already in the bank (skipped)" in second.stderr
+    bank = read_bank(tmp_path / "bank")
+    assert bank["sim"].tolist() == [0, 1, 2]
+    assert bank["x.rt_b5"].between(250, 1500).all() and bank["theta.lesion_dopamine"].between(0.2, 1).all()
