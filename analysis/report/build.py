@@ -119,7 +119,7 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
                  progress: Callable[[str], None] | None = None,
                  brain_out: str | Path | None = None, max_table_rows: int = 12,
                  ale_result: Any = None, full_behaviour: bool = True,
-                 warnings: list[str] | None = None) -> Path:
+                 warnings: list[str] | None = None, fit_dir: str | Path | None = None) -> Path:
     """Analyse a BIDS folder and write one self-contained HTML report.
 
     Parameters
@@ -152,6 +152,8 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     warnings : list of str, optional
         Filled with one line per problem the report states (e.g. participants left out of the
         brain statistics), for the command line to print.
+    fit_dir : str or pathlib.Path, optional
+        Output of ``motorseq fit``: adds the "Fit" section (:mod:`motorseq.analysis.report.fit`).
 
     Returns
     -------
@@ -360,6 +362,11 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     map_section.table(pd.DataFrame(atl).set_index("atlas"),
                       f"Atlases (shipped in {sources['atlas']['package']}).")
     sections.append(map_section)
+
+    if fit_dir is not None:  # motorseq fit --out (issue 15)
+        from motorseq.analysis.report.fit import fit_section
+
+        sections.append(fit_section(fit_dir, max_table_rows))
 
     prov = Section("Provenance", "provenance")
     runs = read_provenance(root)

@@ -20,6 +20,7 @@ def report_command(
     perm: Annotated[int, typer.Option("--perm", min=1, help="Permutations of the spatial-correlation null.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the permutations.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
+    fit: Annotated[Path | None, typer.Option("--fit", help="Output of motorseq fit: adds the Fit section.")] = None,
 ) -> None:
     """Analyse RESULTS and write one self-contained HTML report."""
     from motorseq.analysis.brain.images import load_map_image
@@ -31,6 +32,8 @@ def report_command(
     if not results.is_dir():
         raise AnalysisInputError(f"{results}: not a folder")
     check_report_out(out, force)
+    if fit is not None and not (fit / "posterior_summary.csv").is_file() and not (fit / "recovery.csv").is_file():
+        raise AnalysisInputError(f"--fit: {fit}: no motorseq fit output (posterior_summary.csv or recovery.csv)")
     ale_img = None if ale is None else load_map_image(ale, "--ale")
     from motorseq.analysis.report.build import build_report
 
@@ -56,6 +59,7 @@ def report_command(
             progress=advance,
             ale_result=ale_result,
             warnings=warnings,
+            fit_dir=fit,
         )
     for line in warnings:
         console.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)
