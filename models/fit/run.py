@@ -140,7 +140,7 @@ def fit_command(
     stats = summary_statistics(dataset, max_blocks=n_blocks, max_trials_per_block=simulator.get("max_trials_per_block"))
     estimator, reused = load_estimator(out, bank, priors, seed=seed, max_epochs=max_epochs, density=density)
     lines.append(
-        f"estimator: {'reused' if reused else 'trained'} on {estimator.n_train} simulations, "
+        f"estimator: {'reused (' + ESTIMATOR_FILE + ')' if reused else 'trained'}: {estimator.n_train} simulations, "
         f"{len(estimator.features)} statistics"
     )
     samples, summary = fit_people(estimator, stats, n_samples=n_samples, seed=seed)
