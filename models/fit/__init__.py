@@ -9,7 +9,7 @@ gives every participant a posterior; ``motorseq fit --check`` measures parameter
 only by the inference functions.
 """
 
-from .bank import BankRun, ModelSimulator, draw, read_bank, read_manifest, run_bank
+from .bank import BankRun, ModelSimulator, draw, model_description, read_bank, read_manifest, run_bank
 from .check import RecoveryCheck, recovery_check
 from .inference import Estimator, fit_people, predictive_bands, simulate_predictive, train_estimator
 from .priors import FitError, Priors, load_priors
@@ -26,6 +26,7 @@ __all__ = [
     "feature_columns",
     "fit_people",
     "load_priors",
+    "model_description",
     "predictive_bands",
     "read_bank",
     "read_manifest",

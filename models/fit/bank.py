@@ -41,6 +41,7 @@ __all__ = [
     "BankRun",
     "ModelSimulator",
     "draw",
+    "model_description",
     "read_bank",
     "read_manifest",
     "run_bank",
@@ -320,6 +321,29 @@ def _run_dask(simulator, batches, workers, scheduler, finish) -> None:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def model_description(
+    name: str, protocol: Any, max_blocks: int | None = None, max_trials_per_block: int | None = None
+) -> dict[str, Any]:
+    """Describe a bank of the spiking model for ``bank.json``: protocol, shortening, code version.
+
+    A bank only grows with simulations made the same way: another protocol, shortening or model
+    code (``ModelCodeSHA256``; a retuned model) needs another bank.
+    """
+    from motorseq.protocols import protocol_hash
+
+    from ..provenance import code_version
+
+    return {
+        "model": "motorseq spiking model",
+        "protocol": name,
+        "protocol_hash": protocol_hash(protocol),
+        "max_blocks": max_blocks,
+        "max_trials_per_block": max_trials_per_block,
+        "paradigm": protocol.paradigm,
+        "code": code_version(),
+    }
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def bank(
     from motorseq.protocols import MotorseqError, load_protocol
     from motorseq.tasks.shorten import shorten_protocol
 
-    from . import ModelSimulator, load_priors, run_bank
+    from . import ModelSimulator, load_priors, model_description, run_bank
 
     console = _console()
     if workers is not None and scheduler is not None:
@@ -79,16 +79,7 @@ def bank(
         simulator = ModelSimulator(
             short, build_root=None if build_dir is None else str(build_dir), trials_dir=trials_dir
         )
-        from motorseq.protocols import protocol_hash
-
-        description = {
-            "model": "motorseq spiking model",
-            "protocol": loaded.name,
-            "protocol_hash": protocol_hash(short),
-            "max_blocks": max_blocks,
-            "max_trials_per_block": max_trials_per_block,
-            "paradigm": short.paradigm,
-        }
+        description = model_description(loaded.name, short, max_blocks, max_trials_per_block)
         result = run_bank(
             out,
             simulations,

@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         Priors,
         fit_people,
         load_priors,
+        model_description,
         predictive_bands,
         read_bank,
         read_manifest,
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         run_bank,
         summary_statistics,
     )
-    from motorseq.protocols import load_protocol, protocol_hash
+    from motorseq.protocols import load_protocol
     from motorseq.tasks.shorten import shorten_protocol
 
     bank_dir = args.bank or args.work / "bank"
@@ -79,14 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         blocks = sim.get("max_blocks", args.max_blocks)
         trials = sim.get("max_trials_per_block", args.max_trials_per_block)
         protocol = shorten_protocol(load_protocol("asrt"), max_trials_per_block=trials, max_blocks=blocks)
-        description = {
-            "model": "motorseq spiking model",
-            "protocol": "asrt",
-            "protocol_hash": protocol_hash(protocol),
-            "max_blocks": blocks,
-            "max_trials_per_block": trials,
-            "paradigm": "asrt",
-        }
+        description = model_description("asrt", protocol, blocks, trials)
         run = run_bank(
             bank_dir, args.simulations, load_priors(), ModelSimulator(protocol), description=description,
             workers=args.workers,
