@@ -177,15 +177,28 @@ def _check_manifest(folder: Path, manifest: dict[str, Any]) -> None:
         tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         os.replace(tmp, path)
         return
-    recorded = read_manifest(folder)
-    for key, value in manifest.items():
-        if key in ("created",):
-            continue
-        if json.loads(json.dumps(recorded.get(key), default=str)) != json.loads(json.dumps(value, default=str)):
-            raise FitError(
-                f"{path}: {key}: recorded {json.dumps(recorded.get(key), default=str)[:120]}, this run "
-                f"{json.dumps(value, default=str)[:120]}; use another --out for another bank"
-            )
+    recorded = json.loads(json.dumps(read_manifest(folder), default=str))
+    wanted = json.loads(json.dumps(manifest, default=str))
+    difference = _first_difference(recorded, wanted, "")
+    if difference is not None:
+        field, old, new = difference
+        raise FitError(
+            f"{path}: {field}: recorded {json.dumps(old)[:100]}, this run {json.dumps(new)[:100]}; "
+            "use another --out for another bank"
+        )
+
+
+def _first_difference(recorded: Any, wanted: Any, field: str) -> tuple[str, Any, Any] | None:
+    """Return the first field (dotted path) whose value differs, with both values, or None."""
+    if isinstance(recorded, dict) and isinstance(wanted, dict):
+        for key in [*wanted, *(k for k in recorded if k not in wanted)]:
+            if key == "created":
+                continue
+            found = _first_difference(recorded.get(key), wanted.get(key), f"{field}.{key}" if field else key)
+            if found is not None:
+                return found
+        return None
+    return None if recorded == wanted else (field, recorded, wanted)
 
 
 def run_bank(

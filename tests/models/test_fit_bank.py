@@ -164,11 +164,34 @@ def test_a_bank_made_with_other_priors_is_refused(tmp_path, priors):
     out = tmp_path / "bank"
     run_bank(out, 2, priors, quadratic)
     narrow = load_priors({"parameters": {"non_decision_ms": {"low": 100, "high": 200, "reason": "narrow"}}})
-    with pytest.raises(FitError, match=r"bank\.json: priors: recorded .* use another --out"):
+    with pytest.raises(
+        FitError,
+        match=r"json: priors\.parameters\.non_decision_ms\.low: recorded 80\.0, this run 100\.0; use another --out",
+    ):
         run_bank(out, 4, narrow, quadratic)
     with pytest.raises(FitError, match=r"bank\.json: seed: recorded 0, this run 1"):
         run_bank(out, 4, priors, quadratic, seed=1)
     assert len(read_bank(out)) == 2
+
+
+def test_a_bank_of_another_protocol_or_model_code_is_refused(tmp_path, priors):
+    from motorseq.models.fit import model_description
+    from motorseq.protocols import load_protocol
+    from motorseq.tasks.shorten import shorten_protocol
+
+    asrt = load_protocol("asrt")
+    described = model_description("asrt", shorten_protocol(asrt, max_blocks=6), 6, None)
+    assert set(described["code"]) == {"motorseq", "brian2", "ModelCodeSHA256"}
+    run_bank(tmp_path / "bank", 2, priors, quadratic, description=described)
+    retuned = {**described, "code": {**described["code"], "ModelCodeSHA256": "0" * 64}}
+    with pytest.raises(
+        FitError, match=r"bank\.json: simulator\.code\.ModelCodeSHA256: recorded \"[0-9a-f]{64}\", this run \"0000"
+    ):
+        run_bank(tmp_path / "bank", 3, priors, quadratic, description=retuned)
+    longer = model_description("asrt", shorten_protocol(asrt, max_blocks=8), 8, None)
+    with pytest.raises(FitError, match=r"bank\.json: simulator\.protocol_hash: recorded"):
+        run_bank(tmp_path / "bank", 3, priors, quadratic, description=longer)
+    assert run_bank(tmp_path / "bank", 3, priors, quadratic, description=described).done == 1
 
 
 def test_bank_cli_refuses_bad_input_in_one_line(tmp_path):
