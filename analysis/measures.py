@@ -22,6 +22,7 @@ __all__ = [
     "PROBABILISTIC_TYPES",
     "triplet_learning",
     "general_skill",
+    "rt_variability",
 ]
 
 #: columns that identify a participant's session in every measure table.
@@ -355,3 +356,26 @@ def general_skill(cleaned: pd.DataFrame, unit: str = "epoch") -> pd.DataFrame:
     first = out.groupby(ID_COLUMNS, sort=False)["rt_ms"].transform("first")
     out["speedup_ms"] = first - out["rt_ms"]
     return out
+
+
+def rt_variability(cleaned: pd.DataFrame, unit: str = "epoch") -> pd.DataFrame:
+    """Within-participant RT variability: SD and coefficient of variation of the cleaned correct RTs.
+
+    Parameters
+    ----------
+    cleaned : DataFrame
+        Output of :func:`~motorseq.analysis.cleaning.clean`.
+    unit : {"epoch", "block"}
+        Time unit of the rows.
+
+    Returns
+    -------
+    DataFrame
+        ``participant, session, group, source, paradigm, <unit>, rt_sd_ms, rt_cv`` (SD over the
+        mean), ``n_rt``.
+    """
+    keys = ID_COLUMNS + [unit]
+    rows = cleaned.loc[cleaned["use_rt"], keys + ["rt_ms"]]
+    g = rows.groupby(keys, sort=True, observed=True)["rt_ms"]
+    out = pd.DataFrame({"rt_sd_ms": g.std(ddof=1), "rt_cv": g.std(ddof=1) / g.mean(), "n_rt": g.count()})
+    return out.reset_index()

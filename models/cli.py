@@ -240,7 +240,10 @@ def raster_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the model's commands (``simulate``, ``params``, ``raster``) to the root ``motorseq`` app."""
+    """Add the model's commands (``simulate``, ``params``, ``raster``, ``bank``, ``fit``) to the ``motorseq`` app."""
+    from motorseq.models.fit.cli import register as register_fit
+
     app.command("simulate")(simulate)
     app.command("params")(params_command)
     app.command("raster")(raster_command)
+    register_fit(app)

@@ -382,7 +382,8 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
                  progress: Callable[[str], None] | None = None,
                  brain_out: str | Path | None = None, max_table_rows: int = 12,
                  ale_result: Any = None, full_behaviour: bool = True,
-                 warnings: list[str] | None = None, analysis: Any = None, brain: Any = None) -> Path:
+                 warnings: list[str] | None = None, analysis: Any = None, brain: Any = None,
+                 fit_dir: str | Path | None = None) -> Path:
     """Write one self-contained HTML report from a study's results.
 
     The report shows results, it does not define them: the behaviour comes from one
@@ -423,6 +424,8 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         The behavioural results to show (default: analyse ``root`` once).
     brain : motorseq.analysis.brain.pipeline.BrainComparison, optional
         The model-vs-map comparison to show (default: computed from ``root`` when it has model runs).
+    fit_dir : str or pathlib.Path, optional
+        Output of ``motorseq fit``: adds the "Fit" section (:mod:`motorseq.analysis.report.fit`).
 
     Returns
     -------
@@ -483,6 +486,10 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     if ale_result is not None:
         sections.append(ale_section(ale_result))
     sections.append(map_section(brain_note))
+    if fit_dir is not None:  # motorseq fit --out (issue 15)
+        from motorseq.analysis.report.fit import fit_section
+
+        sections.append(fit_section(fit_dir, max_table_rows))
     settings = {"data folder": str(root.resolve()),
                 "generated (UTC)": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 "phase blocks": n_blocks, "permutations": n_perm, "permutation seed": seed,

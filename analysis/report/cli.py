@@ -24,6 +24,7 @@ def report_command(
         Path | None,
         typer.Option("--analysis", help="A saved `motorseq analyze --out` folder to show (not re-run)."),
     ] = None,
+    fit: Annotated[Path | None, typer.Option("--fit", help="Output of motorseq fit: adds the Fit section.")] = None,
 ) -> None:
     """Analyse RESULTS and write one self-contained HTML report."""
     from motorseq.analysis.brain.images import load_map_image
@@ -35,6 +36,8 @@ def report_command(
     if not results.is_dir():
         raise AnalysisInputError(f"{results}: not a folder")
     check_report_out(out, force)
+    if fit is not None and not (fit / "posterior_summary.csv").is_file() and not (fit / "recovery.csv").is_file():
+        raise AnalysisInputError(f"--fit: {fit}: no motorseq fit output (posterior_summary.csv or recovery.csv)")
     ale_img = None if ale is None else load_map_image(ale, "--ale")
     from motorseq.analysis.report.behaviour import load_saved_analysis
     from motorseq.analysis.report.build import build_report
@@ -64,6 +67,7 @@ def report_command(
             ale_result=ale_result,
             warnings=warnings,
             analysis=saved,
+            fit_dir=fit,
         )
     for line in warnings:
         console.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)

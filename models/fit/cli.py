@@ -1,0 +1,169 @@
+"""``motorseq bank`` and ``motorseq fit``: thin wrappers over :mod:`motorseq.models.fit`.
+
+Heavy imports (Brian2, Dask, torch, sbi) happen inside the commands, so ``motorseq --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["bank", "fit", "register"]
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _fail(console, error: BaseException) -> None:
+    console.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def bank(
+    protocol: Annotated[str, typer.Argument(help="Bundled protocol name (e.g. asrt) or YAML path.")],
+    out: Annotated[Path, typer.Option("--out", help="Bank folder (created; an existing bank grows).")],
+    simulations: Annotated[int, typer.Option("--simulations", min=1, help="Simulations the bank should hold.")] = 100,
+    priors: Annotated[
+        Path | None, typer.Option("--priors", help="Priors YAML (default: the bundled priors of 8 parameters).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Bank seed (parameter draws and model seeds).")] = 0,
+    max_blocks: Annotated[
+        int | None, typer.Option("--max-blocks", min=1, help="Shortened protocol: only the first N blocks.")
+    ] = None,
+    max_trials_per_block: Annotated[
+        int | None,
+        typer.Option("--max-trials-per-block", min=1, help="Shortened protocol: at most N trials per block."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=0, help="Local Dask workers (default: CPU cores; 0: in this process)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Running Dask scheduler: tcp://host:8786.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Simulations per Dask task.")] = 1,
+    keep_trials: Annotated[
+        bool, typer.Option("--keep-trials", help="Keep every simulation's BIDS trial files in BANK/trials.")
+    ] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Simulate failed simulations again.")] = False,
+    build_dir: Annotated[
+        Path | None, typer.Option("--build-dir", help="Folder of the compiled models (default: $MOTORSEQ_BUILD_ROOT).")
+    ] = None,
+) -> None:
+    """Grow a simulation bank: parameters from the priors, the model's summary statistics.
+
+    Simulation i always gets the same parameters and seed, so re-running with a larger
+    --simulations adds simulations and skips finished ones; a killed run loses only the
+    simulations in progress. A failing simulation is recorded and the others go on (exit 1 if
+    any failed). Prints the throughput in simulations per hour.
+    """
+    from motorseq.protocols import MotorseqError, load_protocol
+    from motorseq.tasks.shorten import shorten_protocol
+
+    from . import ModelSimulator, load_priors, model_description, run_bank
+
+    console = _console()
+    if workers is not None and scheduler is not None:
+        _fail(console, ValueError("--workers and --scheduler exclude each other (workers belong to the scheduler)"))
+    try:
+        loaded = load_protocol(protocol)
+        short = shorten_protocol(loaded, max_trials_per_block=max_trials_per_block, max_blocks=max_blocks)
+        if short.paradigm not in ("srt", "asrt"):
+            raise ValueError(f"{protocol}: paradigm {short.paradigm!r}: banks are built for srt and asrt protocols")
+        trials_dir = str((out / "trials").resolve()) if keep_trials else None
+        simulator = ModelSimulator(
+            short, build_root=None if build_dir is None else str(build_dir), trials_dir=trials_dir
+        )
+        description = model_description(loaded.name, short, max_blocks, max_trials_per_block)
+        result = run_bank(
+            out,
+            simulations,
+            load_priors(priors),
+            simulator,
+            description=description,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            batch_size=batch_size,
+            retry_failed=retry_failed,
+            on_batch=lambda rows: [
+                console.print(f"sim {r['sim']} failed: {r['error']}", highlight=False, markup=False)
+                for r in rows
+                if r["status"] == "failed"
+            ],
+        )
+    except (MotorseqError, ValueError, OSError) as error:
+        _fail(console, error)
+    console.print(f"{out}: {result.line()}", highlight=False, markup=False, soft_wrap=True)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def fit(
+    data: Annotated[
+        list[Path] | None, typer.Argument(help="People's trial files or folders (any format analyze reads).")
+    ] = None,
+    bank_dir: Annotated[Path, typer.Option("--bank", help="Simulation bank (motorseq bank).")] = Path("bank"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the posterior tables.")] = Path("fit"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Parameter recovery on held-back bank simulations first.")
+    ] = False,
+    session: Annotated[str | None, typer.Option("--session", help="Fit only this session of the data.")] = None,
+    samples: Annotated[int, typer.Option("--samples", min=10, help="Posterior draws per participant.")] = 1000,
+    holdout: Annotated[float, typer.Option("--holdout", min=0.0, help="--check: share (or number) held back.")] = 0.1,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of training and sampling.")] = 0,
+    max_epochs: Annotated[int | None, typer.Option("--max-epochs", min=1, help="Cap on training epochs.")] = None,
+    data_format: Annotated[str, typer.Option("--format", help="Data format (as for analyze).")] = "auto",
+    density: Annotated[
+        str, typer.Option("--density", help="Density estimator: nsf (spline flow), maf or mdn.")
+    ] = "nsf",
+) -> None:
+    """Fit the model to every participant of DATA: a posterior per person from a bank.
+
+    Trains a neural posterior estimator (sbi, CPU torch) on the bank once (kept in
+    OUT/estimator.pkl and reused while the bank is unchanged), then writes per participant and
+    session the posterior draws (posterior_samples.parquet), means and 90% intervals
+    (posterior_summary.csv), the posterior predictive band of the block curve
+    (predictive_check.csv) and, with groups, the group comparison (group_differences.csv).
+    --check writes recovery.csv / recovery_draws.csv and lists the parameters the statistics
+    cannot identify.
+    """
+    from motorseq.protocols import MotorseqError
+
+    from .run import fit_command
+
+    console = _console()
+    if density not in ("nsf", "maf", "mdn"):
+        _fail(console, ValueError(f"--density: must be nsf, maf or mdn, got {density!r}"))
+    if not data and not check:
+        _fail(console, ValueError("DATA: give the people's data to fit, or --check for the recovery check alone"))
+    try:
+        lines = fit_command(
+            data or [],
+            bank_dir,
+            out,
+            check=check,
+            session=session,
+            n_samples=samples,
+            holdout=int(holdout) if holdout >= 1 else holdout,
+            seed=seed,
+            max_epochs=max_epochs,
+            data_format=data_format,
+            density=density,
+        )
+    except (MotorseqError, ValueError, OSError) as error:
+        _fail(console, error)
+    for line in lines:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    (out / "summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``bank`` and ``fit`` to the root ``motorseq`` app."""
+    app.command("bank")(bank)
+    app.command("fit")(fit)

@@ -1,0 +1,167 @@
+"""The ``motorseq fit`` workflow: bank → estimator (trained once) → check and/or people → tables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .bank import read_bank, read_manifest
+from .check import recovery_check
+from .inference import Estimator, fit_people, predictive_bands, train_estimator
+from .priors import FitError, Priors
+from .summaries import ID, summary_statistics
+
+__all__ = ["fit_command", "group_differences", "load_estimator"]
+
+ESTIMATOR_FILE = "estimator.pkl"
+
+
+def _fingerprint(bank: pd.DataFrame, seed: int, max_epochs: int | None, density: str) -> str:
+    ids = ",".join(map(str, bank["sim"].astype(int)))
+    return hashlib.sha256(f"{ids}|{seed}|{max_epochs}|{density}".encode()).hexdigest()[:16]
+
+
+def load_estimator(
+    out: Path, bank: pd.DataFrame, priors: Priors, seed: int = 0, max_epochs: int | None = None, density: str = "nsf"
+) -> tuple[Estimator, bool]:
+    """Return the estimator of ``bank`` (``out/estimator.pkl`` if made from the same bank) and whether it was reused."""
+    path = Path(out) / ESTIMATOR_FILE
+    fingerprint = _fingerprint(bank, seed, max_epochs, density)
+    if path.is_file():
+        try:
+            cached = Estimator.load(path)
+            if cached.info.get("fingerprint") == fingerprint:
+                return cached, True
+        except Exception:  # noqa: BLE001 - an unreadable cache is retrained
+            pass
+    estimator = train_estimator(bank, priors, seed=seed, max_epochs=max_epochs, density=density)
+    estimator.info["fingerprint"] = fingerprint
+    Path(out).mkdir(parents=True, exist_ok=True)
+    estimator.save(path)
+    return estimator, False
+
+
+def group_differences(summary: pd.DataFrame) -> pd.DataFrame:
+    """Compare the posterior means of each parameter between groups (Welch t test; Kruskal-Wallis for > 2).
+
+    Returns
+    -------
+    DataFrame
+        ``parameter, session, groups, means, test, statistic, p`` (empty with one group).
+    """
+    from scipy import stats
+
+    rows = []
+    for (name, ses), sub in summary.groupby(["parameter", "session"], sort=True, observed=True):
+        groups = {g: s["mean"].to_numpy() for g, s in sub.groupby("group", sort=True, observed=True)}
+        if len(groups) < 2 or min(len(v) for v in groups.values()) < 2:
+            continue
+        values = list(groups.values())
+        if len(groups) == 2:
+            res, test = stats.ttest_ind(*values, equal_var=False), "welch-t"
+        else:
+            res, test = stats.kruskal(*values), "kruskal"
+        rows.append(
+            {
+                "parameter": name,
+                "session": ses,
+                "groups": " | ".join(map(str, groups)),
+                "means": " | ".join(f"{np.mean(v):.4g}" for v in values),
+                "test": test,
+                "statistic": float(res.statistic),
+                "p": float(res.pvalue),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    table.to_csv(tmp, index=False)
+    tmp.replace(path)
+
+
+def fit_command(
+    data: list[Path],
+    bank_dir: Path,
+    out: Path,
+    check: bool = False,
+    session: str | None = None,
+    n_samples: int = 1000,
+    holdout: float | int = 0.1,
+    seed: int = 0,
+    max_epochs: int | None = None,
+    data_format: str = "auto",
+    density: str = "nsf",
+) -> list[str]:
+    """Run ``motorseq fit``; return the lines it prints (also in ``out/summary.txt``).
+
+    Raises
+    ------
+    FitError
+        No bank, too small a bank, data the bank cannot fit (one line naming what).
+    """
+    manifest = read_manifest(bank_dir)
+    priors = Priors(**manifest["priors"], source=str(Path(bank_dir) / "bank.json"))
+    bank = read_bank(bank_dir)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lines = [f"bank {bank_dir}: {len(bank)} finished simulations of {json.dumps(manifest.get('simulator', {}))}"]
+    if check:
+        result = recovery_check(bank, priors, holdout=holdout, seed=seed, max_epochs=max_epochs, density=density)
+        _write_csv(result.parameters, out / "recovery.csv")
+        _write_csv(result.recovered, out / "recovery_draws.csv")
+        for r in result.parameters.itertuples():
+            lines.append(
+                f"recovery {r.parameter}: r = {r.r:.2f}, 90% coverage {r.coverage:.0%}, SBC p = {r.sbc_p:.2f}, "
+                f"contraction {r.contraction:.2f}{'' if r.identifiable else ' (not identifiable)'}"
+            )
+        lines.append("not identifiable: " + (", ".join(result.non_identifiable) or "none"))
+    if not data:
+        return lines
+    from motorseq.analysis.loaders import load_dataset
+    from motorseq.analysis.loaders.common import Dataset
+
+    dataset = load_dataset(data if len(data) > 1 else data[0], data_format)
+    if session is not None:
+        keep = dataset.trials["session"].astype(str) == str(session)
+        if not keep.any():
+            raise FitError(f"--session: no session {session!r} in {data[0]}")
+        dataset = Dataset(
+            dataset.trials[keep].reset_index(drop=True), None, dataset.format, dataset.files, dataset.notes,
+            dataset.conventions,
+        )  # fmt: skip
+    simulator = manifest.get("simulator", {})
+    n_blocks = len([c for c in bank.columns if c.startswith("x.rt_b")]) or None
+    stats = summary_statistics(dataset, max_blocks=n_blocks, max_trials_per_block=simulator.get("max_trials_per_block"))
+    estimator, reused = load_estimator(out, bank, priors, seed=seed, max_epochs=max_epochs, density=density)
+    lines.append(
+        f"estimator: {'reused (' + ESTIMATOR_FILE + ')' if reused else 'trained'}: {estimator.n_train} simulations, "
+        f"{len(estimator.features)} statistics"
+    )
+    samples, summary = fit_people(estimator, stats, n_samples=n_samples, seed=seed)
+    bands = predictive_bands(estimator, bank, stats)
+    _write_csv(stats, out / "summaries.csv")
+    tmp = out / "posterior_samples.parquet.tmp"
+    samples.to_parquet(tmp, index=False)
+    tmp.replace(out / "posterior_samples.parquet")
+    _write_csv(summary, out / "posterior_summary.csv")
+    _write_csv(bands, out / "predictive_check.csv")
+    share = bands.groupby(ID, observed=True)["inside"].mean()
+    good = share >= 0.8
+    lines.append(
+        f"fitted {len(stats)} participant x session(s); block curve inside the 90% predictive band in >= 80% of "
+        f"blocks for {int(good.sum())} ({good.mean():.0%}); median effective bank sample {bands['ess'].median():.0f}"
+    )
+    if (~good).any():
+        lines.append("outside: " + ", ".join(f"{p}/ses-{s} ({v:.0%})" for (p, s, _), v in share[~good].items()))
+    groups = group_differences(summary)
+    if not groups.empty:
+        _write_csv(groups, out / "group_differences.csv")
+        for r in groups[groups["p"] < 0.05].itertuples():
+            lines.append(f"groups differ in {r.parameter} (session {r.session}): {r.groups} = {r.means}, p = {r.p:.3f}")
+    return lines

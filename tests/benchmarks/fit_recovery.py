@@ -1,0 +1,167 @@
+"""Print the targets of issue 15 (fitting the model to each person), each with its verdict.
+
+Needs a simulation bank of the spiking model (``motorseq bank``). With ``--bank`` an existing
+bank is used (and grown to ``--simulations`` when that is larger); without it a bank of
+``--simulations`` is built in ``--work`` with ``--workers`` local workers (slow: ~1-2 min per
+simulation of the shortened ASRT per worker on the shared 2-core machine). Then:
+
+* recovery on held-back bank simulations (``motorseq fit --check``): r >= 0.8 between truth and
+  posterior mean for the identifiable learning-rate and gain parameters, 90 % coverage 85-95 %;
+* the shared ASRT data (session 1): every participant fitted; the person's block curve inside
+  the 90 % posterior predictive band in >= 80 % of blocks for >= 80 % of participants;
+* fitting the 35 people from the trained estimator in under 1 minute;
+* bank throughput (simulations per hour, core-hours for 10,000 simulations).
+
+Each target is one line ending ``[target ...: met]`` or ``[target ...: MISSED]``.
+
+Run::
+
+    MOTORSEQ_BUILD_ROOT=.build nice -n 10 .venv/bin/python tests/benchmarks/fit_recovery.py \\
+        --bank BANK [--simulations N] [--workers K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_ASRT = REPO.parent / "shared" / "data" / "asrt_tacs" / "asrt_tacs_trials.csv.gz"
+#: the learning-rate and gain parameters the recovery target is about
+TARGET_PARAMETERS = ("eta_striatum", "eta_pf_ltd", "eta_transition", "lesion_dopamine", "cue_drive_mv")
+
+
+def check(figure: str, result: str, target: str, met: bool) -> None:
+    """Print one figure with its target and whether it is met."""
+    print(f"  {figure}: {result}  [target {target}: {'met' if met else 'MISSED'}]", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bank", type=Path, help="existing bank (motorseq bank)")
+    parser.add_argument("--simulations", type=int, default=0, help="grow or build the bank to this size")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "motorseq-fit-benchmark")
+    parser.add_argument("--max-blocks", type=int, default=6)
+    parser.add_argument("--max-trials-per-block", type=int, default=15)
+    parser.add_argument("--holdout", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    from motorseq.analysis.loaders import load_dataset
+    from motorseq.analysis.loaders.common import Dataset
+    from motorseq.models.fit import (
+        ModelSimulator,
+        Priors,
+        fit_people,
+        load_priors,
+        model_description,
+        predictive_bands,
+        read_bank,
+        read_manifest,
+        recovery_check,
+        run_bank,
+        summary_statistics,
+    )
+    from motorseq.protocols import load_protocol
+    from motorseq.tasks.shorten import shorten_protocol
+
+    bank_dir = args.bank or args.work / "bank"
+    print("bank")
+    if args.simulations:
+        manifest = read_manifest(bank_dir) if (bank_dir / "bank.json").exists() else {}
+        sim = manifest.get("simulator", {})
+        blocks = sim.get("max_blocks", args.max_blocks)
+        trials = sim.get("max_trials_per_block", args.max_trials_per_block)
+        protocol = shorten_protocol(load_protocol("asrt"), max_trials_per_block=trials, max_blocks=blocks)
+        description = model_description("asrt", protocol, blocks, trials)
+        run = run_bank(
+            bank_dir, args.simulations, load_priors(), ModelSimulator(protocol), description=description,
+            workers=args.workers,
+        )  # fmt: skip
+        print(f"  {run.line()}")
+        if run.done:
+            core_hours = run.mean_simulation_s * 10_000 / 3600
+            check(
+                "10,000-simulation bank of this shortened ASRT",
+                f"{core_hours:.0f} core-hours ({run.mean_simulation_s:.0f} s per simulation per worker)",
+                "throughput printed, core-hours stated",
+                True,
+            )
+    manifest = read_manifest(bank_dir)
+    priors = Priors(**manifest["priors"])
+    bank = read_bank(bank_dir)
+    failed = len(read_bank(bank_dir, status="failed"))
+    mean_s = float(bank["seconds"].mean())
+    print(f"  {bank_dir}: {len(bank)} finished, {failed} failed; {mean_s:.0f} s per simulation per worker")
+    check(
+        "bank throughput",
+        f"{3600 / mean_s:.0f} simulations/hour per worker; 10,000 simulations = {mean_s * 10_000 / 3600:.0f} "
+        "core-hours",
+        "printed",
+        True,
+    )
+
+    print("recovery (held-back bank simulations)")
+    result = recovery_check(bank, priors, holdout=args.holdout, seed=args.seed)
+    table = result.parameters.set_index("parameter")
+    for name, row in table.iterrows():
+        print(
+            f"  {name}: r = {row['r']:.2f}, coverage {row['coverage']:.0%}, SBC p = {row['sbc_p']:.2f}, "
+            f"contraction {row['contraction']:.2f}{'' if row['identifiable'] else ' (not identifiable)'}"
+        )
+    identifiable = [p for p in TARGET_PARAMETERS if p in table.index and table.loc[p, "identifiable"]]
+    rs = table.loc[identifiable, "r"] if identifiable else []
+    check(
+        "r(true, posterior mean), identifiable learning-rate and gain parameters",
+        ", ".join(f"{p} {table.loc[p, 'r']:.2f}" for p in identifiable) or "none identifiable",
+        ">= 0.8",
+        bool(identifiable) and bool((np.asarray(rs) >= 0.8).all()),
+    )
+    cov = table["coverage"]
+    check("90% interval coverage", ", ".join(f"{c:.0%}" for c in cov), "85-95% for every parameter",
+          bool(cov.between(0.85, 0.95).all()))  # fmt: skip
+    print("  not identifiable: " + (", ".join(result.non_identifiable) or "none"))
+
+    print("shared ASRT data, session 1")
+    if not SHARED_ASRT.exists():
+        print(f"  {SHARED_ASRT} not found: skipped")
+        return 0
+    data = load_dataset(SHARED_ASRT)
+    keep = data.trials["session"].astype(str) == "1"
+    trials = data.trials[keep].reset_index(drop=True)
+    data = Dataset(trials, None, data.format, data.files, data.notes, data.conventions)
+    sim = manifest.get("simulator", {})
+    n_blocks = len([c for c in bank.columns if c.startswith("x.rt_b")])
+    stats = summary_statistics(data, max_blocks=n_blocks, max_trials_per_block=sim.get("max_trials_per_block"))
+    estimator = result.estimator
+    start = time.perf_counter()
+    _, summary = fit_people(estimator, stats, n_samples=1000, seed=args.seed)
+    bands = predictive_bands(estimator, bank, stats)
+    seconds = time.perf_counter() - start
+    n_people = stats["participant"].nunique()
+    fitted = summary.groupby("participant")["mean"].apply(lambda v: np.isfinite(v).all()).sum()
+    check("participants fitted", f"{fitted} of {n_people}", "every participant", fitted == n_people)
+    share = bands.groupby("participant")["inside"].mean()
+    good = share >= 0.8
+    check(
+        "block curve inside the 90% predictive band in >= 80% of blocks",
+        f"{good.mean():.0%} of participants (median {share.median():.0%} of blocks; effective bank sample "
+        f"median {bands['ess'].median():.0f})",
+        ">= 80% of participants",
+        bool(good.mean() >= 0.8),
+    )
+    if (~good).any():
+        print("  outside: " + ", ".join(f"{p} ({v:.0%})" for p, v in share[~good].items()))
+    check("fitting 35 people from the trained estimator", f"{seconds:.1f} s for {n_people}", "< 60 s", seconds < 60)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""The simulation bank: growth, resume/skip, failures, a killed run; and the priors file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from motorseq.models.fit import FitError, draw, load_priors, read_bank, run_bank
+from motorseq.models.parameter_ranges import parameter_range
+
+MOTORSEQ = str(Path(sys.executable).with_name("motorseq"))
+
+
+def quadratic(params, seed, index):
+    """A cheap simulator: deterministic statistics of the parameters and the seed."""
+    rng = np.random.default_rng(seed)
+    return {"rt": params["non_decision_ms"] + 200 + rng.normal(0, 5), "lh": 1000 * params["eta_striatum"]}
+
+
+class FailOn:
+    """Raise for some simulation indices (a model run that goes wrong)."""
+
+    def __init__(self, bad):
+        self.bad = set(bad)
+
+    def __call__(self, params, seed, index):
+        if index in self.bad:
+            raise RuntimeError(f"dynamics went non-finite in simulation {index}")
+        return quadratic(params, seed, index)
+
+
+class Interrupt:
+    """Stop the whole run at one index, as a kill does (BaseException: not caught per simulation)."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def __call__(self, params, seed, index):
+        if index == self.at:
+            raise KeyboardInterrupt
+        return quadratic(params, seed, index)
+
+
+@pytest.fixture(scope="module")
+def priors():
+    return load_priors()
+
+
+def test_default_priors_have_eight_parameters_inside_their_physical_ranges(priors):
+    assert priors.names == [
+        "eta_striatum", "eta_pf_ltd", "eta_transition", "lesion_dopamine",
+        "readout_noise_hz", "readout_threshold_hz", "non_decision_ms", "cue_drive_mv",
+    ]  # fmt: skip
+    for name, p in priors.parameters.items():
+        low, high, _ = parameter_range(name)
+        assert low <= p.low < p.high <= high and len(p.reason) > 30
+    draws = priors.sample(np.random.default_rng(0), 2000)
+    eta = draws[:, 0]
+    assert eta.min() >= 0.0002 and eta.max() <= 0.005
+    # log-uniform: as many draws below the geometric mean as above it
+    assert abs(np.mean(eta < np.sqrt(0.0002 * 0.005)) - 0.5) < 0.05
+    np.testing.assert_allclose(priors.from_unit(priors.to_unit(draws)), draws, rtol=1e-12)
+
+
+def test_bad_priors_file_is_one_line_naming_file_and_field(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("parameters:\n  eta_striatum: {low: 0.01, high: 0.001, reason: x}\n")
+    with pytest.raises(FitError, match=r"p\.yaml: parameters\.eta_striatum.*low"):
+        load_priors(bad)
+    bad.write_text("parameters:\n  no_such: {low: 0, high: 1, reason: x}\n")
+    with pytest.raises(FitError, match=r"p\.yaml: parameters\.no_such: not a scalar model parameter"):
+        load_priors(bad)
+    bad.write_text("parameters:\n  non_decision_ms: {low: 10, high: 5000, reason: x}\n")
+    with pytest.raises(FitError, match=r"non_decision_ms: \[10, 5000\] leaves the physical range 0 to 1000"):
+        load_priors(bad)
+
+
+def test_bank_grows_and_skips_finished_simulations(tmp_path, priors):
+    out = tmp_path / "bank"
+    first = run_bank(out, 7, priors, quadratic, seed=3, batch_size=3)
+    assert (first.done, first.skipped, first.failed, first.total) == (7, 0, 0, 7)
+    assert first.per_hour > 0
+    before = read_bank(out)
+    files = sorted((out / "parts").iterdir())
+    assert len(files) == 3  # batches of 3, 3, 1
+    again = run_bank(out, 7, priors, quadratic, seed=3, batch_size=3)
+    assert (again.done, again.skipped) == (0, 7)
+    assert sorted((out / "parts").iterdir()) == files  # nothing rewritten
+    grown = run_bank(out, 10, priors, quadratic, seed=3, batch_size=3)
+    assert (grown.done, grown.skipped, grown.total) == (3, 7, 10)
+    after = read_bank(out)
+    assert after["sim"].tolist() == list(range(10))
+    pd.testing.assert_frame_equal(after.iloc[:7].reset_index(drop=True), before)
+    # simulation i's parameters do not depend on the bank size or the order of runs
+    assert after.loc[8, "theta.non_decision_ms"] == draw(priors, 3, 8)["non_decision_ms"]
+    assert after.loc[8, "x.rt"] == pytest.approx(draw(priors, 3, 8)["non_decision_ms"] + 200, abs=25)
+    other = run_bank(tmp_path / "other", 10, priors, quadratic, seed=4, batch_size=5)
+    assert other.total == 10
+    assert not np.allclose(read_bank(tmp_path / "other")["theta.eta_striatum"], after["theta.eta_striatum"])
+
+
+def test_a_failing_simulation_is_recorded_and_the_others_finish(tmp_path, priors):
+    out = tmp_path / "bank"
+    result = run_bank(out, 6, priors, FailOn({2, 4}), batch_size=2)
+    assert (result.done, result.failed, result.total) == (4, 2, 4)
+    table = read_bank(out, status=None)
+    failed = table[table["status"] == "failed"]
+    assert failed["sim"].tolist() == [2, 4]
+    assert failed["error"].str.fullmatch(r"RuntimeError: dynamics went non-finite in simulation [24]").all()
+    assert failed["theta.eta_striatum"].notna().all()  # the parameters that failed are kept
+    assert (run_bank(out, 6, priors, FailOn({2, 4})).done, read_bank(out)["sim"].tolist()) == (0, [0, 1, 3, 5])
+    retried = run_bank(out, 6, priors, quadratic, retry_failed=True)
+    assert (retried.done, retried.skipped) == (2, 4)
+    assert read_bank(out)["sim"].tolist() == list(range(6))
+
+
+def test_an_interrupted_run_keeps_every_finished_batch(tmp_path, priors):
+    out = tmp_path / "bank"
+    with pytest.raises(KeyboardInterrupt):
+        run_bank(out, 10, priors, Interrupt(at=5), batch_size=2)
+    assert read_bank(out)["sim"].tolist() == [0, 1, 2, 3]  # the batch of 4-5 was in progress
+    (out / "parts" / ".part-0000004-0000005-dead.parquet.tmp").write_bytes(b"half a file")
+    done = run_bank(out, 10, priors, quadratic, batch_size=2)
+    assert (done.done, done.skipped) == (6, 4)
+    assert not list((out / "parts").glob(".*.tmp"))
+    assert read_bank(out)["sim"].tolist() == list(range(10))
+
+
+def test_a_killed_bank_process_loses_nothing_finished(tmp_path):
+    out = tmp_path / "bank"
+    script = textwrap.dedent(
+        f"""
+        import time
+        from motorseq.models.fit import load_priors, run_bank
+        def slow(params, seed, index):
+            if index >= 3:
+                time.sleep(60)
+            return {{"a": params["cue_drive_mv"]}}
+        run_bank({str(out)!r}, 8, load_priors(), slow)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list((out / "parts").glob("part-*"))) < 3:
+            time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert read_bank(out)["sim"].tolist() == [0, 1, 2]
+    resumed = run_bank(out, 5, load_priors(), lambda p, s, i: {"a": p["cue_drive_mv"]})
+    assert (resumed.done, resumed.skipped) == (2, 3)
+
+
+def test_a_bank_made_with_other_priors_is_refused(tmp_path, priors):
+    out = tmp_path / "bank"
+    run_bank(out, 2, priors, quadratic)
+    narrow = load_priors({"parameters": {"non_decision_ms": {"low": 100, "high": 200, "reason": "narrow"}}})
+    with pytest.raises(
+        FitError,
+        match=r"json: priors\.parameters\.non_decision_ms\.low: recorded 80\.0, this run 100\.0; use another --out",
+    ):
+        run_bank(out, 4, narrow, quadratic)
+    with pytest.raises(FitError, match=r"bank\.json: seed: recorded 0, this run 1"):
+        run_bank(out, 4, priors, quadratic, seed=1)
+    assert len(read_bank(out)) == 2
+
+
+def test_a_bank_of_another_protocol_or_model_code_is_refused(tmp_path, priors):
+    from motorseq.models.fit import model_description
+    from motorseq.protocols import load_protocol
+    from motorseq.tasks.shorten import shorten_protocol
+
+    asrt = load_protocol("asrt")
+    described = model_description("asrt", shorten_protocol(asrt, max_blocks=6), 6, None)
+    assert set(described["code"]) == {"motorseq", "brian2", "ModelCodeSHA256"}
+    run_bank(tmp_path / "bank", 2, priors, quadratic, description=described)
+    retuned = {**described, "code": {**described["code"], "ModelCodeSHA256": "0" * 64}}
+    with pytest.raises(
+        FitError, match=r"bank\.json: simulator\.code\.ModelCodeSHA256: recorded \"[0-9a-f]{64}\", this run \"0000"
+    ):
+        run_bank(tmp_path / "bank", 3, priors, quadratic, description=retuned)
+    longer = model_description("asrt", shorten_protocol(asrt, max_blocks=8), 8, None)
+    with pytest.raises(FitError, match=r"bank\.json: simulator\.protocol_hash: recorded"):
+        run_bank(tmp_path / "bank", 3, priors, quadratic, description=longer)
+    assert run_bank(tmp_path / "bank", 3, priors, quadratic, description=described).done == 1
+
+
+def test_bank_cli_refuses_bad_input_in_one_line(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("parameters: [1, 2]\n")
+    run = subprocess.run(
+        [MOTORSEQ, "bank", "asrt", "--out", str(tmp_path / "b"), "--priors", str(bad), "--workers", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip() == f"error: {bad}: parameters: Input should be a valid dictionary"
+    assert not (tmp_path / "b").exists()
+    run = subprocess.run(
+        [MOTORSEQ, "bank", "ftt", "--out", str(tmp_path / "b"), "--workers", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2 and "paradigm 'ftt': banks are built for srt and asrt" in run.stderr

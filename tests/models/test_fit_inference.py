@@ -1,0 +1,123 @@
+"""NPE on a toy bank whose posterior is known: recovery, calibration, non-identifiability, people, CLI.
+
+The toy simulator draws statistics from the parameters on the priors' unit axis ``u``:
+``a = u1 + N(0, 0.05)``, ``b = u2 + N(0, 0.05)``, ``c = N(0, 1)`` (says nothing about u3) and a
+three-block curve ``rt_b<k> = 400 + 100 u2 - 10 k + N(0, 5)``. The posterior of u1 given a is
+then N(a, 0.05) (inside [0, 1]): mean a, 90 % interval a ± 0.082; u3's posterior is its prior.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("sbi", reason="the [fit] extra (sbi, torch) is not installed")
+
+from motorseq.models.fit import fit_people, load_priors, predictive_bands, read_bank, recovery_check, run_bank  # noqa: E402
+
+MOTORSEQ = str(Path(sys.executable).with_name("motorseq"))
+PRIORS = {
+    "parameters": {
+        "eta_striatum": {"low": 0.0002, "high": 0.005, "scale": "log", "reason": "toy"},
+        "non_decision_ms": {"low": 80, "high": 320, "reason": "toy"},
+        "cue_drive_mv": {"low": 22, "high": 30, "reason": "toy"},
+    }
+}
+NOISE = 0.05
+
+
+def toy_statistics(u: np.ndarray, rng: np.random.Generator) -> dict[str, float]:
+    stats = {"a": u[0] + NOISE * rng.normal(), "b": u[1] + NOISE * rng.normal(), "c": rng.normal()}
+    stats.update({f"rt_b{k}": 400 + 100 * u[1] - 10 * k + 5 * rng.normal() for k in (1, 2, 3)})
+    return stats
+
+
+class Toy:
+    """Bank simulator with a known posterior (picklable)."""
+
+    def __init__(self, priors):
+        self.priors = priors
+
+    def __call__(self, params, seed, index):
+        u = self.priors.to_unit(np.array([[params[n] for n in self.priors.names]]))[0]
+        return toy_statistics(u, np.random.default_rng(seed))
+
+
+@pytest.fixture(scope="module")
+def toy_bank(tmp_path_factory):
+    priors = load_priors(PRIORS)
+    out = tmp_path_factory.mktemp("fit") / "bank"
+    run_bank(out, 460, priors, Toy(priors), seed=11, batch_size=100)
+    return out, priors
+
+
+@pytest.fixture(scope="module")
+def check(toy_bank):
+    out, priors = toy_bank
+    return recovery_check(
+        read_bank(out), priors, holdout=60, n_samples=300, seed=0, hidden_features=32, num_transforms=2, max_epochs=80
+    )
+
+
+def test_recovery_finds_the_identifiable_parameters_and_the_one_the_data_ignore(check):
+    table = check.parameters.set_index("parameter")
+    assert table.loc["eta_striatum", "r"] > 0.9 and table.loc["non_decision_ms", "r"] > 0.9
+    assert abs(table.loc["cue_drive_mv", "r"]) < 0.5
+    assert check.non_identifiable == ["cue_drive_mv"]
+    assert table.loc[["eta_striatum", "non_decision_ms"], "contraction"].min() > 0.8
+    # calibrated: the 90% intervals cover the truth about 90% of the time (60 held back)
+    assert table["coverage"].between(0.75, 1.0).all()
+    assert (table["sbc_p"] > 0.001).all()
+    recovered = check.recovered
+    assert len(recovered) == 3 * 60 and recovered["rank"].between(0, 300).all()
+
+
+def test_a_persons_posterior_matches_the_known_answer(toy_bank, check):
+    out, priors = toy_bank
+    rng = np.random.default_rng(5)
+    truth = np.array([0.3, 0.6, 0.2])
+    person = pd.DataFrame([{"participant": "p1", "session": "1", "group": "all", **toy_statistics(truth, rng)}])
+    samples, summary = fit_people(check.estimator, person, n_samples=2000, seed=1)
+    assert len(samples) == 2000
+    post = summary.set_index("parameter")
+    unit = lambda name, col: priors.to_unit(  # noqa: E731
+        np.array([[post.loc[n, col] if n == name else priors.parameters[n].low for n in priors.names]])
+    )[0][priors.names.index(name)]
+    a = person["a"].iloc[0]
+    # u1 | a ~ N(a, 0.05): mean a, 90% interval a +- 0.082 (on the log axis of eta_striatum); an
+    # estimator trained on 400 simulations gets the centre and, within a factor ~1.8, the width
+    low, high = unit("eta_striatum", "q05"), unit("eta_striatum", "q95")
+    assert unit("eta_striatum", "mean") == pytest.approx(a, abs=0.04)
+    assert (low + high) / 2 == pytest.approx(a, abs=0.04)
+    assert 0.12 < high - low < 0.30
+    # u3 is not in the data: its posterior is the prior (uniform on 22-30 mV)
+    assert post.loc["cue_drive_mv", "q95"] - post.loc["cue_drive_mv", "q05"] > 0.7 * 8
+    bands = predictive_bands(check.estimator, read_bank(out), person)
+    assert bands["statistic"].tolist() == ["rt_b1", "rt_b2", "rt_b3"]
+    assert bands["inside"].all()
+    assert (bands["high"] - bands["low"]).between(10, 60).all()  # noise SD 5 plus u2's posterior spread
+
+
+def test_fit_check_from_the_cli_prints_recovery_and_writes_tables(toy_bank, tmp_path):
+    out, _ = toy_bank
+    run = subprocess.run(
+        [MOTORSEQ, "fit", "--check", "--bank", str(out), "--out", str(tmp_path / "fit"), "--holdout", "60",
+         "--max-epochs", "40", "--density", "mdn"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "recovery eta_striatum: r = 0.9" in run.stderr
+    assert "not identifiable: cue_drive_mv" in run.stderr
+    table = pd.read_csv(tmp_path / "fit" / "recovery.csv")
+    assert table["parameter"].tolist() == ["eta_striatum", "non_decision_ms", "cue_drive_mv"]
+    missing = subprocess.run(
+        [MOTORSEQ, "fit", "--check", "--bank", str(tmp_path / "nothing"), "--out", str(tmp_path / "f2")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == f"error: {tmp_path / 'nothing'}: not a simulation bank (bank.json missing)"

@@ -1,0 +1,38 @@
+"""The report's Fit section, from the tables motorseq fit writes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from motorseq.analysis.report.fit import fit_section
+from motorseq.analysis.report.html import render_html
+
+
+def test_fit_section_shows_posteriors_recovery_predictive_check_and_groups(tmp_path):
+    rng = np.random.default_rng(0)
+    people = [("01", "A"), ("02", "A"), ("03", "B")]
+    pd.DataFrame(
+        [{"participant": p, "session": "1", "group": g, "parameter": "eta_striatum", "mean": 0.001 * (i + 1),
+          "median": 0.001, "sd": 0.0002, "q05": 0.0007 * (i + 1), "q95": 0.0013 * (i + 1)}
+         for i, (p, g) in enumerate(people)]
+    ).to_csv(tmp_path / "posterior_summary.csv", index=False)  # fmt: skip
+    pd.DataFrame(
+        [{"participant": p, "session": "1", "group": g, "statistic": f"rt_b{k}", "block": k,
+          "observed": 500 - 5 * k, "low": 450, "median": 490, "high": 530, "inside": True, "ess": 40.0}
+         for p, g in people for k in range(1, 6)]
+    ).to_csv(tmp_path / "predictive_check.csv", index=False)  # fmt: skip
+    truth = rng.uniform(0.2, 1.0, 20)
+    pd.DataFrame(
+        {"sim": range(20), "parameter": "lesion_dopamine", "true": truth, "mean": truth + 0.02, "q05": truth - 0.1,
+         "q95": truth + 0.1, "rank": 50, "n_draws": 100}
+    ).to_csv(tmp_path / "recovery_draws.csv", index=False)  # fmt: skip
+    pd.DataFrame(
+        [{"parameter": "lesion_dopamine", "r": 0.93, "coverage": 0.9, "sbc_p": 0.4, "contraction": 0.7,
+          "identifiable": True, "n": 20}]
+    ).to_csv(tmp_path / "recovery.csv", index=False)  # fmt: skip
+    (tmp_path / "summary.txt").write_text("fitted 3 participant x session(s)\n")
+    html = render_html("t", "s", [fit_section(tmp_path)])
+    assert "fitted 3 participant x session(s)" in html
+    assert 'id="fig-fit-recovery"' in html and 'id="fig-fit-predictive"' in html
+    assert "0.002 [0.0014, 0.0026]" in html  # participant 02: mean [90% interval]
+    assert "0.93" in html  # recovery r
