@@ -16,6 +16,7 @@ from motorseq.protocols import Protocol, generate_trials, load_protocol, parse_p
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..errors import TaskError
 from ..shorten import shorten_protocol
 from .db import Database, Run, TrialRecord
 from .schemas import Environment, TrialBody
@@ -35,7 +36,7 @@ __all__ = [
 PAGE_COLUMNS = ("block", "block_kind", "trial", "trial_index", "trial_type", "target", "correct_key")
 
 
-class RunRefused(Exception):
+class RunRefused(TaskError):
     """A request that cannot be done (the message says why); ``status`` is the HTTP status."""
 
     def __init__(self, message: str, status: int = 409) -> None:
