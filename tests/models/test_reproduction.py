@@ -27,6 +27,7 @@ def intact():
     return simulate_group(GroupSpec(protocol="srt-classic", n=N, variability=True), workers=2)
 
 
+@pytest.mark.xfail(reason="issue 12: CV 0.10 and random-block errors 7 points above sequence (models/README.md)", strict=False)
 def test_srt_classic_speed_accuracy_and_spread(intact):
     f = srt_figures(intact)
     assert 0.350 <= f["first_block_rt"] <= 0.600
@@ -65,6 +66,7 @@ def test_asrt_triplet_learning_grows_and_costs_time_not_accuracy(asrt):
     assert 0.03 <= asrt["error_rate"] <= 0.12
 
 
+@pytest.mark.xfail(reason="issue 12: L-H 21-22 ms in epochs 2-4, 10 participants (models/README.md)", strict=False)
 def test_asrt_effect_size_and_general_speed_up_in_the_human_range(asrt):
     ep = asrt["by_epoch"]
     assert (ep["triplet_effect"] <= 0.020).all()
