@@ -27,7 +27,7 @@ def intact():
     return simulate_group(GroupSpec(protocol="srt-classic", n=N, variability=True), workers=2)
 
 
-@pytest.mark.xfail(reason="issue 12: CV 0.10 and random-block errors 7 points above sequence (models/README.md)", strict=False)
+@pytest.mark.xfail(reason="issue 12: CV 0.10, random-block errors +7 points (models/README.md)", strict=False)
 def test_srt_classic_speed_accuracy_and_spread(intact):
     f = srt_figures(intact)
     assert 0.350 <= f["first_block_rt"] <= 0.600
