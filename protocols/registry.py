@@ -8,13 +8,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from .errors import ProtocolError
 from .labels import shown
 from .schema import Protocol
-from .yaml_loader import MAX_FILE_BYTES, load_yaml
+from .yaml_loader import read_yaml_file
 
 __all__ = ["load_protocol", "list_protocols", "protocol_path", "protocol_hash", "parse_protocol"]
 
@@ -115,21 +114,7 @@ def load_protocol(name_or_path: str | Path | Protocol) -> Protocol:
     if isinstance(name_or_path, Protocol):
         return name_or_path
     path = protocol_path(name_or_path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            raise ProtocolError(f"{path}: (top level): larger than {MAX_FILE_BYTES // 1000} kB; not a protocol file")
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProtocolError(f"{path}: cannot be read: {error}") from None
-    try:
-        data = load_yaml(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ProtocolError(" ".join(f"{path}{where}: not valid YAML: {problem}".split())) from None
+    data = read_yaml_file(path, "protocol")
     return parse_protocol(data, str(path))
 
 

@@ -27,7 +27,7 @@ from pydantic import AfterValidator, Field, ValidationError, model_validator
 from .errors import ProtocolError
 from .registry import _one_line, load_protocol
 from .schema import MAX_NAME_LENGTH, GroupLabel, Protocol, Source, _Strict
-from .yaml_loader import MAX_FILE_BYTES, load_yaml
+from .yaml_loader import read_yaml_file
 
 __all__ = [
     "Study",
@@ -242,23 +242,7 @@ def study_path(name_or_path: str | Path) -> Path:
 
 
 def _read(path: Path) -> Any:
-    import yaml
-
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            raise ProtocolError(f"{path}: (top level): larger than {MAX_FILE_BYTES // 1000} kB; not a study file")
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProtocolError(f"{path}: cannot be read: {error}") from None
-    try:
-        return load_yaml(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ProtocolError(" ".join(f"{path}{where}: not valid YAML: {problem}".split())) from None
+    return read_yaml_file(path, "study")
 
 
 def is_study_file(path: str | Path) -> bool:

@@ -10,6 +10,7 @@ Every refusal is a :class:`yaml.YAMLError` with the line it happened on.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -75,3 +76,37 @@ def load_yaml(text: str) -> Any:
         Not YAML, or anchors, aliases, deep nesting or a giant integer.
     """
     return yaml.load(text, Loader=ProtocolLoader)
+
+
+def read_yaml_file(path: Path, kind: str) -> Any:
+    """Read a YAML file of at most :data:`MAX_FILE_BYTES` with :func:`load_yaml`.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    kind : str
+        What the file should be (``"protocol"``, ``"study"``), for the messages.
+
+    Raises
+    ------
+    ProtocolError
+        One line ``file[:line]: problem`` when the file is too large, unreadable or not YAML.
+    """
+    from .errors import ProtocolError
+
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ProtocolError(f"{path}: (top level): larger than {MAX_FILE_BYTES // 1000} kB; not a {kind} file")
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProtocolError(f"{path}: cannot be read: {error}") from None
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ProtocolError(" ".join(f"{path}{where}: not valid YAML: {problem}".split())) from None
