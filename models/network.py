@@ -243,6 +243,18 @@ in_eff = int(t >= t_resp and t < t_resp + eff_dur and trial > 0)
 key_now = in_eff*(last_key + 1) - 1
 """
 
+# slow Hebbian synapses (transition, visuomotor): a presynaptic trace paired with postsynaptic
+# spikes potentiates (on_post, soft-bounded); each presynaptic spike depresses by eta*dec*w
+HEBBIAN_SYNAPSE = """
+w : 1
+gmax : 1 (shared, constant)
+eta : 1 (shared, constant)
+dec : 1 (shared, constant)
+tau_stdp : second (shared, constant)
+dapre/dt = -apre/tau_stdp : 1 (event-driven)
+"""
+HEBBIAN_ON_PRE = "ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nw = clip(w - eta*dec*w, 0, 1)"
+
 FIXED_ON_PRE = """
 ge_post += w*int(kind == 0)
 gn_post += w*int(kind == 1)
@@ -467,16 +479,8 @@ def build_network(
     pre, post = layout.plastic["transition"]
     transition = b2.Synapses(
         neurons, neurons,
-        """
-        w : 1
-        gmax : 1 (shared, constant)
-        eta : 1 (shared, constant)
-        dec : 1 (shared, constant)
-        da0 : 1 (shared, constant)
-        tau_stdp : second (shared, constant)
-        dapre/dt = -apre/tau_stdp : 1 (event-driven)
-        """,
-        on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nw = clip(w - eta*dec*w, 0, 1)",
+        HEBBIAN_SYNAPSE + "da0 : 1 (shared, constant)\n",
+        on_pre=HEBBIAN_ON_PRE,
         on_post="w = clip(w + eta*apre*(1 - w)*clip(da_post/da0, 0, 2), 0, 1)",
         clock=clock, name="transition",
     )  # fmt: skip
@@ -491,15 +495,8 @@ def build_network(
     pre, post = layout.plastic["visuomotor"]
     visuomotor = b2.Synapses(
         neurons, neurons,
-        """
-        w : 1
-        gmax : 1 (shared, constant)
-        eta : 1 (shared, constant)
-        dec : 1 (shared, constant)
-        tau_stdp : second (shared, constant)
-        dapre/dt = -apre/tau_stdp : 1 (event-driven)
-        """,
-        on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nw = clip(w - eta*dec*w, 0, 1)",
+        HEBBIAN_SYNAPSE,
+        on_pre=HEBBIAN_ON_PRE,
         on_post="w = clip(w + eta*apre*(1 - w), 0, 1)",
         clock=clock, name="visuomotor",
     )  # fmt: skip
