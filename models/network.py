@@ -42,10 +42,11 @@ DOPAMINE_UPDATE_MS = 20.0
 MAX_RUN_S = 36_000.0
 
 # external drive: the cue (visual cells of the target channel), the context (cells of the current
-# previous-response/previous-stimulus pair), reward (SNc) and end-of-movement reset (interneurons)
+# previous-response/previous-stimulus pair), reward (SNc), end-of-movement reset (interneurons) and
+# the suppression of the just-executed channel (M1 cells of the pressed key)
 _I_EXT = (
     "I_ext = a_cue*cue_on_c*int(tgt_c == ch) + a_ctx*int(ca < 0 or ctx_a_c == ca)*int(cb < 0 or ctx_b_c == cb)"
-    " + a_rew*rew_now_c + a_rst*rst_now_c : volt"
+    " + a_rew*rew_now_c + a_rst*rst_now_c - a_sup*int(sup_key_c == ch) : volt"
 )
 
 # membrane noise: a standard normal value per participant seed, time step and neuron
@@ -68,6 +69,7 @@ a_cue : volt (constant)
 a_ctx : volt (constant)
 a_rew : volt (constant)
 a_rst : volt (constant)
+a_sup : volt (constant)
 alive : 1 (constant)
 ch : integer (constant)
 ca : integer (constant)
@@ -89,6 +91,7 @@ ctx_b_c : integer (linked)
 rew_now_c : 1 (linked)
 rst_now_c : 1 (linked)
 key_c : integer (linked)
+sup_key_c : integer (linked)
 eff : 1
 seed_c : integer (linked)
 """
@@ -139,6 +142,8 @@ rew_dur : second
 rst_dur : second
 tap_len : second
 period_end : second
+sup_key : integer
+sup_dur : second
 """
 
 # phase: 0 = waiting for the next stimulus, 1 = stimulus shown, 2 = trial over (record it).
@@ -241,6 +246,8 @@ rew_now = rew_sign*int(t >= t_rew + rew_lat and t < t_rew + rew_lat + rew_dur)
 rst_now = int(t >= t_resp and t < t_resp + rst_dur and trial > 0)
 in_eff = int(t >= t_resp and t < t_resp + eff_dur and trial > 0)
 key_now = in_eff*(last_key + 1) - 1
+in_sup = int(t >= t_resp and t < t_resp + sup_dur and trial > 0)
+sup_key = in_sup*(last_key + 1) - 1
 """
 
 # slow Hebbian synapses (transition, visuomotor): a presynaptic trace paired with postsynaptic
@@ -416,6 +423,7 @@ def build_network(
     neurons.rew_now_c = b2.linked_var(controller, "rew_now", index=zeros)
     neurons.rst_now_c = b2.linked_var(controller, "rst_now", index=zeros)
     neurons.key_c = b2.linked_var(controller, "key_now", index=zeros)
+    neurons.sup_key_c = b2.linked_var(controller, "sup_key", index=zeros)
     neurons.seed_c = b2.linked_var(controller, "seed_value", index=zeros)
     # efference copy of the executed key press (the pressed channel's cells, for efference_ms
     # from the threshold crossing): gates corticostriatal eligibility (credit to the action taken)
@@ -434,10 +442,13 @@ def build_network(
         neurons, neurons,
         """
         w : 1
+        ws : 1
         gmax : 1 (constant)
         sgn : 1 (constant)
         eta : 1 (shared, constant)
         da0 : 1 (shared, constant)
+        k_fast : 1 (shared, constant)
+        k_slow : 1 (shared, constant)
         a_minus : 1 (shared, constant)
         a_het : 1 (constant)
         tau_stdp : second (shared, constant)
@@ -454,10 +465,16 @@ def build_network(
     # three-factor update: eligibility x (dopamine - tonic level), soft-bounded (potentiation
     # scales with 1 - w, depression with w, so the weight settles at a level that grades with how
     # reliably the context predicts the channel instead of drifting to a bound)
-    # (eta is per 10 ms of eligibility x dopamine; applied every DOPAMINE_UPDATE_MS)
+    # (eta is per 10 ms of eligibility x dopamine; applied every DOPAMINE_UPDATE_MS).
+    # Two time scales: the transmitting weight w relaxes towards a consolidated weight ws
+    # (k_fast per update) that slowly follows it (k_slow), so what is practised for minutes
+    # resists a block of contrary experience and a learned effect keeps growing slowly
+    # (two-state motor learning, Smith et al. 2006; synaptic consolidation, Benna & Fusi 2016)
     corticostriatal.run_regularly(
         "dw_cs = eta*sgn*elig*exp(-(t - lastupdate)/tau_el)*(da_post - da0)*update_scale\n"
-        "w = clip(w + dw_cs*((1 - w)*int(dw_cs > 0) + w*int(dw_cs <= 0)), 0, 1)",
+        "w = clip(w + dw_cs*((1 - w)*int(dw_cs > 0) + w*int(dw_cs <= 0)), 0, 1)\n"
+        "w += (ws - w)*k_fast\n"
+        "ws += (w - ws)*k_slow",
         dt=DOPAMINE_UPDATE_MS * ms, name="corticostriatal_dopamine",
     )  # fmt: skip
 

@@ -106,8 +106,15 @@ class OfflineState:
     log: list[dict[str, float]] = field(default_factory=list)
 
     def run_args(self) -> dict[str, np.ndarray]:
-        """Return the initial values of the plastic synapses for the next session (``<name>.w`` run-time values)."""
-        return {f"{name}.w": np.asarray(self.weights[name], dtype=float) for name in PLASTIC}
+        """Return the initial values of the plastic synapses for the next session (``<name>.w`` run-time values).
+
+        The corticostriatal synapses also start with their consolidated weight ``ws`` equal to
+        the carried weight: between sessions this module's labile/stable decay takes the place
+        of the within-session relaxation of ``w`` towards ``ws`` (``models/network.py``).
+        """
+        values = {f"{name}.w": np.asarray(self.weights[name], dtype=float) for name in PLASTIC}
+        values["corticostriatal.ws"] = values["corticostriatal.w"].copy()
+        return values
 
 
 def naive_weights(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

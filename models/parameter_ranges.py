@@ -53,6 +53,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "reward_latency_ms": (0.0, 1000.0, "dopamine responses follow outcomes by 50-200 ms"),
     "reward_duration_ms": (1.0, 2000.0, "phasic dopamine lasts 0.1-0.5 s"),
     "motor_reset_ms": (0.0, 1000.0, "post-movement inhibition lasts tens to hundreds of ms"),
+    "suppression_mv": (0.0, 100.0, "an inhibition of the order of the drive (mV)"),
+    "suppression_ms": (0.0, 2000.0, "post-execution suppression outlasts the movement by hundreds of ms"),
     "readout_tau_ms": (1.0, 2000.0, f"a leaky rate readout; {_TAU}"),
     "readout_threshold_hz": (1.0, 500.0, "a rate above 0 and below 1 / refractory period"),
     "readout_noise_hz": (0.0, 200.0, "noise SD below the maximum rate"),
@@ -61,6 +63,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     # --- learning
     "eta_striatum": (0.0, 0.05, "w is a fraction of its maximum; beyond this one reward moves it across its range"),
     "d2_learning_ratio": (0.0, 10.0, "D2 plasticity of the order of D1's"),
+    "tau_fast_weight_s": (1.0, 36000.0, "seconds to a session; fast state ~1 min (Smith et al. 2006)"),
+    "tau_consolidation_s": (1.0, 360000.0, "seconds to days; slow state: minutes to hours"),
     "tau_eligibility_ms": (10.0, 10000.0, "eligibility traces last 0.3-2 s (Yagishita et al. 2014)"),
     "stdp_tau_ms": (1.0, 200.0, "STDP windows are 10-50 ms (Bi & Poo 1998)"),
     "stdp_pre_depression": (0.0, 10.0, "depression of the order of the potentiation per pairing"),

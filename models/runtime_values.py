@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .layout import Layout
+from .network import DOPAMINE_UPDATE_MS
 from .parameters import ModelParameters
 
 __all__ = ["TaskTiming", "rest_schedule", "runtime_values"]
@@ -190,6 +191,7 @@ def runtime_values(
         "neurons.a_ctx": a_ctx * MS,
         "neurons.a_rew": a_rew * MS,
         "neurons.a_rst": a_rst * MS,
+        "neurons.a_sup": np.where(pop == "m1", p.suppression_mv, 0.0) * MS,
         "neurons.alive": alive,
         "neurons.ch": layout.channel,
         "neurons.ca": layout.ctx_a,
@@ -205,6 +207,9 @@ def runtime_values(
         # synapses
         "fixed.w": w_fixed,
         "corticostriatal.w": np.where(is_d1, p.w_init_ctx_d1, p.w_init_ctx_d2),
+        "corticostriatal.ws": np.where(is_d1, p.w_init_ctx_d1, p.w_init_ctx_d2),
+        "corticostriatal.k_fast": DOPAMINE_UPDATE_MS / (1000.0 * p.tau_fast_weight_s),
+        "corticostriatal.k_slow": DOPAMINE_UPDATE_MS / (1000.0 * p.tau_consolidation_s),
         "corticostriatal.gmax": np.where(is_d1, p.w_max_ctx_d1, p.w_max_ctx_d2),
         "corticostriatal.sgn": np.where(is_d1, 1.0, -p.d2_learning_ratio),
         "corticostriatal.eta": p.eta_striatum,
@@ -249,6 +254,7 @@ def runtime_values(
         "controller.rew_lat": p.reward_latency_ms * MS,
         "controller.rew_dur": p.reward_duration_ms * MS,
         "controller.rst_dur": p.motor_reset_ms * MS,
+        "controller.sup_dur": p.suppression_ms * MS,
         "controller.eff_dur": p.efference_ms * MS,
         "controller.last_key": -1,
         "controller.ctx_delay": p.context_delay_ms * MS,
