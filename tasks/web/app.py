@@ -26,7 +26,16 @@ from starlette.staticfiles import StaticFiles
 from . import classroom
 from .db import Database, Run
 from .schemas import MAX_BODY_BYTES, JoinBody, StartBody, TrialBody
-from .service import ProtocolCatalog, RunRefused, page_config, record_trial, run_by_token, start_run, trial_list
+from .service import (
+    ProtocolCatalog,
+    RunRefused,
+    cached_run,
+    page_config,
+    prepare_trial,
+    run_by_token,
+    start_run,
+    trial_list,
+)
 
 __all__ = ["app_from_env", "create_app", "CONFIG_ENV"]
 
@@ -91,6 +100,7 @@ def create_app(
     class_code : str, optional
         The class this server runs (``serve --class``); its page is then the start page.
     """
+    live = classroom.LiveSummaries(db)
 
     async def guarded(handler, request: Request) -> Response:
         try:
@@ -143,8 +153,9 @@ def create_app(
     @route("/api/runs/me/trials", ["POST"])
     async def post_trial(request: Request) -> Response:
         body = await _body(request, TrialBody)
-        run = await run_in_threadpool(run_by_token, db, token_of(request), False)
-        stored, row = await run_in_threadpool(record_trial, db, run, body)
+        run = cached_run(db, token_of(request)) or await run_in_threadpool(run_by_token, db, token_of(request), False)
+        record, status, _row = prepare_trial(run, body)  # scoring: pure and short, on the event loop
+        stored = await db.writer.write(record, status)  # group commit on the writer thread; after the commit
         done = body.trial_index == len(trial_list(run))
         payload = {"acknowledged": True, "trial_index": body.trial_index, "duplicate": not stored, "last": done}
         return JSONResponse(payload, status_code=201 if stored else 409)
@@ -182,7 +193,7 @@ def create_app(
             while True:
                 if await request.is_disconnected():
                     return
-                data = json.dumps(await run_in_threadpool(classroom.summary, db, found))
+                data = await run_in_threadpool(live.get, found)  # shared by every open teacher page
                 if data != last:
                     last = data
                     yield f"event: summary\ndata: {data}\n\n"
