@@ -180,35 +180,51 @@ def caption(figures: dict[str, Any], counts: dict[str, int]) -> str:
     return " ".join(parts)
 
 
-def _class_trials(db: Database, found: ClassSession) -> tuple[list[tuple[str, str]], pd.DataFrame]:
-    """Read the class's students (participant, status) and trials: plain columns, no ORM objects."""
+def _class_trials(
+    db: Database, found: ClassSession, known: dict[int, tuple] | None = None
+) -> tuple[list[tuple[str, str]], pd.DataFrame]:
+    """Read the class's students (participant, status) and trials: plain columns, no ORM objects.
+
+    With ``known`` (trial id → row, kept by the caller between calls), only the trials written
+    since are read (those above the highest known id, less a margin for ids that commit out of order).
+    """
     runs_table, trials_table = Run.__table__, TrialRecord.__table__
+    known = {} if known is None else known
+    since = max(known, default=0) - _ID_MARGIN
     with db.engine.connect() as connection:
         runs = connection.execute(
-            select(runs_table.c.participant, runs_table.c.status)
+            select(runs_table.c.id, runs_table.c.participant, runs_table.c.status)
             .where(runs_table.c.class_id == found.id)
             .order_by(runs_table.c.id)
         ).all()
         rows = connection.execute(
-            select(runs_table.c.participant, trials_table.c.block, trials_table.c.rt_ms, trials_table.c.correct)
+            select(trials_table.c.id, trials_table.c.run_id, trials_table.c.block, trials_table.c.rt_ms,
+                   trials_table.c.correct)
             .join(runs_table, runs_table.c.id == trials_table.c.run_id)
-            .where(runs_table.c.class_id == found.id)
-        ).all()
-    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+            .where(runs_table.c.class_id == found.id, trials_table.c.id > since)
+        ).all()  # fmt: skip
+    for row in rows:
+        known[row[0]] = tuple(row[1:])
+    labels = {run_id: participant for run_id, participant, _ in runs}
+    values = list(known.values())
     table = pd.DataFrame(
         {
-            "participant": np.array(columns[0], dtype=object),
-            "block": np.array(columns[1], dtype=np.int64),
-            "rt_ms": np.array(columns[2], dtype=float),
-            "correct": np.array([np.nan if c is None else c for c in columns[3]], dtype=float),
+            "participant": np.array([labels.get(v[0], "") for v in values], dtype=object),
+            "block": np.array([v[1] for v in values], dtype=np.int64),
+            "rt_ms": np.array([np.nan if v[2] is None else v[2] for v in values], dtype=float),
+            "correct": np.array([np.nan if v[3] is None else v[3] for v in values], dtype=float),
         }
     )
-    return [(str(p), str(st)) for p, st in runs], table
+    return [(str(p), str(st)) for _, p, st in runs], table
 
 
-def summary(db: Database, found: ClassSession) -> dict[str, Any]:
-    """Return the live numbers of a class (what the teacher's page shows)."""
-    runs, table = _class_trials(db, found)
+#: Trial ids read again at every update: writes of other server processes may commit out of id order.
+_ID_MARGIN = 5000
+
+
+def summary(db: Database, found: ClassSession, known: dict[int, tuple] | None = None) -> dict[str, Any]:
+    """Return the live numbers of a class (what the teacher's page shows); ``known``: see :func:`_class_trials`."""
+    runs, table = _class_trials(db, found, known)
     counts = {"joined": len(runs), "running": 0, "finished": 0}
     for _participant, status in runs:
         if status in ("running", "finished"):
@@ -231,23 +247,27 @@ class LiveSummaries:
     """The class summaries the teacher pages follow: computed once per ``interval`` seconds per class.
 
     However many teacher pages are open, the server reads the class's trials once per interval
-    (one thread computes, the others wait for its result), so a busy class's writes are not slowed
-    down by its live view.
+    (one thread computes, the others wait for its result), and only the trials written since the
+    last update; an update that took long waits ten times its duration before the next, so the
+    live view never takes more than a tenth of the server from a busy class's writes.
     """
 
     def __init__(self, db: Database, interval: float = 1.0) -> None:
         self.db, self.interval = db, interval
         self._lock = threading.Lock()
         self._latest: dict[int, tuple[float, str]] = {}
+        self._known: dict[int, dict[int, tuple]] = {}
 
     def get(self, found: ClassSession) -> str:
-        """Return the class's summary as JSON text, at most ``interval`` seconds old."""
+        """Return the class's summary as JSON text, at most ``interval`` seconds old (when the server keeps up)."""
         with self._lock:
             cached = self._latest.get(found.id)
-            if cached is not None and time.monotonic() - cached[0] < self.interval:
+            if cached is not None and time.monotonic() < cached[0]:
                 return cached[1]
-            text = json.dumps(summary(self.db, found))
-            self._latest[found.id] = (time.monotonic(), text)
+            began = time.monotonic()
+            text = json.dumps(summary(self.db, found, self._known.setdefault(found.id, {})))
+            took = time.monotonic() - began
+            self._latest[found.id] = (began + max(self.interval, 10 * took), text)
             return text
 
 

@@ -167,6 +167,9 @@ def start_run(
                 f"participant {participant}, session {session}: a run of {protocol.name} exists already; "
                 "it continues only from the browser that started it"
             ) from None
+    cache = _RUNS.setdefault(id(db), {})
+    if len(cache) < 10_000:
+        cache[run.token] = run  # the page's first trial needs no lookup
     return run
 
 

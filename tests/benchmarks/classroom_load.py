@@ -44,7 +44,16 @@ async def _teacher(client, code: str, token: str, received: list[float]) -> None
         return
 
 
-async def _class(url: str, code: str, token: str, students: int, rate: float, trials: int) -> dict:
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+async def _class(url: str, code: str, token: str, students: int, rate: float, trials: int, pid: int) -> dict:
     import httpx
     from _raw_http import RawClient
     from motorseq.tasks.web.autoplay import PlayStyle, http_student
@@ -67,15 +76,19 @@ async def _class(url: str, code: str, token: str, students: int, rate: float, tr
         while not all(t.done() for t in tasks) and _joined(url, code, token) < students:
             await asyncio.sleep(0.2)
         joined_after = time.perf_counter() - joining
-        began = time.perf_counter()
+        began, cpu_before = time.perf_counter(), _cpu_seconds(pid)
         start.set()
         results = await asyncio.gather(*tasks)
+        server_cpu = _cpu_seconds(pid) - cpu_before
         teacher.cancel()
         for page in pages:
             await page.aclose()
         ended = max(r["last_ack"] for r in results)
         n_updates = sum(began <= t <= ended for t in updates)
-        return {"results": results, "seconds": ended - began, "join_s": joined_after, "updates": n_updates}
+        return {
+            "results": results, "seconds": ended - began, "join_s": joined_after, "updates": n_updates,
+            "server_cpu": server_cpu,
+        }  # fmt: skip
 
 
 def _joined(url: str, code: str, token: str) -> int:
@@ -95,7 +108,7 @@ def run(db_url: str, students: int, rate: float, trials: int, workers: int = 1) 
         load_before = os.getloadavg()
         try:
             code, token = _web_server.class_code(log), _web_server.teacher_token(log)
-            measured = asyncio.run(_class(url, code, token, students, rate, trials))
+            measured = asyncio.run(_class(url, code, token, students, rate, trials, process.pid))
         finally:
             _web_server.stop(process)
         load_after = os.getloadavg()
@@ -128,7 +141,9 @@ def run(db_url: str, students: int, rate: float, trials: int, workers: int = 1) 
         f"{students} x {trials} trials at {rate:g}/s each: {len(acknowledged)} trials in {seconds:.1f} s "
         f"= {throughput:.0f} trials/s (offered {offered:.0f}/s); write latency median {np.median(latencies):.1f} ms, "
         f"p99 {p99:.1f} ms, max {latencies.max():.0f} ms; lost {lost}, duplicated {duplicated}; "
-        f"teacher page live updates during the trials: {measured['updates']}; "
+        f"teacher page live updates during the trials: {measured['updates']}; server CPU during the trials "
+        f"{measured['server_cpu']:.1f} s ({1000 * measured['server_cpu'] / max(len(acknowledged), 1):.2f} ms a trial, "
+        f"{100 * measured['server_cpu'] / seconds:.0f}% of one core); "
         f"machine load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after"
     )
     sustained = throughput >= 0.9 * offered
