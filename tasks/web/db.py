@@ -112,6 +112,8 @@ class TrialRecord(Base):
     correct: Mapped[int | None] = mapped_column(Integer, nullable=True)
     row: Mapped[dict[str, Any]] = mapped_column(JSON)
     presses: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: The page's frame counts during the trial (:class:`~.schemas.FrameCounts`), when it sent them.
+    frames: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     received: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
@@ -314,21 +316,24 @@ def connect(url: str) -> Database:
     else:
         engine = create_engine(url, json_serializer=_dumps, pool_size=10, max_overflow=20, pool_pre_ping=True)
     Base.metadata.create_all(engine)
-    _add_joined_counter(engine)
+    _add_missing_columns(engine)
     lock = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), write_lock=lock)
 
 
-def _add_joined_counter(engine: Engine) -> None:
-    """Give a database made before the join counter existed its ``class_sessions.joined`` column."""
+def _add_missing_columns(engine: Engine) -> None:
+    """Give a database made by an older version the columns added since (nothing else changes)."""
     from sqlalchemy import inspect, text
 
-    if "joined" in {c["name"] for c in inspect(engine).get_columns("class_sessions")}:
-        return
+    inspector = inspect(engine)
+    has = {table: {c["name"] for c in inspector.get_columns(table)} for table in ("class_sessions", "trials")}
     with engine.begin() as connection:
-        connection.execute(text("ALTER TABLE class_sessions ADD COLUMN joined INTEGER NOT NULL DEFAULT 0"))
-        count = "SELECT count(*) FROM runs WHERE runs.class_id = class_sessions.id"
-        connection.execute(text(f"UPDATE class_sessions SET joined = ({count})"))
+        if "joined" not in has["class_sessions"]:
+            connection.execute(text("ALTER TABLE class_sessions ADD COLUMN joined INTEGER NOT NULL DEFAULT 0"))
+            count = "SELECT count(*) FROM runs WHERE runs.class_id = class_sessions.id"
+            connection.execute(text(f"UPDATE class_sessions SET joined = ({count})"))
+        if "frames" not in has["trials"]:
+            connection.execute(text("ALTER TABLE trials ADD COLUMN frames JSON"))
 
 
 def _dumps(value: Any) -> str:

@@ -223,6 +223,7 @@ def prepare_trial(run: Run, body: TrialBody) -> tuple[dict[str, Any], str | None
         "correct": row["correct"],
         "row": row,
         "presses": events,
+        "frames": body.frames.model_dump() if body.frames is not None else None,
     }
     # the run's status changes at its first and last trials only (no extra write for the others)
     status = "finished" if body.trial_index == len(trials) else "running" if body.trial_index == 1 else None
