@@ -3,9 +3,11 @@
 SQLite (``sqlite:///motorseq.db``, the default) is opened in WAL mode (``synchronous=NORMAL``:
 a committed trial survives the server being killed, SIGKILL included; only a power cut or an OS
 crash could lose the last commits; set ``MOTORSEQ_SQLITE_SYNCHRONOUS=FULL`` to sync every commit);
-(``postgresql://user@host/db``, through psycopg 3). Every trial is written in one transaction,
-and ``(run_id, trial_index)`` is unique: a trial sent twice (a page re-sending its buffer after a
-reload) is refused by the database itself, never stored twice.
+(``postgresql://user@host/db``, through psycopg 3). Every trial is written whole in one
+transaction (the web app's :class:`TrialWriter` puts the trials that arrive together in the same
+one, and acknowledges none before its commit), and ``(run_id, trial_index)`` is unique: a trial
+sent twice (a page re-sending its buffer after a reload) is refused by the database itself, never
+stored twice.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from motorseq.tasks.web.db import TrialRecord, connect
 from PIL import Image
 from sqlalchemy import select
 
-from .conftest import SHORT
+from .conftest import SHORT, keep_screenshot
 
 
 async def _open(chromium_path, url):
@@ -56,6 +56,7 @@ def test_page_runs_the_lab_trial_list_and_stores_every_trial(serve, chromium_pat
             await manager.stop()
 
     state, onsets = asyncio.run(scenario())
+    keep_screenshot(tmp_path / "task-trial.png"), keep_screenshot(tmp_path / "task-end.png")
     assert state["phase"] == "finished", state
     # the first target drawn: its box (position 4 of 4 for participant 07's first trial) is filled
     expected = generate_trials(shorten_protocol(load_protocol("classroom"), 4), "07")
