@@ -37,7 +37,7 @@ from .service import (
     trial_list,
 )
 
-__all__ = ["app_from_env", "create_app", "CONFIG_ENV"]
+__all__ = ["app_from_env", "create_app", "freeze_long_lived_objects", "CONFIG_ENV"]
 
 #: Environment variable through which ``serve --workers N`` hands its settings to each worker.
 CONFIG_ENV = "MOTORSEQ_SERVE_CONFIG"
@@ -101,7 +101,6 @@ def create_app(
         The class this server runs (``serve --class``); its page is then the start page.
     """
     live = classroom.LiveSummaries(db)
-    _freeze_long_lived_objects()
 
     async def guarded(handler, request: Request) -> Response:
         try:
@@ -250,7 +249,7 @@ def create_app(
     return app
 
 
-def _freeze_long_lived_objects() -> None:
+def freeze_long_lived_objects() -> None:
     """Move everything alive now (imported modules, protocols, the app) out of the garbage collector's view.
 
     They live as long as the server; without this every full collection walks them all: measured
@@ -272,4 +271,6 @@ def app_from_env() -> Starlette:
     config = json.loads(os.environ[CONFIG_ENV])
     shortening = (config.get("max_trials_per_block"), config.get("max_blocks"), config.get("max_trial_seconds"))
     catalog = ProtocolCatalog(config["protocols"], *shortening)
-    return create_app(connect(config["db"]), catalog, class_code=config.get("class_code"))
+    app = create_app(connect(config["db"]), catalog, class_code=config.get("class_code"))
+    freeze_long_lived_objects()
+    return app
