@@ -153,7 +153,10 @@ def create_app(
     @route("/api/runs/me/trials", ["POST"])
     async def post_trial(request: Request) -> Response:
         body = await _body(request, TrialBody)
-        run = cached_run(db, token_of(request)) or await run_in_threadpool(run_by_token, db, token_of(request), False)
+        run = cached_run(db, token_of(request))
+        if run is None:  # e.g. the first trial after a restart: the lookup and the trial list off the event loop
+            run = await run_in_threadpool(run_by_token, db, token_of(request), False)
+            await run_in_threadpool(trial_list, run)
         record, status, _row = prepare_trial(run, body)  # scoring: pure and short, on the event loop
         stored = await db.writer.write(record, status)  # group commit on the writer thread; after the commit
         done = body.trial_index == len(trial_list(run))
