@@ -108,10 +108,20 @@ def register(app: typer.Typer) -> None:
                 "folder's name (without it the same run in two folders is refused, naming both files).",
             ),
         ] = False,
+        prefix: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--prefix",
+                help="FOLDER=LABEL: keep the data folders apart with this participant prefix instead of the "
+                "folder's name (repeatable).",
+            ),
+        ] = None,
     ) -> None:
         """Analyse behavioural data: tidy tables per measure, curve fits, statistics, figures."""
+        from motorseq.analysis.loaders.motorseq_bids import parse_prefixes
         from motorseq.analysis.pipeline import analyze
 
+        prefixes = parse_prefixes(prefix)
         _check_out(out, force)
         result = analyze(
             paths,
@@ -124,12 +134,15 @@ def register(app: typer.Typer) -> None:
             figures=not no_figures,
             paradigm=paradigm,
             keep_apart=keep_apart,
+            prefixes=prefixes,
         )
         _print(result.summary, out, result.figure_paths)
 
     @app.command("compare")
     def compare_command(
-        people: Annotated[Path, typer.Argument(help="People's data (file or folder).")],
+        people: Annotated[
+            list[Path], typer.Argument(help="People's data (files or folders; several folders are pooled).")
+        ],
         model: Annotated[Path, typer.Argument(help="Model's data (file or folder).")],
         out: Annotated[Path, typer.Option("--out", help="Folder for the comparison tables and figures.")],
         people_format: Annotated[
@@ -142,10 +155,28 @@ def register(app: typer.Typer) -> None:
         n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples (group curve fits).")] = 1000,
         no_figures: Annotated[bool, typer.Option("--no-figures", help="Tables only.")] = False,
         force: Annotated[bool, typer.Option("--force", help="Write into a non-empty --out folder.")] = False,
+        keep_apart: Annotated[
+            bool,
+            typer.Option(
+                "--keep-apart",
+                help="Several people folders whose participant labels repeat: prefix each participant with its "
+                "folder's name (without it the same run in two folders is refused, naming both files).",
+            ),
+        ] = False,
+        prefix: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--prefix",
+                help="FOLDER=LABEL: keep the data folders apart with this participant prefix instead of the "
+                "folder's name (repeatable).",
+            ),
+        ] = None,
     ) -> None:
         """Put people and model through the same pipeline and compare curves and effects."""
         from motorseq.analysis.comparison import compare
+        from motorseq.analysis.loaders.motorseq_bids import parse_prefixes
 
+        prefixes = parse_prefixes(prefix)
         _check_out(out, force)
         result = compare(
             people,
@@ -156,5 +187,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             n_boot=n_boot,
             figures=not no_figures,
+            keep_apart=keep_apart,
+            prefixes=prefixes,
         )
         _print(result.summary, out, result.figure_paths)

@@ -136,6 +136,8 @@ def compare(
     seed: int = 0,
     n_boot: int = 1000,
     figures: bool = True,
+    keep_apart: bool = False,
+    prefixes: dict[str, str] | None = None,
 ) -> ComparisonResult:
     """Analyse people and model alike and compare them.
 
@@ -155,12 +157,21 @@ def compare(
         Bootstrap resamples of the group curve fits.
     figures : bool
         Draw the figures.
+    keep_apart : bool
+        Several people folders whose participant labels repeat: prefix each with its folder's name
+        (without it the same run in two folders is refused, naming both files).
+    prefixes : dict, optional
+        People folder → participant prefix (instead of the folder names).
 
     Returns
     -------
     ComparisonResult
     """
-    p_data = people if isinstance(people, Dataset) else load_dataset(people, people_format)
+    p_data = (
+        people
+        if isinstance(people, Dataset)
+        else load_dataset(people, people_format, keep_apart=keep_apart, prefixes=prefixes)
+    )
     m_data = model if isinstance(model, Dataset) else load_dataset(model, model_format)
     if p_data.paradigm != m_data.paradigm:
         raise AnalysisInputError(

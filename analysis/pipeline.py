@@ -252,6 +252,7 @@ def analyze(
     figures: bool = True,
     paradigm: str | None = None,
     keep_apart: bool = False,
+    prefixes: dict[str, str] | None = None,
 ) -> AnalysisResult:
     """Analyse a data set end to end.
 
@@ -277,6 +278,8 @@ def analyze(
     keep_apart : bool
         Several data folders whose participant labels repeat (one per laptop): each participant
         is prefixed with its folder's name; without it the same run in two folders is refused.
+    prefixes : dict, optional
+        Data folder → participant prefix (instead of the folder names; implies ``keep_apart``).
 
     Returns
     -------
@@ -289,7 +292,8 @@ def analyze(
         paradigms when ``paradigm`` is not given.
     """
     _check_counts(n_boot=n_boot, n_boot_participant=n_boot_participant, seed=seed)
-    data = paths if isinstance(paths, Dataset) else load_dataset(paths, format, keep_apart=keep_apart)
+    pooling = {"keep_apart": keep_apart, "prefixes": prefixes}
+    data = paths if isinstance(paths, Dataset) else load_dataset(paths, format, **pooling)
     if data.trials.empty:
         raise AnalysisInputError(f"{data.files[0] if data.files else 'input'}: no trials")
     if paradigm is not None:

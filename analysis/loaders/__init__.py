@@ -14,6 +14,7 @@ format                    what it reads
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from motorseq.analysis.errors import AnalysisInputError
@@ -70,7 +71,12 @@ def detect_format(path: str | Path) -> str:
     )
 
 
-def load_dataset(paths: str | Path | list[str | Path], format: str = "auto", keep_apart: bool = False) -> Dataset:
+def load_dataset(
+    paths: str | Path | list[str | Path],
+    format: str = "auto",
+    keep_apart: bool = False,
+    prefixes: Mapping[str | Path, str] | None = None,
+) -> Dataset:
     """Load trial data from files or folders.
 
     Parameters
@@ -83,6 +89,8 @@ def load_dataset(paths: str | Path | list[str | Path], format: str = "auto", kee
     keep_apart : bool
         ``motorseq`` data from several folders: prefix each participant with its folder's name
         (folders from several laptops whose labels repeat); without it a clash is refused, naming the files.
+    prefixes : mapping, optional
+        ``motorseq`` data: folder → participant prefix, instead of the folder names (implies ``keep_apart``).
 
     Returns
     -------
@@ -111,7 +119,7 @@ def load_dataset(paths: str | Path | list[str | Path], format: str = "auto", kee
     if format == "motorseq":
         from motorseq.analysis.loaders.motorseq_bids import load_motorseq
 
-        return load_motorseq(paths, keep_apart=keep_apart)
+        return load_motorseq(paths, keep_apart=keep_apart, prefixes=prefixes)
     if format == "jspsych-asrt":
         from motorseq.analysis.loaders.jspsych_asrt import load_jspsych_asrt
 

@@ -10,6 +10,7 @@ presses (for DSP inter-key intervals). Times are converted from seconds to ms.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from motorseq.protocols.errors import DataFileError
 from motorseq.protocols.io import read_events, read_runs
 from motorseq.protocols.io.reader import is_ignored
 
-__all__ = ["load_motorseq", "find_runs"]
+__all__ = ["check_pooling", "find_runs", "folder_prefixes", "load_motorseq", "parse_prefixes", "pool_prefixes"]
 
 
 def find_runs(paths: list[Path]) -> list[Path]:
@@ -62,6 +63,76 @@ def folder_prefixes(paths: list[Path]) -> list[str]:
     return [name if names.count(name) == 1 else f"{name}{i + 1}" for i, name in enumerate(names)]
 
 
+def pool_prefixes(
+    paths: list[Path], keep_apart: bool = False, prefixes: Mapping[str | Path, str] | None = None
+) -> list[str]:
+    """Return the participant prefix of each input folder ("" for all when the folders are not kept apart).
+
+    Parameters
+    ----------
+    paths : list of Path
+        The input folders, in order.
+    keep_apart : bool
+        Prefix every participant with its folder's name.
+    prefixes : mapping, optional
+        Folder (as given) → prefix (letters and digits); keeps the folders apart, the folders not in
+        it keep their folder's name.
+
+    Raises
+    ------
+    AnalysisInputError
+        A mapped folder that is not an input, a prefix that is not letters and digits, or two folders
+        with one prefix.
+    """
+    paths = [Path(p) for p in paths]
+    prefixes = dict(prefixes or {})
+    if not prefixes and (not keep_apart or len(paths) < 2):
+        return [""] * len(paths)
+    chosen = folder_prefixes(paths)
+    resolved = [p.resolve() for p in paths]
+    for folder, label in prefixes.items():
+        if Path(folder).resolve() not in resolved:
+            raise AnalysisInputError(f"--prefix {folder}={label}: {folder} is not one of the data folders given")
+        if not (1 <= len(label) <= 16 and label.isascii() and label.isalnum()):
+            raise AnalysisInputError(f"--prefix {folder}={label}: the prefix must be 1-16 letters and digits")
+        chosen[resolved.index(Path(folder).resolve())] = label
+    for i, label in enumerate(chosen):
+        if label in chosen[:i]:
+            first = paths[chosen.index(label)]
+            raise AnalysisInputError(
+                f"{first} and {paths[i]}: both get the participant prefix {label!r}; give each its own with --prefix"
+            )
+    return chosen
+
+
+def parse_prefixes(options: list[str] | None) -> dict[str, str]:
+    """Parse ``--prefix FOLDER=LABEL`` options into a mapping; a malformed one is a one-line error."""
+    mapping: dict[str, str] = {}
+    for option in options or []:
+        folder, sep, label = option.rpartition("=")
+        if not sep or not folder or not label:
+            raise AnalysisInputError(f"--prefix {option}: expected FOLDER=LABEL")
+        mapping[folder] = label
+    return mapping
+
+
+def check_pooling(
+    paths: list[Path], keep_apart: bool = False, prefixes: Mapping[str | Path, str] | None = None
+) -> None:
+    """Check, before any work, that several data folders can be pooled (see :func:`load_motorseq`).
+
+    Raises
+    ------
+    AnalysisInputError
+        The same run in two folders that are not kept apart (naming both files), or a bad prefix.
+    """
+    paths = [Path(p) for p in paths]
+    chosen = pool_prefixes(paths, keep_apart, prefixes)
+    if len(paths) > 1 and not any(chosen):
+        runs = find_runs(paths)
+        _check_clashes(runs, [_input_of(run, paths) for run in runs], paths)
+
+
 def _input_of(run: Path, paths: list[Path]) -> int:
     for i, path in enumerate(paths):
         if run == path or path in run.parents:
@@ -77,7 +148,8 @@ def _check_clashes(runs: list[Path], inputs: list[int], paths: list[Path]) -> No
         if other is not None and _input_of(other, paths) != i:
             raise AnalysisInputError(
                 f"{other} and {run}: the same participant, session and run in two data folders; "
-                "keep them apart with --keep-apart (each participant prefixed with its folder's name)"
+                "keep them apart with --keep-apart (each participant prefixed with its folder's name) "
+                "or --prefix FOLDER=LABEL"
             )
         seen[run.name] = run
 
@@ -194,7 +266,9 @@ def _presses(path: Path, beh: pd.DataFrame, info: dict) -> pd.DataFrame | None:
     )
 
 
-def load_motorseq(paths: list[Path], keep_apart: bool = False) -> Dataset:
+def load_motorseq(
+    paths: list[Path], keep_apart: bool = False, prefixes: Mapping[str | Path, str] | None = None
+) -> Dataset:
     """Load motorseq BIDS runs.
 
     Parameters
@@ -205,6 +279,8 @@ def load_motorseq(paths: list[Path], keep_apart: bool = False) -> Dataset:
         Several folders (e.g. one per laptop) whose participant labels may repeat: each participant
         becomes ``<folder name>-<label>``. Without it, the same run in two folders is refused,
         naming both files.
+    prefixes : mapping, optional
+        Folder → participant prefix (a mapping instead of the folder names); implies ``keep_apart``.
 
     Returns
     -------
@@ -215,8 +291,8 @@ def load_motorseq(paths: list[Path], keep_apart: bool = False) -> Dataset:
     runs = find_runs(paths)
     groups = _groups(runs)
     inputs = [_input_of(run, paths) for run in runs]
-    prefixes = folder_prefixes(paths) if keep_apart and len(paths) > 1 else [""] * len(paths)
-    if not keep_apart:
+    prefixes = pool_prefixes(paths, keep_apart, prefixes)
+    if not any(prefixes):
         _check_clashes(runs, inputs, paths)
     where = str(paths[0]) if len(paths) == 1 else f"{len(runs)} runs"
     try:

@@ -49,13 +49,17 @@ class Headline:
         return "n/a" if not math.isfinite(self.mean) else f"{self.mean:.1f} ms"
 
 
-def behaviour_result(root: str | Path, quick: bool = False):
-    """Run :func:`motorseq.analysis.analyze` once on a BIDS folder (``quick``: fewer bootstraps)."""
+def behaviour_result(
+    root: str | Path | list[Path], quick: bool = False, keep_apart: bool = False, prefixes: dict | None = None
+):
+    """Run :func:`motorseq.analysis.analyze` once on a BIDS folder or several pooled (``quick``: fewer bootstraps)."""
     from motorseq.analysis import analyze
 
+    paths = [str(p) for p in root] if isinstance(root, list) else str(root)
+    pooling = {"keep_apart": keep_apart, "prefixes": prefixes}
     if quick:
-        return analyze(str(root), n_boot=50, n_boot_participant=0)
-    return analyze(str(root))
+        return analyze(paths, n_boot=50, n_boot_participant=0, **pooling)
+    return analyze(paths, **pooling)
 
 
 def _kind(result) -> str | None:

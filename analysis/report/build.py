@@ -362,10 +362,15 @@ def map_section(brain_note: str) -> Section:
     return section
 
 
-def provenance_section(root: Path, settings: dict[str, Any]) -> Section:
-    """List the runs (from the sidecars), settings and versions."""
+def provenance_section(root: Path | list[Path], settings: dict[str, Any]) -> Section:
+    """List the runs (from the sidecars of one data folder or several), settings and versions."""
     prov = Section("Provenance", "provenance")
-    runs = read_provenance(root)
+    roots = root if isinstance(root, list) else [root]
+    tables = [read_provenance(r).assign(folder=str(r)) if len(roots) > 1 else read_provenance(r) for r in roots]
+    runs = pd.concat(tables, ignore_index=True)
+    if len(roots) > 1 and not runs.empty:
+        names = zip(runs["folder"], runs["file"], strict=True)
+        runs["file"] = [f"{Path(folder).name}/{name}" for folder, name in names]
     folded = Section("provenance", "provenance-tables")
     if not runs.empty:
         folded.table(runs.set_index("file"), "Runs (from the _beh.json sidecars): protocol hash, seeds and "
@@ -383,7 +388,8 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
                  brain_out: str | Path | None = None, max_table_rows: int = 12,
                  ale_result: Any = None, full_behaviour: bool = True,
                  warnings: list[str] | None = None, analysis: Any = None, brain: Any = None,
-                 fit_dir: str | Path | None = None) -> Path:
+                 fit_dir: str | Path | None = None, keep_apart: bool = False,
+                 prefixes: dict[str, str] | None = None) -> Path:
     """Write one self-contained HTML report from a study's results.
 
     The report shows results, it does not define them: the behaviour comes from one
@@ -393,8 +399,10 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
 
     Parameters
     ----------
-    root : str or pathlib.Path
-        BIDS folder (people and/or model runs; model derivatives enable the brain sections).
+    root : str or pathlib.Path, or a list of them
+        BIDS folder (people and/or model runs; model derivatives enable the brain sections), or
+        several folders pooled (e.g. one per laptop; the same run in two of them is refused, naming
+        both files, unless ``keep_apart`` or ``prefixes`` keep their participants apart).
     out : str or pathlib.Path
         HTML file to write.
     ale_img : nibabel image, optional
@@ -426,6 +434,10 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         The model-vs-map comparison to show (default: computed from ``root`` when it has model runs).
     fit_dir : str or pathlib.Path, optional
         Output of ``motorseq fit``: adds the "Fit" section (:mod:`motorseq.analysis.report.fit`).
+    keep_apart : bool
+        Several folders: prefix each participant with its folder's name.
+    prefixes : dict, optional
+        Several folders: folder → participant prefix (instead of the folder names).
 
     Returns
     -------
@@ -437,12 +449,16 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         find_model_runs,
         model_runs_without_derivatives,
     )
+    from motorseq.analysis.loaders.motorseq_bids import check_pooling
     from motorseq.analysis.report.behaviour import behaviour_result
     from motorseq.analysis.report.html import render_html
     from motorseq.protocols.errors import MotorseqError
 
     step = progress or (lambda message: None)
-    root, out = _dataset_root(Path(root)), Path(out)
+    roots = [_dataset_root(Path(r)) for r in (root if isinstance(root, (list, tuple)) else [root])]
+    root, out = roots[0], Path(out)
+    if len(roots) > 1:
+        check_pooling(roots, keep_apart, prefixes)  # a clash is an error before any work, never a warning
     if ale_img is None and ale_result is not None:
         ale_img = ale_result.z_map
     warnings = warnings if warnings is not None else []
@@ -450,18 +466,24 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     note = ""
     if analysis is None:
         try:
-            analysis = behaviour_result(root, quick=not full_behaviour)
+            data = roots if len(roots) > 1 else root
+            analysis = behaviour_result(data, quick=not full_behaviour, keep_apart=keep_apart, prefixes=prefixes)
         except MotorseqError as exc:
             warnings.append(f"the behavioural analysis could not run: {exc}")
-    missing = model_runs_without_derivatives(root)
+    missing = [path for r in roots for path in model_runs_without_derivatives(r)]
     if missing:
         warnings.append(f"{missing[0]}: missing, so the brain statistics leave out "
                         f"{len({p.parts[-3] for p in missing})} model participant(s) "
                         f"({', '.join(sorted({p.parts[-3] for p in missing}))})")
     brain_note = ""
-    if brain is None and find_model_runs(root):
+    model_roots = [r for r in roots if find_model_runs(r)]
+    if brain is None and model_roots:
+        if len(model_roots) > 1:
+            warnings.append(f"{', '.join(map(str, model_roots[1:]))}: model runs not in the brain comparison, "
+                            f"which uses one folder ({model_roots[0]})")
         step("brain comparison")
-        brain = compare_model_with_map(root, n_blocks=n_blocks, ale_img=ale_img, n_perm=n_perm, seed=seed)
+        brain = compare_model_with_map(model_roots[0], n_blocks=n_blocks, ale_img=ale_img, n_perm=n_perm,
+                                       seed=seed)
         if brain_out is not None:
             brain.save(brain_out)
     elif brain is None:
@@ -490,19 +512,19 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         from motorseq.analysis.report.fit import fit_section
 
         sections.append(fit_section(fit_dir, max_table_rows))
-    settings = {"data folder": str(root.resolve()),
+    settings = {"data folder": ", ".join(str(r.resolve()) for r in roots),
                 "generated (UTC)": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 "phase blocks": n_blocks, "permutations": n_perm, "permutation seed": seed,
                 "behaviour": "motorseq.analysis.analyze" if analysis is not None else "not available"}
     if brain is not None:
         settings.update({"baseline": brain.baseline, "haemodynamic lag (s)": brain.provenance["lag_s"],
                          "FDR alpha": brain.provenance["alpha"]})
-    sections.append(provenance_section(root, settings))
+    sections.append(provenance_section(roots if len(roots) > 1 else root, settings))
 
     step("writing")
     n_beh = (analysis.tables["cleaning"]["participant"].nunique()
              if analysis is not None and "cleaning" in analysis.tables else 0)
-    subtitle = f"{root.name}: {n_beh} participant(s) in the behavioural analysis"
+    subtitle = f"{' + '.join(r.name for r in roots)}: {n_beh} participant(s) in the behavioural analysis"
     if brain is not None:
         subtitle += f", {len(brain.provenance['participants'])} in the brain statistics"
     _write_page(out, render_html(title, subtitle, sections))

@@ -11,7 +11,10 @@ __all__ = ["register"]
 
 
 def report_command(
-    results: Annotated[Path, typer.Argument(help="BIDS folder of the study (people and/or model runs).")],
+    results: Annotated[
+        list[Path],
+        typer.Argument(help="BIDS folder of the study (people and/or model runs); several folders are pooled."),
+    ],
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     ale: Annotated[Path | None, typer.Option("--ale", help="ALE NIfTI map for the voxel-level comparison.")] = None,
     foci: Annotated[Path | None, typer.Option("--foci", help="Sleuth/NiMARE foci: run ALE and include it.")] = None,
@@ -25,17 +28,34 @@ def report_command(
         typer.Option("--analysis", help="A saved `motorseq analyze --out` folder to show (not re-run)."),
     ] = None,
     fit: Annotated[Path | None, typer.Option("--fit", help="Output of motorseq fit: adds the Fit section.")] = None,
+    keep_apart: Annotated[
+        bool,
+        typer.Option(
+            "--keep-apart",
+            help="Several folders whose participant labels repeat: prefix each participant with its folder's name "
+            "(without it the same run in two folders is refused, naming both files).",
+        ),
+    ] = False,
+    prefix: Annotated[
+        list[str] | None,
+        typer.Option("--prefix", help="FOLDER=LABEL: this folder's participant prefix (repeatable)."),
+    ] = None,
 ) -> None:
     """Analyse RESULTS and write one self-contained HTML report."""
     from motorseq.analysis.brain.images import load_map_image
     from motorseq.analysis.errors import AnalysisInputError
+    from motorseq.analysis.loaders.motorseq_bids import check_pooling, parse_prefixes
     from motorseq.analysis.report.build import check_report_out
     from motorseq.analysis.report.progress import step_progress
     from rich.console import Console
 
-    if not results.is_dir():
-        raise AnalysisInputError(f"{results}: not a folder")
+    for folder in results:
+        if not folder.is_dir():
+            raise AnalysisInputError(f"{folder}: not a folder")
+    prefixes = parse_prefixes(prefix)
     check_report_out(out, force)
+    if len(results) > 1:
+        check_pooling(results, keep_apart, prefixes)
     if fit is not None and not (fit / "posterior_summary.csv").is_file() and not (fit / "recovery.csv").is_file():
         raise AnalysisInputError(f"--fit: {fit}: no motorseq fit output (posterior_summary.csv or recovery.csv)")
     ale_img = None if ale is None else load_map_image(ale, "--ale")
@@ -57,7 +77,7 @@ def report_command(
     warnings: list[str] = []
     with step_progress(console, "report") as advance:
         path = build_report(
-            results,
+            results if len(results) > 1 else results[0],
             out,
             ale_img=ale_img,
             n_blocks=blocks,
@@ -68,6 +88,8 @@ def report_command(
             warnings=warnings,
             analysis=saved,
             fit_dir=fit,
+            keep_apart=keep_apart,
+            prefixes=prefixes,
         )
     for line in warnings:
         console.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)

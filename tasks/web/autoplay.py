@@ -88,21 +88,36 @@ async def _retry(send: Any, accepted: tuple[int, ...], attempts: int = 100) -> d
 
 
 async def http_student(
-    client: Any, code: str, style: PlayStyle = PlayStyle(), rate_hz: float | None = None, stop_after: int | None = None
+    client: Any,
+    code: str,
+    style: PlayStyle = PlayStyle(),
+    rate_hz: float | None = None,
+    stop_after: int | None = None,
+    start: asyncio.Event | None = None,
+    offset_s: float = 0.0,
 ) -> dict[str, Any]:
     """Join class ``code`` with an ``httpx.AsyncClient`` and post every trial (``rate_hz`` trials a second).
+
+    With ``start``, the student joins, then waits for the event (the whole class has joined) and
+    ``offset_s`` more before the first trial (students are not in step with each other).
 
     Returns
     -------
     dict
-        ``token``, ``participant``, ``posted`` (trial indices acknowledged), ``latencies_ms`` of the writes.
+        ``token``, ``participant``, ``posted`` (trial indices acknowledged), ``latencies_ms`` of the writes,
+        ``join_ms`` (latency of the join) and ``last_ack`` (``time.perf_counter()`` of the last acknowledgement).
     """
     import time
 
     rng = random.Random(style.seed)
+    joining = time.perf_counter()
     data = await _retry(lambda: client.post(f"/api/class/{code}/join", json={}), (201,))
+    join_ms = (time.perf_counter() - joining) * 1000
     headers = {"X-Run-Token": data["token"]}
     clock, posted, latencies = 1000.0, [], []
+    if start is not None:
+        await start.wait()
+    await asyncio.sleep(offset_s)
     paced_from = time.perf_counter()
     for trial in data["config"]["trials"]:
         if stop_after is not None and len(posted) >= stop_after:
@@ -123,4 +138,11 @@ async def http_student(
         clock += rt + 500
         if rate_hz:  # on a schedule: trial k is sent at k / rate_hz, whatever the writes took
             await asyncio.sleep(max(0.0, paced_from + len(posted) / rate_hz - time.perf_counter()))
-    return {"token": data["token"], "participant": data["participant"], "posted": posted, "latencies_ms": latencies}
+    return {
+        "token": data["token"],
+        "participant": data["participant"],
+        "posted": posted,
+        "latencies_ms": latencies,
+        "join_ms": join_ms,
+        "last_ack": time.perf_counter(),
+    }

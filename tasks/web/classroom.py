@@ -10,9 +10,12 @@ with its 95 % CI, each student's effect, and a plain-language caption.
 from __future__ import annotations
 
 import io
+import json
 import math
 import secrets
 import tempfile
+import threading
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,12 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from motorseq.protocols import Protocol
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .db import ClassSession, Database, Run, TrialRecord
 from .schemas import Environment
-from .service import ProtocolCatalog, RunRefused, protocol_of, start_run, trial_list
+from .service import ProtocolCatalog, RunRefused, _trials, protocol_of, start_run, trial_list
 
 __all__ = [
     "class_figures",
@@ -33,6 +36,7 @@ __all__ = [
     "caption",
     "find_class",
     "join",
+    "LiveSummaries",
     "own_curve",
     "qr_svg",
     "summary",
@@ -44,8 +48,6 @@ CODE_LENGTH = 6
 
 def create_class(db: Database, protocol: Protocol, seed: int | None = None) -> ClassSession:
     """Create a class running ``protocol``: a fresh join code and a secret teacher token."""
-    import json
-
     for _ in range(20):
         code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
         found = ClassSession(
@@ -80,13 +82,19 @@ def join(db: Database, catalog: ProtocolCatalog, code: str, environment: Environ
         raise RunRefused("no class with this code", 404)
     protocol = protocol_of(found)  # type: ignore[arg-type]  (a class stores its protocol as a run does)
     for _ in range(50):
-        with db.sessions() as session:
-            n = int(session.scalar(select(func.count(Run.id)).where(Run.class_id == found.id)) or 0)
+        n = _next_number(db, found.id)  # one atomic update: students joining at once never draw one number
         try:
-            return start_run(db, protocol, f"{found.code}{n + 1:03d}", "1", found.seed, environment, found.id)
+            return start_run(db, protocol, f"{found.code}{n:03d}", "1", found.seed, environment, found.id)
         except RunRefused:
-            continue  # another student took this number at the same moment
+            continue  # the number was taken before the counter existed (an older database)
     raise RunRefused("the class is busy; try again", 503)
+
+
+def _next_number(db: Database, class_id: int) -> int:
+    with db.sessions() as session, session.begin():
+        counter = ClassSession.joined
+        statement = update(ClassSession).where(ClassSession.id == class_id).values(joined=counter + 1)
+        return int(session.execute(statement.returning(counter)).scalar_one())
 
 
 def _block_kinds(run: Run) -> dict[int, str]:
@@ -172,26 +180,57 @@ def caption(figures: dict[str, Any], counts: dict[str, int]) -> str:
     return " ".join(parts)
 
 
-def _class_trials(db: Database, found: ClassSession) -> tuple[list[Run], pd.DataFrame]:
-    with db.sessions() as session:
-        runs = list(session.scalars(select(Run).where(Run.class_id == found.id).order_by(Run.id)))
-        rows = session.execute(
-            select(Run.participant, TrialRecord.block, TrialRecord.rt_ms, TrialRecord.correct)
-            .join(Run, Run.id == TrialRecord.run_id)
-            .where(Run.class_id == found.id)
+def _class_trials(
+    db: Database, found: ClassSession, known: dict[int, tuple] | None = None
+) -> tuple[list[tuple[str, str]], pd.DataFrame]:
+    """Read the class's students (participant, status) and trials: plain columns, no ORM objects.
+
+    With ``known`` (trial id → row, kept by the caller between calls), only the trials written
+    since are read (those above the highest known id, less a margin for ids that commit out of order).
+    """
+    runs_table, trials_table = Run.__table__, TrialRecord.__table__
+    known = {} if known is None else known
+    since = max(known, default=0) - _ID_MARGIN
+    with db.engine.connect() as connection:
+        runs = connection.execute(
+            select(runs_table.c.id, runs_table.c.participant, runs_table.c.status)
+            .where(runs_table.c.class_id == found.id)
+            .order_by(runs_table.c.id)
         ).all()
-    table = pd.DataFrame(rows, columns=["participant", "block", "rt_ms", "correct"])
-    return runs, table
+        rows = connection.execute(
+            select(trials_table.c.id, trials_table.c.run_id, trials_table.c.block, trials_table.c.rt_ms,
+                   trials_table.c.correct)
+            .join(runs_table, runs_table.c.id == trials_table.c.run_id)
+            .where(runs_table.c.class_id == found.id, trials_table.c.id > since)
+        ).all()  # fmt: skip
+    for row in rows:
+        known[row[0]] = tuple(row[1:])
+    labels = {run_id: participant for run_id, participant, _ in runs}
+    values = list(known.values())
+    table = pd.DataFrame(
+        {
+            "participant": np.array([labels.get(v[0], "") for v in values], dtype=object),
+            "block": np.array([v[1] for v in values], dtype=np.int64),
+            "rt_ms": np.array([np.nan if v[2] is None else v[2] for v in values], dtype=float),
+            "correct": np.array([np.nan if v[3] is None else v[3] for v in values], dtype=float),
+        }
+    )
+    return [(str(p), str(st)) for _, p, st in runs], table
 
 
-def summary(db: Database, found: ClassSession) -> dict[str, Any]:
-    """Return the live numbers of a class (what the teacher's page shows)."""
-    runs, table = _class_trials(db, found)
+#: Trial ids read again at every update: writes of other server processes may commit out of id order.
+_ID_MARGIN = 5000
+
+
+def summary(db: Database, found: ClassSession, known: dict[int, tuple] | None = None) -> dict[str, Any]:
+    """Return the live numbers of a class (what the teacher's page shows); ``known``: see :func:`_class_trials`."""
+    runs, table = _class_trials(db, found, known)
     counts = {"joined": len(runs), "running": 0, "finished": 0}
-    for run in runs:
-        if run.status in ("running", "finished"):
-            counts[run.status] += 1
-    kinds = _block_kinds(runs[0]) if runs else {}
+    for _participant, status in runs:
+        if status in ("running", "finished"):
+            counts[status] += 1
+    design = _trials(found.protocol_json, runs[0][0], found.seed) if runs else ()  # every student's blocks alike
+    kinds = {int(t["block"]): str(t["block_kind"]) for t in design}
     figures = class_figures(table, kinds) if runs else {"curve": [], "effects": {}, "effect": {"mean_ms": None}}
     return {
         "code": found.code,
@@ -202,6 +241,34 @@ def summary(db: Database, found: ClassSession) -> dict[str, Any]:
         "model": model_curve(found),
         "caption": caption(figures, counts),
     }
+
+
+class LiveSummaries:
+    """The class summaries the teacher pages follow: computed once per ``interval`` seconds per class.
+
+    However many teacher pages are open, the server reads the class's trials once per interval
+    (one thread computes, the others wait for its result), and only the trials written since the
+    last update; an update that took long waits ten times its duration before the next, so the
+    live view never takes more than a tenth of the server from a busy class's writes.
+    """
+
+    def __init__(self, db: Database, interval: float = 1.0) -> None:
+        self.db, self.interval = db, interval
+        self._lock = threading.Lock()
+        self._latest: dict[int, tuple[float, str]] = {}
+        self._known: dict[int, dict[int, tuple]] = {}
+
+    def get(self, found: ClassSession) -> str:
+        """Return the class's summary as JSON text, at most ``interval`` seconds old (when the server keeps up)."""
+        with self._lock:
+            cached = self._latest.get(found.id)
+            if cached is not None and time.monotonic() < cached[0]:
+                return cached[1]
+            began = time.monotonic()
+            text = json.dumps(summary(self.db, found, self._known.setdefault(found.id, {})))
+            took = time.monotonic() - began
+            self._latest[found.id] = (began + max(self.interval, 10 * took), text)
+            return text
 
 
 def own_curve(db: Database, run: Run) -> dict[str, Any]:

@@ -71,7 +71,7 @@ def serve(
     import uvicorn
     from motorseq.protocols import MotorseqError
 
-    from .app import create_app
+    from .app import create_app, freeze_long_lived_objects
     from .classroom import create_class, find_class
     from .db import connect
     from .service import ProtocolCatalog
@@ -120,6 +120,7 @@ def serve(
         uvicorn.run(target, factory=True, host=host, port=port, workers=workers, log_level="warning")
         return
     app = create_app(database, catalog, class_code=class_code)
+    freeze_long_lived_objects()
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

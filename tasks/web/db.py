@@ -3,17 +3,24 @@
 SQLite (``sqlite:///motorseq.db``, the default) is opened in WAL mode (``synchronous=NORMAL``:
 a committed trial survives the server being killed, SIGKILL included; only a power cut or an OS
 crash could lose the last commits; set ``MOTORSEQ_SQLITE_SYNCHRONOUS=FULL`` to sync every commit);
-(``postgresql://user@host/db``, through psycopg 3). Every trial is written in one transaction,
-and ``(run_id, trial_index)`` is unique: a trial sent twice (a page re-sending its buffer after a
-reload) is refused by the database itself, never stored twice.
+(``postgresql://user@host/db``, through psycopg 3). Every trial is written whole in one
+transaction (the web app's :class:`TrialWriter` puts the trials that arrive together in the same
+one, and acknowledges none before its commit), and ``(run_id, trial_index)`` is unique: a trial
+sent twice (a page re-sending its buffer after a reload) is refused by the database itself, never
+stored twice.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import datetime as _dt
+import functools
 import json
 import os
-from dataclasses import dataclass
+import queue
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -66,6 +73,8 @@ class ClassSession(Base):
     protocol_json: Mapped[str] = mapped_column(Text)
     seed: Mapped[int] = mapped_column(Integer)
     created: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    #: Students who joined so far: a student's number is taken from it in one atomic update.
+    joined: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Run(Base):
@@ -105,7 +114,70 @@ class TrialRecord(Base):
     correct: Mapped[int | None] = mapped_column(Integer, nullable=True)
     row: Mapped[dict[str, Any]] = mapped_column(JSON)
     presses: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: The page's frame counts during the trial (:class:`~.schemas.FrameCounts`), when it sent them.
+    frames: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     received: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+def _dialect_insert(dialect: str):  # noqa: ANN202 - the dialect's insert construct
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert
+
+
+class TrialWriter:
+    """Group commit: the trials that arrive while one transaction commits are written together in the next.
+
+    The web app's requests hand their scored trial to :meth:`write` and wait (without blocking the
+    event loop) until the transaction that holds it has committed: a trial is acknowledged only
+    once it is in the database, and each trial is all-or-nothing with its run's status change. One
+    thread does all the writes, so the event loop never waits on the database, and a class's
+    writes cost one commit (one WAL write; one fsync on PostgreSQL) per batch instead of per trial.
+    If a batch fails, its trials are written one by one, so one bad trial cannot fail the others.
+    """
+
+    #: Most trials in one transaction.
+    MAX_BATCH = 500
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="motorseq-trial-writer", daemon=True)
+        self._thread.start()
+
+    async def write(self, record: dict[str, Any], status: str | None = None) -> bool:
+        """Store one trial; return False if it was stored before (a duplicate)."""
+        import asyncio
+
+        future: concurrent.futures.Future[bool] = concurrent.futures.Future()
+        self._queue.put((record, status, future))
+        return await asyncio.wrap_future(future)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                results = self.db.add_trials([(record, status) for record, status, _ in batch])
+            except Exception:  # noqa: BLE001 - each trial alone: its own error goes to its own request
+                for record, status, future in batch:
+                    try:
+                        future.set_result(self.db.add_trial(record, status))
+                    except Exception as error:  # noqa: BLE001
+                        future.set_exception(error)
+                continue
+            for (_, _, future), stored in zip(batch, results, strict=True):
+                future.set_result(stored)
+
+
+_TRIAL_COLUMNS = [c for c in TrialRecord.__table__.columns if c.key != "id"]
+_TRIAL_INSERT = insert(TrialRecord.__table__)
 
 
 def normalize_url(url: str) -> str:
@@ -127,43 +199,89 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.close()
 
 
-@dataclass
+@dataclass(eq=False)
 class Database:
     """An engine and its session factory; the tables are created when missing."""
 
     engine: Engine
     sessions: sessionmaker[Session]
+    #: Serialises this process's trial writes on SQLite (a no-op lock on PostgreSQL).
+    write_lock: Any = field(default_factory=contextlib.nullcontext)
 
     @property
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
 
-    def add_trial(self, record: TrialRecord, status: str | None = None) -> bool:
+    def add_trial(self, record: TrialRecord | dict[str, Any], status: str | None = None) -> bool:
         """Store one trial in one transaction; return False if it was stored before (a duplicate).
+
+        The write is one Core ``INSERT`` (and, at a run's first and last trials, one ``UPDATE``)
+        on a pooled connection, committed before this returns: no ORM unit of work, no session.
+        On SQLite the writes of this process take turns on :attr:`write_lock` (SQLite has one
+        writer at a time; threads waiting in its busy handler sleep up to 100 ms per retry).
 
         Parameters
         ----------
-        record : TrialRecord
-            The trial (its ``run_id`` and ``trial_index`` are the unique key).
+        record : TrialRecord or dict
+            The trial (its ``run_id`` and ``trial_index`` are the unique key); a dict has the columns as keys.
         status : str, optional
             New status of the run, set in the same transaction.
         """
-        values = {c.key: getattr(record, c.key) for c in TrialRecord.__table__.columns if c.key != "id"}
-        values["received"] = values["received"] or _now()
-        values["segment"] = values["segment"] or 1
-        with self.sessions() as session:
+        if isinstance(record, TrialRecord):
+            record = {c.key: getattr(record, c.key) for c in _TRIAL_COLUMNS}
+        values = {**record, "received": record.get("received") or _now(), "segment": record.get("segment") or 1}
+        with self.write_lock:
             try:
-                with session.begin():
-                    session.execute(insert(TrialRecord), [values])  # Core insert: one statement, no unit of work
+                with self.engine.begin() as connection:
+                    connection.execute(_TRIAL_INSERT, values)
                     if status is not None:
-                        values = {"status": status, **({"finished": _now()} if status == "finished" else {})}
-                        session.execute(
-                            update(Run).where(Run.id == record.run_id, Run.status != "finished").values(**values)
+                        changes = {"status": status, **({"finished": _now()} if status == "finished" else {})}
+                        connection.execute(
+                            update(Run.__table__)
+                            .where(Run.__table__.c.id == values["run_id"], Run.__table__.c.status != "finished")
+                            .values(**changes)
                         )
             except IntegrityError:
                 return False
         return True
+
+    @functools.cached_property
+    def writer(self) -> TrialWriter:
+        """The group-commit writer of this process (started on first use)."""
+        return TrialWriter(self)
+
+    def add_trials(self, batch: list[tuple[dict[str, Any], str | None]]) -> list[bool]:
+        """Store several trials in one transaction; return, for each, whether it was stored (False: a duplicate).
+
+        One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` writes every new trial and names them, so
+        a trial stored before, or twice in the batch, is refused by the unique key as in :meth:`add_trial`;
+        the runs' statuses change in the same transaction.
+        """
+        table = TrialRecord.__table__
+        rows = [{**values, "received": values.get("received") or _now(), "segment": values.get("segment") or 1}
+                for values, _ in batch]  # fmt: skip
+        dialect_insert = _dialect_insert(self.dialect)
+        statement = (
+            dialect_insert(table)
+            .on_conflict_do_nothing(index_elements=["run_id", "trial_index"])
+            .returning(table.c.run_id, table.c.trial_index)
+        )
+        with self.write_lock, self.engine.begin() as connection:
+            inserted = {tuple(r) for r in connection.execute(statement, rows)}
+            results, seen = [], set()
+            for values, status in batch:
+                key = (values["run_id"], values["trial_index"])
+                results.append(key in inserted and key not in seen)
+                seen.add(key)
+                if results[-1] and status is not None:
+                    changes = {"status": status, **({"finished": _now()} if status == "finished" else {})}
+                    connection.execute(
+                        update(Run.__table__)
+                        .where(Run.__table__.c.id == values["run_id"], Run.__table__.c.status != "finished")
+                        .values(**changes)
+                    )
+        return results
 
     def trial_indices(self, run_id: int) -> list[int]:
         """Return the trial indices stored for a run, in order."""
@@ -200,7 +318,24 @@ def connect(url: str) -> Database:
     else:
         engine = create_engine(url, json_serializer=_dumps, pool_size=10, max_overflow=20, pool_pre_ping=True)
     Base.metadata.create_all(engine)
-    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    _add_missing_columns(engine)
+    lock = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), write_lock=lock)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Give a database made by an older version the columns added since (nothing else changes)."""
+    from sqlalchemy import inspect, text
+
+    inspector = inspect(engine)
+    has = {table: {c["name"] for c in inspector.get_columns(table)} for table in ("class_sessions", "trials")}
+    with engine.begin() as connection:
+        if "joined" not in has["class_sessions"]:
+            connection.execute(text("ALTER TABLE class_sessions ADD COLUMN joined INTEGER NOT NULL DEFAULT 0"))
+            count = "SELECT count(*) FROM runs WHERE runs.class_id = class_sessions.id"
+            connection.execute(text(f"UPDATE class_sessions SET joined = ({count})"))
+        if "frames" not in has["trials"]:
+            connection.execute(text("ALTER TABLE trials ADD COLUMN frames JSON"))
 
 
 def _dumps(value: Any) -> str:

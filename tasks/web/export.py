@@ -2,12 +2,14 @@
 
 Each run goes through the lab's own :class:`~motorseq.protocols.io.RunWriter`, so the files,
 columns and sidecars are the same; the sidecar says ``Source.Type = browser`` with the browser,
-the screen refresh and the timing method. Runs already in the dataset are never overwritten:
-every run's path is checked before anything is written.
+the screen refresh and the timing method, and per block the display frames the page saw during
+the trials (frames, dropped frames, mean and SD of the frame interval). Runs already in the
+dataset are never overwritten: every run's path is checked before anything is written.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from sqlalchemy import select
 from .db import Database, Run, TrialRecord
 from .service import protocol_of
 
-__all__ = ["TIMING_METHOD", "export_runs", "browser_source"]
+__all__ = ["TIMING_METHOD", "browser_source", "export_runs", "frame_statistics"]
 
 #: How the page times stimuli and keys (written to every sidecar).
 TIMING_METHOD = (
@@ -37,6 +39,48 @@ def browser_source(environment: dict[str, Any]) -> dict[str, Any]:
         "DevicePixelRatio": environment.get("device_pixel_ratio"),
         "TimingMethod": TIMING_METHOD,
     }
+
+
+def frame_statistics(trials: list[tuple[int, dict[str, Any] | None]]) -> list[dict[str, Any]]:
+    """Per-block display-frame statistics from the trials' frame counts (a pure function).
+
+    Parameters
+    ----------
+    trials : list of (block, frames)
+        Each trial's block and its :class:`~.schemas.FrameCounts` as a dict (``None``: not sent).
+
+    Returns
+    -------
+    list of dict
+        One entry per block with counts: ``Block``, ``Trials`` (with counts), ``Frames`` (frame
+        intervals seen), ``DroppedFrames`` (frames the display showed without a new callback),
+        ``FrameIntervalMeanMs`` and ``FrameIntervalSDMs`` (pooled over the block's intervals).
+    """
+    blocks: dict[int, list[float]] = {}
+    for block, frames in trials:
+        if not frames:
+            continue
+        total = blocks.setdefault(int(block), [0, 0, 0, 0.0, 0.0])
+        total[0] += 1
+        total[1] += int(frames["intervals"])
+        total[2] += int(frames["dropped"])
+        total[3] += float(frames["sum_ms"])
+        total[4] += float(frames["sum_sq_ms"])
+    out = []
+    for block, (n_trials, n, dropped, total_ms, total_sq) in sorted(blocks.items()):
+        mean = total_ms / n if n else None
+        sd = math.sqrt(max(total_sq - n * mean**2, 0.0) / (n - 1)) if n > 1 else None
+        out.append(
+            {
+                "Block": block,
+                "Trials": n_trials,
+                "Frames": n,
+                "DroppedFrames": dropped,
+                "FrameIntervalMeanMs": None if mean is None else round(mean, 4),
+                "FrameIntervalSDMs": None if sd is None else round(sd, 4),
+            }
+        )
+    return out
 
 
 def _runs(db: Database, class_id: int | None) -> list[tuple[Run, list[TrialRecord]]]:
@@ -109,6 +153,9 @@ def export_runs(db: Database, out: str | Path, class_id: int | None = None) -> l
                 "BrowserRunStatus": run.status,
             }
         )
+        frames = frame_statistics([(t.block, t.frames) for t in trials])
+        if frames:
+            writer.extra["FrameStatisticsPerBlock"] = frames
         complete = run.status == "finished" and writer.n_written == run.n_trials
         writer.close("complete" if complete else "interrupted")
         written.append(writer.paths.beh)

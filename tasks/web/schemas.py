@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["MAX_BODY_BYTES", "MAX_PRESSES", "Environment", "JoinBody", "Press", "StartBody", "TrialBody"]
+__all__ = ["MAX_BODY_BYTES", "MAX_PRESSES", "Environment", "FrameCounts", "JoinBody", "Press", "StartBody", "TrialBody"]
 
 #: Largest request body (a finger-tapping trial of 30 s at 10 taps/s is about 20 kB).
 MAX_BODY_BYTES = 64_000
@@ -57,6 +57,18 @@ class Press(_Strict):
     up_ms: float | None = _MS
 
 
+class FrameCounts(_Strict):
+    """The page's display frames during one trial (``requestAnimationFrame`` callbacks from its start to its send).
+
+    Sums, not means, so that the export pools trials into exact per-block statistics.
+    """
+
+    intervals: int = Field(ge=0, le=1_000_000)
+    dropped: int = Field(ge=0, le=1_000_000)
+    sum_ms: float = Field(ge=0, le=1e9, allow_inf_nan=False)
+    sum_sq_ms: float = Field(ge=0, le=1e15, allow_inf_nan=False)
+
+
 class TrialBody(_Strict):
     """One finished trial: ``POST /api/runs/me/trials``.
 
@@ -70,3 +82,4 @@ class TrialBody(_Strict):
     end_ms: float = _MS
     presses: list[Press] = Field(default_factory=list, max_length=MAX_PRESSES)
     frame_ms: float | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
+    frames: FrameCounts | None = None

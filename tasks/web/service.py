@@ -25,7 +25,9 @@ from .scoring import score_trial
 __all__ = [
     "ProtocolCatalog",
     "RunRefused",
+    "cached_run",
     "page_config",
+    "prepare_trial",
     "protocol_of",
     "record_trial",
     "start_run",
@@ -165,6 +167,9 @@ def start_run(
                 f"participant {participant}, session {session}: a run of {protocol.name} exists already; "
                 "it continues only from the browser that started it"
             ) from None
+    cache = _RUNS.setdefault(id(db), {})
+    if len(cache) < 10_000:
+        cache[run.token] = run  # the page's first trial needs no lookup
     return run
 
 
@@ -192,6 +197,39 @@ def run_by_token(db: Database, token: str, fresh: bool = True) -> Run:
 _RUNS: dict[int, dict[str, Run]] = {}
 
 
+def prepare_trial(run: Run, body: TrialBody) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
+    """Score one trial (a pure function of the run and the body): its database row, the run's new status, its beh row.
+
+    Raises
+    ------
+    RunRefused
+        A trial index past the run's end, or an end before the onset (422).
+    """
+    trials = trial_list(run)
+    if body.trial_index > len(trials):
+        raise RunRefused(f"trial_index: {body.trial_index} is past the run's last trial ({len(trials)})", 422)
+    if body.end_ms < body.onset_ms:
+        raise RunRefused("end_ms: before onset_ms", 422)
+    trial = trials[body.trial_index - 1]
+    protocol = protocol_of(run)
+    row, events = score_trial(protocol, trial, body.onset_ms, body.presses)
+    record = {
+        "run_id": run.id,
+        "trial_index": body.trial_index,
+        "block": int(trial["block"]),
+        "segment": body.segment,
+        "onset_ms": body.onset_ms,
+        "rt_ms": None if row["rt"] is None else row["rt"] * 1000,
+        "correct": row["correct"],
+        "row": row,
+        "presses": events,
+        "frames": body.frames.model_dump() if body.frames is not None else None,
+    }
+    # the run's status changes at its first and last trials only (no extra write for the others)
+    status = "finished" if body.trial_index == len(trials) else "running" if body.trial_index == 1 else None
+    return record, status, row
+
+
 def record_trial(db: Database, run: Run, body: TrialBody) -> tuple[bool, dict[str, Any]]:
     """Score and store one trial in one transaction.
 
@@ -202,28 +240,13 @@ def record_trial(db: Database, run: Run, body: TrialBody) -> tuple[bool, dict[st
     row : dict
         The scored ``_beh.tsv`` row.
     """
-    trials = trial_list(run)
-    if body.trial_index > len(trials):
-        raise RunRefused(f"trial_index: {body.trial_index} is past the run's last trial ({len(trials)})", 422)
-    if body.end_ms < body.onset_ms:
-        raise RunRefused("end_ms: before onset_ms", 422)
-    trial = trials[body.trial_index - 1]
-    protocol = protocol_of(run)
-    row, events = score_trial(protocol, trial, body.onset_ms, body.presses)
-    record = TrialRecord(
-        run_id=run.id,
-        trial_index=body.trial_index,
-        block=int(trial["block"]),
-        segment=body.segment,
-        onset_ms=body.onset_ms,
-        rt_ms=None if row["rt"] is None else row["rt"] * 1000,
-        correct=row["correct"],
-        row=row,
-        presses=events,
-    )
-    # the run's status changes at its first and last trials only (no extra write for the others)
-    status = "finished" if body.trial_index == len(trials) else "running" if body.trial_index == 1 else None
+    record, status, row = prepare_trial(run, body)
     return db.add_trial(record, status), row
+
+
+def cached_run(db: Database, token: str) -> Run | None:
+    """Return the run of ``token`` if it was looked up before in this process (no database access)."""
+    return _RUNS.get(id(db), {}).get(token) if token and len(token) <= 64 else None
 
 
 def run_counts(db: Database, run_id: int) -> int:

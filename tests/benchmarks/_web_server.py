@@ -36,6 +36,10 @@ def class_code(log: Path) -> str:
     return re.search(r"Class code: (\w+)", log.read_text()).group(1)
 
 
+def teacher_token(log: Path) -> str:
+    return re.search(r"/teacher/\w+\?token=(\S+)", log.read_text()).group(1)
+
+
 def stop(process: subprocess.Popen) -> None:
     """Kill the server and its worker processes (its own process group)."""
     import os

@@ -43,7 +43,33 @@ function expectKey(key) {
   state.expect = key;
   state.wait += 1;
 }
-const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+// Display frames during a trial: every requestAnimationFrame timestamp the page sees from the
+// trial's start to its send; an interval of k nominal frames means k - 1 frames were dropped.
+const frameLog = { active: false, last: null, intervals: 0, dropped: 0, sum_ms: 0, sum_sq_ms: 0 };
+function startFrames() {
+  Object.assign(frameLog, { active: true, last: null, intervals: 0, dropped: 0, sum_ms: 0, sum_sq_ms: 0 });
+}
+function takeFrames() {
+  frameLog.active = false;
+  const { intervals, dropped, sum_ms, sum_sq_ms } = frameLog;
+  return { intervals, dropped, sum_ms, sum_sq_ms };
+}
+const nextFrame = () =>
+  new Promise((resolve) =>
+    requestAnimationFrame((now) => {
+      if (frameLog.active) {
+        if (frameLog.last !== null) {
+          const gap = now - frameLog.last;
+          frameLog.intervals += 1;
+          frameLog.sum_ms += gap;
+          frameLog.sum_sq_ms += gap * gap;
+          if (state.frameMs) frameLog.dropped += Math.max(0, Math.round(gap / state.frameMs) - 1);
+        }
+        frameLog.last = now;
+      }
+      resolve(now);
+    }),
+  );
 const waitKey = (wanted) =>
   new Promise((resolve) => {
     expectKey(wanted);
@@ -395,6 +421,7 @@ async function main() {
       await screenThenSpace(fill(cfg.texts.block, { ...values, block: trial.block }));
     }
     draw(0);
+    startFrames();
     const result = await runTrial(trial);
     state.trialIndex = next;
     // the interval after the response: send the trial when its keys are up or the next stimulus is due
@@ -410,6 +437,7 @@ async function main() {
       end_ms: Math.max(result.end, result.onset),
       presses: kept.slice(0, 600),
       frame_ms: state.frameMs,
+      frames: takeFrames(),
     };
     queueTrial(body);
     if (cfg.paradigm === "srt" || cfg.paradigm === "asrt") {

@@ -124,3 +124,11 @@ def database_url(request, tmp_path):
     yield base.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(base, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def keep_screenshot(path: Path) -> None:
+    """Copy a screenshot to ``$MOTORSEQ_SCREENSHOTS`` (when set), to be looked at by eye."""
+    folder = os.environ.get("MOTORSEQ_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(folder) / path.name)

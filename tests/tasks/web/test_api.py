@@ -241,3 +241,92 @@ def test_the_model_curve_is_read_from_the_cache_never_simulated_by_the_server(ap
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"curve": cached, "participants": 4}))
     assert client.get(url).json()["model"] == cached
+
+
+def _frame_counts(intervals, frame_ms=16.7):
+    gaps = np.asarray(intervals, dtype=float)
+    dropped = int(np.maximum(np.round(gaps / frame_ms) - 1, 0).sum())
+    sums = {"sum_ms": float(gaps.sum()), "sum_sq_ms": float((gaps**2).sum())}
+    return {"intervals": len(gaps), "dropped": dropped, **sums}
+
+
+def test_export_sidecar_has_frame_statistics_per_block(app, tmp_path):
+    db, _, client = app
+    headers, trials = _start(client, participant="31")
+    rng = np.random.default_rng(5)
+    seen: dict[int, list[float]] = {}
+    for trial in trials:
+        gaps = list(rng.normal(16.7, 0.4, size=20))
+        if trial["trial_index"] % 3 == 0:
+            gaps[7] = 50.1  # two frames dropped in this trial
+        seen.setdefault(trial["block"], []).extend(gaps)
+        body = {**_body(trial), "frames": _frame_counts(gaps)}
+        assert client.post("/api/runs/me/trials", json=body, headers=headers).status_code == 201
+    written = export_runs(db, tmp_path / "bids")
+    sidecar = json.loads(written[0].with_name(written[0].name.replace("_beh.tsv", "_beh.json")).read_text())
+    per_block = sidecar["Extra"]["FrameStatisticsPerBlock"]
+    assert [b["Block"] for b in per_block] == sorted(seen)
+    for entry in per_block:
+        gaps = np.array(seen[entry["Block"]])
+        n_dropped = 2 * sum(1 for t in trials if t["block"] == entry["Block"] and t["trial_index"] % 3 == 0)
+        assert entry["Trials"] == sum(1 for t in trials if t["block"] == entry["Block"])
+        assert entry["Frames"] == gaps.size and entry["DroppedFrames"] == n_dropped
+        assert entry["FrameIntervalMeanMs"] == pytest.approx(gaps.mean(), abs=1e-3)
+        assert entry["FrameIntervalSDMs"] == pytest.approx(gaps.std(ddof=1), abs=1e-3)
+
+
+def test_frame_counts_are_validated(app):
+    _, _, client = app
+    headers, trials = _start(client, participant="32")
+    bad = {**_body(trials[0]), "frames": {"intervals": -1, "dropped": 0, "sum_ms": 0.0, "sum_sq_ms": 0.0}}
+    response = client.post("/api/runs/me/trials", json=bad, headers=headers)
+    assert response.status_code == 422 and "frames.intervals" in response.json()["error"]
+
+
+def test_a_database_of_the_previous_version_gets_the_new_columns(tmp_path):
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = connect(url)
+    catalog = ProtocolCatalog(["classroom"], max_trials_per_block=2)
+    found = create_class(db, next(iter(catalog)))
+    client = TestClient(create_app(db, catalog))
+    for _ in range(3):
+        assert client.post(f"/api/class/{found.code}/join", json={}).status_code == 201
+    with db.engine.begin() as connection:  # the tables as the previous version made them
+        connection.execute(text("ALTER TABLE trials DROP COLUMN frames"))
+        connection.execute(text("ALTER TABLE class_sessions DROP COLUMN joined"))
+    db.engine.dispose()
+    db = connect(url)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT joined FROM class_sessions")).scalar_one() == 3
+    joined = TestClient(create_app(db, catalog)).post(f"/api/class/{found.code}/join", json={})
+    assert joined.json()["participant"] == f"{found.code}004"  # numbering goes on after the 3 students
+    db.engine.dispose()
+
+
+def test_the_same_trial_sent_at_once_many_times_is_stored_once(app):
+    """Concurrent copies of one trial land in one group-commit batch: one is stored, the rest are duplicates."""
+    import asyncio
+
+    import httpx
+
+    db, catalog, client = app
+    headers, trials = _start(client, participant="33")
+
+    async def burst():
+        transport = httpx.ASGITransport(app=create_app(db, catalog))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as async_client:
+            sends = [
+                async_client.post("/api/runs/me/trials", json=_body(trials[i % 2], rt=400 + k), headers=headers)
+                for k, i in enumerate(range(40))
+            ]
+            return await asyncio.gather(*sends)
+
+    responses = asyncio.run(burst())
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [201, 201] + [409] * 38, codes
+    with db.sessions() as session:
+        stored = session.execute(select(TrialRecord.trial_index, TrialRecord.rt_ms).order_by(TrialRecord.trial_index))
+        stored = list(stored)
+    assert [index for index, _ in stored] == [1, 2]

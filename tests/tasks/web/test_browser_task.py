@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from motorseq.tasks.web.db import TrialRecord, connect
 from PIL import Image
 from sqlalchemy import select
 
-from .conftest import SHORT
+from .conftest import SHORT, keep_screenshot
 
 
 async def _open(chromium_path, url):
@@ -55,6 +56,7 @@ def test_page_runs_the_lab_trial_list_and_stores_every_trial(serve, chromium_pat
             await manager.stop()
 
     state, onsets = asyncio.run(scenario())
+    keep_screenshot(tmp_path / "task-trial.png"), keep_screenshot(tmp_path / "task-end.png")
     assert state["phase"] == "finished", state
     # the first target drawn: its box (position 4 of 4 for participant 07's first trial) is filled
     expected = generate_trials(shorten_protocol(load_protocol("classroom"), 4), "07")
@@ -76,6 +78,16 @@ def test_page_runs_the_lab_trial_list_and_stores_every_trial(serve, chromium_pat
     assert len(onsets) == len(expected)
     # the frame timestamps are on the page clock and increase
     assert np.all(np.diff(onsets) > 0)
+    # every trial carries the page's frame counts; the export pools them per block
+    assert all(t.frames["intervals"] >= 3 for t in stored), [t.frames for t in stored]
+    from motorseq.tasks.web.export import export_runs
+
+    written = export_runs(connect(server.db), tmp_path / "bids")
+    sidecar = json.loads(written[0].with_name(written[0].name.replace("_beh.tsv", "_beh.json")).read_text())
+    per_block = sidecar["Extra"]["FrameStatisticsPerBlock"]
+    assert [b["Block"] for b in per_block] == sorted(set(expected["block"]))
+    assert sum(b["Frames"] for b in per_block) == sum(t.frames["intervals"] for t in stored)
+    assert all(5 < b["FrameIntervalMeanMs"] < 60 for b in per_block), per_block  # a 60 Hz virtual display
 
 
 def test_reload_mid_run_resends_the_buffer_and_continues(serve, chromium_path):

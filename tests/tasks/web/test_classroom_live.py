@@ -17,6 +17,8 @@ from motorseq.tasks.web.db import Run, TrialRecord, connect
 from PIL import Image
 from sqlalchemy import select
 
+from .conftest import keep_screenshot
+
 SHORT = ["--max-trials-per-block", "2"]
 N_PAGES, N_HTTP = 5, 25
 
@@ -29,7 +31,9 @@ def _drawn(path) -> int:
 @pytest.mark.parametrize(
     "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)], indirect=True
 )  # ~50 s each: the PostgreSQL run is in the slow set (the API tests cover PostgreSQL by default)
-def test_a_class_of_30_survives_a_closed_page_and_a_server_kill(serve, chromium_path, database_url, tmp_path):
+def test_a_class_of_30_survives_a_closed_page_and_a_server_kill(
+    serve, chromium_path, database_url, tmp_path, bids_validator
+):
     server = serve("--class", *SHORT, db=database_url)
     code, token = server.class_code()
 
@@ -98,12 +102,15 @@ def test_a_class_of_30_survives_a_closed_page_and_a_server_kill(serve, chromium_
     assert live["drawn"]["curve"] == sum(1 for c in live["last"]["curve"]) and live["drawn"]["curve"] >= 5
     assert live["drawn"]["effects"] == N_PAGES + N_HTTP
     assert live["updates"] >= 2
+    keep_screenshot(tmp_path / "teacher.png"), keep_screenshot(tmp_path / "student.png")
     assert _drawn(tmp_path / "teacher.png") > 20 and _drawn(tmp_path / "student.png") > 5
 
     # export with the command, then the same measures from the files as from the database
     out = tmp_path / "bids"
     export = [sys.executable, "-m", "motorseq.protocols", "export", "--db", database_url, "--out", str(out)]
     subprocess.run(export, check=True, capture_output=True, timeout=120)
+    validated = subprocess.run([bids_validator, str(out), "--json"], capture_output=True, text=True, timeout=300)
+    assert json.loads(validated.stdout)["issues"]["errors"] == []
     from motorseq.analysis.loaders import load_dataset
 
     trials = load_dataset([out]).trials
