@@ -362,14 +362,20 @@ def map_section(brain_note: str) -> Section:
     return section
 
 
-def provenance_section(root: Path, settings: dict[str, Any]) -> Section:
-    """List the runs (from the sidecars), settings and versions."""
+def provenance_section(root: Path | None, settings: dict[str, Any], files: list[str] | None = None) -> Section:
+    """List the runs (from the sidecars, or the files the saved results name), settings and versions."""
     prov = Section("Provenance", "provenance")
-    runs = read_provenance(root)
     folded = Section("provenance", "provenance-tables")
-    if not runs.empty:
-        folded.table(runs.set_index("file"), "Runs (from the _beh.json sidecars): protocol hash, seeds and "
-                     "software.")
+    if root is not None:
+        runs = read_provenance(root)
+        if not runs.empty:
+            folded.table(runs.set_index("file"), "Runs (from the _beh.json sidecars): protocol hash, seeds and "
+                         "software.")
+    else:
+        runs = pd.DataFrame({"file": sorted(set(files or []))})
+        if not runs.empty:
+            folded.table(runs.set_index("file"), "Files the saved results were computed from (the data folder "
+                         "was not read).")
     settings = {**settings, **{f"version: {k}": v for k, v in _versions().items()}}
     folded.table(pd.DataFrame({"value": [str(v) for v in settings.values()]},
                               index=pd.Index(list(settings), name="setting")), "Settings and versions.")
@@ -377,7 +383,7 @@ def provenance_section(root: Path, settings: dict[str, Any]) -> Section:
     return prov
 
 
-def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_blocks: int = 2,
+def build_report(root: str | Path | None, out: str | Path, ale_img: Any = None, n_blocks: int = 2,
                  n_perm: int = 1000, seed: int = 0, title: str = "motorseq report",
                  progress: Callable[[str], None] | None = None,
                  brain_out: str | Path | None = None, max_table_rows: int = 12,
@@ -389,12 +395,16 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     The report shows results, it does not define them: the behaviour comes from one
     :class:`~motorseq.analysis.AnalysisResult` (``analysis``, e.g. a saved ``motorseq analyze``
     folder read back, or :func:`motorseq.analysis.analyze` run once here) and the brain from one
-    :class:`~motorseq.analysis.brain.pipeline.BrainComparison` (``brain``, or computed once here).
+    :class:`~motorseq.analysis.brain.pipeline.BrainComparison` (``brain``, e.g. a saved
+    ``motorseq compare-brain --out`` folder read back, or computed once here). Given both, the
+    data folder is read only for the run list of the provenance section (not at all without
+    ``root``).
 
     Parameters
     ----------
-    root : str or pathlib.Path
+    root : str or pathlib.Path or None
         BIDS folder (people and/or model runs; model derivatives enable the brain sections).
+        ``None``: build the report from ``analysis`` (required) and ``brain`` alone.
     out : str or pathlib.Path
         HTML file to write.
     ale_img : nibabel image, optional
@@ -442,7 +452,9 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     from motorseq.protocols.errors import MotorseqError
 
     step = progress or (lambda message: None)
-    root, out = _dataset_root(Path(root)), Path(out)
+    if root is None and analysis is None:
+        raise AnalysisInputError("report: give a data folder or a saved analysis (--analysis)")
+    root, out = (None if root is None else _dataset_root(Path(root))), Path(out)
     if ale_img is None and ale_result is not None:
         ale_img = ale_result.z_map
     warnings = warnings if warnings is not None else []
@@ -453,17 +465,22 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
             analysis = behaviour_result(root, quick=not full_behaviour)
         except MotorseqError as exc:
             warnings.append(f"the behavioural analysis could not run: {exc}")
-    missing = model_runs_without_derivatives(root)
+    if brain is not None:  # as it was when the comparison was made (older saved ones: not recorded)
+        missing = [Path(p) for p in brain.provenance.get("missing_derivatives", [])]
+    else:
+        missing = [] if root is None else model_runs_without_derivatives(root)
     if missing:
         warnings.append(f"{missing[0]}: missing, so the brain statistics leave out "
                         f"{len({p.parts[-3] for p in missing})} model participant(s) "
                         f"({', '.join(sorted({p.parts[-3] for p in missing}))})")
     brain_note = ""
-    if brain is None and find_model_runs(root):
+    if brain is None and root is not None and find_model_runs(root):
         step("brain comparison")
         brain = compare_model_with_map(root, n_blocks=n_blocks, ale_img=ale_img, n_perm=n_perm, seed=seed)
         if brain_out is not None:
             brain.save(brain_out)
+    elif brain is None and root is None:
+        brain_note = "No brain comparison was given (--brain), so there is none here; the map is shown."
     elif brain is None:
         brain_note = ("No model runs with regional derivatives (derivatives/motorseq-model) in "
                       "this folder, so there is no model-vs-brain comparison; the map is shown.")
@@ -490,19 +507,25 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         from motorseq.analysis.report.fit import fit_section
 
         sections.append(fit_section(fit_dir, max_table_rows))
-    settings = {"data folder": str(root.resolve()),
+    settings = {"data folder": "not read (saved results)" if root is None else str(root.resolve()),
                 "generated (UTC)": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 "phase blocks": n_blocks, "permutations": n_perm, "permutation seed": seed,
+                **({"phase blocks": brain.provenance.get("n_blocks", n_blocks),
+                    "permutations": brain.provenance.get("n_perm", n_perm),
+                    "permutation seed": brain.provenance.get("seed", seed)} if brain is not None else {}),
                 "behaviour": "motorseq.analysis.analyze" if analysis is not None else "not available"}
     if brain is not None:
         settings.update({"baseline": brain.baseline, "haemodynamic lag (s)": brain.provenance["lag_s"],
                          "FDR alpha": brain.provenance["alpha"]})
-    sections.append(provenance_section(root, settings))
+    files = [*(analysis.provenance.get("files", []) if analysis is not None else []),
+             *(brain.provenance.get("runs", []) if brain is not None else [])]
+    sections.append(provenance_section(root, settings, files))
 
     step("writing")
     n_beh = (analysis.tables["cleaning"]["participant"].nunique()
              if analysis is not None and "cleaning" in analysis.tables else 0)
-    subtitle = f"{root.name}: {n_beh} participant(s) in the behavioural analysis"
+    name = root.name if root is not None else "saved results"
+    subtitle = f"{name}: {n_beh} participant(s) in the behavioural analysis"
     if brain is not None:
         subtitle += f", {len(brain.provenance['participants'])} in the brain statistics"
     _write_page(out, render_html(title, subtitle, sections))

@@ -11,7 +11,10 @@ __all__ = ["register"]
 
 
 def report_command(
-    results: Annotated[Path, typer.Argument(help="BIDS folder of the study (people and/or model runs).")],
+    results: Annotated[
+        Path | None,
+        typer.Argument(help="BIDS folder of the study (people and/or model runs); optional with --analysis."),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     ale: Annotated[Path | None, typer.Option("--ale", help="ALE NIfTI map for the voxel-level comparison.")] = None,
     foci: Annotated[Path | None, typer.Option("--foci", help="Sleuth/NiMARE foci: run ALE and include it.")] = None,
@@ -24,25 +27,36 @@ def report_command(
         Path | None,
         typer.Option("--analysis", help="A saved `motorseq analyze --out` folder to show (not re-run)."),
     ] = None,
+    brain: Annotated[
+        Path | None,
+        typer.Option("--brain", help="A saved `motorseq compare-brain --out` folder to show (not re-run)."),
+    ] = None,
     fit: Annotated[Path | None, typer.Option("--fit", help="Output of motorseq fit: adds the Fit section.")] = None,
 ) -> None:
-    """Analyse RESULTS and write one self-contained HTML report."""
+    """Write one self-contained HTML report of RESULTS, or of saved results (--analysis, --brain)."""
     from motorseq.analysis.brain.images import load_map_image
     from motorseq.analysis.errors import AnalysisInputError
     from motorseq.analysis.report.build import check_report_out
     from motorseq.analysis.report.progress import step_progress
     from rich.console import Console
 
-    if not results.is_dir():
+    if results is None and analysis is None:
+        raise AnalysisInputError("report: give the data folder RESULTS, or a saved analysis with --analysis")
+    if results is not None and not results.is_dir():
         raise AnalysisInputError(f"{results}: not a folder")
+    if brain is not None and ale is not None:
+        raise AnalysisInputError(f"--ale: {ale}: the saved comparison --brain {brain} is shown as it was made; "
+                                 "give the map to motorseq compare-brain --ale instead")
     check_report_out(out, force)
     if fit is not None and not (fit / "posterior_summary.csv").is_file() and not (fit / "recovery.csv").is_file():
         raise AnalysisInputError(f"--fit: {fit}: no motorseq fit output (posterior_summary.csv or recovery.csv)")
     ale_img = None if ale is None else load_map_image(ale, "--ale")
+    from motorseq.analysis.brain.pipeline import BrainComparison
     from motorseq.analysis.report.behaviour import load_saved_analysis
     from motorseq.analysis.report.build import build_report
 
     saved = None if analysis is None else load_saved_analysis(analysis)
+    saved_brain = None if brain is None else BrainComparison.load(brain)
 
     console = Console()
     ale_result = None
@@ -67,6 +81,7 @@ def report_command(
             ale_result=ale_result,
             warnings=warnings,
             analysis=saved,
+            brain=saved_brain,
             fit_dir=fit,
         )
     for line in warnings:
