@@ -465,14 +465,6 @@ def build_report(root: str | Path | None, out: str | Path, ale_img: Any = None, 
             analysis = behaviour_result(root, quick=not full_behaviour)
         except MotorseqError as exc:
             warnings.append(f"the behavioural analysis could not run: {exc}")
-    if brain is not None:  # as it was when the comparison was made (older saved ones: not recorded)
-        missing = [Path(p) for p in brain.provenance.get("missing_derivatives", [])]
-    else:
-        missing = [] if root is None else model_runs_without_derivatives(root)
-    if missing:
-        warnings.append(f"{missing[0]}: missing, so the brain statistics leave out "
-                        f"{len({p.parts[-3] for p in missing})} model participant(s) "
-                        f"({', '.join(sorted({p.parts[-3] for p in missing}))})")
     brain_note = ""
     if brain is None and root is not None and find_model_runs(root):
         step("brain comparison")
@@ -484,6 +476,14 @@ def build_report(root: str | Path | None, out: str | Path, ale_img: Any = None, 
     elif brain is None:
         brain_note = ("No model runs with regional derivatives (derivatives/motorseq-model) in "
                       "this folder, so there is no model-vs-brain comparison; the map is shown.")
+    if brain is not None:  # as the comparison recorded them (a saved one from before: none recorded)
+        missing = [Path(p) for p in brain.provenance.get("missing_derivatives", [])]
+    else:
+        missing = [] if root is None else model_runs_without_derivatives(root)
+    if missing:
+        warnings.append(f"{missing[0]}: missing, so the brain statistics leave out "
+                        f"{len({p.parts[-3] for p in missing})} model participant(s) "
+                        f"({', '.join(sorted({p.parts[-3] for p in missing}))})")
 
     step("figures")
     sections = [summary_section(analysis, brain, warnings, missing, note)]
