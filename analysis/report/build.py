@@ -500,6 +500,12 @@ def build_report(root: str | Path | None, out: str | Path, ale_img: Any = None, 
         if fits is not None:
             sections.append(fits)
         sections.append(tables_section(analysis, max_table_rows))
+    if root is not None:  # simulate --record-spikes
+        from motorseq.analysis.report.raster import raster_section
+
+        raster = raster_section(root)
+        if raster is not None:
+            sections.append(raster)
     if ale_result is not None:
         sections.append(ale_section(ale_result))
     sections.append(map_section(brain_note))

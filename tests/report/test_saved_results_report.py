@@ -101,3 +101,27 @@ def test_report_without_data_or_analysis_is_refused(saved, tmp_path):
         "error: report: give the data folder RESULTS, or a saved analysis with --analysis"
     ]
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_draws_the_raster_of_a_run_with_saved_spikes(saved, tmp_path):
+    from motorseq.models.layout import build_layout
+    from motorseq.models.output import _write_spikes
+    from motorseq.models.results import spike_table
+
+    base, _, _ = saved
+    data = shutil.copytree(base / "data", tmp_path / "data")
+    beh = sorted(data.glob("sub-01/ses-1/beh/*_beh.tsv"))[0]
+    first = float(pd.read_csv(beh, sep="\t", na_values=["n/a"])["stimulus_onset"].dropna().iloc[0])
+    layout = build_layout(4)
+    rng = np.random.default_rng(0)
+    times = np.sort(rng.uniform(first, first + 3.0, 5000))
+    table = spike_table(layout, rng.integers(0, layout.n_neurons, 5000), times)
+    stem = beh.name.replace("_beh.tsv", "")
+    _write_spikes(
+        data / "derivatives" / "motorseq-model" / "sub-01" / "ses-1" / f"{stem}_desc-spikes_events.tsv.gz", table
+    )
+    args = {"analysis": AnalysisResult.load(base / "analysis"), "brain": BrainComparison.load(base / "brain")}
+    page = build_report(data, tmp_path / "r.html", **args).read_text()
+    assert 'id="fig-raster"' in page and f"Spikes of {stem} from its first stimulus" in page
+    plain = build_report(base / "data", tmp_path / "plain.html", **args).read_text()
+    assert 'id="fig-raster"' not in plain  # no run was simulated with --record-spikes
