@@ -12,7 +12,9 @@ followed by SciPy's vectorised bracketed minimiser (:func:`scipy.optimize.elemen
 for all curves at once (bootstrap resamples use one parabolic step on the grid). The models
 are compared by AIC (``n ln(RSS/n) + 2k``, *k* = 4 with the residual variance). Group fits
 get percentile bootstrap CIs from resampling participants; participant fits get
-residual-bootstrap CIs. Every draw comes from ``np.random.default_rng(seed)``.
+residual-bootstrap CIs (the curve's residuals resampled and added to the fitted curve). Both
+are :func:`scipy.stats.bootstrap` (``method="percentile"``); every draw comes from
+``np.random.default_rng`` streams spawned from ``seed``, so the same seed gives the same CIs.
 """
 
 from __future__ import annotations
@@ -178,15 +180,87 @@ class CurveFits:
     curves: pd.DataFrame
 
 
-def _ci(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    q = (1 - level) / 2
-    if not np.isnan(samples).any():
-        lo, hi = np.quantile(samples, [q, 1 - q], axis=-1)
-        return lo, hi
-    with warnings.catch_warnings():  # curves too short to fit give all-NaN rows
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo, hi = np.nanquantile(samples, [q, 1 - q], axis=-1)
-    return lo, hi
+def _percentile_bootstrap(data: np.ndarray, statistic, n_resamples: int, rng: np.random.Generator, level: float):
+    """:func:`scipy.stats.bootstrap` over the last axis of ``data``, percentile CIs (NaN-safe, quiet).
+
+    Resamples go to ``statistic`` in batches that keep the resampled array near 4 million values.
+    """
+    from scipy.stats import bootstrap
+
+    batch = max(1, int(4e6 // max(1, data.size)))
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN means and percentiles of unfittable curves
+        result = bootstrap(
+            (data,),
+            statistic,
+            n_resamples=n_resamples,
+            batch=batch,
+            vectorized=True,
+            axis=-1,
+            method="percentile",
+            confidence_level=level,
+            rng=rng,
+        )
+    return result.confidence_interval.low, result.confidence_interval.high
+
+
+def _group_bootstrap(
+    x: np.ndarray, sub: np.ndarray, n_boot: int, rng: np.random.Generator, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """CIs of a group's fits from resampling its participants (rows of ``sub``).
+
+    Each resample's mean curve (NaN-aware) is fitted by every model (one parabolic step on the
+    grid). Returns ``low, high`` of shape ``(len(MODELS), 3 + len(x))``: ``a, b, c`` and the
+    fitted curve at each ``x`` (the band). NaN with fewer than two participants (nothing to resample).
+    """
+    shape = (len(MODELS), 3 + len(x))
+    if n_boot <= 0 or len(sub) < 2:
+        return np.full(shape, np.nan), np.full(shape, np.nan)
+
+    def statistic(curves: np.ndarray, axis: int = -1) -> np.ndarray:
+        mean = np.nanmean(curves, axis=axis)  # (len(x),) or (len(x), batch)
+        ys = mean.T if mean.ndim == 2 else mean[None, :]
+        out = []
+        for model in MODELS:
+            fit = fit_curves(model, x, ys, grid=32, refine=False)
+            out += [fit["a"][None], fit["b"][None], fit["c"][None], predict(model, x, fit["a"], fit["b"], fit["c"]).T]
+        values = np.concatenate(out)  # (len(MODELS) * (3 + len(x)), batch)
+        return values if mean.ndim == 2 else values[:, 0]
+
+    # participants on the last axis: curves (len(x), participants)
+    low, high = _percentile_bootstrap(sub.T, statistic, n_boot, rng, level)
+    return low.reshape(shape), high.reshape(shape)
+
+
+def _residual_bootstrap(
+    model: str, x: np.ndarray, y: np.ndarray, fitted: np.ndarray, n_boot: int, rng: np.random.Generator, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Residual-bootstrap CIs of every participant's ``a, b, c`` (shape ``(3, len(y))`` each).
+
+    A participant's residuals (at its observed points) are resampled and added to its fitted
+    curve, and the curve is fitted again (one parabolic step on the grid). Participants with the
+    same observed points are resampled in one :func:`scipy.stats.bootstrap` call.
+    """
+    low, high = np.full((3, len(y)), np.nan), np.full((3, len(y)), np.nan)
+    observed = ~np.isnan(y)
+    patterns, which = np.unique(observed, axis=0, return_inverse=True)
+    for p, cols in enumerate(patterns):
+        members = np.flatnonzero(which.ravel() == p)
+        if cols.sum() < 2:
+            continue
+        base = fitted[np.ix_(members, cols)]  # (members, points)
+
+        def statistic(resid: np.ndarray, axis: int = -1, base=base, cols=cols) -> np.ndarray:
+            ystar = (base[:, None, :] if resid.ndim == 3 else base) + resid
+            full = np.full(ystar.shape[:-1] + (len(x),), np.nan)
+            full[..., cols] = ystar
+            fit = fit_curves(model, x, full.reshape(-1, len(x)), grid=32, refine=False)
+            return np.stack([fit[k].reshape(ystar.shape[:-1]) for k in ("a", "b", "c")])
+
+        resid = y[np.ix_(members, cols)] - base
+        lo, hi = _percentile_bootstrap(resid, statistic, n_boot, rng, level)
+        low[:, members], high[:, members] = lo, hi
+    return low, high
 
 
 def _mark_best(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -287,19 +361,9 @@ def fit_learning_curves(
         )
         if n_boot_participant > 0:
             fitted = predict(model, x, fit["a"], fit["b"], fit["c"])
-            resid = np.where(np.isnan(y), np.nan, y - fitted)
-            nobs = np.sum(~np.isnan(y), axis=1)
-            order = np.argsort(np.isnan(resid), axis=1, kind="stable")  # observed residuals first
-            packed = np.take_along_axis(resid, order, axis=1)
-            pick = (rng_part.random((y.shape[0], n_boot_participant, y.shape[1])) * nobs[:, None, None]).astype(
-                np.int64
-            )
-            draws = np.take_along_axis(packed[:, None, :].repeat(n_boot_participant, 1), pick, axis=2)
-            ystar = np.where(np.isnan(y)[:, None, :], np.nan, fitted[:, None, :] + draws)
-            boot = fit_curves(model, x, ystar.reshape(-1, y.shape[1]), grid=32, refine=False)
-            for k in ("a", "b", "c"):
-                lo, hi = _ci(boot[k].reshape(y.shape[0], n_boot_participant), level)
-                table[f"{k}_ci_low"], table[f"{k}_ci_high"] = lo, hi
+            lo, hi = _residual_bootstrap(model, x, y, fitted, n_boot_participant, rng_part, level)
+            for i, k in enumerate(("a", "b", "c")):
+                table[f"{k}_ci_low"], table[f"{k}_ci_high"] = lo[i], hi[i]
         part_rows.append(table)
     participants = _mark_best(pd.concat(part_rows, ignore_index=True), ids)
 
@@ -310,22 +374,18 @@ def fit_learning_curves(
         mask = ~np.isnan(sub)
         mean = np.nansum(sub, 0) / np.maximum(mask.sum(0), 1)
         mean[mask.sum(0) == 0] = np.nan
-        counts = rng_group.multinomial(len(rows), np.full(len(rows), 1.0 / len(rows)), size=n_boot)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            boot_mean = (counts @ np.nan_to_num(sub)) / (counts @ mask.astype(float))
-        for model in MODELS:
+        ci_low, ci_high = _group_bootstrap(x, sub, n_boot, rng_group, level)
+        for m, model in enumerate(MODELS):
             fit = fit_curves(model, x, mean[None, :])
-            boot = fit_curves(model, x, boot_mean, grid=32, refine=False)
             row = dict(zip(cell, key, strict=True)) | {"model": model, "n_participants": len(rows)}
             for k in ("a", "b", "c", "rss", "aic"):
                 row[k] = float(fit[k][0])
             row["rate_at_bound"] = bool(fit["at_bound"][0])
             row["fit_status"] = str(fit_status(fit["a"], fit["c"], fit["at_bound"], mean[None, :])[0])
-            for k in ("a", "b", "c"):
-                lo, hi = _ci(boot[k], level)
-                row[f"{k}_ci_low"], row[f"{k}_ci_high"] = float(lo), float(hi)
+            for i, k in enumerate(("a", "b", "c")):
+                row[f"{k}_ci_low"], row[f"{k}_ci_high"] = float(ci_low[m, i]), float(ci_high[m, i])
             group_rows.append(row)
-            band_lo, band_hi = _ci(predict(model, x, boot["a"], boot["b"], boot["c"]).T, level)
+            band_lo, band_hi = ci_low[m, 3:], ci_high[m, 3:]
             curve_rows.append(
                 pd.DataFrame(
                     {

@@ -190,66 +190,58 @@ def sequence_learning(
                 seq_row.groupby(grp).bfill().to_numpy()[rnd],
             ]
         )
-        needed = np.unique(rows[~np.isnan(rows)]).astype(np.int64)  # random blocks and their neighbours
-        boot = np.full((len(blocks), n_boot), np.nan)
-        boot[needed] = _bootstrap_block_stat(cleaned, blocks.iloc[needed], statistic, n_boot, seed)
-        filled = np.where(np.isnan(rows), 0, rows).astype(np.int64)
-        draws = boot[filled]  # (3, n_random, n_boot)
-        draws[1:][np.isnan(rows[1:])] = np.nan
-        with np.errstate(invalid="ignore"):
-            effect = draws[0] - np.nanmean(draws[1:], axis=0)
-        q = (1 - level) / 2
-        lo, hi = (
-            np.nanquantile(effect, [q, 1 - q], axis=1)
-            if np.isnan(effect).any()
-            else np.quantile(effect, [q, 1 - q], axis=1)
-        )
-        out["ci_low"], out["ci_high"] = lo, hi
+        out["ci_low"], out["ci_high"] = _effect_cis(cleaned, blocks, rows, statistic, n_boot, seed, level)
     return out.reset_index(drop=True)
 
 
-def _bootstrap_block_stat(
-    cleaned: pd.DataFrame, blocks: pd.DataFrame, statistic: str, n_boot: int, seed: int
-) -> np.ndarray:
-    """Bootstrap the RT statistic of every row of ``blocks`` by resampling its trials.
+def _effect_cis(
+    cleaned: pd.DataFrame, blocks: pd.DataFrame, rows: np.ndarray, statistic: str, n_boot: int, seed: int, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap CI (:func:`scipy.stats.bootstrap`) of each random block's sequence effect.
 
-    Vectorised: the trials of each block go into one row of a padded matrix; blocks with the
-    same number of trials are resampled together (in chunks that bound the memory), and the
-    median is found by partial sorting.
+    The trials of the random block and of its neighbouring sequence blocks are resampled
+    independently (two or three samples, not paired) and the statistic is the random block's RT
+    statistic minus the mean of its neighbours'. Each random block has its own random stream,
+    spawned from ``seed`` in table order, so the same seed gives the same CIs. A block with fewer
+    than two usable trials gives no CI (NaN).
+
+    Parameters
+    ----------
+    rows : ndarray, shape (3, n_random)
+        Row in ``blocks`` of each random block and of its sequence block before and after (NaN: none).
 
     Returns
     -------
-    ndarray, shape (len(blocks), n_boot)
+    ci_low, ci_high : ndarray, shape (n_random,)
     """
-    rng = np.random.default_rng(seed)
+    from scipy.stats import bootstrap
+
     keys = ID_COLUMNS + ["block"]
-    used = cleaned.loc[cleaned["use_rt"], keys + ["rt_ms"]]
     index = blocks[keys].reset_index(drop=True).reset_index().rename(columns={"index": "_row"})
-    used = used.merge(index, on=keys, how="inner")
-    used = used.sort_values("_row", kind="stable")
-    row = used["_row"].to_numpy()
-    counts = np.bincount(row, minlength=len(blocks))
-    max_n = int(counts.max()) if len(counts) else 0
-    out = np.full((len(blocks), n_boot), np.nan)
-    if max_n == 0:
-        return out
-    pos = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
-    matrix = np.full((len(blocks), max_n), np.nan)
-    matrix[row, pos] = used["rt_ms"].to_numpy()
-    for n in np.unique(counts[counts > 0]):  # blocks with the same number of trials together
-        members = np.flatnonzero(counts == n)
-        chunk = max(1, int(4e6 // (n_boot * n)))
-        for start in range(0, len(members), chunk):
-            rows_ = members[start : start + chunk]
-            idx = rng.integers(0, n, size=(len(rows_), n_boot, n))
-            vals = matrix[rows_[:, None, None], idx]
-            if statistic == "median":
-                lo, hi = (n - 1) // 2, n // 2
-                part = np.partition(vals, [lo, hi] if hi != lo else lo, axis=2)
-                out[rows_] = 0.5 * (part[..., lo] + part[..., hi])
-            else:
-                out[rows_] = vals.mean(axis=2)
-    return out
+    used = cleaned.loc[cleaned["use_rt"], keys + ["rt_ms"]].merge(index, on=keys, how="inner")
+    rts = {row: group.to_numpy(dtype=float) for row, group in used.groupby("_row", sort=False)["rt_ms"]}
+    block_stat = np.median if statistic == "median" else np.mean
+
+    def effect(random: np.ndarray, *neighbours: np.ndarray, axis: int = -1) -> np.ndarray:
+        return block_stat(random, axis=axis) - sum(block_stat(n, axis=axis) for n in neighbours) / len(neighbours)
+
+    streams = np.random.SeedSequence(seed).spawn(rows.shape[1])
+    ci = np.full((2, rows.shape[1]), np.nan)
+    for j, (stream, column) in enumerate(zip(streams, rows.T, strict=True)):
+        samples = [rts.get(int(r), np.empty(0)) for r in column if not np.isnan(r)]
+        if len(samples) < 2 or min(len(sample) for sample in samples) < 2:
+            continue
+        result = bootstrap(
+            samples,
+            effect,
+            n_resamples=n_boot,
+            vectorized=True,
+            method="percentile",
+            confidence_level=level,
+            rng=np.random.default_rng(stream),
+        )
+        ci[:, j] = result.confidence_interval.low, result.confidence_interval.high
+    return ci[0], ci[1]
 
 
 #: trial types of a probabilistic SRT (probable and improbable trials mixed within each block)

@@ -540,9 +540,10 @@ def write_participant(
                 "Columns": ["time_s", *REGIONS],
                 "time_s": {"Description": "Start of the bin from the start of the run.", "Units": "s"},
                 "HRF": {
-                    "spm": "SPM canonical double gamma (Friston et al., 1998): delays 6 and 16 s, "
-                    "dispersions 1 s, ratio 1/6, 32 s",
-                    "glover": "Glover (1999) double gamma: a1=6, a2=12, b1=b2=0.9 s, c=0.35",
+                    "spm": "nilearn spm_hrf, the SPM canonical double gamma (Friston et al., 1998): "
+                    "delays 6 and 16 s, dispersions 1 s, ratio 0.167, 32 s",
+                    "glover": "nilearn glover_hrf, Glover (1999) as a double gamma: delays 6 and 12 s, "
+                    "dispersions 0.9 s, ratio 0.48, 32 s",
                 }[hrf],
                 "Units": "Hz-weighted (rate convolved with an HRF of unit sum)",
                 "Seed": int(seed),

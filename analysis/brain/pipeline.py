@@ -96,6 +96,37 @@ class BrainComparison:
                                                allow_nan=False))
         return paths
 
+    @classmethod
+    def load(cls, out_dir: str | Path) -> BrainComparison:
+        """Read a comparison saved by :meth:`save` (``motorseq compare-brain --out``) back.
+
+        Tables, statistics, metrics, phases, baseline and provenance come back as saved (NaN
+        where the JSON has ``null``); nothing is recomputed and the data folder is not read.
+
+        Raises
+        ------
+        AnalysisInputError
+            ``out_dir`` is not a saved comparison, or one of its files cannot be read.
+        """
+        out = Path(out_dir)
+        metrics_file = out / "comparison_metrics.json"
+        if not metrics_file.is_file():
+            raise AnalysisInputError(f"{out}: not a saved brain comparison (comparison_metrics.json missing)")
+        try:
+            payload = _nan(json.loads(metrics_file.read_text(encoding="utf-8")))
+            read = {"sep": "\t", "na_values": ["n/a"], "keep_default_na": False, "dtype": {"participant": str}}
+            block_regions = pd.read_csv(out / "model_block_regions.tsv", **read)
+            table = _flags(pd.read_csv(out / "region_comparison.tsv", index_col=0, **read))
+            shift = pd.read_csv(out / "shift_index.tsv", **read)
+            stats = {path.stem.removeprefix("region_stats_"): _flags(pd.read_csv(path, index_col=0, **read))
+                     for path in sorted(out.glob("region_stats_*.tsv"))}
+            phases = {name: [int(b) for b in blocks] for name, blocks in payload["phases"].items()}
+            return cls(block_regions=block_regions, phases=phases, stats=stats, table=table,
+                       metrics=payload["metrics"], shift=shift, baseline=str(payload["baseline"]),
+                       provenance=payload.get("provenance") or {})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise AnalysisInputError(f"{out}: saved brain comparison cannot be read: {exc}") from exc
+
 
 def _finite(value: Any) -> Any:
     """NaN -> None (JSON has no NaN), recursively."""
@@ -106,6 +137,24 @@ def _finite(value: Any) -> Any:
     if isinstance(value, (float, np.floating)) and not np.isfinite(value):
         return None
     return value
+
+
+def _nan(value: Any) -> Any:
+    """None -> NaN, recursively (the inverse of :func:`_finite` for a saved comparison)."""
+    if isinstance(value, dict):
+        return {k: _nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nan(v) for v in value]
+    return float("nan") if value is None else value
+
+
+def _flags(table: pd.DataFrame) -> pd.DataFrame:
+    """True/False columns with gaps (read back as object) become pandas' nullable boolean again."""
+    for column in table.columns:
+        values = table[column]
+        if values.dtype == object and values.dropna().map(lambda v: isinstance(v, bool)).all():
+            table[column] = values.astype("boolean")
+    return table
 
 
 def _jsonable(value: Any) -> Any:
@@ -242,6 +291,7 @@ def compare_model_with_map(root: str | Path, n_blocks: int = 2, lag_s: float = 5
         metrics["spatial"] = spatial_correlation(stats["early"]["mean"], ale_img,
                                                  n_perm=n_perm, seed=seed)
     provenance = {"runs": [str(r) for r in runs],
+                  "missing_derivatives": [str(p) for p in model_runs_without_derivatives(root)],
                   "participants": sorted(pops["participant"].unique().tolist()),
                   "n_blocks": n_blocks, "lag_s": lag_s, "alpha": alpha, "seed": seed,
                   "n_perm": n_perm, "map_sources": sorted(load_map().columns[-5:].tolist())}

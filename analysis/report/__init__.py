@@ -3,6 +3,7 @@
 ``build``      :func:`build_report`: behaviour, model-vs-brain comparison, map, provenance
 ``behaviour``  the behavioural results shown: one AnalysisResult (saved or analysed once), headline effect
 ``figures``    report figures (matplotlib / nilearn)
+``raster``     a simulated participant's spike raster (runs saved with simulate --record-spikes)
 ``html``       page assembly: sections of typed items rendered by templates/report.html.j2 (Jinja2)
 ``demo``       :func:`run_demo`: simulate srt-classic, analyse, compare, report
 ``cli``        ``motorseq report`` and ``motorseq demo``

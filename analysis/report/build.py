@@ -362,19 +362,27 @@ def map_section(brain_note: str) -> Section:
     return section
 
 
-def provenance_section(root: Path | list[Path], settings: dict[str, Any]) -> Section:
-    """List the runs (from the sidecars of one data folder or several), settings and versions."""
+def provenance_section(
+    root: Path | list[Path] | None, settings: dict[str, Any], files: list[str] | None = None
+) -> Section:
+    """List the runs (from the sidecars of one data folder or several, or the files the saved results name)."""
     prov = Section("Provenance", "provenance")
-    roots = root if isinstance(root, list) else [root]
-    tables = [read_provenance(r).assign(folder=str(r)) if len(roots) > 1 else read_provenance(r) for r in roots]
-    runs = pd.concat(tables, ignore_index=True)
-    if len(roots) > 1 and not runs.empty:
-        names = zip(runs["folder"], runs["file"], strict=True)
-        runs["file"] = [f"{Path(folder).name}/{name}" for folder, name in names]
     folded = Section("provenance", "provenance-tables")
-    if not runs.empty:
-        folded.table(runs.set_index("file"), "Runs (from the _beh.json sidecars): protocol hash, seeds and "
-                     "software.")
+    if root is not None:
+        roots = root if isinstance(root, list) else [root]
+        tables = [read_provenance(r).assign(folder=str(r)) if len(roots) > 1 else read_provenance(r) for r in roots]
+        runs = pd.concat(tables, ignore_index=True)
+        if len(roots) > 1 and not runs.empty:
+            names = zip(runs["folder"], runs["file"], strict=True)
+            runs["file"] = [f"{Path(folder).name}/{name}" for folder, name in names]
+        if not runs.empty:
+            folded.table(runs.set_index("file"), "Runs (from the _beh.json sidecars): protocol hash, seeds and "
+                         "software.")
+    else:
+        runs = pd.DataFrame({"file": sorted(set(files or []))})
+        if not runs.empty:
+            folded.table(runs.set_index("file"), "Files the saved results were computed from (the data folder "
+                         "was not read).")
     settings = {**settings, **{f"version: {k}": v for k, v in _versions().items()}}
     folded.table(pd.DataFrame({"value": [str(v) for v in settings.values()]},
                               index=pd.Index(list(settings), name="setting")), "Settings and versions.")
@@ -382,7 +390,7 @@ def provenance_section(root: Path | list[Path], settings: dict[str, Any]) -> Sec
     return prov
 
 
-def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_blocks: int = 2,
+def build_report(root: str | Path | None, out: str | Path, ale_img: Any = None, n_blocks: int = 2,
                  n_perm: int = 1000, seed: int = 0, title: str = "motorseq report",
                  progress: Callable[[str], None] | None = None,
                  brain_out: str | Path | None = None, max_table_rows: int = 12,
@@ -395,14 +403,18 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     The report shows results, it does not define them: the behaviour comes from one
     :class:`~motorseq.analysis.AnalysisResult` (``analysis``, e.g. a saved ``motorseq analyze``
     folder read back, or :func:`motorseq.analysis.analyze` run once here) and the brain from one
-    :class:`~motorseq.analysis.brain.pipeline.BrainComparison` (``brain``, or computed once here).
+    :class:`~motorseq.analysis.brain.pipeline.BrainComparison` (``brain``, e.g. a saved
+    ``motorseq compare-brain --out`` folder read back, or computed once here). Given both, the
+    data folder is read only for the run list of the provenance section (not at all without
+    ``root``).
 
     Parameters
     ----------
-    root : str or pathlib.Path, or a list of them
+    root : str or pathlib.Path, a list of them, or None
         BIDS folder (people and/or model runs; model derivatives enable the brain sections), or
         several folders pooled (e.g. one per laptop; the same run in two of them is refused, naming
         both files, unless ``keep_apart`` or ``prefixes`` keep their participants apart).
+        ``None``: build the report from ``analysis`` (required) and ``brain`` alone.
     out : str or pathlib.Path
         HTML file to write.
     ale_img : nibabel image, optional
@@ -455,8 +467,11 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
     from motorseq.protocols.errors import MotorseqError
 
     step = progress or (lambda message: None)
-    roots = [_dataset_root(Path(r)) for r in (root if isinstance(root, (list, tuple)) else [root])]
-    root, out = roots[0], Path(out)
+    if root is None and analysis is None:
+        raise AnalysisInputError("report: give a data folder or a saved analysis (--analysis)")
+    given = [] if root is None else (list(root) if isinstance(root, (list, tuple)) else [root])
+    roots = [_dataset_root(Path(r)) for r in given]
+    root, out = (roots[0] if roots else None), Path(out)
     if len(roots) > 1:
         check_pooling(roots, keep_apart, prefixes)  # a clash is an error before any work, never a warning
     if ale_img is None and ale_result is not None:
@@ -486,9 +501,19 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
                                        seed=seed)
         if brain_out is not None:
             brain.save(brain_out)
+    elif brain is None and root is None:
+        brain_note = "No brain comparison was given (--brain), so there is none here; the map is shown."
     elif brain is None:
         brain_note = ("No model runs with regional derivatives (derivatives/motorseq-model) in "
                       "this folder, so there is no model-vs-brain comparison; the map is shown.")
+    if brain is not None:  # as the comparison recorded them (a saved one from before: none recorded)
+        missing = [Path(p) for p in brain.provenance.get("missing_derivatives", [])]
+    else:
+        missing = [] if root is None else model_runs_without_derivatives(root)
+    if missing:
+        warnings.append(f"{missing[0]}: missing, so the brain statistics leave out "
+                        f"{len({p.parts[-3] for p in missing})} model participant(s) "
+                        f"({', '.join(sorted({p.parts[-3] for p in missing}))})")
 
     step("figures")
     sections = [summary_section(analysis, brain, warnings, missing, note)]
@@ -505,6 +530,12 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         if fits is not None:
             sections.append(fits)
         sections.append(tables_section(analysis, max_table_rows))
+    if root is not None:  # simulate --record-spikes
+        from motorseq.analysis.report.raster import raster_section
+
+        raster = raster_section(root)
+        if raster is not None:
+            sections.append(raster)
     if ale_result is not None:
         sections.append(ale_section(ale_result))
     sections.append(map_section(brain_note))
@@ -512,19 +543,25 @@ def build_report(root: str | Path, out: str | Path, ale_img: Any = None, n_block
         from motorseq.analysis.report.fit import fit_section
 
         sections.append(fit_section(fit_dir, max_table_rows))
-    settings = {"data folder": ", ".join(str(r.resolve()) for r in roots),
+    settings = {"data folder": ", ".join(str(r.resolve()) for r in roots) if roots else "not read (saved results)",
                 "generated (UTC)": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 "phase blocks": n_blocks, "permutations": n_perm, "permutation seed": seed,
+                **({"phase blocks": brain.provenance.get("n_blocks", n_blocks),
+                    "permutations": brain.provenance.get("n_perm", n_perm),
+                    "permutation seed": brain.provenance.get("seed", seed)} if brain is not None else {}),
                 "behaviour": "motorseq.analysis.analyze" if analysis is not None else "not available"}
     if brain is not None:
         settings.update({"baseline": brain.baseline, "haemodynamic lag (s)": brain.provenance["lag_s"],
                          "FDR alpha": brain.provenance["alpha"]})
-    sections.append(provenance_section(roots if len(roots) > 1 else root, settings))
+    files = [*(analysis.provenance.get("files", []) if analysis is not None else []),
+             *(brain.provenance.get("runs", []) if brain is not None else [])]
+    sections.append(provenance_section(roots if len(roots) > 1 else root, settings, files))
 
     step("writing")
     n_beh = (analysis.tables["cleaning"]["participant"].nunique()
              if analysis is not None and "cleaning" in analysis.tables else 0)
-    subtitle = f"{' + '.join(r.name for r in roots)}: {n_beh} participant(s) in the behavioural analysis"
+    name = " + ".join(r.name for r in roots) if roots else "saved results"
+    subtitle = f"{name}: {n_beh} participant(s) in the behavioural analysis"
     if brain is not None:
         subtitle += f", {len(brain.provenance['participants'])} in the brain statistics"
     _write_page(out, render_html(title, subtitle, sections))

@@ -12,9 +12,12 @@ __all__ = ["register"]
 
 def report_command(
     results: Annotated[
-        list[Path],
-        typer.Argument(help="BIDS folder of the study (people and/or model runs); several folders are pooled."),
-    ],
+        list[Path] | None,
+        typer.Argument(
+            help="BIDS folder of the study (people and/or model runs); several folders are pooled; "
+            "optional with --analysis."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     ale: Annotated[Path | None, typer.Option("--ale", help="ALE NIfTI map for the voxel-level comparison.")] = None,
     foci: Annotated[Path | None, typer.Option("--foci", help="Sleuth/NiMARE foci: run ALE and include it.")] = None,
@@ -26,6 +29,10 @@ def report_command(
     analysis: Annotated[
         Path | None,
         typer.Option("--analysis", help="A saved `motorseq analyze --out` folder to show (not re-run)."),
+    ] = None,
+    brain: Annotated[
+        Path | None,
+        typer.Option("--brain", help="A saved `motorseq compare-brain --out` folder to show (not re-run)."),
     ] = None,
     fit: Annotated[Path | None, typer.Option("--fit", help="Output of motorseq fit: adds the Fit section.")] = None,
     keep_apart: Annotated[
@@ -41,7 +48,7 @@ def report_command(
         typer.Option("--prefix", help="FOLDER=LABEL: this folder's participant prefix (repeatable)."),
     ] = None,
 ) -> None:
-    """Analyse RESULTS and write one self-contained HTML report."""
+    """Write one self-contained HTML report of RESULTS, or of saved results (--analysis, --brain)."""
     from motorseq.analysis.brain.images import load_map_image
     from motorseq.analysis.errors import AnalysisInputError
     from motorseq.analysis.loaders.motorseq_bids import check_pooling, parse_prefixes
@@ -49,9 +56,15 @@ def report_command(
     from motorseq.analysis.report.progress import step_progress
     from rich.console import Console
 
+    results = list(results or [])
+    if not results and analysis is None:
+        raise AnalysisInputError("report: give the data folder RESULTS, or a saved analysis with --analysis")
     for folder in results:
         if not folder.is_dir():
             raise AnalysisInputError(f"{folder}: not a folder")
+    if brain is not None and ale is not None:
+        raise AnalysisInputError(f"--ale: {ale}: the saved comparison --brain {brain} is shown as it was made; "
+                                 "give the map to motorseq compare-brain --ale instead")
     prefixes = parse_prefixes(prefix)
     check_report_out(out, force)
     if len(results) > 1:
@@ -59,10 +72,12 @@ def report_command(
     if fit is not None and not (fit / "posterior_summary.csv").is_file() and not (fit / "recovery.csv").is_file():
         raise AnalysisInputError(f"--fit: {fit}: no motorseq fit output (posterior_summary.csv or recovery.csv)")
     ale_img = None if ale is None else load_map_image(ale, "--ale")
+    from motorseq.analysis.brain.pipeline import BrainComparison
     from motorseq.analysis.report.behaviour import load_saved_analysis
     from motorseq.analysis.report.build import build_report
 
     saved = None if analysis is None else load_saved_analysis(analysis)
+    saved_brain = None if brain is None else BrainComparison.load(brain)
 
     console = Console()
     ale_result = None
@@ -77,7 +92,7 @@ def report_command(
     warnings: list[str] = []
     with step_progress(console, "report") as advance:
         path = build_report(
-            results if len(results) > 1 else results[0],
+            results if len(results) > 1 else (results[0] if results else None),
             out,
             ale_img=ale_img,
             n_blocks=blocks,
@@ -87,6 +102,7 @@ def report_command(
             ale_result=ale_result,
             warnings=warnings,
             analysis=saved,
+            brain=saved_brain,
             fit_dir=fit,
             keep_apart=keep_apart,
             prefixes=prefixes,

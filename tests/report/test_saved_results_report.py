@@ -1,0 +1,127 @@
+"""The report shows saved results (analysis and brain comparison) and recomputes neither (issue 16)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from motorseq.analysis import analyze
+from motorseq.analysis.brain.pipeline import BrainComparison, compare_model_with_map
+from motorseq.analysis.errors import AnalysisInputError
+from motorseq.analysis.pipeline import AnalysisResult
+from motorseq.analysis.report.build import build_report
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "motorseq.protocols", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def saved(model_dataset, tmp_path_factory):
+    """A copy of the data, its saved analysis and saved brain comparison (7 permutations, seed 3)."""
+    base = tmp_path_factory.mktemp("saved")
+    data = shutil.copytree(model_dataset, base / "data")
+    analysis = analyze(str(data), out=base / "analysis", n_boot=50, n_boot_participant=0)
+    brain = compare_model_with_map(data, n_perm=7, seed=3)
+    brain.save(base / "brain")
+    return base, analysis, brain
+
+
+def _summary_mean(result) -> float:
+    line = next(s for s in result.summary if "sequence-specific learning" in s)
+    return float(re.search(r"sequence-specific learning (-?[\d.]+) ms", line).group(1))
+
+
+def test_a_saved_brain_comparison_reads_back_as_it_was(saved):
+    base, _, brain = saved
+    back = BrainComparison.load(base / "brain")
+    pd.testing.assert_frame_equal(back.table, brain.table, check_names=False, check_dtype=False)
+    pd.testing.assert_frame_equal(back.shift, brain.shift)
+    pd.testing.assert_frame_equal(back.block_regions, brain.block_regions, check_dtype=False)
+    assert sorted(back.stats) == sorted(brain.stats) == ["early", "late", "seq_gt_random"]
+    for name in brain.stats:
+        pd.testing.assert_frame_equal(back.stats[name], brain.stats[name], check_names=False, check_dtype=False)
+    assert back.phases == brain.phases and back.baseline == brain.baseline == "rest"
+    assert back.metrics["shift"]["claim"] == brain.metrics["shift"]["claim"]
+    assert back.metrics["precision_recall"] == brain.metrics["precision_recall"]
+    assert back.provenance["n_perm"] == 7 and back.provenance["seed"] == 3
+    assert back.provenance["missing_derivatives"] == []
+    with pytest.raises(AnalysisInputError, match=r"analysis: not a saved brain comparison"):
+        BrainComparison.load(base / "analysis")
+
+
+def test_report_from_saved_results_needs_no_data_folder(saved, tmp_path):
+    base, analysis, brain = saved
+    work = shutil.copytree(base, tmp_path / "copy", ignore=shutil.ignore_patterns("data"))
+    assert not (work / "data").exists()  # the raw BIDS folder is gone: nothing can be re-read or re-run
+    out = tmp_path / "r.html"
+    result = _cli("report", "--analysis", str(work / "analysis"), "--brain", str(work / "brain"), "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = out.read_text()
+    assert f"{_summary_mean(analysis):.1f} ms</b>" in page  # the saved analysis's headline
+    assert brain.metrics["shift"]["claim"].replace("≥", "&ge;").split(" (")[0] in page
+    pr = brain.metrics["precision_recall"]
+    assert f"{pr['precision']:.2f}" in page and 'id="brain"' in page
+    assert "saved results: 4 participant(s) in the behavioural analysis, 4 in the brain statistics" in page
+    assert "not read (saved results)" in page
+    # the settings are the saved comparison's, not the report command's defaults
+    assert re.search(r"<th>permutations</th>\s*<td>7</td>", page) and "<td>1000</td>" not in page
+
+
+def test_report_with_a_saved_comparison_does_not_recompute_it(saved, tmp_path):
+    base, analysis, brain = saved
+    data = shutil.copytree(base / "data", tmp_path / "data")
+    shutil.rmtree(data / "derivatives")  # a recomputed comparison would find no model runs
+    steps = []
+    out = build_report(
+        data,
+        tmp_path / "r.html",
+        analysis=AnalysisResult.load(base / "analysis"),
+        brain=BrainComparison.load(base / "brain"),
+        progress=steps.append,
+    )
+    assert steps == ["behaviour", "figures", "writing"]
+    page = out.read_text()
+    assert 'id="brain"' in page and "missing, so the brain statistics leave out" not in page
+    assert f"{np.round(brain.metrics['precision_recall']['recall'], 2):.2f}" in page
+
+
+def test_report_without_data_or_analysis_is_refused(saved, tmp_path):
+    base = saved[0]
+    result = _cli("report", "--brain", str(base / "brain"), "--out", str(tmp_path / "r.html"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: report: give the data folder RESULTS, or a saved analysis with --analysis"
+    ]
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_draws_the_raster_of_a_run_with_saved_spikes(saved, tmp_path):
+    from motorseq.models.layout import build_layout
+    from motorseq.models.output import _write_spikes
+    from motorseq.models.results import spike_table
+
+    base, _, _ = saved
+    data = shutil.copytree(base / "data", tmp_path / "data")
+    beh = sorted(data.glob("sub-01/ses-1/beh/*_beh.tsv"))[0]
+    first = float(pd.read_csv(beh, sep="\t", na_values=["n/a"])["stimulus_onset"].dropna().iloc[0])
+    layout = build_layout(4)
+    rng = np.random.default_rng(0)
+    times = np.sort(rng.uniform(first, first + 3.0, 5000))
+    table = spike_table(layout, rng.integers(0, layout.n_neurons, 5000), times)
+    stem = beh.name.replace("_beh.tsv", "")
+    _write_spikes(
+        data / "derivatives" / "motorseq-model" / "sub-01" / "ses-1" / f"{stem}_desc-spikes_events.tsv.gz", table
+    )
+    args = {"analysis": AnalysisResult.load(base / "analysis"), "brain": BrainComparison.load(base / "brain")}
+    page = build_report(data, tmp_path / "r.html", **args).read_text()
+    assert 'id="fig-raster"' in page and f"Spikes of {stem} from its first stimulus" in page
+    plain = build_report(base / "data", tmp_path / "plain.html", **args).read_text()
+    assert 'id="fig-raster"' not in plain  # no run was simulated with --record-spikes
