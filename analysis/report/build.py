@@ -485,11 +485,6 @@ def build_report(root: str | Path | None, out: str | Path, ale_img: Any = None, 
             analysis = behaviour_result(data, quick=not full_behaviour, keep_apart=keep_apart, prefixes=prefixes)
         except MotorseqError as exc:
             warnings.append(f"the behavioural analysis could not run: {exc}")
-    missing = [path for r in roots for path in model_runs_without_derivatives(r)]
-    if missing:
-        warnings.append(f"{missing[0]}: missing, so the brain statistics leave out "
-                        f"{len({p.parts[-3] for p in missing})} model participant(s) "
-                        f"({', '.join(sorted({p.parts[-3] for p in missing}))})")
     brain_note = ""
     model_roots = [r for r in roots if find_model_runs(r)]
     if brain is None and model_roots:
@@ -509,7 +504,7 @@ def build_report(root: str | Path | None, out: str | Path, ale_img: Any = None, 
     if brain is not None:  # as the comparison recorded them (a saved one from before: none recorded)
         missing = [Path(p) for p in brain.provenance.get("missing_derivatives", [])]
     else:
-        missing = [] if root is None else model_runs_without_derivatives(root)
+        missing = [path for r in roots for path in model_runs_without_derivatives(r)]
     if missing:
         warnings.append(f"{missing[0]}: missing, so the brain statistics leave out "
                         f"{len({p.parts[-3] for p in missing})} model participant(s) "
