@@ -32,6 +32,7 @@ from scipy import stats as sst
 from .bank import THETA, X
 from .inference import LEVEL, Estimator, train_estimator
 from .priors import FitError, Priors
+from .summaries import add_derived
 
 __all__ = [
     "IDENTIFIABLE_CONTRACTION",
@@ -123,6 +124,7 @@ def recovery_check(
     FitError
         A bank too small to split.
     """
+    bank = add_derived(bank, X)
     masks = _split(len(bank), holdout, folds, seed)
     tests, all_draws, first = [], [], None
     for k, held in enumerate(masks):
@@ -186,6 +188,7 @@ def statistic_information(bank: pd.DataFrame, priors: Priors) -> pd.DataFrame:
         (Spearman rho of the statistic with the parameter, NaN rows left out pairwise), then
         ``strongest`` (the parameter with the largest |rho|).
     """
+    bank = add_derived(bank, X)
     theta = priors.to_unit(bank[[THETA + p for p in priors.names]].to_numpy(dtype=float))
     rows = []
     for column in (c for c in bank.columns if c.startswith(X)):

@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 
 from .bank import THETA, X, _simulate_batch
+from .compress import fit_ridge, project
 from .priors import FitError, Priors
-from .summaries import ID
+from .summaries import ID, add_derived
 
 __all__ = [
     "Estimator",
@@ -58,6 +59,7 @@ def bank_arrays(table: pd.DataFrame, priors: Priors, features: list[str] | None 
     missing = [p for p in priors.names if THETA + p not in table.columns]
     if missing:
         raise FitError(f"bank: no parameter column(s) {missing}: the bank was drawn from other priors")
+    table = add_derived(table, X)
     if features is None:
         features = [c[len(X) :] for c in table.columns if c.startswith(X)]
     theta = priors.to_unit(table[[THETA + p for p in priors.names]].to_numpy(dtype=float))
@@ -77,15 +79,18 @@ class Estimator:
     info: dict[str, Any] = field(default_factory=dict)
     center: np.ndarray | None = None
     scale: np.ndarray | None = None
+    projection: np.ndarray | None = None
+    logit: bool = False
 
     def transform(self, x: np.ndarray) -> np.ndarray:
-        """Scale filled statistics as in training: ``(x - median) / IQR``, clipped to ``±CLIP``."""
-        if self.center is None or self.scale is None:
-            return x
-        return np.clip((x - self.center) / self.scale, -CLIP, CLIP)
+        """Scale filled statistics as in training (``(x - median) / IQR``, clipped to ``±CLIP``), then compress."""
+        if self.center is not None and self.scale is not None:
+            x = np.clip((x - self.center) / self.scale, -CLIP, CLIP)
+        return x if self.projection is None else project(x, self.projection)
 
     def prepare(self, stats: pd.DataFrame) -> np.ndarray:
         """Return the statistics of ``stats`` (summary table or bank ``x.`` columns) filled and scaled."""
+        stats = add_derived(add_derived(stats), X)
         cols = [X + f if X + f in stats.columns else f for f in self.features]
         absent = [f for f, c in zip(self.features, cols, strict=True) if c not in stats.columns]
         if absent:
@@ -110,6 +115,8 @@ class Estimator:
         each = -(-n // len(self.posteriors))
         parts = [p.sample_batched((each,), x=xt, show_progress_bars=False) for p in self.posteriors]  # (each, rows, d)
         out = torch.cat(parts, dim=0).permute(1, 0, 2).numpy().astype(float)
+        if self.logit:
+            out = 1.0 / (1.0 + np.exp(-out))
         if len(self.posteriors) > 1:
             out = out[:, np.random.default_rng(seed).permutation(out.shape[1])[:n], :]
         return out
@@ -118,12 +125,17 @@ class Estimator:
         """Posterior log density (the ensemble's mixture) of many parameter vectors given one row of statistics."""
         import torch
 
+        theta_unit = np.asarray(theta_unit, dtype=float)
+        jacobian = 0.0
+        if self.logit:
+            u = np.clip(theta_unit, 1e-6, 1 - 1e-6)
+            theta_unit, jacobian = np.log(u / (1 - u)), -np.log(u * (1 - u)).sum(axis=-1)
         theta = torch.as_tensor(theta_unit, dtype=torch.float32)
         xt = torch.as_tensor(np.atleast_2d(x_row), dtype=torch.float32)
         with torch.no_grad():
             lps = torch.stack([p.log_prob(theta, x=xt, norm_posterior=False) for p in self.posteriors])
             lp = torch.logsumexp(lps, dim=0) - np.log(len(self.posteriors))
-        return lp.numpy().astype(float)
+        return lp.numpy().astype(float) + jacobian
 
     def save(self, path: str | Path) -> Path:
         """Write the estimator (pickle of the torch objects)."""
@@ -194,6 +206,8 @@ def train_estimator(
     batch_size: int = 200,
     threads: int = 1,
     ensemble: int = 1,
+    compress: str = "none",
+    logit: bool = True,
 ) -> Estimator:
     """Train NPE on a bank's finished simulations.
 
@@ -218,6 +232,12 @@ def train_estimator(
         Torch CPU threads (1: small networks train fastest on one thread, and the machine is shared).
     ensemble : int
         Flows trained with seeds ``seed, seed + 1, ...`` and averaged (an equal-weight mixture).
+    compress : {"none", "linear"}
+        ``linear``: condition on one ridge-regression estimate per parameter
+        (:mod:`~motorseq.models.fit.compress`) instead of the raw statistics (small banks).
+    logit : bool
+        Learn the posterior of ``logit(u)`` (prior: standard logistic, unbounded) instead of ``u``
+        in the unit cube (prior: a box, whose sharp edges a flow fits badly from few simulations).
 
     Raises
     ------
@@ -240,9 +260,21 @@ def train_estimator(
     x = np.where(np.isnan(x), fill, x)[:, keep]
     center, scale = _robust_scale(x)
     x = np.clip((x - center) / scale, -CLIP, CLIP)
+    if compress not in ("none", "linear"):
+        raise FitError(f"--compress: must be none or linear, got {compress!r}")
+    projection = fit_ridge(x, theta)[0] if compress == "linear" else None
+    if projection is not None:
+        x = project(x, projection)
     torch.set_num_threads(max(1, int(threads)))
     d = len(priors.names)
     prior = BoxUniform(torch.zeros(d), torch.ones(d))
+    if logit:
+        from torch.distributions import Independent, SigmoidTransform, TransformedDistribution, Uniform
+
+        base = Uniform(torch.zeros(d), torch.ones(d))
+        prior = Independent(TransformedDistribution(base, [SigmoidTransform().inv]), 1)
+        u = np.clip(theta, 1e-6, 1 - 1e-6)
+        theta = np.log(u / (1 - u))
     kwargs = {"training_batch_size": min(batch_size, max(10, len(theta) // 10))}
     if max_epochs is not None:
         kwargs["max_num_epochs"] = int(max_epochs)
@@ -259,8 +291,8 @@ def train_estimator(
         posteriors.append(inference.build_posterior())
         trained = inference.summary.get("epochs_trained")
         epochs.append(int(trained[-1]) if trained else None)
-    info = {"epochs": epochs, "density": density, "ensemble": int(ensemble)}
-    return Estimator(priors, used, fill[keep], posteriors, len(theta), info, center, scale)
+    info = {"epochs": epochs, "density": density, "ensemble": int(ensemble), "compress": compress, "logit": logit}
+    return Estimator(priors, used, fill[keep], posteriors, len(theta), info, center, scale, projection, bool(logit))
 
 
 def fit_people(

@@ -22,7 +22,7 @@ ESTIMATOR_FILE = "estimator.pkl"
 
 def _fingerprint(bank: pd.DataFrame, seed: int, max_epochs: int | None, density: str, ensemble: int = 1) -> str:
     ids = ",".join(map(str, bank["sim"].astype(int)))
-    return hashlib.sha256(f"{ids}|{seed}|{max_epochs}|{density}|{ensemble}|scaled".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{ids}|{seed}|{max_epochs}|{density}|{ensemble}|scaled-logit".encode()).hexdigest()[:16]
 
 
 def load_estimator(

@@ -31,6 +31,7 @@ import argparse
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -56,12 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-blocks", type=int, default=6)
     parser.add_argument("--max-trials-per-block", type=int, default=15)
     parser.add_argument("--folds", type=int, default=5, help="K-fold recovery (every simulation held back once)")
-    parser.add_argument("--ensemble", type=int, default=3, help="flows averaged per estimator")
+    parser.add_argument("--ensemble", type=int, default=1, help="flows averaged per estimator")
     parser.add_argument("--density", default="nsf")
     parser.add_argument("--lesion-data", type=Path, help="simulated cohort with --lesion dopamine=0.4")
     parser.add_argument("--normal-data", type=Path, help="the same cohort without the lesion")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    # sbi's notes on the logistic prior's moments and torch's deprecation of triangular_solve
+    warnings.filterwarnings("ignore", category=UserWarning, module="sbi|torch")
+    warnings.filterwarnings("ignore", message=".*triangular_solve.*")
 
     from motorseq.analysis.loaders import load_dataset
     from motorseq.analysis.loaders.common import Dataset
