@@ -14,8 +14,11 @@ from a small bank less overconfident (Lakshminarayanan et al. 2017; Hermans et a
 The posterior predictive band of a person's block curve is built from the bank itself: each
 bank simulation is weighted by the posterior density of its parameters given the person's
 statistics over their prior density (self-normalised importance sampling; the prior is uniform
-in the unit cube), and the band is the weighted 5-95 % range of each block's RT. Its effective
-sample size is reported; :func:`simulate_predictive` runs the simulator at posterior draws instead.
+in the unit cube), and the band is the weighted 5-95 % range of each block's RT. Weights are
+truncated at ``mean * sqrt(n)`` (truncated importance sampling, Ionides 2008): a posterior on the
+logit axis has long tails toward the prior's edges, where the unit-cube density is large, and a
+handful of edge simulations would otherwise carry the whole band. Its effective sample size is
+reported; :func:`simulate_predictive` runs the simulator at posterior draws instead.
 """
 
 from __future__ import annotations
@@ -374,6 +377,7 @@ def predictive_bands(
     for i in range(len(stats)):
         lp = estimator.log_prob(theta, x[i])
         w = np.exp(lp - lp.max())
+        w = np.minimum(w, w.mean() * np.sqrt(len(w)))  # truncated importance sampling (Ionides 2008)
         w /= w.sum()
         band = _weighted_quantile(sims, w, [q, 0.5, 1 - q])
         observed = stats[columns].iloc[i].to_numpy(dtype=float)

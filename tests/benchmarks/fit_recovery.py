@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     # sbi's notes on the logistic prior's moments and torch's deprecation of triangular_solve
     warnings.filterwarnings("ignore", category=UserWarning, module="sbi|torch")
     warnings.filterwarnings("ignore", message=".*triangular_solve.*")
+    warnings.filterwarnings("ignore", message="Capping max_sampling_batch_size")
 
     from motorseq.analysis.loaders import load_dataset
     from motorseq.analysis.loaders.common import Dataset
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from motorseq.protocols import load_protocol
     from motorseq.tasks.shorten import shorten_protocol
+    from scipy import stats as stats_test
 
     bank_dir = args.bank or args.work / "bank"
     print("bank")
@@ -165,12 +167,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {label}: posterior mean dopamine gain per participant {values} (mean {means[label].mean():.2f})")
         paired = (means["lesion"] - means["normal"]).dropna()
         lower = int((paired < 0).sum())
+        p_value = float(stats_test.wilcoxon(paired, alternative="less").pvalue)
         check(
             "posterior dopamine gain, lesion (true 0.4) vs intact (true 1.0) cohort",
             f"{means['lesion'].mean():.2f} vs {means['normal'].mean():.2f}; lower in {lower} of {len(paired)} "
-            f"paired participants (mean difference {paired.mean():+.2f})",
-            "lower for the lesion cohort",
-            bool(means["lesion"].mean() < means["normal"].mean()),
+            f"paired participants (mean difference {paired.mean():+.3f}, one-sided Wilcoxon p = {p_value:.3f})",
+            "lower for the lesion cohort (paired, p < 0.05)",
+            bool(means["lesion"].mean() < means["normal"].mean() and p_value < 0.05),
         )
 
     print("shared ASRT data, session 1")
