@@ -72,7 +72,8 @@ def fit_section(folder: str | Path, max_table_rows: int = 12) -> Section:
     ----------
     folder : path
         ``--out`` of ``motorseq fit`` (``posterior_summary.csv``, ``predictive_check.csv``,
-        ``recovery.csv``, ``recovery_draws.csv``, ``group_differences.csv``, ``summary.txt``).
+        ``recovery.csv``, ``recovery_draws.csv``, ``information.csv``, ``group_differences.csv``,
+        ``summary.txt``).
     max_table_rows : int
         Rows shown of the per-person table.
     """
@@ -87,6 +88,12 @@ def fit_section(folder: str | Path, max_table_rows: int = 12) -> Section:
         section.table(recovery.set_index("parameter").round(3),
                       "Parameter recovery on held-back bank simulations: r(true, posterior mean), 90% interval "
                       "coverage, SBC uniformity p, posterior contraction.")  # fmt: skip
+    information = _read(folder, "information.csv")
+    if information is not None and not information.empty:
+        section.table(information.set_index("statistic").round(2),
+                      "Which statistic carries information about which parameter: Spearman correlation of each "
+                      "statistic with each parameter across the bank (strongest: the parameter with the largest "
+                      "|rho|; missing: share of simulations without the statistic).")  # fmt: skip
     draws = _read(folder, "recovery_draws.csv")
     if draws is not None and not draws.empty:
         section.figure(figure_to_base64(recovery_figure(draws)),

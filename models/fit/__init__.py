@@ -10,7 +10,7 @@ only by the inference functions.
 """
 
 from .bank import BankRun, ModelSimulator, draw, model_description, read_bank, read_manifest, run_bank
-from .check import RecoveryCheck, recovery_check
+from .check import RecoveryCheck, recovery_check, statistic_information
 from .inference import Estimator, fit_people, predictive_bands, simulate_predictive, train_estimator
 from .priors import FitError, Priors, load_priors
 from .summaries import feature_columns, restrict, summary_statistics
@@ -34,6 +34,7 @@ __all__ = [
     "restrict",
     "run_bank",
     "simulate_predictive",
+    "statistic_information",
     "summary_statistics",
     "train_estimator",
 ]

@@ -122,6 +122,13 @@ def fit(
     density: Annotated[
         str, typer.Option("--density", help="Density estimator: nsf (spline flow), maf or mdn.")
     ] = "nsf",
+    folds: Annotated[
+        int | None,
+        typer.Option("--folds", min=2, help="--check: K-fold cross-validation (every simulation held back once)."),
+    ] = None,
+    ensemble: Annotated[
+        int, typer.Option("--ensemble", min=1, help="Flows trained from different seeds and averaged.")
+    ] = 1,
 ) -> None:
     """Fit the model to every participant of DATA: a posterior per person from a bank.
 
@@ -130,8 +137,8 @@ def fit(
     session the posterior draws (posterior_samples.parquet), means and 90% intervals
     (posterior_summary.csv), the posterior predictive band of the block curve
     (predictive_check.csv) and, with groups, the group comparison (group_differences.csv).
-    --check writes recovery.csv / recovery_draws.csv and lists the parameters the statistics
-    cannot identify.
+    --check writes recovery.csv / recovery_draws.csv and information.csv (which statistic
+    relates to which parameter) and lists the parameters the statistics cannot identify.
     """
     from motorseq.protocols import MotorseqError
 
@@ -155,6 +162,8 @@ def fit(
             max_epochs=max_epochs,
             data_format=data_format,
             density=density,
+            folds=folds,
+            ensemble=ensemble,
         )
     except (MotorseqError, ValueError, OSError) as error:
         _fail(console, error)

@@ -4,13 +4,21 @@ The estimator works in the priors' unit cube (:meth:`Priors.to_unit`; log-scaled
 a log axis), with a box-uniform prior there, and reports the model's own units. Statistics a
 participant lacks (NaN: e.g. a block without a correct trial) are filled with the bank's median
 of that statistic, and statistics that are missing in more than a fifth of the bank, or constant
-there, are not used (``Estimator.features`` lists the ones used).
+there, are not used (``Estimator.features`` lists the ones used). Each statistic is then scaled
+robustly (bank median and interquartile range) and clipped to ``±CLIP`` of those units, so a few
+extreme values (a learning-curve rate fitted to five noisy blocks) neither dominate sbi's
+z-scoring nor put a person far outside what the network was trained on. ``ensemble`` flows
+trained from different seeds are averaged (an equal-weight mixture), which makes a posterior
+from a small bank less overconfident (Lakshminarayanan et al. 2017; Hermans et al. 2022).
 
 The posterior predictive band of a person's block curve is built from the bank itself: each
 bank simulation is weighted by the posterior density of its parameters given the person's
 statistics over their prior density (self-normalised importance sampling; the prior is uniform
-in the unit cube), and the band is the weighted 5-95 % range of each block's RT. Its effective
-sample size is reported; :func:`simulate_predictive` runs the simulator at posterior draws instead.
+in the unit cube), and the band is the weighted 5-95 % range of each block's RT. Weights are
+truncated at ``mean * sqrt(n)`` (truncated importance sampling, Ionides 2008): a posterior on the
+logit axis has long tails toward the prior's edges, where the unit-cube density is large, and a
+handful of edge simulations would otherwise carry the whole band. Its effective sample size is
+reported; :func:`simulate_predictive` runs the simulator at posterior draws instead.
 """
 
 from __future__ import annotations
@@ -24,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from .bank import THETA, X, _simulate_batch
+from .compress import fit_ridge, project
 from .priors import FitError, Priors
-from .summaries import ID
+from .summaries import ID, add_derived
 
 __all__ = [
     "Estimator",
@@ -37,6 +46,8 @@ __all__ = [
 ]
 
 LEVEL = 0.9
+#: Scaled statistics are clipped to this many interquartile ranges from the bank's median.
+CLIP = 6.0
 
 
 def bank_arrays(table: pd.DataFrame, priors: Priors, features: list[str] | None = None):
@@ -51,6 +62,7 @@ def bank_arrays(table: pd.DataFrame, priors: Priors, features: list[str] | None 
     missing = [p for p in priors.names if THETA + p not in table.columns]
     if missing:
         raise FitError(f"bank: no parameter column(s) {missing}: the bank was drawn from other priors")
+    table = add_derived(table, X)
     if features is None:
         features = [c[len(X) :] for c in table.columns if c.startswith(X)]
     theta = priors.to_unit(table[[THETA + p for p in priors.names]].to_numpy(dtype=float))
@@ -65,12 +77,23 @@ class Estimator:
     priors: Priors
     features: list[str]
     fill: np.ndarray
-    posterior: Any
+    posteriors: list[Any]
     n_train: int
     info: dict[str, Any] = field(default_factory=dict)
+    center: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    projection: np.ndarray | None = None
+    logit: bool = False
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """Scale filled statistics as in training (``(x - median) / IQR``, clipped to ``±CLIP``), then compress."""
+        if self.center is not None and self.scale is not None:
+            x = np.clip((x - self.center) / self.scale, -CLIP, CLIP)
+        return x if self.projection is None else project(x, self.projection)
 
     def prepare(self, stats: pd.DataFrame) -> np.ndarray:
-        """Return the statistics of ``stats`` (summary table or bank ``x.`` columns) as a filled matrix."""
+        """Return the statistics of ``stats`` (summary table or bank ``x.`` columns) filled and scaled."""
+        stats = add_derived(add_derived(stats), X)
         cols = [X + f if X + f in stats.columns else f for f in self.features]
         absent = [f for f, c in zip(self.features, cols, strict=True) if c not in stats.columns]
         if absent:
@@ -79,29 +102,43 @@ class Estimator:
                 "than the bank's protocol, or another paradigm"
             )
         x = stats[cols].to_numpy(dtype=float)
-        return np.where(np.isnan(x), self.fill, x)
+        return self.transform(np.where(np.isnan(x), self.fill, x))
 
     def sample(self, x: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
-        """Posterior draws in the unit cube, shape ``(n_rows, n, n_parameters)``."""
+        """Posterior draws in the unit cube, shape ``(n_rows, n, n_parameters)``.
+
+        With an ensemble each member gives ``ceil(n / members)`` draws; the pooled draws are
+        shuffled (seeded) and the first ``n`` kept, a draw from the equal-weight mixture.
+        """
         import torch
 
         torch.set_num_threads(1)
         torch.manual_seed(seed)
         xt = torch.as_tensor(np.atleast_2d(x), dtype=torch.float32)
-        out = self.posterior.sample_batched((n,), x=xt, show_progress_bars=False)  # (n, rows, d)
-        return out.permute(1, 0, 2).numpy().astype(float)
+        each = -(-n // len(self.posteriors))
+        parts = [p.sample_batched((each,), x=xt, show_progress_bars=False) for p in self.posteriors]  # (each, rows, d)
+        out = torch.cat(parts, dim=0).permute(1, 0, 2).numpy().astype(float)
+        if self.logit:
+            out = 1.0 / (1.0 + np.exp(-out))
+        if len(self.posteriors) > 1:
+            out = out[:, np.random.default_rng(seed).permutation(out.shape[1])[:n], :]
+        return out
 
     def log_prob(self, theta_unit: np.ndarray, x_row: np.ndarray) -> np.ndarray:
-        """Posterior log density of many parameter vectors (unit cube) given one row of statistics."""
+        """Posterior log density (the ensemble's mixture) of many parameter vectors given one row of statistics."""
         import torch
 
+        theta_unit = np.asarray(theta_unit, dtype=float)
+        jacobian = 0.0
+        if self.logit:
+            u = np.clip(theta_unit, 1e-6, 1 - 1e-6)
+            theta_unit, jacobian = np.log(u / (1 - u)), -np.log(u * (1 - u)).sum(axis=-1)
+        theta = torch.as_tensor(theta_unit, dtype=torch.float32)
+        xt = torch.as_tensor(np.atleast_2d(x_row), dtype=torch.float32)
         with torch.no_grad():
-            lp = self.posterior.log_prob(
-                torch.as_tensor(theta_unit, dtype=torch.float32),
-                x=torch.as_tensor(np.atleast_2d(x_row), dtype=torch.float32),
-                norm_posterior=False,
-            )
-        return lp.numpy().astype(float)
+            lps = torch.stack([p.log_prob(theta, x=xt, norm_posterior=False) for p in self.posteriors])
+            lp = torch.logsumexp(lps, dim=0) - np.log(len(self.posteriors))
+        return lp.numpy().astype(float) + jacobian
 
     def save(self, path: str | Path) -> Path:
         """Write the estimator (pickle of the torch objects)."""
@@ -153,6 +190,14 @@ def _usable(x: np.ndarray, features: list[str]) -> tuple[np.ndarray, list[str], 
     return keep, [f for f, k in zip(features, keep, strict=True) if k], fill
 
 
+def _robust_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and interquartile range of each column (the SD where the IQR is 0; 1 where both are)."""
+    center = np.median(x, axis=0)
+    scale = np.subtract(*np.percentile(x, [75, 25], axis=0))
+    scale = np.where(scale > 0, scale, x.std(axis=0))
+    return center, np.where(scale > 0, scale, 1.0)
+
+
 def train_estimator(
     table: pd.DataFrame,
     priors: Priors,
@@ -163,6 +208,9 @@ def train_estimator(
     max_epochs: int | None = None,
     batch_size: int = 200,
     threads: int = 1,
+    ensemble: int = 1,
+    compress: str = "none",
+    logit: bool = True,
 ) -> Estimator:
     """Train NPE on a bank's finished simulations.
 
@@ -185,6 +233,14 @@ def train_estimator(
         Training batch size.
     threads : int
         Torch CPU threads (1: small networks train fastest on one thread, and the machine is shared).
+    ensemble : int
+        Flows trained with seeds ``seed, seed + 1, ...`` and averaged (an equal-weight mixture).
+    compress : {"none", "linear"}
+        ``linear``: condition on one ridge-regression estimate per parameter
+        (:mod:`~motorseq.models.fit.compress`) instead of the raw statistics (small banks).
+    logit : bool
+        Learn the posterior of ``logit(u)`` (prior: standard logistic, unbounded) instead of ``u``
+        in the unit cube (prior: a box, whose sharp edges a flow fits badly from few simulations).
 
     Raises
     ------
@@ -202,22 +258,44 @@ def train_estimator(
     keep, used, fill = _usable(x, features)
     if not used:
         raise FitError("bank: no statistic varies across the simulations; nothing to learn from")
+    if isinstance(ensemble, bool) or int(ensemble) < 1:
+        raise FitError(f"--ensemble: must be a whole number >= 1, got {ensemble!r}")
     x = np.where(np.isnan(x), fill, x)[:, keep]
+    center, scale = _robust_scale(x)
+    x = np.clip((x - center) / scale, -CLIP, CLIP)
+    if compress not in ("none", "linear"):
+        raise FitError(f"--compress: must be none or linear, got {compress!r}")
+    projection = fit_ridge(x, theta)[0] if compress == "linear" else None
+    if projection is not None:
+        x = project(x, projection)
     torch.set_num_threads(max(1, int(threads)))
-    torch.manual_seed(seed)
-    np.random.seed(seed % 2**32)
     d = len(priors.names)
     prior = BoxUniform(torch.zeros(d), torch.ones(d))
-    builder = posterior_nn(density, hidden_features=hidden_features, num_transforms=num_transforms)
-    inference = NPE(prior=prior, density_estimator=builder, show_progress_bars=False, tracker=_NoTracking())
-    inference.append_simulations(torch.as_tensor(theta, dtype=torch.float32), torch.as_tensor(x, dtype=torch.float32))
+    if logit:
+        from torch.distributions import Independent, SigmoidTransform, TransformedDistribution, Uniform
+
+        base = Uniform(torch.zeros(d), torch.ones(d))
+        prior = Independent(TransformedDistribution(base, [SigmoidTransform().inv]), 1)
+        u = np.clip(theta, 1e-6, 1 - 1e-6)
+        theta = np.log(u / (1 - u))
     kwargs = {"training_batch_size": min(batch_size, max(10, len(theta) // 10))}
     if max_epochs is not None:
         kwargs["max_num_epochs"] = int(max_epochs)
-    inference.train(**kwargs)
-    posterior = inference.build_posterior()
-    info = {"epochs": int(inference.summary["epochs_trained"][-1]) if inference.summary.get("epochs_trained") else None}
-    return Estimator(priors, used, fill[keep], posterior, len(theta), info)
+    posteriors, epochs = [], []
+    for member in range(int(ensemble)):
+        torch.manual_seed(seed + member)
+        np.random.seed((seed + member) % 2**32)
+        builder = posterior_nn(density, hidden_features=hidden_features, num_transforms=num_transforms)
+        inference = NPE(prior=prior, density_estimator=builder, show_progress_bars=False, tracker=_NoTracking())
+        inference.append_simulations(
+            torch.as_tensor(theta, dtype=torch.float32), torch.as_tensor(x, dtype=torch.float32)
+        )
+        inference.train(**kwargs)
+        posteriors.append(inference.build_posterior())
+        trained = inference.summary.get("epochs_trained")
+        epochs.append(int(trained[-1]) if trained else None)
+    info = {"epochs": epochs, "density": density, "ensemble": int(ensemble), "compress": compress, "logit": logit}
+    return Estimator(priors, used, fill[keep], posteriors, len(theta), info, center, scale, projection, bool(logit))
 
 
 def fit_people(
@@ -299,6 +377,7 @@ def predictive_bands(
     for i in range(len(stats)):
         lp = estimator.log_prob(theta, x[i])
         w = np.exp(lp - lp.max())
+        w = np.minimum(w, w.mean() * np.sqrt(len(w)))  # truncated importance sampling (Ionides 2008)
         w /= w.sum()
         band = _weighted_quantile(sims, w, [q, 0.5, 1 - q])
         observed = stats[columns].iloc[i].to_numpy(dtype=float)

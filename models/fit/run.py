@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .bank import read_bank, read_manifest
-from .check import recovery_check
+from .check import recovery_check, statistic_information
 from .inference import Estimator, fit_people, predictive_bands, train_estimator
 from .priors import FitError, Priors
 from .summaries import ID, summary_statistics
@@ -20,17 +20,23 @@ __all__ = ["fit_command", "group_differences", "load_estimator"]
 ESTIMATOR_FILE = "estimator.pkl"
 
 
-def _fingerprint(bank: pd.DataFrame, seed: int, max_epochs: int | None, density: str) -> str:
+def _fingerprint(bank: pd.DataFrame, seed: int, max_epochs: int | None, density: str, ensemble: int = 1) -> str:
     ids = ",".join(map(str, bank["sim"].astype(int)))
-    return hashlib.sha256(f"{ids}|{seed}|{max_epochs}|{density}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{ids}|{seed}|{max_epochs}|{density}|{ensemble}|scaled-logit".encode()).hexdigest()[:16]
 
 
 def load_estimator(
-    out: Path, bank: pd.DataFrame, priors: Priors, seed: int = 0, max_epochs: int | None = None, density: str = "nsf"
+    out: Path,
+    bank: pd.DataFrame,
+    priors: Priors,
+    seed: int = 0,
+    max_epochs: int | None = None,
+    density: str = "nsf",
+    ensemble: int = 1,
 ) -> tuple[Estimator, bool]:
     """Return the estimator of ``bank`` (``out/estimator.pkl`` if made from the same bank) and whether it was reused."""
     path = Path(out) / ESTIMATOR_FILE
-    fingerprint = _fingerprint(bank, seed, max_epochs, density)
+    fingerprint = _fingerprint(bank, seed, max_epochs, density, ensemble)
     if path.is_file():
         try:
             cached = Estimator.load(path)
@@ -38,7 +44,7 @@ def load_estimator(
                 return cached, True
         except Exception:  # noqa: BLE001 - an unreadable cache is retrained
             pass
-    estimator = train_estimator(bank, priors, seed=seed, max_epochs=max_epochs, density=density)
+    estimator = train_estimator(bank, priors, seed=seed, max_epochs=max_epochs, density=density, ensemble=ensemble)
     estimator.info["fingerprint"] = fingerprint
     Path(out).mkdir(parents=True, exist_ok=True)
     estimator.save(path)
@@ -97,6 +103,8 @@ def fit_command(
     max_epochs: int | None = None,
     data_format: str = "auto",
     density: str = "nsf",
+    folds: int | None = None,
+    ensemble: int = 1,
 ) -> list[str]:
     """Run ``motorseq fit``; return the lines it prints (also in ``out/summary.txt``).
 
@@ -112,9 +120,22 @@ def fit_command(
     out.mkdir(parents=True, exist_ok=True)
     lines = [f"bank {bank_dir}: {len(bank)} finished simulations of {json.dumps(manifest.get('simulator', {}))}"]
     if check:
-        result = recovery_check(bank, priors, holdout=holdout, seed=seed, max_epochs=max_epochs, density=density)
+        result = recovery_check(
+            bank, priors, holdout=holdout, seed=seed, folds=folds, max_epochs=max_epochs, density=density,
+            ensemble=ensemble,
+        )  # fmt: skip
         _write_csv(result.parameters, out / "recovery.csv")
         _write_csv(result.recovered, out / "recovery_draws.csv")
+        information = statistic_information(bank, priors)
+        _write_csv(information, out / "information.csv")
+        n_held = int(result.parameters["n"].iloc[0])
+        held = f"every simulation held back once ({folds} folds)" if folds else f"{n_held} held back"
+        lines.append(f"recovery on {held}; statistic most related to each parameter (Spearman rho across the bank):")
+        for name in priors.names:
+            col = information[name].abs()
+            if col.notna().any():
+                best = information.loc[col.idxmax()]
+                lines.append(f"  {name}: {best['statistic']} (rho {best[name]:+.2f})")
         for r in result.parameters.itertuples():
             lines.append(
                 f"recovery {r.parameter}: r = {r.r:.2f}, 90% coverage {r.coverage:.0%}, SBC p = {r.sbc_p:.2f}, "
@@ -138,7 +159,9 @@ def fit_command(
     simulator = manifest.get("simulator", {})
     n_blocks = len([c for c in bank.columns if c.startswith("x.rt_b")]) or None
     stats = summary_statistics(dataset, max_blocks=n_blocks, max_trials_per_block=simulator.get("max_trials_per_block"))
-    estimator, reused = load_estimator(out, bank, priors, seed=seed, max_epochs=max_epochs, density=density)
+    estimator, reused = load_estimator(
+        out, bank, priors, seed=seed, max_epochs=max_epochs, density=density, ensemble=ensemble
+    )
     lines.append(
         f"estimator: {'reused (' + ESTIMATOR_FILE + ')' if reused else 'trained'}: {estimator.n_train} simulations, "
         f"{len(estimator.features)} statistics"

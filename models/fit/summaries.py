@@ -24,7 +24,16 @@ column              measure
 ``curve_a``,        exponential learning-curve fit of the block RTs (fit_learning_curves):
 ``curve_b``,        asymptote, gain, log10 rate
 ``curve_logc``
+``rt_slope``        least-squares slope of the block RTs ``rt_b<k>`` over k (ms per block;
+                    :func:`add_derived`, from the columns above)
 =================== ===================================================================
+
+``rt_slope`` is the one statistic derived from the others rather than by a measure: the
+exponential fit to five short blocks is unstable (asymptotes of thousands of ms), while the
+straight-line trend of the same block medians is stable and, on the model bank, the statistic
+most related to the dopamine gain that is not also driven by the response-time level
+(non-decision time, threshold). Banks made before it existed get it from their ``rt_b<k>``
+columns (:func:`add_derived`), so old banks and new people agree.
 
 Blocks and epochs are numbered from 1 in the order they occur among the learning blocks
 (practice left out), so a person's block labels and the model's line up.
@@ -37,12 +46,14 @@ import pandas as pd
 
 from .priors import FitError
 
-__all__ = ["ID", "SUMMARY_PARADIGMS", "feature_columns", "restrict", "summary_statistics"]
+__all__ = ["ID", "SUMMARY_PARADIGMS", "add_derived", "feature_columns", "restrict", "summary_statistics"]
 
 #: Columns that identify a row of the summary table.
 ID = ["participant", "session", "group"]
 #: Paradigms with summary statistics.
 SUMMARY_PARADIGMS = ("srt", "asrt")
+#: ``rt_slope`` needs this many learning blocks in the protocol.
+MIN_SLOPE_BLOCKS = 4
 
 
 def restrict(
@@ -152,9 +163,44 @@ def summary_statistics(
             )
     parts = [p for p in parts if len(p.columns)]
     out = pd.concat(parts, axis=1) if parts else pd.DataFrame()
-    out = out.reset_index()
+    out = add_derived(out.reset_index())
     out[ID] = out[ID].astype(str)
     return out.sort_values(ID, kind="stable").reset_index(drop=True)
+
+
+def add_derived(table: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """Add ``rt_slope`` (least-squares slope of ``rt_b<k>`` over k) to a summary or bank table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A summary table (``prefix=""``) or a bank (``prefix="x."``).
+    prefix : str
+        Prefix of the statistic columns.
+
+    Returns
+    -------
+    DataFrame
+        ``table`` with ``<prefix>rt_slope`` (ms per block; NaN with fewer than 3 blocks with an RT);
+        unchanged if it is already there or the protocol has fewer than ``MIN_SLOPE_BLOCKS``
+        learning blocks (a trend over three noisy medians is mostly noise: on the toy bank of
+        the tests, three blocks, it only moved the estimator's posterior mean).
+    """
+    head = prefix + "rt_b"
+    columns = sorted((c for c in table.columns if c.startswith(head) and c[len(head) :].isdigit()),
+                     key=lambda c: int(c[len(head) :]))  # fmt: skip
+    if prefix + "rt_slope" in table.columns or len(columns) < MIN_SLOPE_BLOCKS:
+        return table
+    y = table[columns].to_numpy(dtype=float)
+    k = np.broadcast_to(np.array([int(c[len(head) :]) for c in columns], dtype=float), y.shape)
+    ok = np.isfinite(y)
+    n = ok.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k_mean = np.where(ok, k, 0).sum(axis=1) / n
+        y_mean = np.where(ok, y, 0).sum(axis=1) / n
+        dk = np.where(ok, k - k_mean[:, None], 0)
+        slope = (dk * np.where(ok, y - y_mean[:, None], 0)).sum(axis=1) / (dk**2).sum(axis=1)
+    return table.assign(**{prefix + "rt_slope": np.where(n >= 3, slope, np.nan)})
 
 
 def feature_columns(table: pd.DataFrame) -> list[str]:

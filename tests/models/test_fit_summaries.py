@@ -91,3 +91,19 @@ def test_bank_cli_simulates_the_model_on_dask_and_grows(tmp_path):
     bank = read_bank(tmp_path / "bank")
     assert bank["sim"].tolist() == [0, 1, 2]
     assert bank["x.rt_b5"].between(250, 1500).all() and bank["theta.lesion_dopamine"].between(0.2, 1).all()
+
+
+def test_rt_slope_is_the_least_squares_trend_of_the_block_rts_for_people_and_banks():
+    from motorseq.models.fit.summaries import add_derived
+
+    table = pd.DataFrame(
+        {"participant": ["a", "b", "c"], "rt_b1": [500.0, 400.0, 400.0], "rt_b2": [490.0, 420.0, np.nan],
+         "rt_b3": [np.nan, 410.0, np.nan], "rt_b4": [470.0, 430.0, 380.0], "rt_b5": [460.0, 440.0, np.nan]}
+    )  # fmt: skip
+    out = add_derived(table)
+    assert out["rt_slope"].iloc[0] == pytest.approx(-10.0)  # 500, 490, -, 470, 460: -10 ms per block
+    assert out["rt_slope"].iloc[1] == pytest.approx(9.0)  # 400, 420, 410, 430, 440
+    assert np.isnan(out["rt_slope"].iloc[2])  # two blocks with an RT: no trend
+    bank = add_derived(table.rename(columns=lambda c: "x." + c), "x.")
+    np.testing.assert_allclose(bank["x.rt_slope"], out["rt_slope"])
+    assert add_derived(out)["rt_slope"].equals(out["rt_slope"])  # already there: unchanged

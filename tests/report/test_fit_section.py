@@ -36,3 +36,13 @@ def test_fit_section_shows_posteriors_recovery_predictive_check_and_groups(tmp_p
     assert 'id="fig-fit-recovery"' in html and 'id="fig-fit-predictive"' in html
     assert "0.002 [0.0014, 0.0026]" in html  # participant 02: mean [90% interval]
     assert "0.93" in html  # recovery r
+
+
+def test_fit_section_shows_which_statistic_informs_which_parameter(tmp_path):
+    pd.DataFrame(
+        [{"statistic": "rt_b1", "missing": 0.0, "non_decision_ms": 0.8712, "lesion_dopamine": -0.1234,
+          "strongest": "non_decision_ms"}]
+    ).to_csv(tmp_path / "information.csv", index=False)  # fmt: skip
+    html = render_html("t", "s", [fit_section(tmp_path)])
+    assert "Which statistic carries information about which parameter" in html
+    assert "0.87" in html and "-0.12" in html and "non_decision_ms" in html
