@@ -456,11 +456,11 @@ r_th : Hz (shared, constant)
 r_low : Hz (shared, constant)
 """
 
+# the timer readout fires only while a series runs with its timer on (its threshold condition)
 TIMER_TO_CONTROLLER = """
-go = int(phase_post == 3 and timer_on_post == 1)
-tap_cmd_post = go + (1 - go)*tap_cmd_post
-z_clock_post = go*z_c_pre + (1 - go)*z_clock_post
-z_motor_post = go*z_m_pre + (1 - go)*z_motor_post
+tap_cmd_post = 1
+z_clock_post = z_c_pre
+z_motor_post = z_m_pre
 """
 
 CONTROLLER_EQUATIONS += TIMING_CONTROLLER_EQUATIONS
