@@ -45,6 +45,8 @@ VARIABLE_PARAMETERS: dict[str, tuple[float, str]] = {
     "readout_threshold_hz": (0.15, "Response caution: people set different speed-accuracy trade-offs, the largest source of RT differences between healthy adults in diffusion-model fits (Ratcliff et al. 2010)."),
     "eta_visuomotor": (0.5, "General practice gains (speed-up on random blocks) differ between people about as much as their speed."),
     "non_decision_ms": (0.25, "Motor execution time (conduction, muscle, key travel) differs between people and ages; with the threshold it gives a first-block RT CV near 0.2."),
+    "tap_feedback_ms": (0.2, "The mean asynchrony of synchronised tapping differs between people (about -20 to -80 ms; Repp 2005); in the model it is tap_feedback_ms - beat_latency_ms (Aschersleben 2002)."),
+    "timer_clock_cv": (0.3, "Timing variability differs between people (continuation CVs of 3-8 %, Repp 2005); the Wing-Kristofferson clock variance carries most of that difference."),
 }
 
 _POPS = (
