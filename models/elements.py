@@ -116,6 +116,8 @@ def element_plan(protocol: Any, trials: pd.DataFrame, rest_s: float) -> ElementP
         blocks, rest_s, int(getattr(breaks, "every_blocks", 1)), float(getattr(breaks, "min_s", 0.0))
     )
     multikey = paradigm in MULTIKEY_PARADIGMS
+    if paradigm == "sct":  # a tapping series is one element; its keys are assigned to the taps (timing.py)
+        positions = [p[:1] for p in positions]
     if not multikey and any(len(p) != 1 for p in positions):
         raise ModelError(f"{name}: trial list: target: {paradigm} trials have one position each")
     between = 0.0  # interval between multi-key trials (s), besides the protocol's breaks
