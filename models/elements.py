@@ -22,6 +22,7 @@ from motorseq.protocols.scoring import score_taps
 
 from .errors import ModelError
 from .runtime_values import TaskTiming, rest_schedule
+from .timing import pacing_plan, sct_timing
 
 __all__ = ["ElementPlan", "MULTIKEY_PARADIGMS", "element_plan", "multikey_rows"]
 
@@ -50,6 +51,10 @@ class ElementPlan:
         Rest (s) before every trial and, last, after the final one (activity windows).
     timing : TaskTiming
         Response-stimulus interval, timeout, response rule, looping and tapping period.
+    paces : ndarray of float
+        Metronome inter-onset interval (s) of every element: 0 self-paced, < 0 the tempo ramp.
+    block_of : ndarray of int
+        Block number of every element.
     """
 
     targets: np.ndarray
@@ -58,6 +63,8 @@ class ElementPlan:
     trial_of: np.ndarray
     trial_pauses: np.ndarray
     timing: TaskTiming
+    paces: np.ndarray | None = None
+    block_of: np.ndarray | None = None
 
 
 def _positions(protocol: Any, trials: pd.DataFrame) -> list[list[int]]:
@@ -109,6 +116,8 @@ def element_plan(protocol: Any, trials: pd.DataFrame, rest_s: float) -> ElementP
         blocks, rest_s, int(getattr(breaks, "every_blocks", 1)), float(getattr(breaks, "min_s", 0.0))
     )
     multikey = paradigm in MULTIKEY_PARADIGMS
+    if paradigm == "sct":  # a tapping series is one element; its keys are assigned to the taps (timing.py)
+        positions = [p[:1] for p in positions]
     if not multikey and any(len(p) != 1 for p in positions):
         raise ModelError(f"{name}: trial list: target: {paradigm} trials have one position each")
     between = 0.0  # interval between multi-key trials (s), besides the protocol's breaks
@@ -116,6 +125,8 @@ def element_plan(protocol: Any, trials: pd.DataFrame, rest_s: float) -> ElementP
         between = float(protocol.dsp.inter_sequence_ms + response.rsi_ms) / 1000.0
     elif paradigm == "ftt":
         between = float(protocol.ftt.rest_s)
+    elif paradigm == "sct":
+        between = float(protocol.sct.rest_s)
     trial_pauses[1:-1] = np.maximum(trial_pauses[1:-1], between)
     lengths = np.array([len(p) for p in positions])
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -126,14 +137,19 @@ def element_plan(protocol: Any, trials: pd.DataFrame, rest_s: float) -> ElementP
     segments = np.zeros(n_elements, dtype=np.int32)
     if multikey:
         segments[starts] = lengths
+    paces, ramp = pacing_plan(protocol, blocks)
     timing = TaskTiming(
-        rsi_s=0.0 if multikey else float(response.rsi_ms) / 1000.0,
+        rsi_s=0.0 if multikey or paradigm == "sct" else float(response.rsi_ms) / 1000.0,
         timeout_s=float(timeout_ms) / 1000.0 if timeout_ms else DEFAULT_TIMEOUT_S,
         until_correct=getattr(response, "rule", "first-press") == "until-correct",
         loop=paradigm == "ftt",
         tap_s=float(protocol.ftt.tap_s) if paradigm == "ftt" else 0.0,
+        **ramp,
+        **sct_timing(protocol),
     )
     return ElementPlan(
+        paces=np.repeat(paces, lengths),
+        block_of=np.repeat(np.asarray(blocks, dtype=np.int32), lengths),
         targets=np.concatenate([np.asarray(p, dtype=np.int64) for p in positions]),
         pauses=pauses,
         segments=segments,

@@ -47,7 +47,7 @@ from .network import MAX_RUN_S, NetworkHandle, build_network
 __all__ = ["RawRun", "Engine", "get_engine", "nonfinite_values", "run_command"]
 
 #: Run-time values that are trial lists (TimedArrays), not object variables.
-_TIMED_ARRAYS = ("targets", "pauses", "segments")
+_TIMED_ARRAYS = ("targets", "pauses", "segments", "paces", "block_of")
 
 
 def _machine_id() -> str:
@@ -162,6 +162,7 @@ class RawRun:
     weights: dict[str, np.ndarray] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     periods: dict[str, np.ndarray] = field(default_factory=dict)  # ends of tapping periods
+    timing: dict[str, np.ndarray] = field(default_factory=dict)  # taps, series, tempo of paced elements
 
 
 class Engine:
@@ -297,6 +298,8 @@ class Engine:
             h.targets: np.asarray(values["targets"], dtype=np.int32),
             h.pauses: b2.Quantity(np.asarray(values["pauses"], dtype=float), dim=b2.second.dim),
             h.segments: np.asarray(values["segments"], dtype=np.int32),
+            h.paces: b2.Quantity(np.asarray(values["paces"], dtype=float), dim=b2.second.dim),
+            h.block_of: np.asarray(values["block_of"], dtype=np.int32),
         }
         for name, value in values.items():
             if name in _TIMED_ARRAYS:
@@ -339,6 +342,8 @@ class Engine:
             target_values=np.asarray(values["targets"], dtype=np.int32),
             pause_values=np.asarray(values["pauses"], dtype=float),
             segment_values=np.asarray(values["segments"], dtype=np.int32),
+            pace_values=np.asarray(values["paces"], dtype=float),
+            block_values=np.asarray(values["block_of"], dtype=np.int32),
         )  # fmt: skip
         for name, value in values.items():
             if name in _TIMED_ARRAYS:
@@ -376,6 +381,15 @@ class Engine:
             "seg_start": np.asarray(h.period_monitor.seg_start[:], dtype=int),
             "period_end": np.asarray(h.period_monitor.period_end[:] / b2.second, dtype=float),
         }
+        timing = {
+            "tap_trial": np.asarray(h.tap_monitor.trial[:], dtype=int),
+            "tap_t": np.asarray(h.tap_monitor.t[:] / b2.second, dtype=float),
+            "tap_slope": np.asarray(h.tap_monitor.slope[:] / b2.Hz, dtype=float),
+            "series_trial": np.asarray(h.series_monitor.trial[:], dtype=int),
+            "series_onset": np.asarray(h.series_monitor.t_on[:] / b2.second, dtype=float),
+            "paced_trial": np.asarray(h.pace_monitor.trial[:], dtype=int),
+            "paced_ioi": np.asarray(h.pace_monitor.cur_ioi[:] / b2.second, dtype=float),
+        }
         mm = h.meter_monitor
         weights = {
             "corticostriatal": np.asarray(h.corticostriatal.w[:]),
@@ -395,6 +409,7 @@ class Engine:
             end_time_s=_end_time(h, self.mode),
             weights=weights,
             periods=periods,
+            timing=timing,
         )
 
 

@@ -262,6 +262,220 @@ dapre/dt = -apre/tau_stdp : 1 (event-driven)
 """
 HEBBIAN_ON_PRE = "ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nw = clip(w - eta*dec*w, 0, 1)"
 
+# --- paced blocks and synchronisation-continuation tapping (issue 17) ----------------------
+# Paced blocks: ``paces(k)`` is the metronome inter-onset interval of element k (s; 0: self-paced;
+# < 0: the protocol's tempo ramp, whose current tempo ``ramp_ioi`` the controller holds) and
+# ``block_of(k)`` its block. At the first element of a block the ramp moves ``ramp_step`` faster
+# (down to ``ramp_target``) when the previous block was a ramp block whose accuracy reached
+# ``ramp_crit``; within a paced block every stimulus comes on the beat (``beat0 + n*cur_ioi``,
+# or at the press if that is later), whatever the response, and the response window ends at the
+# next beat (a press must go down before it).
+# Tapping (``sct = 1``): an element is one series. Its onset is the first metronome beat; the
+# controller enters phase 3, in which the cue and the M1 readout are off and the taps come from
+# the SMA timer population (``timer``): cells driven by a ramp (``ramp``, slope ``slope``,
+# reset by each tap command) whose population rate, read by ``timer_readout``, crossing
+# threshold is the tap command; the key goes down ``t_nd`` (+ motor noise) later. Perceived
+# clicks (``click_lat`` after each beat) and perceived taps (``fb_lat`` after each press) are
+# paired; their difference ``err`` (in periods) corrects the ramp's phase (``alpha``) and slope (``beta``).
+# After the last beat nothing corrects the timer: continuation is the timer's own rhythm.
+TIMING_CONTROLLER_EQUATIONS = """
+cur_ioi : second
+ramp_ioi : second
+ramp_target : second
+ramp_step : second
+ramp_crit : 1
+cur_blk : integer
+blk_n : integer
+blk_ok : integer
+prev_ramp : integer
+beat0 : second
+beat_n : integer
+timeout_base : second
+sct : integer
+sct_ioi : second
+sct_len : second
+sync_beats : integer
+n_beat : integer
+n_tap : integer
+click_lat : second
+fb_lat : second
+t_click : second
+t_tapfb : second
+click_pend : integer
+tap_pend : integer
+press_pend : integer
+fb_wait : integer
+t_press : second
+t_fbdue : second
+tap_cmd : integer
+timer_on : integer
+ramp : 1
+slope : Hz
+kcyc : 1
+z_clock : 1
+z_motor : 1
+clock_cv : 1
+motor_sd : second
+alpha : 1
+beta : 1
+start_phase : 1
+level : 1
+"""
+
+TIMING_EVENTS = {
+    "sct_click": "phase == 3 and n_beat < sync_beats and t >= t_on + n_beat*sct_ioi + click_lat",
+    "sct_tap": "phase == 3 and tap_cmd == 1",
+    "sct_press": "phase == 3 and press_pend == 1 and t >= t_press",
+    "sct_feedback": "phase == 3 and fb_wait == 1 and t >= t_fbdue",
+    "sct_end": "phase == 3 and t >= t_on + sct_len",
+}
+
+# appended to the onset action: the tempo of the element (ramp step at a block's first element)
+# and, for a tapping series, phase 3 with the timer stopped until the first beat is perceived
+PACED_ONSET = """
+blk = int(block_of((trial + 0.25)*ms))
+newb = int(blk != cur_blk)
+reached = int(blk_n > 0 and blk_ok >= ramp_crit*blk_n)
+step_now = newb*prev_ramp*reached
+faster = ramp_ioi - ramp_step
+faster = faster*int(faster >= ramp_target) + ramp_target*int(faster < ramp_target)
+ramp_ioi = step_now*faster + (1 - step_now)*ramp_ioi
+blk_n = (1 - newb)*blk_n
+blk_ok = (1 - newb)*blk_ok
+cur_blk = blk
+pv = paces((trial + 0.25)*ms)
+is_ramp = int(pv < 0*second)
+cur_ioi = is_ramp*ramp_ioi + (1 - is_ramp)*pv
+prev_ramp = is_ramp
+beat0 = newb*t + (1 - newb)*beat0
+beat_n = newb + (1 - newb)*(beat_n + 1)
+paced = int(cur_ioi > 0*second)
+window = cur_ioi - t_nd
+window = window*int(window > 10*ms) + 10*ms*int(window <= 10*ms)
+timeout = paced*window + (1 - paced)*timeout_base
+phase = 3*sct + (1 - sct)*phase
+n_beat = 0
+n_tap = 0
+click_pend = 0
+tap_pend = 0
+press_pend = 0
+fb_wait = 0
+tap_cmd = 0
+timer_on = 0
+ramp = 0
+"""
+
+# appended to the record action (``trial`` is already the next element): block accuracy, and
+# within a paced block the next stimulus comes on the next beat
+PACED_RECORD = """
+blk_n += 1
+blk_ok += correct
+same = int(cur_ioi > 0*second and trial < n_trials and int(block_of((trial + 0.25)*ms)) == cur_blk)
+t_beat = beat0 + beat_n*cur_ioi
+t_free = t + t_nd*int(resp >= 0)
+t_next = same*(t_beat*int(t_beat >= t_free) + t_free*int(t_beat < t_free)) + (1 - same)*t_next
+"""
+
+TIMING_ACTIONS = {
+    # a beat is perceived: the second one sets the slope from the interval (interval-tuned
+    # ramping cells) and starts the ramp; a tap perceived before it is paired with it
+    "sct_click": """
+calib = int(n_beat == 1)
+slope = calib*level/(t - t_click + 1*ms) + (1 - calib)*slope
+ramp = calib*start_phase*level + (1 - calib)*ramp
+timer_on = int(n_beat >= 1)
+t_click = t
+pair = int(tap_pend == 1 and timer_on == 1 and (t - t_tapfb)*slope/level < 0.5)
+err = (t_tapfb - t)*slope/level
+ramp = ramp + pair*alpha*err*level
+slope = slope*(1 + pair*beta*err)
+tap_pend = tap_pend*(1 - pair)
+click_pend = 1 - pair
+n_beat += 1
+""",
+    # the timer crossed threshold: the tap command; the ramp restarts with this cycle's slope
+    # fluctuation, the key goes down after the motor delay
+    "sct_tap": """
+tap_cmd = 0
+ramp = 0
+kcyc = 1 + clock_cv*z_clock
+t_press = t + t_nd + motor_sd*z_motor
+press_pend = 1
+""",
+    "sct_press": """
+press_pend = 0
+fb_wait = 1
+t_fbdue = t + fb_lat
+n_tap += 1
+""",
+    # the tap's reafference is perceived: paired with a beat perceived before it
+    "sct_feedback": """
+fb_wait = 0
+t_tapfb = t
+pair = int(click_pend == 1 and (t - t_click)*slope/level < 0.5)
+err = (t - t_click)*slope/level
+ramp = ramp + pair*alpha*err*level
+slope = slope*(1 + pair*beta*err)
+click_pend = click_pend*(1 - pair)
+tap_pend = 1 - pair
+""",
+    "sct_end": """
+trial = trial + 1
+phase = 0
+timer_on = 0
+ramp = 0
+press_pend = 0
+t_next = t + rsi + pauses((trial + 0.25)*ms)
+""",
+}
+
+TIMER_EVERY_STEP = "ramp = ramp + slope*kcyc*dt*timer_on*int(phase == 3)"
+
+#: Number of SMA timer cells (interval-tuned ramping cells) and the noise index offset of the
+#: timer group (after the readout units; at most 64 channels).
+N_TIMER = 20
+TIMER_NOISE_OFFSET = 64
+
+TIMER_EQUATIONS = """
+dv/dt = (-v + a_ramp*ramp_c + bias_t)/tau_t + sig_t*sqrt(2/tau_t)*z_t/sqrt(dt) : volt (unless refractory)
+z_t = hash_normal(seed_c, timestep(t, dt), noise_offset + i) : 1
+ramp_c : 1 (linked)
+seed_c : integer (linked)
+a_ramp : volt (shared, constant)
+bias_t : volt (shared, constant)
+tau_t : second (shared, constant)
+sig_t : volt (shared, constant)
+v_th_t : volt (shared, constant)
+v_reset_t : volt (shared, constant)
+t_ref_t : second (shared, constant)
+"""
+
+TIMER_READOUT_EQUATIONS = """
+dr/dt = -r/tau_r : Hz
+z_c : 1
+z_m : 1
+seed_c : integer (linked)
+phase_c : integer (linked)
+on_c : integer (linked)
+armed : 1
+tau_r : second (shared, constant)
+r_th : Hz (shared, constant)
+r_low : Hz (shared, constant)
+"""
+
+# the timer readout fires only while a series runs with its timer on (its threshold condition)
+TIMER_TO_CONTROLLER = """
+tap_cmd_post = 1
+z_clock_post = z_c_pre
+z_motor_post = z_m_pre
+"""
+
+CONTROLLER_EQUATIONS += TIMING_CONTROLLER_EQUATIONS
+CONTROLLER_EVENTS.update(TIMING_EVENTS)
+CONTROLLER_ACTIONS["onset"] += PACED_ONSET
+CONTROLLER_ACTIONS["record"] += PACED_RECORD
+CONTROLLER_ACTIONS.update(TIMING_ACTIONS)
+
 FIXED_ON_PRE = """
 ge_post += w*int(kind == 0)
 gn_post += w*int(kind == 1)
@@ -296,6 +510,13 @@ class NetworkHandle:
     spike_monitor: Any = None
     segments: Any = None
     period_monitor: Any = None
+    paces: Any = None
+    block_of: Any = None
+    timer: Any = None
+    timer_readout: Any = None
+    tap_monitor: Any = None
+    series_monitor: Any = None
+    pace_monitor: Any = None
 
     def objects(self) -> dict[str, Any]:
         """Objects whose variables can be set at run time, by name."""
@@ -309,6 +530,8 @@ class NetworkHandle:
             "transition": self.transition,
             "visuomotor": self.visuomotor,
             "salience": self.salience,
+            "timer": self.timer,
+            "timer_readout": self.timer_readout,
         }
 
 
@@ -348,6 +571,8 @@ def build_network(
     target_values: np.ndarray | None = None,
     pause_values: np.ndarray | None = None,
     segment_values: np.ndarray | None = None,
+    pace_values: np.ndarray | None = None,
+    block_values: np.ndarray | None = None,
 ) -> NetworkHandle:
     """Create every Brian2 object of the network (structure only, no parameter values).
 
@@ -370,6 +595,9 @@ def build_network(
     segment_values : ndarray, optional
         Number of elements of the multi-key trial (DSP sequence, tapping period) that starts at
         each element, 0 elsewhere (as ``target_values``).
+    pace_values, block_values : ndarray, optional
+        Metronome inter-onset interval (s; 0 self-paced, < 0 the tempo ramp) and block number of
+        each element (as ``target_values``).
 
     Returns
     -------
@@ -395,6 +623,15 @@ def build_network(
     if segment_values is not None:
         seg_buffer[: segment_values.size] = segment_values[:max_trials]
     segments = b2.TimedArray(seg_buffer, dt=1 * ms, name="segments")
+    # paced blocks: the metronome interval and the block of element k, read at (k + 0.25) ms
+    pace_buffer = np.zeros(max_trials)
+    if pace_values is not None:
+        pace_buffer[: pace_values.size] = pace_values[:max_trials]
+    paces = b2.TimedArray(pace_buffer * b2.second, dt=1 * ms, name="paces")
+    block_buffer = np.zeros(max_trials, dtype=np.int32)
+    if block_values is not None:
+        block_buffer[: block_values.size] = block_values[:max_trials]
+    block_of = b2.TimedArray(block_buffer, dt=1 * ms, name="block_of")
     # one clock for everything that runs every step (a clock per object costs a set
     # rebuild per step in the standalone network loop), one for the regional meters
     clock = b2.Clock(dt, name="model_clock")
@@ -405,11 +642,13 @@ def build_network(
 
     controller = b2.NeuronGroup(
         1, CONTROLLER_EQUATIONS, events=CONTROLLER_EVENTS, clock=clock, name="controller",
-        namespace={"targets": targets, "pauses": pauses, "segments": segments, "stop_simulation": stop_simulation},
+        namespace={"targets": targets, "pauses": pauses, "segments": segments, "stop_simulation": stop_simulation,
+                   "paces": paces, "block_of": block_of},
     )  # fmt: skip
     for event, code in CONTROLLER_ACTIONS.items():
         controller.run_on_event(event, code)
     controller.run_regularly(CONTROLLER_EVERY_STEP, when="start", name="controller_flags")
+    controller.run_regularly(TIMER_EVERY_STEP, when="start", order=1, name="controller_timer")
 
     neurons = b2.NeuronGroup(
         n_neurons, noise_equations(NEURON_EQUATIONS), threshold="v > v_th", reset="v = v_reset\nnspk += 1",
@@ -599,10 +838,16 @@ def build_network(
     )
     meter_monitor = b2.StateMonitor(meter, ["spk", "syn_tot"], record=True, clock=meter_clock, name="meter_monitor")
 
+    timer, timer_readout, timing_objects = _timer_groups(controller, clock, hash_normal, n_neurons + TIMER_NOISE_OFFSET)
+    tap_monitor = b2.EventMonitor(controller, "sct_press", variables=["trial", "slope"], name="tap_monitor")
+    series_monitor = b2.EventMonitor(controller, "sct_end", variables=["trial", "t_on"], name="series_monitor")
+    pace_monitor = b2.EventMonitor(controller, "record", variables=["trial", "cur_ioi"], name="pace_monitor")
+
     net = b2.Network(
         controller, neurons, fixed, corticostriatal, parallel_fibre, transition, visuomotor, salience, readout,
         to_readout, responses, meter, metering, trial_monitor, period_monitor, meter_monitor,
     )  # fmt: skip
+    net.add(*timing_objects, tap_monitor, series_monitor, pace_monitor)
     spike_monitor = None
     if record_spikes:
         spike_monitor = b2.SpikeMonitor(neurons, name="spike_monitor")
@@ -612,6 +857,52 @@ def build_network(
         corticostriatal=corticostriatal, parallel_fibre=parallel_fibre, transition=transition, visuomotor=visuomotor,
         salience=salience,
         meter=meter, trial_monitor=trial_monitor, meter_monitor=meter_monitor, targets=targets, pauses=pauses,
-        segments=segments, period_monitor=period_monitor, max_trials=max_trials,
+        segments=segments, period_monitor=period_monitor, max_trials=max_trials, paces=paces, block_of=block_of,
+        timer=timer, timer_readout=timer_readout, tap_monitor=tap_monitor, series_monitor=series_monitor,
+        pace_monitor=pace_monitor,
         meter_dt_s=float(meter_dt / b2.second), spike_monitor=spike_monitor,
     )  # fmt: skip
+
+
+def _timer_groups(controller: Any, clock: Any, hash_normal: Any, noise_offset: int) -> tuple[Any, Any, list]:
+    """Create the SMA timer cells, their population readout and the tap-command synapse.
+
+    The cells are driven by the controller's ramp (``ramp``; zero outside tapping series, so
+    they are silent in every other paradigm); their spikes feed one leaky readout unit whose
+    threshold crossing (armed only while a series runs and its timer is on) is a tap command.
+    """
+    import brian2 as b2
+
+    timer = b2.NeuronGroup(
+        N_TIMER, noise_equations(TIMER_EQUATIONS), threshold="v > v_th_t", reset="v = v_reset_t",
+        refractory="t_ref_t", method="euler", clock=clock, name="timer",
+        namespace={"hash_normal": hash_normal, "noise_offset": noise_offset},
+    )  # fmt: skip
+    zeros = np.zeros(N_TIMER, dtype=np.int64)
+    timer.ramp_c = b2.linked_var(controller, "ramp", index=zeros)
+    timer.seed_c = b2.linked_var(controller, "seed_value", index=zeros)
+    readout = b2.NeuronGroup(
+        1, TIMER_READOUT_EQUATIONS, threshold="r > r_th and armed > 0.5 and on_c == 1 and phase_c == 3",
+        reset="armed = 0", events={"rearm": "armed < 0.5 and r < r_low"}, method="exact", clock=clock,
+        name="timer_readout", namespace={"hash_normal": hash_normal, "noise_offset": noise_offset + N_TIMER},
+    )  # fmt: skip
+    one = np.zeros(1, dtype=np.int64)
+    readout.seed_c = b2.linked_var(controller, "seed_value", index=one)
+    readout.phase_c = b2.linked_var(controller, "phase", index=one)
+    readout.on_c = b2.linked_var(controller, "timer_on", index=one)
+    readout.run_on_event("rearm", "armed = 1")
+    # this step's clock and motor noise, read by the tap command (counter-based, per seed and step)
+    readout.run_regularly(
+        "z_c = hash_normal(seed_c, timestep(t, dt), noise_offset)\n"
+        "z_m = hash_normal(seed_c, timestep(t, dt), noise_offset + 1)",
+        when="start", name="timer_noise",
+    )  # fmt: skip
+    readout.armed = 1
+    to_readout = b2.Synapses(
+        timer, readout, on_pre="r_post += 1/(n_cells*tau_r_post)", clock=clock, name="timer_to_readout",
+        namespace={"n_cells": N_TIMER},
+    )  # fmt: skip
+    to_readout.connect()
+    taps = b2.Synapses(readout, controller, on_pre=TIMER_TO_CONTROLLER, clock=clock, name="timer_taps")
+    taps.connect()
+    return timer, readout, [timer, readout, to_readout, taps]

@@ -232,9 +232,10 @@ def merge_responses(protocol, trials: pd.DataFrame, responses: pd.DataFrame) -> 
         n_errors=errors,
         execution_time=merged.get("execution_time", pd.Series(np.nan, index=merged.index)),
         n_correct_sequences=merged.get("n_correct_sequences", pd.Series(pd.NA, index=merged.index, dtype="Int64")),
-        ioi=np.nan,  # the model does not perform paced or tapping trials (issue 17)
-        click_onset=np.nan,
-        sync_beats=pd.Series(pd.NA, index=merged.index, dtype="Int64"),
+        # paced and tapping trials: the tempo (s), the first click and the synchronisation beats
+        ioi=merged.get("ioi", pd.Series(np.nan, index=merged.index)),
+        click_onset=merged.get("click_onset", pd.Series(np.nan, index=merged.index)),
+        sync_beats=pd.array(merged.get("sync_beats", pd.Series(pd.NA, index=merged.index)), dtype="Int64"),
     )
 
 

@@ -60,6 +60,20 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "readout_noise_hz": (0.0, 200.0, "noise SD below the maximum rate"),
     "readout_rearm_hz": (0.0, 500.0, "a rate below the readout threshold (hysteresis)"),
     "efference_ms": (1.0, 1000.0, "at least one step; a copy outlasting a second would span the next trials"),
+    "timer_drive_mv": (0.0, 100.0, "input drive between none and 5 thresholds"),
+    "timer_tau_ms": (1.0, 100.0, "membrane time constants of central neurons are ~5-50 ms"),
+    "timer_noise_mv": (0.0, 20.0, "in-vivo membrane fluctuations are 2-4 mV SD (Destexhe et al. 2001)"),
+    "timer_readout_tau_ms": (1.0, 500.0, f"a leaky rate readout faster than the shortest interval; {_TAU}"),
+    "timer_threshold_hz": (1.0, 500.0, "a rate above 0 and below 1 / refractory period"),
+    "timer_rearm_hz": (0.0, 500.0, "a rate below the timer threshold (hysteresis)"),
+    "timer_start_phase": (0.0, 1.0, "a ramp level between reset (0) and threshold (1)"),
+    "timer_phase_correction": (0.0, 1.0, "0 (none) to 1 (the whole asynchrony in one beat); above 1 overshoots"),
+    "timer_period_correction": (0.0, 1.0, "0 (none) to 1; above 1 the period oscillates"),
+    "timer_clock_cv": (0.0, 0.5, "interval CVs of people are 0.02-0.15"),
+    "timer_level": (0.01, 2.0, "the ramp crosses between just above reset and twice the drive scale"),
+    "tap_motor_sd_ms": (0.0, 100.0, "motor-delay SDs are 3-15 ms (Wing & Kristofferson 1973)"),
+    "beat_latency_ms": (0.0, 500.0, "auditory latencies are 10-50 ms, visual 40-150 ms"),
+    "tap_feedback_ms": (0.0, 500.0, "somatosensory reafference reaches cortex in 20-150 ms"),
     # --- learning
     "eta_striatum": (0.0, 0.05, "w is a fraction of its maximum; beyond this one reward moves it across its range"),
     "d2_learning_ratio": (0.0, 10.0, "D2 plasticity of the order of D1's"),
@@ -102,6 +116,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
 ORDERED: tuple[tuple[str, str, str], ...] = (
     ("reset_mv", "threshold_mv", "a neuron is reset below its threshold"),
     ("readout_rearm_hz", "readout_threshold_hz", "the readout re-arms below the rate that triggers a press"),
+    ("timer_rearm_hz", "timer_threshold_hz", "the timer re-arms below the rate that commands a tap"),
 )
 
 

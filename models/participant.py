@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .elements import MULTIKEY_PARADIGMS, element_plan, multikey_rows
@@ -13,12 +14,14 @@ from .errors import ModelError, ModelNotImplementedError
 from .parameters import ModelParameters
 from .results import SimulationResult, activity_table, rate_table, region_sizes, response_table, spike_table
 from .runtime_values import runtime_values
+from .timing import paced_columns, sct_rows
 
 __all__ = ["simulate_participant", "SUPPORTED_PARADIGMS"]
 
 #: Paradigms the model performs: one stimulus and response per trial (``srt``, ``asrt``), a
-#: sequence of responses per trial (``dsp``), continuous tapping for a fixed period (``ftt``).
-SUPPORTED_PARADIGMS = ("srt", "asrt", "dsp", "ftt")
+#: sequence of responses per trial (``dsp``), continuous tapping for a fixed period (``ftt``),
+#: synchronisation-continuation tapping (``sct``: the taps come from the SMA timer population).
+SUPPORTED_PARADIGMS = ("srt", "asrt", "dsp", "ftt", "sct")
 
 
 def simulate_participant(
@@ -90,18 +93,23 @@ def simulate_participant(
             f"{name}: trial list: {plan.targets.size} stimuli; the model runs at most {engine.max_trials}"
         )
     values = runtime_values(
-        engine.layout, params, plan.targets, plan.timing, int(seed), engine.max_trials, plan.pauses, plan.segments
-    )
+        engine.layout, params, plan.targets, plan.timing, int(seed), engine.max_trials, plan.pauses, plan.segments,
+        plan.paces, plan.block_of,
+    )  # fmt: skip
     if initial_values:  # multi-session studies: carried weights (models/study.py)
         values.update(initial_values)
     raw = engine.run(values)
     presses = None
     if paradigm in MULTIKEY_PARADIGMS:
         responses, presses = multikey_rows(protocol, trials, plan, raw, params.non_decision_ms / 1000.0)
+    elif paradigm == "sct":
+        responses, presses = sct_rows(protocol, trials, raw)
     elif raw.trials["trial"].size != plan.targets.size:
         raise ModelError(f"{name}: simulation ended after {raw.trials['trial'].size} of {plan.targets.size} trials")
     else:
         responses = response_table(trials, raw)
+        if np.any(plan.paces != 0):
+            responses = paced_columns(responses, raw)
     sizes = region_sizes(engine.layout)
     weights = dict(raw.weights)
     spikes = None

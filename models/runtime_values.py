@@ -37,6 +37,16 @@ class TaskTiming:
     until_correct: bool
     loop: bool = False
     tap_s: float = 0.0
+    # paced blocks: the protocol's tempo ramp (one per protocol), s and share of correct trials
+    ramp_start_s: float = 0.0
+    ramp_target_s: float = 0.0
+    ramp_step_s: float = 0.0
+    ramp_criterion: float = 1.0
+    # synchronisation-continuation tapping: one element per series
+    sct: bool = False
+    sct_ioi_s: float = 0.0
+    sync_beats: int = 0
+    sct_len_s: float = 0.0
 
 
 def _lesioned(rng: np.random.Generator, n: int, remaining: float) -> np.ndarray:
@@ -93,6 +103,8 @@ def runtime_values(
     max_trials: int,
     pauses: np.ndarray | None = None,
     segments: np.ndarray | None = None,
+    paces: np.ndarray | None = None,
+    block_of: np.ndarray | None = None,
 ) -> dict[str, float | np.ndarray]:
     """Compute every run-time value of one simulation.
 
@@ -116,12 +128,17 @@ def runtime_values(
     segments : ndarray of int, optional
         Number of elements of the multi-key trial (DSP sequence, tapping period) that starts
         at each element, 0 elsewhere; none if omitted (one element per trial).
+    paces : ndarray, optional
+        Metronome inter-onset interval (s) of every element: 0 self-paced (the default), < 0
+        the protocol's tempo ramp (:attr:`TaskTiming.ramp_start_s`).
+    block_of : ndarray of int, optional
+        Block number of every element (paced blocks: where the beat clock and the ramp step).
 
     Returns
     -------
     dict
         ``"object.variable" -> value`` (SI units), plus ``"targets"``, ``"pauses"`` and
-        ``"segments"`` (the element buffers).
+        ``"segments"``, ``"paces"`` and ``"block_of"`` (the element buffers).
     """
     params.check_complete()
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
@@ -176,11 +193,21 @@ def runtime_values(
         if segments.size != targets.size:
             raise ValueError(f"segments: {segments.size} values for {targets.size} elements; expected one per element")
         segment_buffer[: segments.size] = segments
+    pace_buffer = np.zeros(max_trials)
+    block_buffer = np.zeros(max_trials, dtype=np.int32)
+    for name, given, buffer in (("paces", paces, pace_buffer), ("block_of", block_of, block_buffer)):
+        if given is not None:
+            given = np.asarray(given)
+            if given.size != targets.size:
+                raise ValueError(f"{name}: {given.size} values for {targets.size} elements; expected one per element")
+            buffer[: given.size] = given
 
     values: dict[str, float | np.ndarray] = {
         "targets": trial_buffer,
         "pauses": pause_buffer,
         "segments": segment_buffer,
+        "paces": pace_buffer,
+        "block_of": block_buffer,
         # neurons
         "neurons.v": rng.uniform(0.0, 15.0, n) * MS,
         "neurons.tau_m": per_pop(p.tau_m_ms) * MS,
@@ -279,4 +306,49 @@ def runtime_values(
         "controller.timed_out": 0,
         "controller.period_end": 0.0,
     }
+    values.update(_timing_values(p, timing))
     return values
+
+
+def _timing_values(p: ModelParameters, timing: TaskTiming) -> dict[str, float | np.ndarray]:
+    """Run-time values of paced blocks and of the SMA timer (synchronisation-continuation tapping)."""
+    return {
+        "controller.timeout_base": timing.timeout_s,
+        "controller.cur_ioi": 0.0,
+        "controller.ramp_ioi": timing.ramp_start_s,
+        "controller.ramp_target": timing.ramp_target_s,
+        "controller.ramp_step": timing.ramp_step_s,
+        "controller.ramp_crit": timing.ramp_criterion,
+        "controller.cur_blk": -1,
+        "controller.blk_n": 0,
+        "controller.blk_ok": 0,
+        "controller.prev_ramp": 0,
+        "controller.beat0": 0.0,
+        "controller.beat_n": 0,
+        "controller.sct": int(timing.sct),
+        "controller.sct_ioi": timing.sct_ioi_s,
+        "controller.sct_len": timing.sct_len_s,
+        "controller.sync_beats": int(timing.sync_beats),
+        "controller.click_lat": p.beat_latency_ms * MS,
+        "controller.fb_lat": p.tap_feedback_ms * MS,
+        "controller.t_click": -10.0,
+        "controller.t_tapfb": -10.0,
+        "controller.slope": 1.0 / max(timing.sct_ioi_s, 0.1),
+        "controller.kcyc": 1.0,
+        "controller.clock_cv": p.timer_clock_cv,
+        "controller.motor_sd": p.tap_motor_sd_ms * MS,
+        "controller.alpha": p.timer_phase_correction,
+        "controller.beta": p.timer_period_correction,
+        "controller.start_phase": p.timer_start_phase,
+        "controller.level": p.timer_level,
+        "timer.a_ramp": p.timer_drive_mv * MS,
+        "timer.bias_t": 0.0,
+        "timer.tau_t": p.timer_tau_ms * MS,
+        "timer.sig_t": p.timer_noise_mv * MS,
+        "timer.v_th_t": p.threshold_mv * MS,
+        "timer.v_reset_t": p.reset_mv * MS,
+        "timer.t_ref_t": p.refractory_ms * MS,
+        "timer_readout.tau_r": p.timer_readout_tau_ms * MS,
+        "timer_readout.r_th": p.timer_threshold_hz,
+        "timer_readout.r_low": p.timer_rearm_hz,
+    }

@@ -9,8 +9,9 @@ run-time values, ``run_args`` of the compiled network), and so on. Each session 
 ``ses-<k>`` of the BIDS dataset; the offline process of each delay goes into the sidecar
 (``Extra.Offline``).
 
-Paradigms the spiking model does not perform (paced blocks, synchronisation-continuation
-tapping) raise :class:`~motorseq.models.errors.ModelNotImplementedError` naming the session.
+Paced blocks and synchronisation-continuation tapping are performed in closed loop
+(:mod:`.timing`); a session the model cannot perform (a paradigm it does not know, two tempo
+ramps in one protocol) raises :class:`~motorseq.models.errors.ModelNotImplementedError` naming it.
 """
 
 from __future__ import annotations
@@ -45,19 +46,20 @@ def group_of(groups: list[str], index: int) -> str | None:
 def check_study_supported(loaded: Any) -> None:
     """Refuse, before any simulation, a study with a session the model cannot perform (one line)."""
     from .participant import SUPPORTED_PARADIGMS
+    from .timing import pacing_plan
 
     for (number, group), protocol in sorted(loaded.protocols.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
         where = f"{loaded.path}: sessions.{number - 1}" + (f".groups.{group}" if group else "")
         if protocol.paradigm not in SUPPORTED_PARADIGMS:
             raise ModelNotImplementedError(
-                f"{where}: paradigm {protocol.paradigm!r}: the spiking model does not perform timing "
-                "(synchronisation-continuation) tasks yet; run people with motorseq run"
+                f"{where}: paradigm {protocol.paradigm!r}: the spiking model performs "
+                f"{', '.join(SUPPORTED_PARADIGMS)}; run people with motorseq run"
             )
-        if any(block.pace is not None for block in protocol.blocks):
-            raise ModelNotImplementedError(
-                f"{where}: blocks.pace: the spiking model does not perform metronome-paced blocks yet "
-                "(its stimuli follow its own responses); run people with motorseq run"
-            )
+        blocks = np.arange(1, sum(block.repeat for block in protocol.blocks) + 1)
+        try:
+            pacing_plan(protocol, blocks)
+        except ModelNotImplementedError as exc:
+            raise ModelNotImplementedError(f"{where}: {exc}") from None
 
 
 def simulate_study(

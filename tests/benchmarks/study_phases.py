@@ -90,22 +90,31 @@ def relearning(args, root: Path) -> None:
     )
 
 
+def _timing_benchmark():
+    """The issue-17 timing benchmark next to this file (``timing_model.py``)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("timing_model", Path(__file__).with_name("timing_model.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def timing(args, root: Path) -> None:
-    print("Synchronisation-continuation tapping")
-    _line(
-        "mean asynchrony, continuation CV",
-        "not modelled (ModelNotImplementedError: the network has no metronome input yet)",
-        "-20 to -60 ms (Repp 2005); CV 3-8 %, variance growing with the interval",
-    )
+    print("Synchronisation-continuation tapping (tests/benchmarks/timing_model.py --only sct)")
+    bench = _timing_benchmark()
+    options = argparse.Namespace(participants=args.participants, series=2, iois="500,1000", build=args.build)
+    options.build = str(options.build or root / "build")
+    bench.sct(options, root)
 
 
 def paced(args, root: Path) -> None:
-    print("Slow-then-ramp vs fast-only practice (paced-practice study)")
-    _line(
-        "final accuracy at the target tempo, retention",
-        "not modelled (paced blocks: ModelNotImplementedError); the people's design runs with motorseq run",
-        "hypothesis under test, no published figure",
+    print("Slow-then-ramp vs fast-only practice (tests/benchmarks/timing_model.py --only paced)")
+    bench = _timing_benchmark()
+    options = argparse.Namespace(
+        participants=args.participants, paced_blocks=args.blocks, paced_trials=args.trials, build_root=args.build
     )
+    bench.paced(options, root)
 
 
 PARTS = {"ftt": ftt, "asrt": asrt, "relearning": relearning, "timing": timing, "paced": paced}

@@ -65,11 +65,8 @@ def test_every_bundled_protocol_is_performed_and_other_paradigms_are_refused():
     from motorseq.models import SUPPORTED_PARADIGMS
     from motorseq.protocols import list_protocols
 
-    # every bundled protocol but the timing task (sct, issue 17: not modelled yet, refused below)
-    assert {load_protocol(name).paradigm for name in list_protocols()} - {"sct"} <= set(SUPPORTED_PARADIGMS)
-    tapping = load_protocol("sct")
-    with pytest.raises(ModelNotImplementedError, match="paradigm"):
-        simulate_participant(tapping, generate_trials(tapping, "01", seed=1), ModelParameters(), seed=1)
+    # every bundled protocol, the timing task (sct, issue 17) included
+    assert {load_protocol(name).paradigm for name in list_protocols()} <= set(SUPPORTED_PARADIGMS)
     protocol = load_protocol("dsp")
     trials = generate_trials(protocol, "01", seed=1)
     other = protocol.model_copy(update={"paradigm": "typing"})

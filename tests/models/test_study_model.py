@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -62,21 +63,35 @@ def test_without_replay_everything_decays_to_naive_and_the_process_is_seeded():
     assert np.array_equal(a.weights["transition"], b.weights["transition"])
 
 
-def test_paced_and_tapping_studies_are_refused_naming_the_session(tmp_path):
-    from motorseq.models.study import simulate_study
+def test_paced_and_tapping_studies_are_accepted_and_two_ramps_refused_naming_the_session(tmp_path):
+    from motorseq.models.study import check_study_supported, simulate_study
+    from motorseq.protocols.study import load_study
 
-    with pytest.raises(
-        ModelNotImplementedError, match=r"paced-practice\.yaml: sessions\.0\.groups\.fast-only: blocks\.pace"
-    ):
-        simulate_study("paced-practice", tmp_path, 1)
+    check_study_supported(load_study("paced-practice"))  # issue 17: paced blocks are performed
     study = tmp_path / "tap.yaml"
     study.write_text(
         "name: tap\ntitle: t\nsessions:\n  - {protocol: sct}\n  - {protocol: ftt, delay: 10min}\n"
         "source: {citation: test study}\n"
     )
-    with pytest.raises(ModelNotImplementedError, match=r"tap\.yaml: sessions\.0: paradigm 'sct'"):
-        simulate_study(study, tmp_path, 1)
-    assert not (tmp_path / "sub-01").exists()
+    check_study_supported(load_study(study))  # and tapping
+    protocol = tmp_path / "two-ramps.yaml"
+    text = (Path(load_study("paced-practice").path).parent / "protocols" / "srt-paced-ramp.yaml").read_text()
+    ramp = "pace: {ioi_ms: 800, target_ioi_ms: 450, step_ms: 50, criterion: 0.9}}"
+    two = text.replace(
+        f"  - {{kind: sequence, trials: 48, repeat: 10, {ramp}",
+        "  - {kind: sequence, trials: 48, pace: {ioi_ms: 800, target_ioi_ms: 450}}\n"
+        "  - {kind: sequence, trials: 48, pace: {ioi_ms: 700, target_ioi_ms: 450}}",
+    )
+    assert two != text
+    protocol.write_text(two.replace("name: srt-paced-ramp", "name: two-ramps"))
+    study = tmp_path / "ramps.yaml"
+    study.write_text(
+        "name: ramps\ntitle: t\nsessions:\n  - {protocol: two-ramps.yaml}\nsource: {citation: test study}\n"
+    )
+    refused = r"ramps\.yaml: sessions\.0: two-ramps: blocks\.pace: .*one tempo"
+    with pytest.raises(ModelNotImplementedError, match=refused):
+        simulate_study(study, tmp_path / "out", 1)
+    assert not (tmp_path / "out" / "sub-01").exists()
 
 
 @pytest.mark.slow  # compiles the network and runs 4 sessions: ~3 min on 2 busy cores
