@@ -30,7 +30,9 @@ _EFFECT = {
     "asrt": ("asrt_triplet_learning", "triplet_effect_ms", "Triplet learning L − H (ms)"),
 }
 _PROBABILISTIC = (
-    "srt_probabilistic_learning", "probabilistic_effect_ms", "Probabilistic learning, improbable − probable (ms)"
+    "srt_probabilistic_learning",
+    "probabilistic_effect_ms",
+    "Probabilistic learning, improbable − probable (ms)",
 )
 
 
@@ -244,8 +246,11 @@ def compare(
                 "value": float(me["mean"]),
                 "note": f"95% CI [{me['ci_low']:.2f}, {me['ci_high']:.2f}], n = {int(me['n'])}",
             },
-            {"metric": "model_effect_within_people_ci", "value": float(inside) if ci_known else np.nan,
-             "note": "1 = yes" if ci_known else where},
+            {
+                "metric": "model_effect_within_people_ci",
+                "value": float(inside) if ci_known else np.nan,
+                "note": "1 = yes" if ci_known else where,
+            },
             {
                 "metric": "effect_difference_welch_p",
                 "value": welch_p,

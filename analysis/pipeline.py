@@ -197,8 +197,10 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
         for r in fits.groups[fits.groups["best"]].itertuples():
             who = f", group {r.group}" if r.group != "all" else ""
             if str(getattr(r, "fit_status", "ok")).startswith(("failed", "not fitted")):
-                lines.append(f"session {r.session}{who}: group curve fit {r.model}: {r.fit_status}; "
-                             "its parameters are not a result")
+                lines.append(
+                    f"session {r.session}{who}: group curve fit {r.model}: {r.fit_status}; "
+                    "its parameters are not a result"
+                )
                 continue
             lines.append(
                 f"session {r.session}{who}: group curve best fit {r.model} (rate {r.c:.3f} "

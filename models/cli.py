@@ -106,8 +106,11 @@ def simulate(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
     record_spikes: Annotated[
         bool,
-        typer.Option("--record-spikes", help="Also save every spike (derivatives/motorseq-model/…_desc-spikes_events"
-                     ".tsv.gz; large); draw them with motorseq raster."),
+        typer.Option(
+            "--record-spikes",
+            help="Also save every spike (derivatives/motorseq-model/…_desc-spikes_events"
+            ".tsv.gz; large); draw them with motorseq raster.",
+        ),
     ] = False,
 ) -> None:
     """Simulate a cohort of virtual participants performing PROTOCOL.
@@ -191,8 +194,11 @@ def params_command(
     if name is not None:
         rows = rows[rows["parameter"].str.contains(name, regex=False)]
         if rows.empty:
-            Console(stderr=True).print(f"error: no model parameter contains {name!r} (motorseq params lists them)",
-                                       highlight=False, markup=False)
+            Console(stderr=True).print(
+                f"error: no model parameter contains {name!r} (motorseq params lists them)",
+                highlight=False,
+                markup=False,
+            )
             raise typer.Exit(2)
     if tsv:
         typer.echo(rows.to_csv(sep="\t", index=False), nl=False)
@@ -201,8 +207,13 @@ def params_command(
     for col in ("parameter", "default", "unit", "range", "source"):
         table.add_column(col, overflow="fold")
     for r in rows.itertuples(index=False):
-        table.add_row(r.parameter, f"{r.default:g}" if isinstance(r.default, float) else str(r.default), r.unit,
-                      f"[{r.low:g}, {r.high:g}]", r.source)
+        table.add_row(
+            r.parameter,
+            f"{r.default:g}" if isinstance(r.default, float) else str(r.default),
+            r.unit,
+            f"[{r.low:g}, {r.high:g}]",
+            r.source,
+        )
     Console().print(table, markup=False, highlight=False)
 
 
@@ -229,8 +240,12 @@ def raster_command(
         if out.suffix.lower() not in (".png", ".svg"):
             raise MotorseqError(f"{out}: --out: give a .png or .svg file")
         path = find_spikes(data, participant, session, run)
-        fig = raster_figure(read_spikes(path), start, duration,
-                            f"sub-{participant} ses-{session} run-{run}: {start:g}-{start + duration:g} s")
+        fig = raster_figure(
+            read_spikes(path),
+            start,
+            duration,
+            f"sub-{participant} ses-{session} run-{run}: {start:g}-{start + duration:g} s",
+        )
         out.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(out, dpi=150)
     except (MotorseqError, OSError) as error:

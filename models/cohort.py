@@ -336,7 +336,12 @@ def simulate_job(job: ParticipantJob):
     trials = generate_trials(job.protocol, job.participant, seed=job.seed)
     with build_slot(job.build_root) as workdir:
         result = simulate_participant(
-            job.protocol, trials, params, seed=job.seed, workdir=workdir, record_spikes=job.record_spikes,
+            job.protocol,
+            trials,
+            params,
+            seed=job.seed,
+            workdir=workdir,
+            record_spikes=job.record_spikes,
             cache_root=_cache_root(job),
         )
     return trials, result

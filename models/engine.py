@@ -446,8 +446,14 @@ def get_engine(
     (:func:`.build_cache.cache_root` when omitted).
     """
     mode = mode or os.environ.get("MOTORSEQ_BRIAN_MODE", "standalone")
-    key = (n_channels, dt_ms, str(Path(workdir).resolve()) if workdir else None, mode, bool(record_spikes),
-           str(cache_root or ""))
+    key = (
+        n_channels,
+        dt_ms,
+        str(Path(workdir).resolve()) if workdir else None,
+        mode,
+        bool(record_spikes),
+        str(cache_root or ""),
+    )
     if key in _ENGINES:
         return _ENGINES[key]
     if mode == "standalone":

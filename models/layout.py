@@ -195,9 +195,7 @@ class Layout:
     def region_index(self) -> np.ndarray:
         """Region number (index into :data:`REGIONS`) of every neuron, -1 if none."""
         lookup = {name: k for k, name in enumerate(REGIONS)}
-        return np.array(
-            [lookup.get(REGION_OF_POPULATION[p], -1) if REGION_OF_POPULATION[p] else -1 for p in self.pop]
-        )
+        return np.array([lookup.get(REGION_OF_POPULATION[p], -1) if REGION_OF_POPULATION[p] else -1 for p in self.pop])
 
 
 # Fixed projections: (pre, post, kind, wiring, probability, delay in ms).

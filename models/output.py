@@ -516,8 +516,12 @@ def write_participant(
             "SimulatedDuration_s": round(duration, 6),
             "ModelDerivatives": [
                 str(p.relative_to(root)) for key, p in final_derived.items() if key in ("activity", "bold")
-            ] + ([] if spikes is None else [str(spike_paths(root, protocol, participant, session, run)["spikes"]
-                                                 .relative_to(root))]),
+            ]
+            + (
+                []
+                if spikes is None
+                else [str(spike_paths(root, protocol, participant, session, run)["spikes"].relative_to(root))]
+            ),
             "HRF": hrf,
             **({"Simulation": dict(provenance)} if provenance is not None else {}),
         }

@@ -47,6 +47,14 @@ def parameter_rows() -> pd.DataFrame:
         for full, default in items:
             low, high, why = parameter_range(full) or RANGES.get(f"{name}.*", (float("nan"), float("nan"), ""))
             source = field.description or ""
-            rows.append({"parameter": full, "default": default, "unit": unit_of(full), "low": low, "high": high,
-                         "source": f"{source} Range: {why}." if why else source})
+            rows.append(
+                {
+                    "parameter": full,
+                    "default": default,
+                    "unit": unit_of(full),
+                    "low": low,
+                    "high": high,
+                    "source": f"{source} Range: {why}." if why else source,
+                }
+            )
     return pd.DataFrame(rows)

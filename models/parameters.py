@@ -38,15 +38,33 @@ LESIONS: dict[str, str] = {
 #: about 0.20 in the shared ASRT data (579 +/- 113 ms), and the SD of the triplet effect is as
 #: large as its mean (L-H 6-9 ms, SD 15-21 ms per epoch).
 VARIABLE_PARAMETERS: dict[str, tuple[float, str]] = {
-    "eta_striatum": (0.7, "Learning rates differ more than speed between people: the SD of sequence-specific learning is of the order of its mean (shared ASRT data: L-H SD 15-21 ms for a 6-9 ms mean)."),
+    "eta_striatum": (
+        0.7,
+        "Learning rates differ more than speed between people: the SD of sequence-specific learning is of the order of its mean (shared ASRT data: L-H SD 15-21 ms for a 6-9 ms mean).",
+    ),
     "eta_pf_ltd": (0.7, "As eta_striatum (cerebellar error-driven learning)."),
     "eta_transition": (0.7, "As eta_striatum (cortical transition learning)."),
     "cue_drive_mv": (0.08, "Perceptual processing speed (strength of the visual response to the cue)."),
-    "readout_threshold_hz": (0.1, "Response caution: people set different speed-accuracy trade-offs (boundary separation differs between healthy adults in diffusion-model fits, Ratcliff et al. 2010). In the model a lower threshold mostly lets a learned prediction trigger the response (errors on random blocks) rather than changing the RT, so its spread is kept at 0.1 (0.15 gave random-block errors 7 points above the sequence blocks in 10 participants)."),
-    "eta_visuomotor": (0.5, "General practice gains (speed-up on random blocks) differ between people about as much as their speed."),
-    "non_decision_ms": (0.4, "Non-decision time is the largest source of RT differences between people in diffusion-model fits together with caution (Ratcliff et al. 2010). In the model it adds directly to the RT, while the threshold barely moves it, so its spread carries the between-participant CV of first-block RT: 0.25 gave 0.10 (10 participants); 0.4 (SD ~60 ms around 150 ms) aims at the ~0.2 of the shared ASRT data (579 +/- 113 ms)."),
-    "tap_feedback_ms": (0.2, "The mean asynchrony of synchronised tapping differs between people (about -20 to -80 ms; Repp 2005); in the model it is tap_feedback_ms - beat_latency_ms (Aschersleben 2002)."),
-    "timer_clock_cv": (0.3, "Timing variability differs between people (continuation CVs of 3-8 %, Repp 2005); the Wing-Kristofferson clock variance carries most of that difference."),
+    "readout_threshold_hz": (
+        0.1,
+        "Response caution: people set different speed-accuracy trade-offs (boundary separation differs between healthy adults in diffusion-model fits, Ratcliff et al. 2010). In the model a lower threshold mostly lets a learned prediction trigger the response (errors on random blocks) rather than changing the RT, so its spread is kept at 0.1 (0.15 gave random-block errors 7 points above the sequence blocks in 10 participants).",
+    ),
+    "eta_visuomotor": (
+        0.5,
+        "General practice gains (speed-up on random blocks) differ between people about as much as their speed.",
+    ),
+    "non_decision_ms": (
+        0.4,
+        "Non-decision time is the largest source of RT differences between people in diffusion-model fits together with caution (Ratcliff et al. 2010). In the model it adds directly to the RT, while the threshold barely moves it, so its spread carries the between-participant CV of first-block RT: 0.25 gave 0.10 (10 participants); 0.4 (SD ~60 ms around 150 ms) aims at the ~0.2 of the shared ASRT data (579 +/- 113 ms).",
+    ),
+    "tap_feedback_ms": (
+        0.2,
+        "The mean asynchrony of synchronised tapping differs between people (about -20 to -80 ms; Repp 2005); in the model it is tap_feedback_ms - beat_latency_ms (Aschersleben 2002).",
+    ),
+    "timer_clock_cv": (
+        0.3,
+        "Timing variability differs between people (continuation CVs of 3-8 %, Repp 2005); the Wing-Kristofferson clock variance carries most of that difference.",
+    ),
 }
 
 _POPS = (
@@ -143,90 +161,331 @@ class ModelParameters(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     # --- simulation -------------------------------------------------------------------------
-    dt_ms: float = Field(1.0, gt=0, le=1.0, description="Integration step (ms); structure: changing it recompiles. 1 ms, the default of Nengo's LIF networks (Bekolay et al. 2014): every time constant is >= 5 ms (synapses) and 8 ms (membranes), refractory period and delays are whole steps, and 0.5 ms gives the same figures (srt-classic, 4 participants: first block 399 vs 401 ms, random cost 66 vs 75 ms).")
-    warmup_s: float = Field(1.0, ge=0.2, description="Settling time before the first stimulus (s), so tonic rates reach steady state.")
-    rest_s: float = Field(30.0, ge=0, le=600, description="Rest (s) after the settling time and before the first trial, at every break the protocol gives between blocks (at least its breaks.min_s) and after the last trial: the network idles with its spontaneous activity, so the BOLD-like signal has a task-vs-rest baseline, as the 15-30 s rest blocks of block-design fMRI SRT studies. 30 s lets the haemodynamic response of a block decay (SPM HRF undershoot < 3% of the plateau 20 s after the block).")
+    dt_ms: float = Field(
+        1.0,
+        gt=0,
+        le=1.0,
+        description="Integration step (ms); structure: changing it recompiles. 1 ms, the default of Nengo's LIF networks (Bekolay et al. 2014): every time constant is >= 5 ms (synapses) and 8 ms (membranes), refractory period and delays are whole steps, and 0.5 ms gives the same figures (srt-classic, 4 participants: first block 399 vs 401 ms, random cost 66 vs 75 ms).",
+    )
+    warmup_s: float = Field(
+        1.0, ge=0.2, description="Settling time before the first stimulus (s), so tonic rates reach steady state."
+    )
+    rest_s: float = Field(
+        30.0,
+        ge=0,
+        le=600,
+        description="Rest (s) after the settling time and before the first trial, at every break the protocol gives between blocks (at least its breaks.min_s) and after the last trial: the network idles with its spontaneous activity, so the BOLD-like signal has a task-vs-rest baseline, as the 15-30 s rest blocks of block-design fMRI SRT studies. 30 s lets the haemodynamic response of a block decay (SPM HRF undershoot < 3% of the plateau 20 s after the block).",
+    )
     # --- neurons ------------------------------------------------------------------------------
     threshold_mv: float = Field(20.0, description="Firing threshold above rest (mV); LIF convention (Brunel 2000).")
     reset_mv: float = Field(10.0, description="Reset potential above rest (mV).")
     refractory_ms: float = Field(2.0, description="Absolute refractory period (ms).")
-    tau_m_ms: dict[str, float] = Field(default_factory=_default_tau_m, description="Membrane time constant per population (ms).")
-    bias_mv: dict[str, float] = Field(default_factory=_default_bias, description="Tonic drive per population (mV) setting spontaneous rates.")
-    noise_mv: dict[str, float] = Field(default_factory=_default_noise, description="Membrane noise SD per population (mV).")
+    tau_m_ms: dict[str, float] = Field(
+        default_factory=_default_tau_m, description="Membrane time constant per population (ms)."
+    )
+    bias_mv: dict[str, float] = Field(
+        default_factory=_default_bias, description="Tonic drive per population (mV) setting spontaneous rates."
+    )
+    noise_mv: dict[str, float] = Field(
+        default_factory=_default_noise, description="Membrane noise SD per population (mV)."
+    )
     tau_ampa_ms: float = Field(5.0, description="AMPA-like synaptic decay (ms); Hestrin et al. 1990.")
-    tau_nmda_ms: float = Field(80.0, description="NMDA-like slow decay (ms) of recurrent cortical excitation, the integrator of Wang (2002).")
+    tau_nmda_ms: float = Field(
+        80.0, description="NMDA-like slow decay (ms) of recurrent cortical excitation, the integrator of Wang (2002)."
+    )
     tau_gaba_ms: float = Field(10.0, description="GABA_A decay (ms).")
-    tau_dopamine_ms: float = Field(200.0, description="Decay of extracellular dopamine after release (ms); uptake half-life ~100-200 ms (Garris et al. 1994).")
-    tau_climbing_ms: float = Field(100.0, description="Window (ms) of the climbing-fibre signal for PF-Purkinje LTD (Wang et al. 2000: ~100-200 ms).")
-    weights: dict[str, float] = Field(default_factory=_default_weights, description="Gains of the fixed projections (mV per spike).")
-    weight_jitter: float = Field(0.1, ge=0, le=0.5, description="SD of the multiplicative log-normal jitter of fixed synaptic weights (per participant seed).")
+    tau_dopamine_ms: float = Field(
+        200.0,
+        description="Decay of extracellular dopamine after release (ms); uptake half-life ~100-200 ms (Garris et al. 1994).",
+    )
+    tau_climbing_ms: float = Field(
+        100.0,
+        description="Window (ms) of the climbing-fibre signal for PF-Purkinje LTD (Wang et al. 2000: ~100-200 ms).",
+    )
+    weights: dict[str, float] = Field(
+        default_factory=_default_weights, description="Gains of the fixed projections (mV per spike)."
+    )
+    weight_jitter: float = Field(
+        0.1,
+        ge=0,
+        le=0.5,
+        description="SD of the multiplicative log-normal jitter of fixed synaptic weights (per participant seed).",
+    )
     # --- task interface ---------------------------------------------------------------------
-    cue_drive_mv: float = Field(26.0, description="Drive of visual cue cells while the target is shown (mV); gives ~60 Hz visual responses.")
-    context_drive_mv: float = Field(24.0, description="Drive of context cells (mossy fibres, SMA context cells) for the current context (mV); ~30-40 Hz.")
-    reward_drive_mv: float = Field(10.0, description="Reward input to SNc after a correct response (mV; pause of equal size after an error): phasic burst 15-30 Hz, Schultz 1998.")
-    motor_reset_mv: float = Field(25.0, description="Drive of M1 interneurons after a key press (mV): end-of-movement inhibition that clears M1 for the next trial.")
-    visual_latency_ms: float = Field(50.0, description="Latency of visual cue cells (ms); V1/parietal responses 40-70 ms (Schmolesky et al. 1998).")
-    non_decision_ms: float = Field(150.0, description="Motor execution time added to the M1 threshold crossing (ms): corticospinal conduction + muscle + key travel (~80-150 ms).")
-    context_delay_ms: float = Field(100.0, ge=0, description="Delay (ms) after the key press before the context (efference copy of the response, previous stimulus) is updated; keeps the fading activity of the executed movement from being associated with the new context.")
-    reward_latency_ms: float = Field(50.0, description="Latency of the reward/error signal at SNc after the key press (ms).")
-    reward_duration_ms: float = Field(100.0, description="Duration of the phasic reward input (ms); DA bursts last ~100-200 ms (Schultz 1998).")
+    cue_drive_mv: float = Field(
+        26.0, description="Drive of visual cue cells while the target is shown (mV); gives ~60 Hz visual responses."
+    )
+    context_drive_mv: float = Field(
+        24.0,
+        description="Drive of context cells (mossy fibres, SMA context cells) for the current context (mV); ~30-40 Hz.",
+    )
+    reward_drive_mv: float = Field(
+        10.0,
+        description="Reward input to SNc after a correct response (mV; pause of equal size after an error): phasic burst 15-30 Hz, Schultz 1998.",
+    )
+    motor_reset_mv: float = Field(
+        25.0,
+        description="Drive of M1 interneurons after a key press (mV): end-of-movement inhibition that clears M1 for the next trial.",
+    )
+    visual_latency_ms: float = Field(
+        50.0, description="Latency of visual cue cells (ms); V1/parietal responses 40-70 ms (Schmolesky et al. 1998)."
+    )
+    non_decision_ms: float = Field(
+        150.0,
+        description="Motor execution time added to the M1 threshold crossing (ms): corticospinal conduction + muscle + key travel (~80-150 ms).",
+    )
+    context_delay_ms: float = Field(
+        100.0,
+        ge=0,
+        description="Delay (ms) after the key press before the context (efference copy of the response, previous stimulus) is updated; keeps the fading activity of the executed movement from being associated with the new context.",
+    )
+    reward_latency_ms: float = Field(
+        50.0, description="Latency of the reward/error signal at SNc after the key press (ms)."
+    )
+    reward_duration_ms: float = Field(
+        100.0, description="Duration of the phasic reward input (ms); DA bursts last ~100-200 ms (Schultz 1998)."
+    )
     motor_reset_ms: float = Field(60.0, description="Duration of post-press M1 inhibition (ms).")
-    suppression_mv: float = Field(15.0, ge=0, description="Inhibition of the M1 cells of the key just pressed (mV), from the threshold crossing for suppression_ms: the executed element of a sequence is suppressed so the next can win (competitive queuing, Bullock 2004; executed elements' representations fall after execution in prefrontal ensembles, Averbeck et al. 2002). Without it, in self-paced sequences (DSP, finger tapping) the next cue arrives while the channel just pressed is still active and that key is pressed again (perseveration).")
-    suppression_ms: float = Field(250.0, ge=0, description="Duration (ms) of the suppression of the key just pressed, from the threshold crossing (see suppression_mv).")
+    suppression_mv: float = Field(
+        15.0,
+        ge=0,
+        description="Inhibition of the M1 cells of the key just pressed (mV), from the threshold crossing for suppression_ms: the executed element of a sequence is suppressed so the next can win (competitive queuing, Bullock 2004; executed elements' representations fall after execution in prefrontal ensembles, Averbeck et al. 2002). Without it, in self-paced sequences (DSP, finger tapping) the next cue arrives while the channel just pressed is still active and that key is pressed again (perseveration).",
+    )
+    suppression_ms: float = Field(
+        250.0,
+        ge=0,
+        description="Duration (ms) of the suppression of the key just pressed, from the threshold crossing (see suppression_mv).",
+    )
     readout_tau_ms: float = Field(150.0, description="Time constant of the M1 population-rate readout (ms).")
-    readout_threshold_hz: float = Field(50.0, description="M1 channel population rate (Hz) whose crossing is the response (Hanes & Schall 1996 threshold model). Above what anticipation alone gives the predicted channel, below the ~60 Hz the cued channel reaches: a prediction speeds or slows the response but rarely triggers it (at 30 Hz a third of random-block trials after learning were anticipation errors; with w_max_ctx_d1 = 8, 45 Hz gave 14% random-block errors, 50 Hz 6%, 3 participants).")
-    readout_noise_hz: float = Field(16.5, ge=0, description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate of slips (decision noise, Ratcliff & McKoon 2008). With the 50-Hz threshold: 15 Hz gave 0.8-1.5% errors, 20 Hz 10%, 16.5 Hz 2.5% (srt-classic, 3 participants each).")
-    efference_ms: float = Field(100.0, description="Duration (ms) of the efference copy of the executed key press that reaches the MSNs of the pressed channel from the threshold crossing on. Only MSN spikes inside it make corticostriatal synapses eligible, so credit goes to the action taken, not to a channel that was only anticipated (Fee 2014, efference copy in striatal learning); without it anticipatory firing of a predicted channel is rewarded whenever the response is correct and a 62.5% contingency is learned like a 100% one.")
-    readout_rearm_hz: float = Field(15.0, description="Rate below which a channel can trigger another press (hysteresis).")
-    timer_drive_mv: float = Field(30.0, ge=0, description="Drive (mV) of the SMA timer cells (synchronisation-continuation tapping) at ramp level 1: interval-tuned ramping cells of medial premotor cortex whose rate climbs until a tap and resets (Merchant et al. 2011, 2013). With the 20-mV threshold the cells start firing at ramp ~0.67 and reach ~40 Hz at 1.")
-    timer_tau_ms: float = Field(20.0, description="Membrane time constant (ms) of the timer cells (cortical pyramidal cells ~20 ms).")
-    timer_noise_mv: float = Field(3.0, ge=0, description="Membrane noise SD (mV) of the timer cells (as other cortical cells; in-vivo 2-4 mV, Destexhe et al. 2001).")
-    timer_readout_tau_ms: float = Field(20.0, description="Time constant (ms) of the timer population-rate readout whose crossing is a tap command.")
-    timer_threshold_hz: float = Field(35.0, description="Timer population rate (Hz) whose crossing is the tap command (threshold model of the ramp-to-threshold timing account; Durstewitz 2003, Merchant et al. 2011).")
-    timer_rearm_hz: float = Field(10.0, description="Rate below which the timer readout can command the next tap (hysteresis; the tap resets the ramp).")
-    timer_start_phase: float = Field(0.5, ge=0, le=1, description="Ramp level at the second beat, when the first interval has set the slope: the first self-timed tap aims at the third beat, half an interval ahead of a tap that reacts to the beat. Without it (0) the first taps come ~250 ms late, closer to the next click than to their own, and pairing fails at 400-500 ms intervals (measured with the controller logic alone).")
-    timer_phase_correction: float = Field(0.7, ge=0, le=1, description="Phase correction (alpha): share of the perceived tap-click asynchrony (in periods) removed from the ramp's phase. Linear phase correction of sensorimotor synchronisation, alpha ~0.3-0.9 (Mates 1994; Repp 2005; Repp & Keller 2004).")
-    timer_period_correction: float = Field(0.3, ge=0, le=1, description="Period correction (beta): the slope changes by this share of the asynchrony (in periods), so a metronome's tempo is learned during synchronisation and kept in continuation (Mates 1994; Repp & Keller 2004: beta ~0.1-0.4).")
-    timer_clock_cv: float = Field(0.03, ge=0, le=0.5, description="CV of the ramp's slope from one tap cycle to the next (clock noise): the slope of SMA ramping activity varies from trial to trial and predicts the produced interval (Merchant et al. 2011; Jazayeri & Shadlen 2015), giving the scalar property (SD proportional to the interval) of the Wing-Kristofferson clock variance.")
-    tap_motor_sd_ms: float = Field(8.0, ge=0, description="SD (ms) of the motor delay between a tap command and the key going down (Wing & Kristofferson 1973 motor-delay variance, ~25-100 ms^2).")
-    beat_latency_ms: float = Field(50.0, ge=0, description="Latency (ms) at which a metronome beat is perceived by the timing circuit (the metronome is a flashing disc by default: visual latency 40-70 ms, Schmolesky et al. 1998).")
-    timer_level: float = Field(0.77, gt=0, le=2, description="Ramp level at which the timer's readout crosses threshold, readout lag included (measured: slope x continuation interval 0.69-0.84, mean 0.77, at the defaults above). The first inter-beat interval sets the slope to timer_level / interval, the slope interval-tuned ramping cells have for that interval (Merchant et al. 2013); errors are measured in periods (timer_level / slope).")
-    tap_feedback_ms: float = Field(90.0, ge=0, description="Latency (ms) at which a tap's tactile and kinaesthetic reafference is perceived. Synchronisation aligns the perceived tap with the perceived beat, so the tap leads the beat by tap_feedback_ms - beat_latency_ms: the sensory accumulator account of the negative mean asynchrony (Aschersleben 2002; Aschersleben et al. 2001: anaesthetising the finger makes it larger).")
+    readout_threshold_hz: float = Field(
+        50.0,
+        description="M1 channel population rate (Hz) whose crossing is the response (Hanes & Schall 1996 threshold model). Above what anticipation alone gives the predicted channel, below the ~60 Hz the cued channel reaches: a prediction speeds or slows the response but rarely triggers it (at 30 Hz a third of random-block trials after learning were anticipation errors; with w_max_ctx_d1 = 8, 45 Hz gave 14% random-block errors, 50 Hz 6%, 3 participants).",
+    )
+    readout_noise_hz: float = Field(
+        16.5,
+        ge=0,
+        description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate of slips (decision noise, Ratcliff & McKoon 2008). With the 50-Hz threshold: 15 Hz gave 0.8-1.5% errors, 20 Hz 10%, 16.5 Hz 2.5% (srt-classic, 3 participants each).",
+    )
+    efference_ms: float = Field(
+        100.0,
+        description="Duration (ms) of the efference copy of the executed key press that reaches the MSNs of the pressed channel from the threshold crossing on. Only MSN spikes inside it make corticostriatal synapses eligible, so credit goes to the action taken, not to a channel that was only anticipated (Fee 2014, efference copy in striatal learning); without it anticipatory firing of a predicted channel is rewarded whenever the response is correct and a 62.5% contingency is learned like a 100% one.",
+    )
+    readout_rearm_hz: float = Field(
+        15.0, description="Rate below which a channel can trigger another press (hysteresis)."
+    )
+    timer_drive_mv: float = Field(
+        30.0,
+        ge=0,
+        description="Drive (mV) of the SMA timer cells (synchronisation-continuation tapping) at ramp level 1: interval-tuned ramping cells of medial premotor cortex whose rate climbs until a tap and resets (Merchant et al. 2011, 2013). With the 20-mV threshold the cells start firing at ramp ~0.67 and reach ~40 Hz at 1.",
+    )
+    timer_tau_ms: float = Field(
+        20.0, description="Membrane time constant (ms) of the timer cells (cortical pyramidal cells ~20 ms)."
+    )
+    timer_noise_mv: float = Field(
+        3.0,
+        ge=0,
+        description="Membrane noise SD (mV) of the timer cells (as other cortical cells; in-vivo 2-4 mV, Destexhe et al. 2001).",
+    )
+    timer_readout_tau_ms: float = Field(
+        20.0, description="Time constant (ms) of the timer population-rate readout whose crossing is a tap command."
+    )
+    timer_threshold_hz: float = Field(
+        35.0,
+        description="Timer population rate (Hz) whose crossing is the tap command (threshold model of the ramp-to-threshold timing account; Durstewitz 2003, Merchant et al. 2011).",
+    )
+    timer_rearm_hz: float = Field(
+        10.0,
+        description="Rate below which the timer readout can command the next tap (hysteresis; the tap resets the ramp).",
+    )
+    timer_start_phase: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Ramp level at the second beat, when the first interval has set the slope: the first self-timed tap aims at the third beat, half an interval ahead of a tap that reacts to the beat. Without it (0) the first taps come ~250 ms late, closer to the next click than to their own, and pairing fails at 400-500 ms intervals (measured with the controller logic alone).",
+    )
+    timer_phase_correction: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="Phase correction (alpha): share of the perceived tap-click asynchrony (in periods) removed from the ramp's phase. Linear phase correction of sensorimotor synchronisation, alpha ~0.3-0.9 (Mates 1994; Repp 2005; Repp & Keller 2004).",
+    )
+    timer_period_correction: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Period correction (beta): the slope changes by this share of the asynchrony (in periods), so a metronome's tempo is learned during synchronisation and kept in continuation (Mates 1994; Repp & Keller 2004: beta ~0.1-0.4).",
+    )
+    timer_clock_cv: float = Field(
+        0.03,
+        ge=0,
+        le=0.5,
+        description="CV of the ramp's slope from one tap cycle to the next (clock noise): the slope of SMA ramping activity varies from trial to trial and predicts the produced interval (Merchant et al. 2011; Jazayeri & Shadlen 2015), giving the scalar property (SD proportional to the interval) of the Wing-Kristofferson clock variance.",
+    )
+    tap_motor_sd_ms: float = Field(
+        8.0,
+        ge=0,
+        description="SD (ms) of the motor delay between a tap command and the key going down (Wing & Kristofferson 1973 motor-delay variance, ~25-100 ms^2).",
+    )
+    beat_latency_ms: float = Field(
+        50.0,
+        ge=0,
+        description="Latency (ms) at which a metronome beat is perceived by the timing circuit (the metronome is a flashing disc by default: visual latency 40-70 ms, Schmolesky et al. 1998).",
+    )
+    timer_level: float = Field(
+        0.77,
+        gt=0,
+        le=2,
+        description="Ramp level at which the timer's readout crosses threshold, readout lag included (measured: slope x continuation interval 0.69-0.84, mean 0.77, at the defaults above). The first inter-beat interval sets the slope to timer_level / interval, the slope interval-tuned ramping cells have for that interval (Merchant et al. 2013); errors are measured in periods (timer_level / slope).",
+    )
+    tap_feedback_ms: float = Field(
+        90.0,
+        ge=0,
+        description="Latency (ms) at which a tap's tactile and kinaesthetic reafference is perceived. Synchronisation aligns the perceived tap with the perceived beat, so the tap leads the beat by tap_feedback_ms - beat_latency_ms: the sensory accumulator account of the negative mean asynchrony (Aschersleben 2002; Aschersleben et al. 2001: anaesthetising the finger makes it larger).",
+    )
     # --- learning ---------------------------------------------------------------------------
-    eta_striatum: float = Field(0.0012, ge=0, description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms; Reynolds et al. 2001; Shen et al. 2008). Eligibility forms only in the 100-ms efference window of the pressed channel. With the two time scales of the weight (tau_fast_weight_s, tau_consolidation_s) part of each change relaxes back until it is consolidated, so the rate is higher than the 0.001 used before them: 0.0015 gave ASRT L-H 11, 15, 17, 21 ms by epoch with the halved cerebellar rate (3 participants), 0.002 gave 17-28 ms with the full cerebellar rate; the srt-classic random cost is 53-61 ms from 0.0015 to 0.003 (the sequence blocks reach a floor near 305-320 ms).")
-    d2_learning_ratio: float = Field(0.1, ge=0, description="D2 corticostriatal plasticity relative to D1 with the opposite sign of dopamine (Shen et al. 2008; Frank 2005). D2 learning has no heterosynaptic term, so it follows how often a channel is executed after a context rather than how reliably; 0.1 keeps it from carrying the ASRT triplet effect (at 0.25 D2 weights of ASRT high-frequency contexts fell as far as those of SRT transitions).")
-    tau_fast_weight_s: float = Field(60.0, gt=0, description="Time constant (s) with which a corticostriatal weight relaxes towards its consolidated value: the fast component of a two-state learner (Smith et al. 2006). Practice moves the transmitting weight quickly; a block of contrary experience (a random block) moves it away only until it is pulled back, so the sequence returns with the return block.")
-    tau_consolidation_s: float = Field(600.0, gt=0, description="Time constant (s) with which the consolidated corticostriatal weight follows the transmitting one: the slow component of a two-state learner (Smith et al. 2006; synaptic cascade of Benna & Fusi 2016). Minutes of practice are needed before what is learned stays, so learning grows over a session instead of saturating within a few blocks.")
-    tau_eligibility_ms: float = Field(600.0, description="Decay of the synaptic eligibility trace (ms); ~1 s bridging action and outcome (Yagishita et al. 2014: 0.3-2 s window).")
+    eta_striatum: float = Field(
+        0.0012,
+        ge=0,
+        description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms; Reynolds et al. 2001; Shen et al. 2008). Eligibility forms only in the 100-ms efference window of the pressed channel. With the two time scales of the weight (tau_fast_weight_s, tau_consolidation_s) part of each change relaxes back until it is consolidated, so the rate is higher than the 0.001 used before them: 0.0015 gave ASRT L-H 11, 15, 17, 21 ms by epoch with the halved cerebellar rate (3 participants), 0.002 gave 17-28 ms with the full cerebellar rate; the srt-classic random cost is 53-61 ms from 0.0015 to 0.003 (the sequence blocks reach a floor near 305-320 ms).",
+    )
+    d2_learning_ratio: float = Field(
+        0.1,
+        ge=0,
+        description="D2 corticostriatal plasticity relative to D1 with the opposite sign of dopamine (Shen et al. 2008; Frank 2005). D2 learning has no heterosynaptic term, so it follows how often a channel is executed after a context rather than how reliably; 0.1 keeps it from carrying the ASRT triplet effect (at 0.25 D2 weights of ASRT high-frequency contexts fell as far as those of SRT transitions).",
+    )
+    tau_fast_weight_s: float = Field(
+        60.0,
+        gt=0,
+        description="Time constant (s) with which a corticostriatal weight relaxes towards its consolidated value: the fast component of a two-state learner (Smith et al. 2006). Practice moves the transmitting weight quickly; a block of contrary experience (a random block) moves it away only until it is pulled back, so the sequence returns with the return block.",
+    )
+    tau_consolidation_s: float = Field(
+        600.0,
+        gt=0,
+        description="Time constant (s) with which the consolidated corticostriatal weight follows the transmitting one: the slow component of a two-state learner (Smith et al. 2006; synaptic cascade of Benna & Fusi 2016). Minutes of practice are needed before what is learned stays, so learning grows over a session instead of saturating within a few blocks.",
+    )
+    tau_eligibility_ms: float = Field(
+        600.0,
+        description="Decay of the synaptic eligibility trace (ms); ~1 s bridging action and outcome (Yagishita et al. 2014: 0.3-2 s window).",
+    )
     stdp_tau_ms: float = Field(20.0, description="Pre-before-post STDP window (ms); Bi & Poo 1998.")
-    stdp_pre_depression: float = Field(0.0, ge=0, description="Eligibility decrement per presynaptic spike whatever the action (homosynaptic depression of unused context inputs). 0: with efference-gated eligibility and heterosynaptic depression the weights already settle at the random-target level (a positive value lowers that level further for D1 and balances D2).")
-    heterosynaptic_ltd: float = Field(4.0, description="Eligibility decrement per presynaptic spike of a context->D1 synapse while another channel's key press is being executed (heterosynaptic depression of the unselected actions' synapses). With reward it makes the weight settle at p*A/(p*A + (1-p)*B) for a context followed by the channel with probability p, a steep function: a 62.5% ASRT contingency stays near the random level while a deterministic SRT transition grows towards the maximum. Set so that B/A is about 9 (context cells fire ~3.5 spikes in the 100-ms efference window; the executed channel's MSNs ~2.5 spikes).")
-    dopamine_baseline: float = Field(0.8, description="Dopamine level at tonic SNc firing in the intact network (units of the dopamine trace); three-factor rule uses DA - baseline. Not rescaled by lesions.")
-    w_max_ctx_d1: float = Field(8.0, description="Maximum gain of a context->D1 synapse (mV). With heterosynaptic depression the learned weight is a steep function of how reliably a context predicts a channel, so the maximum scales the deterministic SRT effect far more than the 62.5% ASRT one: at 4 mV a learned context drove the predicted channel's MSNs to only ~5 Hz before the cue (GPi 37 vs 65 Hz, M1 11 vs 7 Hz) and the random-block cost was 7% of the first-block RT; 8 mV gives ~16% (3 participants); 12 mV made late sequence blocks unstable (10% errors).")
+    stdp_pre_depression: float = Field(
+        0.0,
+        ge=0,
+        description="Eligibility decrement per presynaptic spike whatever the action (homosynaptic depression of unused context inputs). 0: with efference-gated eligibility and heterosynaptic depression the weights already settle at the random-target level (a positive value lowers that level further for D1 and balances D2).",
+    )
+    heterosynaptic_ltd: float = Field(
+        4.0,
+        description="Eligibility decrement per presynaptic spike of a context->D1 synapse while another channel's key press is being executed (heterosynaptic depression of the unselected actions' synapses). With reward it makes the weight settle at p*A/(p*A + (1-p)*B) for a context followed by the channel with probability p, a steep function: a 62.5% ASRT contingency stays near the random level while a deterministic SRT transition grows towards the maximum. Set so that B/A is about 9 (context cells fire ~3.5 spikes in the 100-ms efference window; the executed channel's MSNs ~2.5 spikes).",
+    )
+    dopamine_baseline: float = Field(
+        0.8,
+        description="Dopamine level at tonic SNc firing in the intact network (units of the dopamine trace); three-factor rule uses DA - baseline. Not rescaled by lesions.",
+    )
+    w_max_ctx_d1: float = Field(
+        8.0,
+        description="Maximum gain of a context->D1 synapse (mV). With heterosynaptic depression the learned weight is a steep function of how reliably a context predicts a channel, so the maximum scales the deterministic SRT effect far more than the 62.5% ASRT one: at 4 mV a learned context drove the predicted channel's MSNs to only ~5 Hz before the cue (GPi 37 vs 65 Hz, M1 11 vs 7 Hz) and the random-block cost was 7% of the first-block RT; 8 mV gives ~16% (3 participants); 12 mV made late sequence blocks unstable (10% errors).",
+    )
     w_max_ctx_d2: float = Field(3.5, description="Maximum gain of a context->D2 synapse (mV).")
-    w_init_ctx_d1: float = Field(0.05, ge=0, le=1, description="Initial context->D1 weight (fraction of maximum): near the equilibrium reached with uniformly random targets (measured 0.02-0.05 after 700 random trials), i.e. a participant arrives with experience of unpredictable stimuli.")
-    w_init_ctx_d2: float = Field(0.53, ge=0, le=1, description="Initial context->D2 weight (fraction of maximum), random-target equilibrium as for D1.")
-    eta_pf_ltd: float = Field(0.000175, ge=0, description="PF-Purkinje LTD per PF spike at unit climbing-fibre trace (Ito 2001; Marr 1969; Albus 1971). Quarter of the first value: the cerebellar route learns probabilistic contexts as readily as deterministic ones (no reward gating), so it carries most of the early ASRT effect: with this route off ASRT L-H was 5-8 ms in every epoch, at 0.00035 it was 15-20 ms already in epoch 1; halving it gave L-H growing over the session (11 -> 21 ms, 3 participants) while the SRT cost fell only from ~56 to ~53 ms.")
-    eta_pf_ltp: float = Field(0.0000375, ge=0, description="PF-Purkinje LTP per PF spike without climbing fibre (Lev-Ram et al. 2002), balancing LTD (same ratio to eta_pf_ltd as before, halved with it).")
+    w_init_ctx_d1: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Initial context->D1 weight (fraction of maximum): near the equilibrium reached with uniformly random targets (measured 0.02-0.05 after 700 random trials), i.e. a participant arrives with experience of unpredictable stimuli.",
+    )
+    w_init_ctx_d2: float = Field(
+        0.53,
+        ge=0,
+        le=1,
+        description="Initial context->D2 weight (fraction of maximum), random-target equilibrium as for D1.",
+    )
+    eta_pf_ltd: float = Field(
+        0.000175,
+        ge=0,
+        description="PF-Purkinje LTD per PF spike at unit climbing-fibre trace (Ito 2001; Marr 1969; Albus 1971). Quarter of the first value: the cerebellar route learns probabilistic contexts as readily as deterministic ones (no reward gating), so it carries most of the early ASRT effect: with this route off ASRT L-H was 5-8 ms in every epoch, at 0.00035 it was 15-20 ms already in epoch 1; halving it gave L-H growing over the session (11 -> 21 ms, 3 participants) while the SRT cost fell only from ~56 to ~53 ms.",
+    )
+    eta_pf_ltp: float = Field(
+        0.0000375,
+        ge=0,
+        description="PF-Purkinje LTP per PF spike without climbing fibre (Lev-Ram et al. 2002), balancing LTD (same ratio to eta_pf_ltd as before, halved with it).",
+    )
     w_max_pf: float = Field(6.0, description="Maximum gain of a PF->Purkinje synapse (mV).")
     w_init_pf: float = Field(0.21, ge=0, le=1, description="Initial PF weight (fraction of maximum).")
-    eta_transition: float = Field(0.0002, ge=0, description="Slow Hebbian learning rate of SMA context -> SMA channel synapses (per spike pairing); slow by design (cortical consolidation; Doyon & Benali 2005). Hebbian and self-reinforcing (the predicted cell fires in anticipation), so it learns a 62.5% contingency like a 100% one; 0.0002 keeps its share of the ASRT effect small (at 0.0015 ASRT and SRT transition weights both rose from 0.69 to 0.85).")
-    transition_decay: float = Field(0.1, ge=0, description="Presynaptic-spike depression of transition synapses relative to eta_transition (keeps weights normalised).")
+    eta_transition: float = Field(
+        0.0002,
+        ge=0,
+        description="Slow Hebbian learning rate of SMA context -> SMA channel synapses (per spike pairing); slow by design (cortical consolidation; Doyon & Benali 2005). Hebbian and self-reinforcing (the predicted cell fires in anticipation), so it learns a 62.5% contingency like a 100% one; 0.0002 keeps its share of the ASRT effect small (at 0.0015 ASRT and SRT transition weights both rose from 0.69 to 0.85).",
+    )
+    transition_decay: float = Field(
+        0.1,
+        ge=0,
+        description="Presynaptic-spike depression of transition synapses relative to eta_transition (keeps weights normalised).",
+    )
     w_max_transition: float = Field(3.5, description="Maximum gain of a transition synapse (mV).")
     w_init_transition: float = Field(0.69, ge=0, le=1, description="Initial transition weight (fraction of maximum).")
-    eta_visuomotor: float = Field(0.0002, ge=0, description="Hebbian learning rate of visual cue -> M1 synapses of the same channel (per pairing of a presynaptic trace with an M1 spike; soft-bounded). The cue cells fire only for the cued channel and its M1 cells then fire, so every executed trial strengthens that stimulus-response mapping whatever the order of the targets: practice speeds random and sequenced responses alike (general, sequence-independent skill; stimulus-response rule learning in SRT, Schwarb & Schumacher 2012; practice-related strengthening of premotor visuomotor associations, Brasted & Wise 2004). 0.0002 gives a control group (random blocks only) ~15 ms of speed-up over srt-classic (3 participants), a third or less of the sequence-specific cost, and lets ASRT low-frequency triplets speed up too.")
-    visuomotor_decay: float = Field(0.1, ge=0, description="Presynaptic-spike depression of visuomotor synapses relative to eta_visuomotor (keeps the weights below their maximum: equilibrium ~0.9 with ~12 cue spikes and ~9 M1 spikes per trial).")
-    w_max_visuomotor: float = Field(1.5, ge=0, description="Maximum gain of a visual -> M1 visuomotor synapse (mV); 8 per M1 cell (all cue cells of its channel).")
-    w_init_visuomotor: float = Field(0.33, ge=0, le=1, description="Initial visuomotor weight (fraction of maximum). With weights.visual->m1 at 4 mV it gives the same initial cue drive of M1 as the earlier fixed 6 mV route (2 synapses x 6 mV = 2 x 4 + 8 x 1.5 x 0.33 mV per M1 cell), so first-block RTs are unchanged and practice adds up to ~60% more.")
-    w_salience: float = Field(5.0, ge=0, description="Gain of visual cue cells -> CM-Pf (intralaminar thalamus) synapses before habituation (mV): a fresh cue makes the CM-Pf cells fire with it, as CM-Pf neurons answer behaviourally significant sensory events (Matsumoto et al. 2001); they excite the MSNs of every channel, a novelty drive that does not depend on the sequence.")
-    habituation_per_spike: float = Field(0.001, ge=0, le=1, description="Fraction of a visual -> CM-Pf synapse's efficacy lost per presynaptic spike (homosynaptic depression, the cellular basis of habituation; Castellucci & Kandel 1974). CM-Pf neurons answer alerting stimuli 'only for the first few times' (Matsumoto et al. 2001); with ~3-5 spikes per synapse per trial the striatal effect of the burst fades over the first three sequence blocks (srt-classic): task novelty that practice removes, whatever the sequence.")
-    habituation_recovery_s: float = Field(1800.0, gt=0, description="Time constant (s) of recovery from habituation; long-term habituation outlasts a session's breaks (Thompson & Spencer 1966).")
+    eta_visuomotor: float = Field(
+        0.0002,
+        ge=0,
+        description="Hebbian learning rate of visual cue -> M1 synapses of the same channel (per pairing of a presynaptic trace with an M1 spike; soft-bounded). The cue cells fire only for the cued channel and its M1 cells then fire, so every executed trial strengthens that stimulus-response mapping whatever the order of the targets: practice speeds random and sequenced responses alike (general, sequence-independent skill; stimulus-response rule learning in SRT, Schwarb & Schumacher 2012; practice-related strengthening of premotor visuomotor associations, Brasted & Wise 2004). 0.0002 gives a control group (random blocks only) ~15 ms of speed-up over srt-classic (3 participants), a third or less of the sequence-specific cost, and lets ASRT low-frequency triplets speed up too.",
+    )
+    visuomotor_decay: float = Field(
+        0.1,
+        ge=0,
+        description="Presynaptic-spike depression of visuomotor synapses relative to eta_visuomotor (keeps the weights below their maximum: equilibrium ~0.9 with ~12 cue spikes and ~9 M1 spikes per trial).",
+    )
+    w_max_visuomotor: float = Field(
+        1.5,
+        ge=0,
+        description="Maximum gain of a visual -> M1 visuomotor synapse (mV); 8 per M1 cell (all cue cells of its channel).",
+    )
+    w_init_visuomotor: float = Field(
+        0.33,
+        ge=0,
+        le=1,
+        description="Initial visuomotor weight (fraction of maximum). With weights.visual->m1 at 4 mV it gives the same initial cue drive of M1 as the earlier fixed 6 mV route (2 synapses x 6 mV = 2 x 4 + 8 x 1.5 x 0.33 mV per M1 cell), so first-block RTs are unchanged and practice adds up to ~60% more.",
+    )
+    w_salience: float = Field(
+        5.0,
+        ge=0,
+        description="Gain of visual cue cells -> CM-Pf (intralaminar thalamus) synapses before habituation (mV): a fresh cue makes the CM-Pf cells fire with it, as CM-Pf neurons answer behaviourally significant sensory events (Matsumoto et al. 2001); they excite the MSNs of every channel, a novelty drive that does not depend on the sequence.",
+    )
+    habituation_per_spike: float = Field(
+        0.001,
+        ge=0,
+        le=1,
+        description="Fraction of a visual -> CM-Pf synapse's efficacy lost per presynaptic spike (homosynaptic depression, the cellular basis of habituation; Castellucci & Kandel 1974). CM-Pf neurons answer alerting stimuli 'only for the first few times' (Matsumoto et al. 2001); with ~3-5 spikes per synapse per trial the striatal effect of the burst fades over the first three sequence blocks (srt-classic): task novelty that practice removes, whatever the sequence.",
+    )
+    habituation_recovery_s: float = Field(
+        1800.0,
+        gt=0,
+        description="Time constant (s) of recovery from habituation; long-term habituation outlasts a session's breaks (Thompson & Spencer 1966).",
+    )
     # --- lesions (fraction of capacity remaining, 1 = intact) ---------------------------------
-    lesion_dopamine: float = Field(1.0, ge=0, le=1, description="Dopamine release scale (Parkinson's disease: 0.2 = 80% depletion). Scales SNc->target dopamine and DA-dependent excitability of D1 (up) and D2 (down).")
-    lesion_cerebellum: float = Field(1.0, ge=0, le=1, description="Fraction of Purkinje cells remaining (ataxia: 0.5 = half lost); lost cells are silent, and DCN excitability is lowered by the tonic inhibition they provided (homeostatic intrinsic plasticity, Turrigiano 2011), so the lesion removes learnable Purkinje modulation rather than flooding the thalamus.")
-    purkinje_tonic_hz: float = Field(55.0, description="Tonic Purkinje rate (Hz) used to compute the DCN's homeostatic compensation after a cerebellar lesion (the measured tonic rate of the intact network).")
-    lesion_cortex: float = Field(1.0, ge=0, le=1, description="Fraction of SMA/premotor and M1 excitatory cells remaining (stroke); lost cells are silent.")
-    d1_dopamine_gain_mv: float = Field(3.0, description="Excitability of D1 MSNs added at full tonic dopamine (mV; removed in proportion to depletion). D1 receptors raise, D2 lower MSN excitability (Gerfen & Surmeier 2011).")
+    lesion_dopamine: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Dopamine release scale (Parkinson's disease: 0.2 = 80% depletion). Scales SNc->target dopamine and DA-dependent excitability of D1 (up) and D2 (down).",
+    )
+    lesion_cerebellum: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Fraction of Purkinje cells remaining (ataxia: 0.5 = half lost); lost cells are silent, and DCN excitability is lowered by the tonic inhibition they provided (homeostatic intrinsic plasticity, Turrigiano 2011), so the lesion removes learnable Purkinje modulation rather than flooding the thalamus.",
+    )
+    purkinje_tonic_hz: float = Field(
+        55.0,
+        description="Tonic Purkinje rate (Hz) used to compute the DCN's homeostatic compensation after a cerebellar lesion (the measured tonic rate of the intact network).",
+    )
+    lesion_cortex: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Fraction of SMA/premotor and M1 excitatory cells remaining (stroke); lost cells are silent.",
+    )
+    d1_dopamine_gain_mv: float = Field(
+        3.0,
+        description="Excitability of D1 MSNs added at full tonic dopamine (mV; removed in proportion to depletion). D1 receptors raise, D2 lower MSN excitability (Gerfen & Surmeier 2011).",
+    )
     d2_dopamine_gain_mv: float = Field(3.0, description="Excitability of D2 MSNs removed at full tonic dopamine (mV).")
 
     @model_validator(mode="after")

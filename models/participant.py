@@ -89,9 +89,7 @@ def simulate_participant(
         len(protocol.positions), params.dt_ms, workdir, record_spikes=record_spikes, cache_root=cache_root
     )
     if plan.targets.size > engine.max_trials:
-        raise ModelError(
-            f"{name}: trial list: {plan.targets.size} stimuli; the model runs at most {engine.max_trials}"
-        )
+        raise ModelError(f"{name}: trial list: {plan.targets.size} stimuli; the model runs at most {engine.max_trials}")
     values = runtime_values(
         engine.layout, params, plan.targets, plan.timing, int(seed), engine.max_trials, plan.pauses, plan.segments,
         plan.paces, plan.block_of,

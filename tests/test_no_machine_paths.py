@@ -13,7 +13,9 @@ MACHINE_PATH = re.compile(r"""["'](/work/|/home/|/Users/|/root/|C:\\\\)""")
 def test_no_machine_specific_path_in_the_tests():
     found = [
         f"{path.relative_to(TESTS)}:{n}"
-        for path in sorted(TESTS.rglob("*.py")) if path.name != Path(__file__).name
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if MACHINE_PATH.search(line)
+        for path in sorted(TESTS.rglob("*.py"))
+        if path.name != Path(__file__).name
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if MACHINE_PATH.search(line)
     ]
     assert found == []

@@ -66,9 +66,11 @@ class AleResult:
         """Write the maps (NIfTI) and the cluster table (TSV) to ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = {"z_map": out / "ale_z_cFWE.nii.gz",
-                 "cluster_logp": out / "ale_logp_cluster_FWE.nii.gz",
-                 "clusters": out / "ale_clusters.tsv"}
+        paths = {
+            "z_map": out / "ale_z_cFWE.nii.gz",
+            "cluster_logp": out / "ale_logp_cluster_FWE.nii.gz",
+            "clusters": out / "ale_clusters.tsv",
+        }
         self.z_map.to_filename(paths["z_map"])
         self.cluster_logp.to_filename(paths["cluster_logp"])
         self.clusters.to_csv(paths["clusters"], sep="\t", index=False)
@@ -187,8 +189,9 @@ def _check_dataset(path: Path, dset: Any) -> None:
     xyz = coords[["x", "y", "z"]].to_numpy(dtype="float64")
     bad = ~np.isfinite(xyz).all(axis=1)
     if bad.any():
-        raise AnalysisInputError(f"{path}: experiment {coords['id'].iloc[int(np.flatnonzero(bad)[0])]}: "
-                                 "coordinates are not finite numbers")
+        raise AnalysisInputError(
+            f"{path}: experiment {coords['id'].iloc[int(np.flatnonzero(bad)[0])]}: coordinates are not finite numbers"
+        )
     metadata = getattr(dset, "metadata", None)
     if metadata is not None and "sample_sizes" in metadata.columns:
         for ident, sizes in zip(metadata["id"], metadata["sample_sizes"], strict=True):
@@ -197,9 +200,15 @@ def _check_dataset(path: Path, dset: Any) -> None:
                 raise AnalysisInputError(f"{path}: experiment {ident}: sample_sizes {sizes!r:.40} must be ≥ 1")
 
 
-def run_ale(foci: str | Path | Any, n_iters: int = 5000, voxel_thresh: float = 0.001,
-            alpha: float = 0.05, seed: int = 0, n_cores: int = 1,
-            mask_mm: float | None = None) -> AleResult:
+def run_ale(
+    foci: str | Path | Any,
+    n_iters: int = 5000,
+    voxel_thresh: float = 0.001,
+    alpha: float = 0.05,
+    seed: int = 0,
+    n_cores: int = 1,
+    mask_mm: float | None = None,
+) -> AleResult:
     """Run ALE with cluster-level family-wise error correction (Monte Carlo).
 
     Parameters
@@ -232,8 +241,7 @@ def run_ale(foci: str | Path | Any, n_iters: int = 5000, voxel_thresh: float = 0
     if not isinstance(n_iters, (int, np.integer)) or n_iters < 1:
         raise AnalysisInputError(f"n_iters: must be a positive integer, got {n_iters!r}")
     if not 0 < voxel_thresh < 1 or not 0 < alpha < 1:
-        raise AnalysisInputError(
-            f"voxel_thresh/alpha: must lie in (0, 1), got {voxel_thresh!r}/{alpha!r}")
+        raise AnalysisInputError(f"voxel_thresh/alpha: must lie in (0, 1), got {voxel_thresh!r}/{alpha!r}")
     nimare = import_nimare()
     from nilearn.image import math_img
     from nilearn.reporting import get_clusters_table
@@ -246,32 +254,38 @@ def run_ale(foci: str | Path | Any, n_iters: int = 5000, voxel_thresh: float = 0
     if n_exp < 2:
         raise AnalysisInputError(f"foci: ALE needs at least 2 experiments, got {n_exp}")
     if n_exp < MIN_EXPERIMENTS:
-        warnings.warn(f"ALE with {n_exp} experiments (< {MIN_EXPERIMENTS}): cluster-level FWE "
-                      "is underpowered and results are unstable (Eickhoff et al., 2016)",
-                      FewExperimentsWarning, stacklevel=2)
+        warnings.warn(
+            f"ALE with {n_exp} experiments (< {MIN_EXPERIMENTS}): cluster-level FWE "
+            "is underpowered and results are unstable (Eickhoff et al., 2016)",
+            FewExperimentsWarning,
+            stacklevel=2,
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", (DeprecationWarning, FutureWarning))
         kwargs = {} if mask_mm is None else {"mask": _coarse_mask(mask_mm)}
         result = ALE(random_state=int(seed), **kwargs).fit(dset)
         with no_progress_bars():
-            corrected = FWECorrector(method="montecarlo", n_iters=int(n_iters),
-                                     voxel_thresh=voxel_thresh, n_cores=n_cores,
-                                     vfwe_only=False).transform(result)
+            corrected = FWECorrector(
+                method="montecarlo", n_iters=int(n_iters), voxel_thresh=voxel_thresh, n_cores=n_cores, vfwe_only=False
+            ).transform(result)
     cluster_logp = corrected.get_map(_CLUSTER_MAP)
     z_unc = corrected.get_map("z")
     z_map = math_img(f"z * (logp > {-np.log10(alpha)})", z=z_unc, logp=cluster_logp)
     z_thresh = float(norm.isf(voxel_thresh))
     if float(np.asarray(z_map.dataobj).max()) > 0:
-        clusters = get_clusters_table(z_map, stat_threshold=z_thresh, cluster_threshold=0,
-                                      two_sided=False)
+        clusters = get_clusters_table(z_map, stat_threshold=z_thresh, cluster_threshold=0, two_sided=False)
     else:
-        clusters = pd.DataFrame(columns=["Cluster ID", "X", "Y", "Z", "Peak Stat",
-                                         "Cluster Size (mm3)"])
-    params = {"n_iters": int(n_iters), "mask_mm": mask_mm or 2, "voxel_thresh": voxel_thresh, "alpha": alpha,
-              "seed": seed, "nimare": nimare.__version__, "method": "ALE, cluster-level FWE "
-              "(size), Monte Carlo"}
-    return AleResult(z_map=z_map, cluster_logp=cluster_logp, clusters=clusters,
-                     n_experiments=n_exp, params=params)
+        clusters = pd.DataFrame(columns=["Cluster ID", "X", "Y", "Z", "Peak Stat", "Cluster Size (mm3)"])
+    params = {
+        "n_iters": int(n_iters),
+        "mask_mm": mask_mm or 2,
+        "voxel_thresh": voxel_thresh,
+        "alpha": alpha,
+        "seed": seed,
+        "nimare": nimare.__version__,
+        "method": "ALE, cluster-level FWE (size), Monte Carlo",
+    }
+    return AleResult(z_map=z_map, cluster_logp=cluster_logp, clusters=clusters, n_experiments=n_exp, params=params)
 
 
 def _coarse_mask(mask_mm: float):
@@ -280,5 +294,10 @@ def _coarse_mask(mask_mm: float):
 
     if not mask_mm > 0:
         raise AnalysisInputError(f"mask_mm: must be positive, got {mask_mm!r}")
-    return resample_img(mni_template(2), target_affine=np.diag([float(mask_mm)] * 3),
-                        interpolation="nearest", force_resample=True, copy_header=True)
+    return resample_img(
+        mni_template(2),
+        target_affine=np.diag([float(mask_mm)] * 3),
+        interpolation="nearest",
+        force_resample=True,
+        copy_header=True,
+    )

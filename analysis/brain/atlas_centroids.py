@@ -78,8 +78,7 @@ def atlas_centroids() -> pd.DataFrame:
     cache: dict[str, tuple[np.ndarray, np.ndarray, dict[str, int]]] = {}
     rows = []
     for region, (atlas, left, right) in REGION_LABELS.items():
-        row: dict[str, object] = {"region": region, "atlas": atlas,
-                                  "atlas_labels": ";".join(left + right)}
+        row: dict[str, object] = {"region": region, "atlas": atlas, "atlas_labels": ";".join(left + right)}
         for side, labels in (("left", left), ("right", right)):
             xyz, n = [np.nan] * 3, 0
             if labels:
@@ -94,8 +93,7 @@ def atlas_centroids() -> pd.DataFrame:
                 n = len(ijk)
                 mm = (affine[:3, :3] @ ijk.T).T + affine[:3, 3]
                 xyz = list(np.round(mm.mean(axis=0), 1))
-            row.update({f"x_{side}": xyz[0], f"y_{side}": xyz[1], f"z_{side}": xyz[2],
-                        f"voxels_{side}": n})
+            row.update({f"x_{side}": xyz[0], f"y_{side}": xyz[1], f"z_{side}": xyz[2], f"voxels_{side}": n})
         rows.append(row)
     return pd.DataFrame(rows)
 

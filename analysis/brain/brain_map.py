@@ -24,14 +24,33 @@ __all__ = [
 ]
 
 #: Map regions in display order.
-MAP_REGIONS = ("M1", "SMA", "PMd", "putamen", "caudate", "pallidum", "motor_thalamus",
-               "cerebellum_IV_V", "cerebellum_VI", "cerebellum_VIII", "dentate")
+MAP_REGIONS = (
+    "M1",
+    "SMA",
+    "PMd",
+    "putamen",
+    "caudate",
+    "pallidum",
+    "motor_thalamus",
+    "cerebellum_IV_V",
+    "cerebellum_VI",
+    "cerebellum_VIII",
+    "dentate",
+)
 #: Region -> ``cortical`` / ``subcortical`` / ``cerebellar``.
-REGION_SYSTEM = {"M1": "cortical", "SMA": "cortical", "PMd": "cortical",
-                 "putamen": "subcortical", "caudate": "subcortical", "pallidum": "subcortical",
-                 "motor_thalamus": "subcortical", "cerebellum_IV_V": "cerebellar",
-                 "cerebellum_VI": "cerebellar", "cerebellum_VIII": "cerebellar",
-                 "dentate": "cerebellar"}
+REGION_SYSTEM = {
+    "M1": "cortical",
+    "SMA": "cortical",
+    "PMd": "cortical",
+    "putamen": "subcortical",
+    "caudate": "subcortical",
+    "pallidum": "subcortical",
+    "motor_thalamus": "subcortical",
+    "cerebellum_IV_V": "cerebellar",
+    "cerebellum_VI": "cerebellar",
+    "cerebellum_VIII": "cerebellar",
+    "dentate": "cerebellar",
+}
 #: Per-source columns of the map.
 SOURCE_COLUMNS = ("chen2026", "hardwick2013", "janacsek2020", "lohse2014", "bernard2013")
 
@@ -106,14 +125,16 @@ def consensus(brain_map: pd.DataFrame | None = None, role: str = "early_active")
     n_sources = codes.notna().sum(axis=1)
     n_reported = (codes == 1).fillna(False).sum(axis=1)
     fraction = (n_reported / n_sources.where(n_sources > 0)).astype(float)
-    reported = pd.array([pd.NA if n == 0 else bool(r > 0)
-                         for n, r in zip(n_sources, n_reported, strict=True)], dtype="boolean")
-    return pd.DataFrame({"n_sources": n_sources, "n_reported": n_reported,
-                         "fraction": fraction, "reported": reported}, index=brain_map.index)
+    reported = pd.array(
+        [pd.NA if n == 0 else bool(r > 0) for n, r in zip(n_sources, n_reported, strict=True)], dtype="boolean"
+    )
+    return pd.DataFrame(
+        {"n_sources": n_sources, "n_reported": n_reported, "fraction": fraction, "reported": reported},
+        index=brain_map.index,
+    )
 
 
-def region_coordinates(brain_map: pd.DataFrame | None = None,
-                       hemisphere: str = "both") -> pd.DataFrame:
+def region_coordinates(brain_map: pd.DataFrame | None = None, hemisphere: str = "both") -> pd.DataFrame:
     """MNI centroids of the regions that an atlas delimits.
 
     Parameters
@@ -138,6 +159,5 @@ def region_coordinates(brain_map: pd.DataFrame | None = None,
         for side in sides:
             xyz = [row[f"{a}_{side}"] for a in "xyz"]
             if not np.any(np.isnan(xyz)):
-                rows.append({"region": region, "hemisphere": side,
-                             "x": xyz[0], "y": xyz[1], "z": xyz[2]})
+                rows.append({"region": region, "hemisphere": side, "x": xyz[0], "y": xyz[1], "z": xyz[2]})
     return pd.DataFrame(rows)

@@ -85,7 +85,8 @@ def compare_brain_command(
     console.print(
         f"precision {pr['precision']:.2f}, recall {pr['recall']:.2f} "
         f"({pr['n_regions']} regions); median shift ratio {sh['median_shift']:.2f}; {sh['claim']}",
-        highlight=False, markup=False,
+        highlight=False,
+        markup=False,
     )
     console.print(f"written to {out} ({len(paths)} files)", highlight=False)
 

@@ -41,18 +41,28 @@ def precision_recall(model_engaged: pd.Series, map_reported: pd.Series) -> dict[
         ``tp``, ``fp``, ``fn``, ``tn``, ``n_regions``, ``precision`` (tp / (tp + fp)),
         ``recall`` (tp / (tp + fn)), ``f1``; NaN where a denominator is zero.
     """
-    joined = pd.concat({"model": _as_bool(model_engaged), "map": _as_bool(map_reported)},
-                       axis=1, join="inner").dropna()
+    joined = pd.concat({"model": _as_bool(model_engaged), "map": _as_bool(map_reported)}, axis=1, join="inner").dropna()
     m = joined["model"].astype(bool).to_numpy()
     r = joined["map"].astype(bool).to_numpy()
     tp, fp = int(np.sum(m & r)), int(np.sum(m & ~r))
     fn, tn = int(np.sum(~m & r)), int(np.sum(~m & ~r))
     precision = tp / (tp + fp) if tp + fp else np.nan
     recall = tp / (tp + fn) if tp + fn else np.nan
-    f1 = (2 * precision * recall / (precision + recall)
-          if np.isfinite(precision) and np.isfinite(recall) and precision + recall > 0 else np.nan)
-    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "n_regions": len(joined),
-            "precision": precision, "recall": recall, "f1": f1}
+    f1 = (
+        2 * precision * recall / (precision + recall)
+        if np.isfinite(precision) and np.isfinite(recall) and precision + recall > 0
+        else np.nan
+    )
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "n_regions": len(joined),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+    }
 
 
 def spearman_regions(model_values: pd.Series, map_values: pd.Series) -> dict[str, float]:
@@ -71,8 +81,9 @@ def spearman_regions(model_values: pd.Series, map_values: pd.Series) -> dict[str
     """
     from scipy.stats import spearmanr
 
-    joined = pd.concat({"model": model_values.astype(float), "map": map_values.astype(float)},
-                       axis=1, join="inner").dropna()
+    joined = pd.concat(
+        {"model": model_values.astype(float), "map": map_values.astype(float)}, axis=1, join="inner"
+    ).dropna()
     n = len(joined)
     if n < 3 or joined["model"].nunique() < 2 or joined["map"].nunique() < 2:
         return {"rho": np.nan, "p": np.nan, "n": n}
@@ -80,9 +91,12 @@ def spearman_regions(model_values: pd.Series, map_values: pd.Series) -> dict[str
     return {"rho": float(res.statistic), "p": float(res.pvalue), "n": n}
 
 
-def region_comparison_table(model_stats: pd.DataFrame, early_consensus: pd.DataFrame,
-                            seq_stats: pd.DataFrame | None = None,
-                            seq_consensus: pd.DataFrame | None = None) -> pd.DataFrame:
+def region_comparison_table(
+    model_stats: pd.DataFrame,
+    early_consensus: pd.DataFrame,
+    seq_stats: pd.DataFrame | None = None,
+    seq_consensus: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Per-region table: model activation and verdict next to the map's.
 
     Parameters
@@ -115,11 +129,14 @@ def region_comparison_table(model_stats: pd.DataFrame, early_consensus: pd.DataF
             return "no map verdict"
         if pd.isna(model):
             return "not modelled"
-        return {(True, True): "hit", (False, True): "miss", (True, False): "false alarm",
-                (False, False): "correct rejection"}[(bool(model), bool(ref))]
+        return {
+            (True, True): "hit",
+            (False, True): "miss",
+            (True, False): "false alarm",
+            (False, False): "correct rejection",
+        }[(bool(model), bool(ref))]
 
-    table["agreement"] = [verdict(m, r) for m, r in
-                          zip(table["model_engaged"], table["map_reported"], strict=True)]
+    table["agreement"] = [verdict(m, r) for m, r in zip(table["model_engaged"], table["map_reported"], strict=True)]
     if seq_stats is not None:
         table["model_seq_gt_random"] = seq_stats["mean"].reindex(table.index)
         table["model_seq_q"] = seq_stats["q"].reindex(table.index)
@@ -154,9 +171,14 @@ def seq_random_vs_map(seq_stats: pd.DataFrame, seq_consensus: pd.DataFrame) -> d
     mean_rep = float(means[reported.fillna(False).astype(bool)].mean())
     mean_oth = float(means[~reported.fillna(True).astype(bool)].mean())
     top_flag = reported.get(top)
-    return {**pr, "top_region": top, "top_is_reported": bool(not pd.isna(top_flag) and top_flag),
-            "mean_reported": mean_rep, "mean_other": mean_oth,
-            "reported_larger": bool(mean_rep > mean_oth)}
+    return {
+        **pr,
+        "top_region": top,
+        "top_is_reported": bool(not pd.isna(top_flag) and top_flag),
+        "mean_reported": mean_rep,
+        "mean_other": mean_oth,
+        "reported_larger": bool(mean_rep > mean_oth),
+    }
 
 
 def shift_summary(shift_table: pd.DataFrame) -> dict[str, float]:
@@ -183,22 +205,31 @@ def shift_summary(shift_table: pd.DataFrame) -> dict[str, float]:
     if n == 0:
         raise AnalysisInputError("shift table: no participant with finite early and late ratios")
     diff = valid["ratio_early"] - valid["ratio_late"]
-    p = (float(wilcoxon(diff, alternative="greater").pvalue)
-         if n >= 2 and np.any(diff != 0) else np.nan)
+    p = float(wilcoxon(diff, alternative="greater").pvalue) if n >= 2 and np.any(diff != 0) else np.nan
     median = float(valid["shift"].median())
     from motorseq.analysis.claims import ALPHA, MIN_WILCOXON_N, wilcoxon_claim
 
-    return {"n": n, "mean_ratio_early": float(valid["ratio_early"].mean()),
-            "mean_ratio_late": float(valid["ratio_late"].mean()),
-            "mean_shift": float(valid["shift"].mean()), "median_shift": median,
-            "p": p, "consistent": bool(median > 1),
-            "supported": bool(n >= MIN_WILCOXON_N and np.isfinite(p) and p < ALPHA),
-            "claim": wilcoxon_claim("shift toward cortex", n, p)}
+    return {
+        "n": n,
+        "mean_ratio_early": float(valid["ratio_early"].mean()),
+        "mean_ratio_late": float(valid["ratio_late"].mean()),
+        "mean_shift": float(valid["shift"].mean()),
+        "median_shift": median,
+        "p": p,
+        "consistent": bool(median > 1),
+        "supported": bool(n >= MIN_WILCOXON_N and np.isfinite(p) and p < ALPHA),
+        "claim": wilcoxon_claim("shift toward cortex", n, p),
+    }
 
 
-def spatial_correlation(region_values: pd.Series, reference_img, n_perm: int = 1000,
-                        seed: int = 0, radius_mm: float = 8.0,
-                        regions: Sequence[str] | None = None) -> dict[str, float]:
+def spatial_correlation(
+    region_values: pd.Series,
+    reference_img,
+    n_perm: int = 1000,
+    seed: int = 0,
+    radius_mm: float = 8.0,
+    regions: Sequence[str] | None = None,
+) -> dict[str, float]:
     """Voxel-level correlation of the model's ROI map with a reference map (e.g. an ALE map).
 
     The model map puts each region's value in spheres at its centroids (both hemispheres);
@@ -255,5 +286,11 @@ def spatial_correlation(region_values: pd.Series, reference_img, n_perm: int = 1
     rng = np.random.default_rng(seed)
     null = np.array([corr(rng.permutation(vals)) for _ in range(n_perm)])
     p = float((1 + np.sum(null >= r)) / (1 + n_perm)) if np.isfinite(r) else np.nan
-    return {"r": r, "p": p, "n_voxels": int(len(ref_vec)), "n_regions": int(len(values)),
-            "n_perm": int(n_perm), "seed": int(seed)}
+    return {
+        "r": r,
+        "p": p,
+        "n_voxels": int(len(ref_vec)),
+        "n_regions": int(len(values)),
+        "n_perm": int(n_perm),
+        "seed": int(seed),
+    }

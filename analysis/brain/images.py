@@ -34,8 +34,8 @@ def mni_template(resolution_mm: int = 2):
 
     import_nimare()
     path = resources.files("nimare").joinpath(
-        "resources", "templates",
-        f"tpl-MNI152NLin6Asym_res-0{resolution_mm}_desc-brain_mask.nii.gz")
+        "resources", "templates", f"tpl-MNI152NLin6Asym_res-0{resolution_mm}_desc-brain_mask.nii.gz"
+    )
     return nib.load(str(path))
 
 
@@ -81,8 +81,9 @@ def load_map_image(path: str | Path, option: str = "--ale"):
     return img
 
 
-def sphere_voxels(reference_img, radius_mm: float = 8.0, regions: Sequence[str] | None = None,
-                  hemisphere: str = "both") -> dict[str, np.ndarray]:
+def sphere_voxels(
+    reference_img, radius_mm: float = 8.0, regions: Sequence[str] | None = None, hemisphere: str = "both"
+) -> dict[str, np.ndarray]:
     """Voxel indices (i, j, k) of spheres around each region's centroids.
 
     Parameters
@@ -118,14 +119,13 @@ def sphere_voxels(reference_img, radius_mm: float = 8.0, regions: Sequence[str] 
         ijk = centre + grid
         mm = (affine[:3, :3] @ ijk.T).T + affine[:3, 3]
         centre_mm = np.array([row["x"], row["y"], row["z"]])
-        keep = (np.linalg.norm(mm - centre_mm, axis=1) <= radius_mm)
+        keep = np.linalg.norm(mm - centre_mm, axis=1) <= radius_mm
         keep &= np.all((ijk >= 0) & (ijk < np.array(shape)), axis=1)
         out.setdefault(row["region"], []).append(ijk[keep])
     return {r: np.unique(np.concatenate(v), axis=0) for r, v in out.items()}
 
 
-def region_image(values: pd.Series, radius_mm: float = 8.0, hemisphere: str = "both",
-                 reference_img=None):
+def region_image(values: pd.Series, radius_mm: float = 8.0, hemisphere: str = "both", reference_img=None):
     """Paint region values into spheres on the MNI grid.
 
     Parameters
@@ -158,8 +158,14 @@ def region_image(values: pd.Series, radius_mm: float = 8.0, hemisphere: str = "b
     return img
 
 
-def plot_glass_brain(img, title: str = "", out: str | Path | None = None, vmax: float | None = None,
-                     cmap: str = "cold_hot", plot_abs: bool = False):
+def plot_glass_brain(
+    img,
+    title: str = "",
+    out: str | Path | None = None,
+    vmax: float | None = None,
+    cmap: str = "cold_hot",
+    plot_abs: bool = False,
+):
     """Glass-brain plot of an activation image (nilearn).
 
     Parameters
@@ -188,10 +194,18 @@ def plot_glass_brain(img, title: str = "", out: str | Path | None = None, vmax: 
     data = np.asarray(img.dataobj)
     if vmax is None:
         vmax = float(np.nanmax(np.abs(data))) or 1.0
-    plotting.plot_glass_brain(img, figure=fig, title=title or None, colorbar=True,
-                              cmap=cmap, plot_abs=plot_abs, vmax=vmax,
-                              vmin=0.0 if plot_abs else -vmax,
-                              threshold=vmax * 1e-3, display_mode="lyrz")
+    plotting.plot_glass_brain(
+        img,
+        figure=fig,
+        title=title or None,
+        colorbar=True,
+        cmap=cmap,
+        plot_abs=plot_abs,
+        vmax=vmax,
+        vmin=0.0 if plot_abs else -vmax,
+        threshold=vmax * 1e-3,
+        display_mode="lyrz",
+    )
     if out is None:
         return fig
     out = Path(out)

@@ -43,8 +43,22 @@ __all__ = [
 ]
 
 #: Populations of the spiking model (issue 7) in the order the model writes them.
-MODEL_POPULATIONS = ("SMA_PMC", "M1", "striatum_D1", "striatum_D2", "GPe", "STN", "GPi",
-                     "thalamus_VL", "SNc", "mossy", "granule", "purkinje", "DCN", "IO")
+MODEL_POPULATIONS = (
+    "SMA_PMC",
+    "M1",
+    "striatum_D1",
+    "striatum_D2",
+    "GPe",
+    "STN",
+    "GPi",
+    "thalamus_VL",
+    "SNc",
+    "mossy",
+    "granule",
+    "purkinje",
+    "DCN",
+    "IO",
+)
 
 #: Model population -> map regions it stands for. Populations with no region in the map (STN,
 #: SNc, the inferior olive, and the mossy fibres, which are axons from the pontine nuclei) map to
@@ -94,8 +108,10 @@ def read_model_run(beh_path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
     sub_dir = ses_dir.parent
     root = sub_dir.parent
     deriv = root / "derivatives" / "motorseq-model" / sub_dir.name / ses_dir.name
-    paths = {"activity": deriv / f"{stem}_desc-regions_activity.tsv",
-             "bold": deriv / f"{stem}_desc-bold_timeseries.tsv"}
+    paths = {
+        "activity": deriv / f"{stem}_desc-regions_activity.tsv",
+        "bold": deriv / f"{stem}_desc-bold_timeseries.tsv",
+    }
     for path in [beh_path, *paths.values()]:
         if not path.is_file():
             raise AnalysisInputError(f"{path}: model output file not found")
@@ -138,15 +154,18 @@ def block_windows(trials: pd.DataFrame) -> pd.DataFrame:
     step = float(np.nanmedian(np.diff(np.sort(onsets.dropna())))) if onsets.notna().sum() > 1 else 1.0
     rt = trials["rt"].astype(float) if "rt" in trials.columns else pd.Series(np.nan, index=trials.index)
     ends = onsets + rt.fillna(step)
-    frame = pd.DataFrame({"block": trials["block"].astype(int), "block_kind": trials["block_kind"],
-                          "start": onsets, "end": ends})
-    out = frame.groupby("block", sort=True).agg(block_kind=("block_kind", "first"),
-                                                 start_s=("start", "min"), end_s=("end", "max"))
+    frame = pd.DataFrame(
+        {"block": trials["block"].astype(int), "block_kind": trials["block_kind"], "start": onsets, "end": ends}
+    )
+    out = frame.groupby("block", sort=True).agg(
+        block_kind=("block_kind", "first"), start_s=("start", "min"), end_s=("end", "max")
+    )
     return out.reset_index()
 
 
-def phase_blocks(trials: pd.DataFrame, phase: str | Sequence[int] = "early", n_blocks: int = 2,
-                 kinds: Sequence[str] = ("sequence",)) -> list[int]:
+def phase_blocks(
+    trials: pd.DataFrame, phase: str | Sequence[int] = "early", n_blocks: int = 2, kinds: Sequence[str] = ("sequence",)
+) -> list[int]:
     """Blocks of a learning phase.
 
     Parameters
@@ -171,8 +190,7 @@ def phase_blocks(trials: pd.DataFrame, phase: str | Sequence[int] = "early", n_b
         blocks = [int(b) for b in phase]
         unknown = sorted(set(blocks) - set(kind_of.index))
         if unknown:
-            raise AnalysisInputError(f"phase: block(s) {unknown} not in the run "
-                                     f"(blocks {list(kind_of.index)})")
+            raise AnalysisInputError(f"phase: block(s) {unknown} not in the run (blocks {list(kind_of.index)})")
         return blocks
     if phase not in ("early", "late"):
         raise AnalysisInputError(f"phase: must be 'early', 'late' or a list of blocks, got {phase!r}")
@@ -189,9 +207,14 @@ def _window_mask(times: np.ndarray, windows: pd.DataFrame, lag_s: float) -> np.n
     return mask
 
 
-def block_activations(bold: pd.DataFrame, trials: pd.DataFrame, lag_s: float = 5.0,
-                      min_rest_s: float = 4.0, rest_tail_s: float = 15.0,
-                      settle_s: float = 32.0) -> pd.DataFrame:
+def block_activations(
+    bold: pd.DataFrame,
+    trials: pd.DataFrame,
+    lag_s: float = 5.0,
+    min_rest_s: float = 4.0,
+    rest_tail_s: float = 15.0,
+    settle_s: float = 32.0,
+) -> pd.DataFrame:
     """Per block and population: BOLD level and its change from baseline (% of the run mean).
 
     Parameters
@@ -249,14 +272,22 @@ def block_activations(bold: pd.DataFrame, trials: pd.DataFrame, lag_s: float = 5
         level = values[sel].mean(axis=0)
         psc = 100.0 * (level - base) / scale
         for pop, lev, act in zip(pops, level, psc, strict=True):
-            rows.append({"block": int(w["block"]), "block_kind": w["block_kind"],
-                         "population": pop, "level": float(lev), "activation": float(act),
-                         "baseline": kind})
+            rows.append(
+                {
+                    "block": int(w["block"]),
+                    "block_kind": w["block_kind"],
+                    "population": pop,
+                    "level": float(lev),
+                    "activation": float(act),
+                    "baseline": kind,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def region_activations(pop_table: pd.DataFrame, value: str = "activation",
-                       mapping: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+def region_activations(
+    pop_table: pd.DataFrame, value: str = "activation", mapping: dict[str, tuple[str, ...]] | None = None
+) -> pd.DataFrame:
     """Average population values into map regions.
 
     Parameters
@@ -281,18 +312,18 @@ def region_activations(pop_table: pd.DataFrame, value: str = "activation",
     link = pd.DataFrame(rows, columns=["population", "region"])
     merged = pop_table.merge(link, on="population", how="inner")
     if merged.empty:
-        raise AnalysisInputError("population table: no population maps to a map region "
-                                 f"(populations: {sorted(pop_table['population'].unique())})")
-    keys = [c for c in pop_table.columns
-            if c not in ("population", "level", "activation", "baseline", value)]
+        raise AnalysisInputError(
+            "population table: no population maps to a map region "
+            f"(populations: {sorted(pop_table['population'].unique())})"
+        )
+    keys = [c for c in pop_table.columns if c not in ("population", "level", "activation", "baseline", value)]
     out = merged.groupby(keys + ["region"], sort=False, as_index=False)[value].mean()
     order = {r: i for i, r in enumerate(MAP_REGIONS)}
     out = out.assign(_o=out["region"].map(order)).sort_values(keys + ["_o"]).drop(columns="_o")
     return out.reset_index(drop=True)
 
 
-def region_group_stats(region_table: pd.DataFrame, value: str = "activation",
-                       alpha: float = 0.05) -> pd.DataFrame:
+def region_group_stats(region_table: pd.DataFrame, value: str = "activation", alpha: float = 0.05) -> pd.DataFrame:
     """Group-level test of each region's value against zero across participants.
 
     Parameters
@@ -323,9 +354,16 @@ def region_group_stats(region_table: pd.DataFrame, value: str = "activation",
             t, p = float(res.statistic), float(res.pvalue)
         else:
             t, p = np.nan, np.nan
-        rows.append({"region": region, "mean": float(np.mean(x)) if n else np.nan,
-                     "sem": float(np.std(x, ddof=1) / np.sqrt(n)) if n > 1 else np.nan,
-                     "n": n, "t": t, "p": p})
+        rows.append(
+            {
+                "region": region,
+                "mean": float(np.mean(x)) if n else np.nan,
+                "sem": float(np.std(x, ddof=1) / np.sqrt(n)) if n > 1 else np.nan,
+                "n": n,
+                "t": t,
+                "p": p,
+            }
+        )
     out = pd.DataFrame(rows).set_index("region")
     finite = out["p"].notna()
     out["q"] = np.nan
@@ -335,8 +373,7 @@ def region_group_stats(region_table: pd.DataFrame, value: str = "activation",
     return out
 
 
-def phase_levels(block_table: pd.DataFrame, phases: dict[str, Sequence[int]],
-                 value: str = "level") -> pd.DataFrame:
+def phase_levels(block_table: pd.DataFrame, phases: dict[str, Sequence[int]], value: str = "level") -> pd.DataFrame:
     """Average block values over the blocks of each phase.
 
     Parameters
@@ -355,8 +392,9 @@ def phase_levels(block_table: pd.DataFrame, phases: dict[str, Sequence[int]],
         The keys, ``phase`` and ``value``.
     """
     _require(block_table, ["block", value], "block table")
-    keys = [c for c in block_table.columns
-            if c not in ("block", "block_kind", "level", "activation", "baseline", value)]
+    keys = [
+        c for c in block_table.columns if c not in ("block", "block_kind", "level", "activation", "baseline", value)
+    ]
     parts = []
     for name, blocks in phases.items():
         sel = block_table[block_table["block"].isin(list(blocks))]
@@ -383,32 +421,32 @@ def seq_random_effect(block_table: pd.DataFrame, value: str = "activation") -> p
         there is no random block flanked by a sequence block.
     """
     _require(block_table, ["block", "block_kind", value], "block table")
-    keys = [c for c in block_table.columns
-            if c not in ("block", "block_kind", "level", "activation", "baseline", value)]
+    keys = [
+        c for c in block_table.columns if c not in ("block", "block_kind", "level", "activation", "baseline", value)
+    ]
     kind_of = block_table.groupby("block")["block_kind"].first().sort_index()
     blocks = [b for b, k in kind_of.items() if k in ("sequence", "random")]
     pairs = []
     for i, b in enumerate(blocks):
         if kind_of[b] != "random":
             continue
-        neighbours = [blocks[j] for j in (i - 1, i + 1)
-                      if 0 <= j < len(blocks) and kind_of[blocks[j]] == "sequence"]
+        neighbours = [blocks[j] for j in (i - 1, i + 1) if 0 <= j < len(blocks) and kind_of[blocks[j]] == "sequence"]
         if neighbours:
             pairs.append((b, neighbours))
     if not pairs:
         return pd.DataFrame(columns=keys + [value])
     parts = []
     for rnd, neigh in pairs:
-        seq = (block_table[block_table["block"].isin(neigh)]
-               .groupby(keys, sort=False)[value].mean())
+        seq = block_table[block_table["block"].isin(neigh)].groupby(keys, sort=False)[value].mean()
         ran = block_table[block_table["block"] == rnd].groupby(keys, sort=False)[value].mean()
         parts.append((seq - ran).rename(value))
     effect = pd.concat(parts, axis=1).mean(axis=1).rename(value)
     return effect.reset_index()
 
 
-def shift_index(phase_table: pd.DataFrame, early: str = "early", late: str = "late",
-                value: str = "level") -> pd.DataFrame:
+def shift_index(
+    phase_table: pd.DataFrame, early: str = "early", late: str = "late", value: str = "level"
+) -> pd.DataFrame:
     """Subcortical + cerebellar relative to cortical activity, early vs late, per participant.
 
     ``ratio_<phase>`` = mean level of the subcortical and cerebellar regions / mean level of the
@@ -427,8 +465,7 @@ def shift_index(phase_table: pd.DataFrame, early: str = "early", late: str = "la
         cortical level is not positive).
     """
     _require(phase_table, ["participant", "region", "phase", value], "phase table")
-    table = phase_table.assign(
-        system=phase_table["region"].map(REGION_SYSTEM).replace("cerebellar", "subcortical"))
+    table = phase_table.assign(system=phase_table["region"].map(REGION_SYSTEM).replace("cerebellar", "subcortical"))
     if table["system"].isna().any():
         bad = sorted(table.loc[table["system"].isna(), "region"].unique())
         raise AnalysisInputError(f"phase table: region(s) {bad} are not map regions")

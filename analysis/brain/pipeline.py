@@ -78,9 +78,12 @@ class BrainComparison:
         """Write tables (TSV), metrics (JSON) and images (NIfTI) to ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = {"block_regions": out / "model_block_regions.tsv",
-                 "table": out / "region_comparison.tsv", "shift": out / "shift_index.tsv",
-                 "metrics": out / "comparison_metrics.json"}
+        paths = {
+            "block_regions": out / "model_block_regions.tsv",
+            "table": out / "region_comparison.tsv",
+            "shift": out / "shift_index.tsv",
+            "metrics": out / "comparison_metrics.json",
+        }
         self.block_regions.to_csv(paths["block_regions"], sep="\t", index=False, na_rep="n/a")
         self.table.to_csv(paths["table"], sep="\t", na_rep="n/a")
         self.shift.to_csv(paths["shift"], sep="\t", index=False, na_rep="n/a")
@@ -90,10 +93,13 @@ class BrainComparison:
         for name, img in self.images().items():
             paths[f"img_{name}"] = out / f"model_{name}_space-MNI152_desc-roispheres.nii.gz"
             img.to_filename(paths[f"img_{name}"])
-        payload = {"metrics": self.metrics, "phases": self.phases, "baseline": self.baseline,
-                   "provenance": self.provenance}
-        paths["metrics"].write_text(json.dumps(_finite(payload), indent=2, default=_jsonable,
-                                               allow_nan=False))
+        payload = {
+            "metrics": self.metrics,
+            "phases": self.phases,
+            "baseline": self.baseline,
+            "provenance": self.provenance,
+        }
+        paths["metrics"].write_text(json.dumps(_finite(payload), indent=2, default=_jsonable, allow_nan=False))
         return paths
 
     @classmethod
@@ -118,12 +124,21 @@ class BrainComparison:
             block_regions = pd.read_csv(out / "model_block_regions.tsv", **read)
             table = _flags(pd.read_csv(out / "region_comparison.tsv", index_col=0, **read))
             shift = pd.read_csv(out / "shift_index.tsv", **read)
-            stats = {path.stem.removeprefix("region_stats_"): _flags(pd.read_csv(path, index_col=0, **read))
-                     for path in sorted(out.glob("region_stats_*.tsv"))}
+            stats = {
+                path.stem.removeprefix("region_stats_"): _flags(pd.read_csv(path, index_col=0, **read))
+                for path in sorted(out.glob("region_stats_*.tsv"))
+            }
             phases = {name: [int(b) for b in blocks] for name, blocks in payload["phases"].items()}
-            return cls(block_regions=block_regions, phases=phases, stats=stats, table=table,
-                       metrics=payload["metrics"], shift=shift, baseline=str(payload["baseline"]),
-                       provenance=payload.get("provenance") or {})
+            return cls(
+                block_regions=block_regions,
+                phases=phases,
+                stats=stats,
+                table=table,
+                metrics=payload["metrics"],
+                shift=shift,
+                baseline=str(payload["baseline"]),
+                provenance=payload.get("provenance") or {},
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise AnalysisInputError(f"{out}: saved brain comparison cannot be read: {exc}") from exc
 
@@ -186,8 +201,14 @@ def find_model_runs(root: str | Path, task: str | None = None) -> list[Path]:
     pattern = f"sub-*/ses-*/beh/*task-{task}_*_beh.tsv" if task else "sub-*/ses-*/beh/*_beh.tsv"
     runs = []
     for beh in sorted(root.glob(pattern)):
-        deriv = (root / "derivatives" / "motorseq-model" / beh.parts[-4] / beh.parts[-3]
-                 / beh.name.replace("_beh.tsv", "_desc-bold_timeseries.tsv"))
+        deriv = (
+            root
+            / "derivatives"
+            / "motorseq-model"
+            / beh.parts[-4]
+            / beh.parts[-3]
+            / beh.name.replace("_beh.tsv", "_desc-bold_timeseries.tsv")
+        )
         if deriv.is_file():
             runs.append(beh)
     return runs
@@ -217,11 +238,18 @@ def model_runs_without_derivatives(root: str | Path) -> list[Path]:
     return missing
 
 
-def compare_model_with_map(root: str | Path, n_blocks: int = 2, lag_s: float = 5.0,
-                           alpha: float = 0.05, ale_img: Any = None, n_perm: int = 1000,
-                           seed: int = 0, task: str | None = None,
-                           early_blocks: list[int] | None = None,
-                           late_blocks: list[int] | None = None) -> BrainComparison:
+def compare_model_with_map(
+    root: str | Path,
+    n_blocks: int = 2,
+    lag_s: float = 5.0,
+    alpha: float = 0.05,
+    ale_img: Any = None,
+    n_perm: int = 1000,
+    seed: int = 0,
+    task: str | None = None,
+    early_blocks: list[int] | None = None,
+    late_blocks: list[int] | None = None,
+) -> BrainComparison:
     """Compare a simulated cohort's regional activity with the bundled early-learning map.
 
     Parameters
@@ -252,17 +280,17 @@ def compare_model_with_map(root: str | Path, n_blocks: int = 2, lag_s: float = 5
     """
     runs = find_model_runs(root, task)
     if not runs:
-        raise AnalysisInputError(f"{root}: no model runs with derivatives/motorseq-model "
-                                 "BOLD files found")
+        raise AnalysisInputError(f"{root}: no model runs with derivatives/motorseq-model BOLD files found")
     parts, phases = [], None
     for beh in runs:
         trials, _activity, bold = read_model_run(beh)
         participant = beh.name.split("_")[0].removeprefix("sub-")
-        table = block_activations(bold, trials, lag_s=lag_s).assign(participant=participant,
-                                                                       run=beh.name)
+        table = block_activations(bold, trials, lag_s=lag_s).assign(participant=participant, run=beh.name)
         parts.append(table)
-        these = {"early": phase_blocks(trials, early_blocks or "early", n_blocks),
-                 "late": phase_blocks(trials, late_blocks or "late", n_blocks)}
+        these = {
+            "early": phase_blocks(trials, early_blocks or "early", n_blocks),
+            "late": phase_blocks(trials, late_blocks or "late", n_blocks),
+        }
         phases = phases or these
     pops = pd.concat(parts, ignore_index=True)
     baseline = "rest" if (pops["baseline"] == "rest").all() else "run-mean"
@@ -272,8 +300,7 @@ def compare_model_with_map(root: str | Path, n_blocks: int = 2, lag_s: float = 5
     block_regions = act.merge(lev, on=["participant", "block", "block_kind", "region"])
     ph_act = phase_levels(block_regions.drop(columns="level"), phases, "activation")
     ph_lev = phase_levels(block_regions.drop(columns="activation"), phases, "level")
-    stats = {name: region_group_stats(ph_act[ph_act["phase"] == name], "activation", alpha)
-             for name in phases}
+    stats = {name: region_group_stats(ph_act[ph_act["phase"] == name], "activation", alpha) for name in phases}
     seq = seq_random_effect(block_regions.drop(columns="level"), "activation")
     early_cons, seq_cons = consensus(role="early_active"), consensus(role="seq_gt_random")
     metrics: dict[str, Any] = {
@@ -285,16 +312,27 @@ def compare_model_with_map(root: str | Path, n_blocks: int = 2, lag_s: float = 5
     if not seq.empty:
         stats["seq_gt_random"] = region_group_stats(seq, "activation", alpha)
         metrics["seq_random"] = seq_random_vs_map(stats["seq_gt_random"], seq_cons)
-    table = region_comparison_table(stats["early"], early_cons, stats.get("seq_gt_random"),
-                                    seq_cons)
+    table = region_comparison_table(stats["early"], early_cons, stats.get("seq_gt_random"), seq_cons)
     if ale_img is not None:
-        metrics["spatial"] = spatial_correlation(stats["early"]["mean"], ale_img,
-                                                 n_perm=n_perm, seed=seed)
-    provenance = {"runs": [str(r) for r in runs],
-                  "missing_derivatives": [str(p) for p in model_runs_without_derivatives(root)],
-                  "participants": sorted(pops["participant"].unique().tolist()),
-                  "n_blocks": n_blocks, "lag_s": lag_s, "alpha": alpha, "seed": seed,
-                  "n_perm": n_perm, "map_sources": sorted(load_map().columns[-5:].tolist())}
-    return BrainComparison(block_regions=block_regions, phases=phases, stats=stats, table=table,
-                           metrics=metrics, shift=shift, baseline=baseline,
-                           provenance=provenance)
+        metrics["spatial"] = spatial_correlation(stats["early"]["mean"], ale_img, n_perm=n_perm, seed=seed)
+    provenance = {
+        "runs": [str(r) for r in runs],
+        "missing_derivatives": [str(p) for p in model_runs_without_derivatives(root)],
+        "participants": sorted(pops["participant"].unique().tolist()),
+        "n_blocks": n_blocks,
+        "lag_s": lag_s,
+        "alpha": alpha,
+        "seed": seed,
+        "n_perm": n_perm,
+        "map_sources": sorted(load_map().columns[-5:].tolist()),
+    }
+    return BrainComparison(
+        block_regions=block_regions,
+        phases=phases,
+        stats=stats,
+        table=table,
+        metrics=metrics,
+        shift=shift,
+        baseline=baseline,
+        provenance=provenance,
+    )

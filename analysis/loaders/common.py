@@ -125,7 +125,12 @@ def read_table(path: Path, sep: str | None = None, dtype: dict[str, type] | None
                 table = None
         if table is None:
             table = pd.read_csv(
-                path, sep=sep, encoding=encoding, na_values=["n/a", "NA", ""], keep_default_na=True, low_memory=False,
+                path,
+                sep=sep,
+                encoding=encoding,
+                na_values=["n/a", "NA", ""],
+                keep_default_na=True,
+                low_memory=False,
                 dtype=dtype,
             )
     except UNREADABLE as exc:
@@ -273,8 +278,10 @@ def epoch_from_block(block: pd.Series, blocks_per_epoch: int) -> pd.Series:
 
 def epoch_fallback_note(blocks_per_epoch: int = 5) -> str:
     """Say that epochs were made from blocks because the data gave none."""
-    return (f"warning: epoch: the data have no epoch column, so epochs are groups of {blocks_per_epoch} "
-            f"blocks (epoch = ceil(block / {blocks_per_epoch})); give (or map) an epoch column to set them")
+    return (
+        f"warning: epoch: the data have no epoch column, so epochs are groups of {blocks_per_epoch} "
+        f"blocks (epoch = ceil(block / {blocks_per_epoch})); give (or map) an epoch column to set them"
+    )
 
 
 def trial_ids(table: pd.DataFrame, keys: list[str]) -> np.ndarray:

@@ -84,5 +84,7 @@ def figures(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Learning curves by trial type and the triplet effects."""
     from motorseq.analysis import figures as fg
 
-    return {"learning_curves": fg.learning_curve_figure(tables["block_summary"], "block", "trial_type"),
-            "triplet_effects": fg.triplet_figure(tables["asrt_triplet_learning"])}
+    return {
+        "learning_curves": fg.learning_curve_figure(tables["block_summary"], "block", "trial_type"),
+        "triplet_effects": fg.triplet_figure(tables["asrt_triplet_learning"]),
+    }

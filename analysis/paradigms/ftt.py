@@ -24,8 +24,11 @@ def tables(cleaned: pd.DataFrame, data: Any, seed: int, n_boot_participant: int)
 
     per_trial, gain = ftt_performance(cleaned)
     order = per_trial.groupby(ms.ID_COLUMNS, sort=False, observed=True).cumcount() + 1
-    return {"ftt_per_trial": per_trial, "ftt_gain": gain,
-            "learning_curves": per_trial[ms.ID_COLUMNS + ["n_correct_sequences"]].assign(trial=order.to_numpy())}
+    return {
+        "ftt_per_trial": per_trial,
+        "ftt_gain": gain,
+        "learning_curves": per_trial[ms.ID_COLUMNS + ["n_correct_sequences"]].assign(trial=order.to_numpy()),
+    }
 
 
 def statistics(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

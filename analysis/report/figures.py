@@ -9,6 +9,7 @@ import pandas as pd
 
 __all__ = ["figure_to_base64", "glass_brain_figure", "shift_figure"]
 
+
 def _plt():
     import matplotlib
 
@@ -40,8 +41,15 @@ def shift_figure(shift: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(3.6, 3.6))
     for _, row in shift.iterrows():
         ax.plot([0, 1], [row["ratio_early"], row["ratio_late"]], "o-", color="#555555", alpha=0.7)
-    ax.plot([0, 1], [shift["ratio_early"].mean(), shift["ratio_late"].mean()], "o-", color="black",
-            lw=2.5, ms=9, label="mean")
+    ax.plot(
+        [0, 1],
+        [shift["ratio_early"].mean(), shift["ratio_late"].mean()],
+        "o-",
+        color="black",
+        lw=2.5,
+        ms=9,
+        label="mean",
+    )
     ax.set_xticks([0, 1], ["early", "late"])
     ax.set_xlim(-0.4, 1.4)
     ax.set_ylabel("(subcortical + cerebellar) / cortical")

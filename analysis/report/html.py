@@ -93,11 +93,13 @@ class Section:
         self.items.append({"kind": "figure", "png": png_base64, "caption": caption, "fig_id": fig_id})
         return self
 
-    def table(self, table: pd.DataFrame, caption: str = "", index: bool = True,
-              float_format: str = "{:.3g}") -> Section:
+    def table(
+        self, table: pd.DataFrame, caption: str = "", index: bool = True, float_format: str = "{:.3g}"
+    ) -> Section:
         """Add a table (values escaped); wide tables scroll inside their box."""
-        self.items.append({"kind": "table", "caption": caption,
-                           "html": table_html(table, index=index, float_format=float_format)})
+        self.items.append(
+            {"kind": "table", "caption": caption, "html": table_html(table, index=index, float_format=float_format)}
+        )
         return self
 
     def cards(self, items: list[tuple[str, str, str]]) -> Section:
@@ -116,8 +118,12 @@ def render_html(title: str, subtitle: str, sections: list[Section]) -> str:
     """Render the whole page as a string (Jinja2, every text escaped)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    env = Environment(loader=PackageLoader("motorseq.analysis.report", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("motorseq.analysis.report", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     page = [{"title": s.title, "anchor": s.anchor, "items": s.items} for s in sections]
     return env.get_template("report.html.j2").render(title=title, subtitle=subtitle, sections=page, css=_CSS)

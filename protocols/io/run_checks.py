@@ -104,9 +104,7 @@ def response_time_limit_s(sidecar: dict) -> tuple[float, str]:
     return RT_CEILING_S, "the longest plausible response time"
 
 
-def check_run(
-    path: Path, sidecar: dict, rt_s: np.ndarray, lines: np.ndarray, n_rows: int, cut_off: bool
-) -> list[str]:
+def check_run(path: Path, sidecar: dict, rt_s: np.ndarray, lines: np.ndarray, n_rows: int, cut_off: bool) -> list[str]:
     """Check one run's rows against its sidecar; return warnings for a reader to show.
 
     Parameters

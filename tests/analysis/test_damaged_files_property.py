@@ -45,8 +45,11 @@ damage = st.one_of(
     st.tuples(st.just("drop-line"), st.integers(0, 156)),
     st.tuples(st.just("repeat-line"), st.integers(1, 156)),
     st.tuples(st.just("bytes"), st.integers(0, 20000), st.binary(min_size=1, max_size=8)),
-    st.tuples(st.just("sidecar"), st.sampled_from(["RunStatus", "TrialsWritten", "Protocol", "Source", "Participant"]),
-              st.sampled_from([None, 5, -3, "x", [], {}, True, 1e309])),
+    st.tuples(
+        st.just("sidecar"),
+        st.sampled_from(["RunStatus", "TrialsWritten", "Protocol", "Source", "Participant"]),
+        st.sampled_from([None, 5, -3, "x", [], {}, True, 1e309]),
+    ),
     st.tuples(st.just("sidecar-cut"), st.integers(0, 400)),
     st.tuples(st.just("participants"), st.binary(max_size=40)),
 )

@@ -27,8 +27,10 @@ def _table(tmp_path, condition) -> str:
 
 
 def _mapping(tmp_path, values: str = "") -> str:
-    text = ("paradigm: srt\ncolumns: {participant: Subj, block: Blk, trial: Trl, trial_type: Cond, rt: RT, "
-            "correct: Acc}\n" + values)
+    text = (
+        "paradigm: srt\ncolumns: {participant: Subj, block: Blk, trial: Trl, trial_type: Cond, rt: RT, "
+        "correct: Acc}\n" + values
+    )
     (tmp_path / "map.yaml").write_text(text)
     return str(tmp_path / "map.yaml")
 
@@ -56,7 +58,12 @@ def test_float_column_matches_whole_number_keys(tmp_path):
 
 def test_as_written():
     assert [as_written(v) for v in (np.int64(2), np.float64(3.0), 2.5, "S", np.str_("R"))] == [
-        "2", "3", "2.5", "'S'", "'R'"]
+        "2",
+        "3",
+        "2.5",
+        "'S'",
+        "'R'",
+    ]
 
 
 def _motorseq_exceptions():
@@ -65,16 +72,23 @@ def _motorseq_exceptions():
             continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
-            if (inspect.isclass(obj) and issubclass(obj, Exception) and not issubclass(obj, Warning)
-                    and obj.__module__ == module.__name__):
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, Exception)
+                and not issubclass(obj, Warning)
+                and obj.__module__ == module.__name__
+            ):
                 yield f"{module.__name__}.{name}", obj
 
 
 def test_every_user_facing_error_has_one_base():
     found = dict(_motorseq_exceptions())
     assert "motorseq.models.hemodynamics.HemodynamicsError" in found
-    outside = [name for name, cls in found.items()
-               if not issubclass(cls, MotorseqError) and name.rsplit(".", 1)[1] not in CONTROL_FLOW]
+    outside = [
+        name
+        for name, cls in found.items()
+        if not issubclass(cls, MotorseqError) and name.rsplit(".", 1)[1] not in CONTROL_FLOW
+    ]
     assert outside == []
 
 

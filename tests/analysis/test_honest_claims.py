@@ -13,7 +13,8 @@ from motorseq.analysis.comparison import compare
 
 def test_wilcoxon_claim_needs_participants_and_p():
     assert wilcoxon_claim("shift toward cortex", 2, 0.25) == (
-        "shift toward cortex: not enough participants (n = 2, p = 0.25; a one-sided Wilcoxon test needs ≥ 5)")
+        "shift toward cortex: not enough participants (n = 2, p = 0.25; a one-sided Wilcoxon test needs ≥ 5)"
+    )
     assert wilcoxon_claim("shift toward cortex", 8, 0.3) == "shift toward cortex: not supported (n = 8, p = 0.3)"
     assert wilcoxon_claim("shift toward cortex", 8, 0.0039) == "shift toward cortex: yes (n = 8, p = 0.0039)"
 
@@ -30,8 +31,9 @@ def one_person(tmp_path_factory):
     helpers = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(helpers)
     folder = tmp_path_factory.mktemp("one")
-    return helpers.write_srt_cohort(folder / "bids", helpers.small_srt_protocol(folder), n=1, seed=3,
-                                    source="human", random_cost=60.0)
+    return helpers.write_srt_cohort(
+        folder / "bids", helpers.small_srt_protocol(folder), n=1, seed=3, source="human", random_cost=60.0
+    )
 
 
 def test_compare_with_one_person_does_not_claim_outside_the_ci(one_person, srt_model, tmp_path):

@@ -11,8 +11,13 @@ from motorseq.analysis import pipeline
 from motorseq.analysis.paradigms import PARADIGM_NAMES, paradigm_module
 from motorseq.analysis.schema import PARADIGMS
 
-FUNCTIONS = {"learning_curves": ["cleaned", "data"], "tables": ["cleaned", "data", "seed", "n_boot_participant"],
-             "statistics": ["tables"], "summary": ["tables"], "figures": ["tables"]}
+FUNCTIONS = {
+    "learning_curves": ["cleaned", "data"],
+    "tables": ["cleaned", "data", "seed", "n_boot_participant"],
+    "statistics": ["tables"],
+    "summary": ["tables"],
+    "figures": ["tables"],
+}
 
 
 @pytest.mark.parametrize("name", PARADIGM_NAMES)

@@ -21,16 +21,27 @@ def prob_csv(tmp_path_factory):
             for trial in range(1, 41):
                 improbable = rng.random() < 0.15
                 rt = 450 - 5 * block + (10 * epoch if improbable else 0) + rng.normal(0, 3)
-                rows.append({"Subj": subject, "Blk": block, "Trl": trial, "Kind": "I" if improbable else "P",
-                             "RT": round(rt, 1), "Acc": 1, "Ep": epoch})
+                rows.append(
+                    {
+                        "Subj": subject,
+                        "Blk": block,
+                        "Trl": trial,
+                        "Kind": "I" if improbable else "P",
+                        "RT": round(rt, 1),
+                        "Acc": 1,
+                        "Ep": epoch,
+                    }
+                )
     path = tmp_path_factory.mktemp("prob") / "prob.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
 
 
 def _mapping(tmp_path, recode: str, epoch: bool = False):
-    text = ("paradigm: srt\ncolumns: {participant: Subj, block: Blk, trial: Trl, trial_type: Kind, rt: RT, "
-            f"correct: Acc{', epoch: Ep' if epoch else ''}}}\nvalues: {{trial_type: {recode}}}\n")
+    text = (
+        "paradigm: srt\ncolumns: {participant: Subj, block: Blk, trial: Trl, trial_type: Kind, rt: RT, "
+        f"correct: Acc{', epoch: Ep' if epoch else ''}}}\nvalues: {{trial_type: {recode}}}\n"
+    )
     (tmp_path / "map.yaml").write_text(text)
     return tmp_path / "map.yaml"
 

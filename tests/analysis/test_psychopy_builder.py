@@ -35,8 +35,15 @@ def builder_csv(path: Path, participant: str, seed: int, all_keys: bool = False,
         "thisRow.t", "notes", "instr.started", "instr_resp.keys", "instr_resp.rt", "key_resp.started",
         "key_resp.keys", "key_resp.corr", "key_resp.rt", "key_resp.duration", "participant", "session",
         "date", "expName", "psychopyVersion", "frameRate", "expStart"]  # fmt: skip
-    info = {"participant": participant, "session": "001", "date": "2026-12-04_10h00.00.000", "expName": "srt",
-            "psychopyVersion": "2024.2.4", "frameRate": 60.0, "expStart": "2026-12-04 10h00.00.000000 +0100"}
+    info = {
+        "participant": participant,
+        "session": "001",
+        "date": "2026-12-04_10h00.00.000",
+        "expName": "srt",
+        "psychopyVersion": "2024.2.4",
+        "frameRate": 60.0,
+        "expStart": "2026-12-04 10h00.00.000000 +0100",
+    }
     rows = [{"instr.started": 0.02, "instr_resp.keys": "space", "instr_resp.rt": 3.1, **info}]
     t = 5.0
 
@@ -47,9 +54,19 @@ def builder_csv(path: Path, participant: str, seed: int, all_keys: bool = False,
         error = rng.random() < 0.04
         pressed = KEYS[(target) % 4] if error else key
         keys, rts = (str([pressed, key]), str([round(rt_s, 4), round(rt_s + 0.3, 4)])) if all_keys else (pressed, rt_s)
-        return {type_col: kind, "target": target, "corrAns": key, **counters, "thisRow.t": t,
-                "key_resp.started": t - rt_s, "key_resp.keys": keys, "key_resp.corr": int(not error),
-                "key_resp.rt": rts, "key_resp.duration": "None", **info}
+        return {
+            type_col: kind,
+            "target": target,
+            "corrAns": key,
+            **counters,
+            "thisRow.t": t,
+            "key_resp.started": t - rt_s,
+            "key_resp.keys": keys,
+            "key_resp.corr": int(not error),
+            "key_resp.rt": rts,
+            "key_resp.duration": "None",
+            **info,
+        }
 
     for i in range(8):
         c = dict(zip([f"practice_trials.{c}" for c in LOOP], [0, i, i, i], strict=True))
@@ -112,8 +129,17 @@ def test_builder_file_without_trial_type_asks_for_a_mapping(tmp_path):
 def test_cli_analyze_reads_builder_csv(sessions, tmp_path):
     out = tmp_path / "out"
     motorseq = str(Path(sys.executable).with_name("motorseq"))
-    args = ["analyze", *map(str, sessions), "--out", str(out), "--no-figures", "--n-boot", "20",
-            "--n-boot-participant", "0"]
+    args = [
+        "analyze",
+        *map(str, sessions),
+        "--out",
+        str(out),
+        "--no-figures",
+        "--n-boot",
+        "20",
+        "--n-boot-participant",
+        "0",
+    ]
     result = subprocess.run([motorseq, *args], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "format psychopy-builder, paradigm srt: 2 participant(s)" in result.stdout

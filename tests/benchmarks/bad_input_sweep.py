@@ -216,29 +216,53 @@ def _data_damages() -> list[tuple[str, Callable[[Path], Path], str]]:
         ("binary trial file", raw(lambda b: bytes(range(256)) * 20), "_beh.tsv"),
         ("NUL byte in a row", raw(lambda b: b[:3000] + b"\x00" + b[3001:]), "_beh.tsv"),
         ("Latin-1 byte", raw(lambda b: b[:3000] + b"\xe9" + b[3001:]), "UTF-8"),
-        ("a row with a field too many",
-         text(lambda t: t.replace("\n", "\tx\n", 5).replace("\tx\n", "\n", 4)), "fields"),
+        (
+            "a row with a field too many",
+            text(lambda t: t.replace("\n", "\tx\n", 5).replace("\tx\n", "\n", 4)),
+            "fields",
+        ),
         ("a row with a field too few", text(lambda t: t.replace("\t", "", 200)), "_beh.tsv"),
         ("column rt missing", text(drop_column("rt")), "rt"),
         ("column block missing", text(drop_column("block")), "block"),
-        ("header repeated in the middle", text(lambda t: t.replace("\n", "\n" + t.split("\n")[0] + "\n", 20)
-                                                 .replace("\n" + t.split("\n")[0] + "\n", "\n", 19)), "_beh.tsv"),
+        (
+            "header repeated in the middle",
+            text(
+                lambda t: t.replace("\n", "\n" + t.split("\n")[0] + "\n", 20).replace(
+                    "\n" + t.split("\n")[0] + "\n", "\n", 19
+                )
+            ),
+            "_beh.tsv",
+        ),
         ("duplicated row", text(lambda t: "\n".join(t.split("\n")[:10] + t.split("\n")[9:])), "trial_index"),
-        ("rows swapped", text(lambda t: "\n".join(t.split("\n")[:5] + [t.split("\n")[6], t.split("\n")[5]]
-                                                  + t.split("\n")[7:])), "trial_index"),
+        (
+            "rows swapped",
+            text(lambda t: "\n".join(t.split("\n")[:5] + [t.split("\n")[6], t.split("\n")[5]] + t.split("\n")[7:])),
+            "trial_index",
+        ),
         ("sidecar is a list", sidecar(lambda s: [1, 2]), "JSON object"),
         ("sidecar is a string", sidecar(lambda s: "complete"), "JSON object"),
         ("sidecar Protocol is a number", sidecar(lambda s: {**s, "Protocol": 5}), "Protocol"),
         ("sidecar Protocol.paradigm missing", sidecar(lambda s: {**s, "Protocol": {}}), "paradigm"),
-        ("sidecar paradigm unknown type", sidecar(lambda s: {**s, "Protocol": {**s["Protocol"], "paradigm": 7}}),
-         "paradigm"),
+        (
+            "sidecar paradigm unknown type",
+            sidecar(lambda s: {**s, "Protocol": {**s["Protocol"], "paradigm": 7}}),
+            "paradigm",
+        ),
         ("sidecar RunStatus unknown", sidecar(lambda s: {**s, "RunStatus": "done"}), "RunStatus"),
         ("sidecar TrialsWritten text", sidecar(lambda s: {**s, "TrialsWritten": "many"}), "TrialsWritten"),
         ("sidecar TrialsWritten wrong", sidecar(lambda s: {**s, "TrialsWritten": 999}), "TrialsWritten"),
         ("sidecar Source a list", sidecar(lambda s: {**s, "Source": ["human"]}), "Source"),
         ("sidecar Participant other", sidecar(lambda s: {**s, "Participant": "99"}), "Participant"),
-        ("sidecar timeout NaN-free but rt over it", sidecar(lambda s: {**s, "Protocol": {
-            **s["Protocol"], "response": {**s["Protocol"]["response"], "timeout_ms": 100}}}), "rt"),
+        (
+            "sidecar timeout NaN-free but rt over it",
+            sidecar(
+                lambda s: {
+                    **s,
+                    "Protocol": {**s["Protocol"], "response": {**s["Protocol"]["response"], "timeout_ms": 100}},
+                }
+            ),
+            "rt",
+        ),
         ("sidecar not JSON", sidecar(raw_text="{not json"), "JSON"),
         ("sidecar empty", sidecar(raw_text=""), "JSON"),
         ("sidecar Infinity", sidecar(raw_text='{"TrialsWritten": Infinity}'), "TrialsWritten"),
@@ -253,8 +277,11 @@ def _data_damages() -> list[tuple[str, Callable[[Path], Path], str]]:
 
     out += [
         ("participants.tsv binary", participants(bytes(range(256))), "participants.tsv"),
-        ("participants.tsv bad id", participants(b"participant_id\tsource\tgroup\nsub-01\thuman\ta\n\thuman\tb\n"),
-         "participants.tsv"),
+        (
+            "participants.tsv bad id",
+            participants(b"participant_id\tsource\tgroup\nsub-01\thuman\ta\n\thuman\tb\n"),
+            "participants.tsv",
+        ),
         ("participants.tsv ragged", participants(b"participant_id\tgroup\nsub-01\ta\tb\tc\n"), "participants.tsv"),
     ]
     return out
@@ -269,8 +296,17 @@ def data_cases() -> list[Case]:
                 root = copy_base("srt", folder)
                 damage(root)
                 if command == "analyze":
-                    return ["analyze", str(root), "--out", str(folder / "out"), "--no-figures", "--n-boot", "20",
-                            "--n-boot-participant", "0"]
+                    return [
+                        "analyze",
+                        str(root),
+                        "--out",
+                        str(folder / "out"),
+                        "--no-figures",
+                        "--n-boot",
+                        "20",
+                        "--n-boot-participant",
+                        "0",
+                    ]
                 return ["validate-data", str(root)]
 
             cases.append(Case("data", f"{command}: {name}", setup, names=(field_name,)))
@@ -302,15 +338,27 @@ def data_cases() -> list[Case]:
     cases += [
         Case("data", "analyze: 3 SRT + 1 ASRT participant", mixed, names=("--paradigm",)),
         Case("data", "analyze: a killed worker's temp folder", temp_folder, ok=temp_ok),
-        Case("data", "validate-data: a killed worker's temp folder", temp_validate,
-             ok=lambda folder, output: "3 run(s) valid" in output),
-        Case("data", "validate-data: no such path", lambda f: ["validate-data", str(f / "nowhere")],
-             names=("nowhere",)),
-        Case("data", "validate-data: empty folder", lambda f: (f / "e").mkdir() or ["validate-data", str(f / "e")],
-             names=("e",)),
-        Case("data", "validate-data: a file that is not a run",
-             lambda f: (f / "x.tsv").write_text("a\tb\n1\t2\n") and ["validate-data", str(f / "x.tsv")],
-             names=("x.tsv",)),
+        Case(
+            "data",
+            "validate-data: a killed worker's temp folder",
+            temp_validate,
+            ok=lambda folder, output: "3 run(s) valid" in output,
+        ),
+        Case(
+            "data", "validate-data: no such path", lambda f: ["validate-data", str(f / "nowhere")], names=("nowhere",)
+        ),
+        Case(
+            "data",
+            "validate-data: empty folder",
+            lambda f: (f / "e").mkdir() or ["validate-data", str(f / "e")],
+            names=("e",),
+        ),
+        Case(
+            "data",
+            "validate-data: a file that is not a run",
+            lambda f: (f / "x.tsv").write_text("a\tb\n1\t2\n") and ["validate-data", str(f / "x.tsv")],
+            names=("x.tsv",),
+        ),
     ]
     return cases
 
@@ -361,16 +409,19 @@ def format_cases() -> list[Case]:
 
 
 def option_cases() -> list[Case]:
-    def analyze(options: list[str], names: tuple[str, ...], prepare: Callable[[Path], None] | None = None,
-                watch: tuple[str, ...] = ()) -> Case:
+    def analyze(
+        options: list[str],
+        names: tuple[str, ...],
+        prepare: Callable[[Path], None] | None = None,
+        watch: tuple[str, ...] = (),
+    ) -> Case:
         def setup(folder: Path) -> list[str]:
             root = copy_base("srt", folder)
             if prepare:
                 prepare(folder)
             return ["analyze", str(root), "--no-figures", *[o.format(folder=folder) for o in options]]
 
-        return Case("options", "analyze " + " ".join(options).replace("{folder}/", ""), setup, names=names,
-                    watch=watch)
+        return Case("options", "analyze " + " ".join(options).replace("{folder}/", ""), setup, names=names, watch=watch)
 
     def blocker(folder: Path) -> None:
         (folder / "blocker").write_text("keep")
@@ -393,8 +444,12 @@ def option_cases() -> list[Case]:
         analyze(["--out", "{folder}/o", "--outlier-sd", "nan"], ("--outlier-sd",)),
         analyze(["--out", "{folder}/o", "--anticipation-ms", "inf"], ("--anticipation-ms",)),
         analyze(["--out", "{folder}/o", "--seed", "-1"], ("--seed",)),
-        Case("options", "analyze nowhere", lambda f: ["analyze", str(f / "nowhere"), "--out", str(f / "o")],
-             names=("nowhere",)),
+        Case(
+            "options",
+            "analyze nowhere",
+            lambda f: ["analyze", str(f / "nowhere"), "--out", str(f / "o")],
+            names=("nowhere",),
+        ),
     ]
 
 
@@ -402,16 +457,29 @@ def option_cases() -> list[Case]:
 
 
 def report_cases() -> list[Case]:
-    def report(options: list[str], names: tuple[str, ...], prepare: Callable[[Path, Path], None] | None = None,
-               watch: tuple[str, ...] = (), ok: Callable[[Path, str], bool] | None = None, label: str = "") -> Case:
+    def report(
+        options: list[str],
+        names: tuple[str, ...],
+        prepare: Callable[[Path, Path], None] | None = None,
+        watch: tuple[str, ...] = (),
+        ok: Callable[[Path, str], bool] | None = None,
+        label: str = "",
+    ) -> Case:
         def setup(folder: Path) -> list[str]:
             root = copy_base("model", folder)
             if prepare:
                 prepare(folder, root)
             return ["report", str(root), "--perm", "5", *[o.format(folder=folder) for o in options]]
 
-        return Case("report", label or "report " + " ".join(options).replace("{folder}/", ""), setup, names=names,
-                    watch=watch, ok=ok, timeout=300)
+        return Case(
+            "report",
+            label or "report " + " ".join(options).replace("{folder}/", ""),
+            setup,
+            names=names,
+            watch=watch,
+            ok=ok,
+            timeout=300,
+        )
 
     def existing(folder: Path, root: Path) -> None:
         (folder / "old.html").write_text("keep")
@@ -451,23 +519,41 @@ def report_cases() -> list[Case]:
         report(["--out", "{folder}/r.html", "--ale", "{folder}/junk.nii.gz"], ("junk.nii.gz",), junk),
         report(["--out", "{folder}/r.html", "--ale", "{folder}/flat.nii.gz"], ("flat.nii.gz",), flat),
         report(["--out", "{folder}/r.html", "--ale", "{folder}/none.nii.gz"], ("none.nii.gz",)),
-        report(["--out", "{folder}/r.html", "--foci", "{folder}/foci.txt", "--ale-iters", "2"], ("Subjects",),
-               bad_foci),
+        report(
+            ["--out", "{folder}/r.html", "--foci", "{folder}/foci.txt", "--ale-iters", "2"], ("Subjects",), bad_foci
+        ),
         report(["--out", "{folder}/r.html", "--blocks", "0"], ("--blocks",)),
         report(["--out", "{folder}/r.html", "--perm", "0"], ("--perm",)),
         report(["--out", "{folder}/r.html"], (), no_bold, ok=stated, label="report with one BOLD file missing"),
         report(["--out", "{folder}/r.html"], ("activity",), empty_activity, label="report with an empty activity TSV"),
         report(["--out", "{folder}/r.html"], ("bold",), empty_bold, label="report with an empty BOLD TSV"),
-        Case("report", "report of a missing folder", lambda f: ["report", str(f / "nowhere"), "--out", str(f / "r")],
-             names=("nowhere",)),
-        Case("compare-brain", "compare-brain without model runs",
-             lambda f: ["compare-brain", str(copy_base("srt", f)), "--out", str(f / "o")], names=("srt",)),
-        Case("compare-brain", "compare-brain --early abc",
-             lambda f: ["compare-brain", str(copy_base("model", f)), "--out", str(f / "o"), "--early", "abc"],
-             names=("--early",)),
-        Case("compare-brain", "compare-brain --ale junk", lambda f: (f / "junk.nii").write_bytes(b"junk") and [
-            "compare-brain", str(copy_base("model", f)), "--out", str(f / "o"), "--ale", str(f / "junk.nii")],
-             names=("junk.nii",)),
+        Case(
+            "report",
+            "report of a missing folder",
+            lambda f: ["report", str(f / "nowhere"), "--out", str(f / "r")],
+            names=("nowhere",),
+        ),
+        Case(
+            "compare-brain",
+            "compare-brain without model runs",
+            lambda f: ["compare-brain", str(copy_base("srt", f)), "--out", str(f / "o")],
+            names=("srt",),
+        ),
+        Case(
+            "compare-brain",
+            "compare-brain --early abc",
+            lambda f: ["compare-brain", str(copy_base("model", f)), "--out", str(f / "o"), "--early", "abc"],
+            names=("--early",),
+        ),
+        Case(
+            "compare-brain",
+            "compare-brain --ale junk",
+            lambda f: (
+                (f / "junk.nii").write_bytes(b"junk")
+                and ["compare-brain", str(copy_base("model", f)), "--out", str(f / "o"), "--ale", str(f / "junk.nii")]
+            ),
+            names=("junk.nii",),
+        ),
     ]
 
 
@@ -486,10 +572,16 @@ def ale_cases() -> list[Case]:
         foci("Subjects = many", lambda t: t.replace("Subjects=16", "Subjects=many", 1), ("Subjects",)),
         foci("Subjects = 1.5", lambda t: t.replace("Subjects=16", "Subjects=1.5", 1), ("Subjects",)),
         foci("Subjects missing", lambda t: t.replace("// Subjects=16\n", "", 1), ("foci.txt",)),
-        foci("NaN coordinate", lambda t: t.replace("\n", "\nnan\t1\t2\n", 3).replace("\nnan\t1\t2\n", "\n", 2),
-             ("foci.txt",)),
-        foci("inf coordinate", lambda t: t.replace("\n", "\ninf\t1\t2\n", 4).replace("\ninf\t1\t2\n", "\n", 3),
-             ("foci.txt",)),
+        foci(
+            "NaN coordinate",
+            lambda t: t.replace("\n", "\nnan\t1\t2\n", 3).replace("\nnan\t1\t2\n", "\n", 2),
+            ("foci.txt",),
+        ),
+        foci(
+            "inf coordinate",
+            lambda t: t.replace("\n", "\ninf\t1\t2\n", 4).replace("\ninf\t1\t2\n", "\n", 3),
+            ("foci.txt",),
+        ),
         foci("coordinate 1e6", lambda t: t + "\n// S9\n// Subjects=3\n1e6 0 0\n", ("foci.txt",)),
         foci("two numbers", lambda t: t + "\n// S9\n// Subjects=3\n1 2\n", ("foci.txt",)),
         foci("no reference line", lambda t: t.replace("//Reference=MNI\n", ""), ("foci.txt",)),
@@ -500,10 +592,21 @@ def ale_cases() -> list[Case]:
         foci("--iters 0", lambda t: t, ("--iters",), ("--iters", "0")),
         foci("--alpha 2", lambda t: t, ("alpha",), ("--alpha", "2")),
         foci("--voxel-thresh 0", lambda t: t, ("voxel_thresh",), ("--voxel-thresh", "0")),
-        Case("ale", "ale: binary file", lambda f: (f / "foci.txt").write_bytes(bytes(range(256))) and [
-            "ale", str(f / "foci.txt"), "--out", str(f / "o"), "--iters", "2"], names=("foci.txt",)),
-        Case("ale", "ale: missing file", lambda f: ["ale", str(f / "none.txt"), "--out", str(f / "o")],
-             names=("none.txt",)),
+        Case(
+            "ale",
+            "ale: binary file",
+            lambda f: (
+                (f / "foci.txt").write_bytes(bytes(range(256)))
+                and ["ale", str(f / "foci.txt"), "--out", str(f / "o"), "--iters", "2"]
+            ),
+            names=("foci.txt",),
+        ),
+        Case(
+            "ale",
+            "ale: missing file",
+            lambda f: ["ale", str(f / "none.txt"), "--out", str(f / "o")],
+            names=("none.txt",),
+        ),
     ]
 
 
@@ -590,22 +693,32 @@ def protocol_cases() -> list[Case]:
                     return ["trials", str(path), "--participant", "01"]
                 return [*command.split(), str(path)]
 
-            cases.append(Case("protocols", f"{command}: {name}", setup, names=(field_name, "bad.yaml"),
-                              timeout=60))
+            cases.append(Case("protocols", f"{command}: {name}", setup, names=(field_name, "bad.yaml"), timeout=60))
     return cases
 
 
 def id_cases() -> list[Case]:
-    def trials(participant: str, extra: tuple = (), names: tuple[str, ...] = ("participant",),
-               prepare: Callable[[Path], None] | None = None, watch: tuple[str, ...] = (), label: str = "") -> Case:
+    def trials(
+        participant: str,
+        extra: tuple = (),
+        names: tuple[str, ...] = ("participant",),
+        prepare: Callable[[Path], None] | None = None,
+        watch: tuple[str, ...] = (),
+        label: str = "",
+    ) -> Case:
         def setup(folder: Path) -> list[str]:
             if prepare:
                 prepare(folder)
-            return ["trials", "classroom", "--participant", participant,
-                    *[e.format(folder=folder) for e in extra]]
+            return ["trials", "classroom", "--participant", participant, *[e.format(folder=folder) for e in extra]]
 
-        return Case("ids/paths", label or f"trials -p {participant[:20]!r} {' '.join(extra)}".replace("{folder}/", ""),
-                    setup, names=names, watch=watch, timeout=60)
+        return Case(
+            "ids/paths",
+            label or f"trials -p {participant[:20]!r} {' '.join(extra)}".replace("{folder}/", ""),
+            setup,
+            names=names,
+            watch=watch,
+            timeout=60,
+        )
 
     def existing(folder: Path) -> None:
         (folder / "t.tsv").write_text("keep")
@@ -635,8 +748,12 @@ def id_cases() -> list[Case]:
         trials("01", ("--out", "{folder}/blocker/t.tsv"), ("blocker",), blocker, ("blocker",)),
         Case("ids/paths", "trials of a missing protocol", lambda f: ["trials", "nope", "-p", "01"], names=("nope",)),
         Case("ids/paths", "protocols show nope", lambda f: ["protocols", "show", "nope"], names=("nope",)),
-        Case("ids/paths", "protocols validate missing file", lambda f: ["protocols", "validate", str(f / "none.yaml")],
-             names=("none.yaml",)),
+        Case(
+            "ids/paths",
+            "protocols validate missing file",
+            lambda f: ["protocols", "validate", str(f / "none.yaml")],
+            names=("none.yaml",),
+        ),
     ]
 
 
@@ -646,8 +763,20 @@ def id_cases() -> list[Case]:
 def simulate_cases() -> list[Case]:
     def simulate(options: list[str], names: tuple[str, ...]) -> Case:
         def setup(folder: Path) -> list[str]:
-            return ["simulate", "classroom", "--participants", "1", "--out", str(folder / "sim"), "--workers", "1",
-                    "--quiet", "--build-dir", str(folder / "build"), *options]
+            return [
+                "simulate",
+                "classroom",
+                "--participants",
+                "1",
+                "--out",
+                str(folder / "sim"),
+                "--workers",
+                "1",
+                "--quiet",
+                "--build-dir",
+                str(folder / "build"),
+                *options,
+            ]
 
         return Case("simulate", "simulate " + " ".join(options), setup, names=names, timeout=SIMULATE_TIMEOUT_S)
 
@@ -730,8 +859,16 @@ def run_case(case: Case, work: Path, index: int) -> Outcome:
     before = _snapshot(folder, case.watch)
     env = {**os.environ, "COLUMNS": "200", "MOTORSEQ_BUILD_ROOT": str(work / "build")}
     start = time.perf_counter()
-    process = subprocess.Popen([MOTORSEQ, *args], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, errors="replace", env=env, start_new_session=True)
+    process = subprocess.Popen(
+        [MOTORSEQ, *args],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        env=env,
+        start_new_session=True,
+    )
     try:
         stdout, stderr = process.communicate(timeout=case.timeout)
         rc = process.returncode
@@ -746,8 +883,16 @@ def run_case(case: Case, work: Path, index: int) -> Outcome:
 
 
 def all_cases() -> list[Case]:
-    return (data_cases() + format_cases() + option_cases() + report_cases() + ale_cases() + protocol_cases()
-            + id_cases() + simulate_cases())
+    return (
+        data_cases()
+        + format_cases()
+        + option_cases()
+        + report_cases()
+        + ale_cases()
+        + protocol_cases()
+        + id_cases()
+        + simulate_cases()
+    )
 
 
 def main() -> int:
@@ -794,9 +939,11 @@ def main() -> int:
         ("no traceback", total["traceback"] == 0, f"{total['traceback']}"),
         ("no wrong result", total["wrong"] == 0, f"{total['wrong']}"),
         ("no lost data", total["lost"] == 0, f"{total['lost']}"),
-        ("data and analysis areas all clean",
-         all(by_area[a]["clean"] == sum(by_area[a].values()) for a in mine if a in by_area),
-         ", ".join(f"{a} {by_area[a]['clean']}/{sum(by_area[a].values())}" for a in mine if a in by_area)),
+        (
+            "data and analysis areas all clean",
+            all(by_area[a]["clean"] == sum(by_area[a].values()) for a in mine if a in by_area),
+            ", ".join(f"{a} {by_area[a]['clean']}/{sum(by_area[a].values())}" for a in mine if a in by_area),
+        ),
     ]
     for label, met, value in targets:
         print(f"{label}: {value} [target {label}: {'met' if met else 'MISSED'}]")

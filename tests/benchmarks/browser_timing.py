@@ -120,10 +120,14 @@ def report(name: str, injected: dict[int, float], got: dict[int, tuple[float | N
     frames = np.array(frames[5:])
     median = float(np.median(frames))
     p95, worst = np.percentile(np.abs(errors), 95), np.abs(errors).max()
-    print(f"{name}: {len(errors)} presses, measured - injected RT (ms): mean {errors.mean():+.3f}, "
-          f"SD {errors.std(ddof=1):.3f}, p95 |e| {p95:.3f}, max |e| {worst:.3f}; dropped presses {dropped}")
-    print(f"{name}: frames: {len(frames)} intervals, mean {frames.mean():.2f} ms, SD {frames.std():.2f}, "
-          f"median {median:.2f}, max {frames.max():.2f}, dropped (> 1.5 frames) {(frames > 1.5 * median).sum()}")
+    print(
+        f"{name}: {len(errors)} presses, measured - injected RT (ms): mean {errors.mean():+.3f}, "
+        f"SD {errors.std(ddof=1):.3f}, p95 |e| {p95:.3f}, max |e| {worst:.3f}; dropped presses {dropped}"
+    )
+    print(
+        f"{name}: frames: {len(frames)} intervals, mean {frames.mean():.2f} ms, SD {frames.std():.2f}, "
+        f"median {median:.2f}, max {frames.max():.2f}, dropped (> 1.5 frames) {(frames > 1.5 * median).sum()}"
+    )
     return abs(errors.mean()) <= 2 and errors.std(ddof=1) <= 2 and dropped == 0
 
 
@@ -162,9 +166,11 @@ def psychopy_path(trials: int) -> None:
 
     command = [sys.executable, str(Path(__file__).with_name("keyboard_timing.py")), "--trials", str(trials)]
     if trials == 0 or not os.environ.get("DISPLAY"):
-        print("PsychoPy path (same idea, XTEST presses): xvfb-run -a .venv/bin/python "
-              "tests/benchmarks/keyboard_timing.py (targets mean |e| <= 0.5 ms, SD <= 0.5 ms); "
-              "run this benchmark under xvfb-run to print it here")
+        print(
+            "PsychoPy path (same idea, XTEST presses): xvfb-run -a .venv/bin/python "
+            "tests/benchmarks/keyboard_timing.py (targets mean |e| <= 0.5 ms, SD <= 0.5 ms); "
+            "run this benchmark under xvfb-run to print it here"
+        )
         return
     result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
     print(f"PsychoPy path, same machine (keyboard_timing.py --trials {trials}: XTEST -> psychtoolbox -> KeyRecorder):")

@@ -87,7 +87,12 @@ async def _class(url: str, code: str, token: str, students: int, rate: float, tr
         tasks = [
             asyncio.create_task(
                 http_student(
-                    pages[i], code, PlayStyle(seed=i), rate_hz=rate, stop_after=trials, start=start,
+                    pages[i],
+                    code,
+                    PlayStyle(seed=i),
+                    rate_hz=rate,
+                    stop_after=trials,
+                    start=start,
                     offset_s=float(rng.uniform(0, 1 / rate)),  # students are not in step
                 )
             )

@@ -14,14 +14,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-POPS = ("SMA_PMC", "M1", "striatum_D1", "striatum_D2", "GPe", "STN", "GPi", "thalamus_VL",
-        "SNc", "mossy", "granule", "purkinje", "DCN", "IO")
-SUBCORTICAL = {"striatum_D1", "striatum_D2", "GPe", "GPi", "thalamus_VL", "granule",
-               "purkinje", "DCN"}
+POPS = (
+    "SMA_PMC",
+    "M1",
+    "striatum_D1",
+    "striatum_D2",
+    "GPe",
+    "STN",
+    "GPi",
+    "thalamus_VL",
+    "SNc",
+    "mossy",
+    "granule",
+    "purkinje",
+    "DCN",
+    "IO",
+)
+SUBCORTICAL = {"striatum_D1", "striatum_D2", "GPe", "GPi", "thalamus_VL", "granule", "purkinje", "DCN"}
 
 
-def write_model_dataset(root: Path, n_participants: int = 4, seed: int = 0,
-                        rest_s: float = 12.0) -> Path:
+def write_model_dataset(root: Path, n_participants: int = 4, seed: int = 0, rest_s: float = 12.0) -> Path:
     """Write ``n_participants`` constructed model runs of srt-classic under ``root``."""
     from motorseq.protocols import generate_trials, load_protocol
     from motorseq.protocols.io import RunWriter
@@ -41,27 +53,52 @@ def write_model_dataset(root: Path, n_participants: int = 4, seed: int = 0,
                 base = 0.50 if kind != "sequence" else 0.50 - 0.025 * seq_no
                 rt = float(base + rng.normal(0, 0.03))
                 row = tr.to_dict()
-                row.update({"stimulus_onset": round(t, 4), "rt": round(rt, 4),
-                            "response": row["correct_key"], "response_position": int(row["target"]),
-                            "correct": 1, "n_presses": 1, "n_errors": 0})
+                row.update(
+                    {
+                        "stimulus_onset": round(t, 4),
+                        "rt": round(rt, 4),
+                        "response": row["correct_key"],
+                        "response_position": int(row["target"]),
+                        "correct": 1,
+                        "n_presses": 1,
+                        "n_errors": 0,
+                    }
+                )
                 rows.append(row)
                 t += rt + 0.25
             t += rest_s
-        writer = RunWriter(root, protocol, label, seed=seed + p,
-                           source={"Type": "model", "Parameters": {"constructed": True}})
+        writer = RunWriter(
+            root, protocol, label, seed=seed + p, source={"Type": "model", "Parameters": {"constructed": True}}
+        )
         with writer:
             for row in rows:
-                writer.write_trial(row, [{"onset": row["stimulus_onset"] + row["rt"],
-                                          "duration": "n/a", "key": row["response"],
-                                          "position": row["response_position"],
-                                          "rt": row["rt"], "correct": 1}])
+                writer.write_trial(
+                    row,
+                    [
+                        {
+                            "onset": row["stimulus_onset"] + row["rt"],
+                            "duration": "n/a",
+                            "key": row["response"],
+                            "position": row["response_position"],
+                            "rt": row["rt"],
+                            "correct": 1,
+                        }
+                    ],
+                )
         beh = pd.DataFrame(rows)
         _write_derivatives(root, writer.paths.beh, beh, n_seq_blocks, rng, t + 30.0)
     return root
 
 
-def _write_derivatives(root: Path, beh_path: Path, beh: pd.DataFrame, n_seq: int,
-                       rng: np.random.Generator, duration: float, dt: float = 0.5) -> None:
+def _write_derivatives(
+    root: Path,
+    beh_path: Path,
+    beh: pd.DataFrame,
+    n_seq: int,
+    rng: np.random.Generator,
+    duration: float,
+    dt: float = 0.5,
+) -> None:
     times = np.arange(0.0, duration, dt)
     rate = {pop: np.full(len(times), 5.0) for pop in POPS}
     seq_no = 0
@@ -91,8 +128,10 @@ def _write_derivatives(root: Path, beh_path: Path, beh: pd.DataFrame, n_seq: int
     deriv = root / "derivatives" / "motorseq-model" / sub / ses
     deriv.mkdir(parents=True, exist_ok=True)
     stem = beh_path.name[: -len("_beh.tsv")]
-    pd.DataFrame(bold).round(5).to_csv(deriv / f"{stem}_desc-bold_timeseries.tsv", sep="\t",
-                                       index=False)
-    act = [{"trial_index": int(ti), "region": pop, "mean_rate_hz": 5.0, "synaptic_input": 1.0}
-           for ti in beh["trial_index"] for pop in POPS]
+    pd.DataFrame(bold).round(5).to_csv(deriv / f"{stem}_desc-bold_timeseries.tsv", sep="\t", index=False)
+    act = [
+        {"trial_index": int(ti), "region": pop, "mean_rate_hz": 5.0, "synaptic_input": 1.0}
+        for ti in beh["trial_index"]
+        for pop in POPS
+    ]
     pd.DataFrame(act).to_csv(deriv / f"{stem}_desc-regions_activity.tsv", sep="\t", index=False)

@@ -49,8 +49,7 @@ def test_ale_finds_the_planted_clusters_offline(sleuth_file, no_network, tmp_pat
     paths = result.save(tmp_path)
     assert all(p.is_file() for p in paths.values())
     again = run_ale(sleuth_file, n_iters=100, seed=1, mask_mm=4)
-    np.testing.assert_array_equal(np.asarray(again.cluster_logp.dataobj),
-                                  np.asarray(result.cluster_logp.dataobj))
+    np.testing.assert_array_equal(np.asarray(again.cluster_logp.dataobj), np.asarray(result.cluster_logp.dataobj))
 
 
 def test_ale_bad_input_is_one_line_error(tmp_path):

@@ -43,8 +43,7 @@ def test_coordinates_match_atlas_and_hemisphere_sign():
     fresh = atlas_centroids().set_index("region")
     brain_map = load_map()
     cols = ["x_left", "y_left", "z_left", "x_right", "y_right", "z_right"]
-    np.testing.assert_allclose(brain_map[cols].to_numpy(float), fresh[cols].to_numpy(float),
-                               atol=0.051)
+    np.testing.assert_allclose(brain_map[cols].to_numpy(float), fresh[cols].to_numpy(float), atol=0.051)
     has = brain_map["x_left"].notna()
     assert (brain_map.loc[has, "x_left"] < 0).all() and (brain_map.loc[has, "x_right"] > 0).all()
     # the dentate is not delimited by any shipped atlas: empty, not invented

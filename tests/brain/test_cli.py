@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 
 def test_compare_brain_command_writes_tables_and_images(model_dataset, tmp_path):
     out = tmp_path / "brain"
-    result = CliRunner().invoke(app, ["compare-brain", str(model_dataset), "--out", str(out),
-                                      "--perm", "20", "--early", "2", "--late", "8"])
+    result = CliRunner().invoke(
+        app, ["compare-brain", str(model_dataset), "--out", str(out), "--perm", "20", "--early", "2", "--late", "8"]
+    )
     assert result.exit_code == 0, result.output
     assert "precision" in result.output
     metrics = json.loads((out / "comparison_metrics.json").read_text())
@@ -25,16 +26,31 @@ def test_brain_map_command_lists_sources():
 
 
 def test_bad_phase_blocks_exit_2_with_one_line(model_dataset, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "motorseq.protocols", "compare-brain",
-                           str(model_dataset), "--out", str(tmp_path), "--early", "two"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "motorseq.protocols",
+            "compare-brain",
+            str(model_dataset),
+            "--out",
+            str(tmp_path),
+            "--early",
+            "two",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error: --early: expected block numbers like 2,3; got 'two'"]
 
 
 def test_import_is_light():
-    code = ("import sys, motorseq.analysis.brain, motorseq.analysis.report; "
-            "print(any(m.split('.')[0] in ('nimare', 'nilearn', 'brian2') for m in sys.modules))")
+    code = (
+        "import sys, motorseq.analysis.brain, motorseq.analysis.report; "
+        "print(any(m.split('.')[0] in ('nimare', 'nilearn', 'brian2') for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False"
 

@@ -53,9 +53,13 @@ def test_seq_random_vs_janacsek():
 
 
 def test_shift_summary():
-    table = pd.DataFrame({"participant": ["1", "2", "3", "4", "5"],
-                          "ratio_early": [2.0, 2.2, 1.8, 2.5, 2.1],
-                          "ratio_late": [1.0, 1.1, 1.2, 1.0, 1.4]})
+    table = pd.DataFrame(
+        {
+            "participant": ["1", "2", "3", "4", "5"],
+            "ratio_early": [2.0, 2.2, 1.8, 2.5, 2.1],
+            "ratio_late": [1.0, 1.1, 1.2, 1.0, 1.4],
+        }
+    )
     table["shift"] = table["ratio_early"] / table["ratio_late"]
     res = shift_summary(table)
     assert res["consistent"] and res["n"] == 5 and res["p"] == pytest.approx(1 / 32)
@@ -68,6 +72,5 @@ def test_spatial_correlation_with_permutation_null():
     assert res["r"] > 0.95 and res["p"] < 0.02 and res["n_regions"] == 10
     again = spatial_correlation(values, reference, n_perm=200, seed=3)
     assert again["p"] == res["p"]
-    shuffled = spatial_correlation(values.iloc[::-1].set_axis(values.index), reference,
-                                   n_perm=200, seed=3)
+    shuffled = spatial_correlation(values.iloc[::-1].set_axis(values.index), reference, n_perm=200, seed=3)
     assert shuffled["r"] < 0 and shuffled["p"] > 0.5

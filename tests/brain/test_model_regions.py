@@ -25,8 +25,7 @@ def make_trials(rest_s=20.0, block_s=30.0, trial_s=1.0):
     rows, t = [], rest_s
     for b, kind in enumerate(KINDS, start=1):
         for i in range(int(block_s / trial_s)):
-            rows.append({"block": b, "block_kind": kind, "stimulus_onset": t + i * trial_s,
-                         "rt": 0.5})
+            rows.append({"block": b, "block_kind": kind, "stimulus_onset": t + i * trial_s, "rt": 0.5})
         t += block_s + rest_s
     return pd.DataFrame(rows)
 
@@ -94,9 +93,14 @@ def test_no_rest_falls_back_to_run_mean():
 
 
 def test_region_activation_averages_populations():
-    pop = pd.DataFrame({"participant": "01", "block": 2,
-                        "population": ["striatum_D1", "striatum_D2", "GPe", "GPi", "STN"],
-                        "activation": [10.0, 20.0, 1.0, 3.0, 99.0]})
+    pop = pd.DataFrame(
+        {
+            "participant": "01",
+            "block": 2,
+            "population": ["striatum_D1", "striatum_D2", "GPe", "GPi", "STN"],
+            "activation": [10.0, 20.0, 1.0, 3.0, 99.0],
+        }
+    )
     reg = region_activations(pop).set_index("region")["activation"]
     assert reg["putamen"] == 15.0 and reg["caudate"] == 15.0 and reg["pallidum"] == 2.0
     assert "STN" not in reg.index and list(reg.index) == ["putamen", "caudate", "pallidum"]
@@ -115,9 +119,15 @@ def test_group_stats_engaged_only_when_consistently_positive():
 
 
 def test_seq_random_effect_uses_flanking_sequence_blocks():
-    table = pd.DataFrame({"participant": "01", "region": "putamen", "block": [2, 3, 4, 5, 6],
-                          "block_kind": ["sequence", "sequence", "sequence", "random", "sequence"],
-                          "activation": [9.0, 9.0, 4.0, 10.0, 8.0]})
+    table = pd.DataFrame(
+        {
+            "participant": "01",
+            "region": "putamen",
+            "block": [2, 3, 4, 5, 6],
+            "block_kind": ["sequence", "sequence", "sequence", "random", "sequence"],
+            "activation": [9.0, 9.0, 4.0, 10.0, 8.0],
+        }
+    )
     eff = seq_random_effect(table)
     assert eff["activation"].item() == pytest.approx((4.0 + 8.0) / 2 - 10.0)
 
@@ -126,16 +136,19 @@ def test_shift_index_detects_move_toward_cortex():
     rows = []
     for p in ("01", "02"):
         for phase, sub in (("early", 30.0), ("late", 15.0)):
-            rows += [{"participant": p, "phase": phase, "region": "M1", "level": 10.0},
-                     {"participant": p, "phase": phase, "region": "putamen", "level": sub},
-                     {"participant": p, "phase": phase, "region": "cerebellum_VI", "level": sub}]
+            rows += [
+                {"participant": p, "phase": phase, "region": "M1", "level": 10.0},
+                {"participant": p, "phase": phase, "region": "putamen", "level": sub},
+                {"participant": p, "phase": phase, "region": "cerebellum_VI", "level": sub},
+            ]
     shift = shift_index(pd.DataFrame(rows)).set_index("participant")
     assert shift.loc["01", "ratio_early"] == 3.0 and shift.loc["01", "shift"] == 2.0
 
 
 def test_phase_levels_average_blocks():
-    table = pd.DataFrame({"participant": "01", "region": "M1", "block": [2, 3, 6],
-                          "block_kind": "sequence", "level": [1.0, 3.0, 10.0]})
+    table = pd.DataFrame(
+        {"participant": "01", "region": "M1", "block": [2, 3, 6], "block_kind": "sequence", "level": [1.0, 3.0, 10.0]}
+    )
     out = phase_levels(table, {"early": [2, 3], "late": [6]}).set_index("phase")["level"]
     assert out["early"] == 2.0 and out["late"] == 10.0
 

@@ -27,8 +27,12 @@ def _foci(path: Path) -> Path:
 
 def test_ale_output_has_no_nimare_info_or_progress_bars(tmp_path):
     foci = _foci(tmp_path / "foci.txt")
-    result = subprocess.run([MOTORSEQ, "ale", str(foci), "--out", str(tmp_path / "ale"), "--iters", "20"],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [MOTORSEQ, "ale", str(foci), "--out", str(tmp_path / "ale"), "--iters", "20"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     output = result.stdout + result.stderr
     assert "INFO:" not in output
@@ -38,8 +42,10 @@ def test_ale_output_has_no_nimare_info_or_progress_bars(tmp_path):
 
 
 def test_import_nimare_leaves_the_root_logger_alone():
-    code = ("import logging; from motorseq.analysis.brain.quiet import import_nimare; import_nimare(); "
-            "root = logging.getLogger(); print(len(root.handlers), root.level)")
+    code = (
+        "import logging; from motorseq.analysis.brain.quiet import import_nimare; import_nimare(); "
+        "root = logging.getLogger(); print(len(root.handlers), root.level)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0", str(logging.WARNING)]

@@ -47,8 +47,10 @@ def test_only_the_response_order_warning_is_filtered():
     handler = Keep()
     logger.addHandler(handler)
     try:
-        head = ("Came across an abstract code block that may not be well-defined: the outcome may "
-                "depend on the order of execution. 9 lines of abstract code, first line is: ")
+        head = (
+            "Came across an abstract code block that may not be well-defined: the outcome may "
+            "depend on the order of execution. 9 lines of abstract code, first line is: "
+        )
         logger.warning(head + "'ok := int(phase_post == 1) (constant)'")
         logger.warning(head + "'x := v_post + 1 (constant)'")
         logger.warning("another warning")

@@ -96,7 +96,7 @@ def test_same_request_again_skips_the_participant(made, tmp_path):
         (["--lesion", "dopamine=0.2"], '--lesion: recorded {}, this run {"dopamine": 0.2}'),
         (["--param", "eta_striatum=0.0001"], "--param: recorded {}"),
         (["--max-trials-per-block", "5"], "protocol: recorded"),
-        (["--group", "patients"], '--group: recorded null, this run patients'),
+        (["--group", "patients"], "--group: recorded null, this run patients"),
     ],
 )
 def test_a_finished_participant_made_otherwise_is_refused_and_nothing_is_written(made, tmp_path, extra, field):

@@ -59,8 +59,7 @@ def test_spikes_derivative_is_a_bids_events_table(tmp_path):
 def test_raster_command_draws_a_participant(tmp_path):
     root = _spikes_dataset(tmp_path / "data")
     out = tmp_path / "raster.png"
-    result = CliRunner().invoke(app, ["raster", str(root), "--participant", "01", "--out", str(out),
-                                      "--duration", "1"])
+    result = CliRunner().invoke(app, ["raster", str(root), "--participant", "01", "--out", str(out), "--duration", "1"])
     assert result.exit_code == 0, result.output
     image = imread(out)
     assert image.shape[0] > 500 and image.shape[1] > 1000
@@ -70,8 +69,7 @@ def test_raster_command_draws_a_participant(tmp_path):
 
 
 def test_raster_without_recorded_spikes_says_how_to_get_them(tmp_path):
-    result = CliRunner().invoke(app, ["raster", str(tmp_path), "--participant", "02", "--out",
-                                      str(tmp_path / "r.png")])
+    result = CliRunner().invoke(app, ["raster", str(tmp_path), "--participant", "02", "--out", str(tmp_path / "r.png")])
     assert result.exit_code == 2
     assert "simulate with --record-spikes" in " ".join(result.output.split())
 
@@ -80,9 +78,26 @@ def test_raster_without_recorded_spikes_says_how_to_get_them(tmp_path):
 def test_simulate_record_spikes_end_to_end(tmp_path):
     """A real (tiny) simulation with --record-spikes; compiles its own network (~3 min the first time)."""
     out = tmp_path / "data"
-    args = ["simulate", "srt-classic", "--out", str(out), "--max-blocks", "2", "--max-trials-per-block", "6",
-            "--participants", "1", "--seed", "5", "--workers", "1", "--build-dir", str(BUILD_ROOT), "--quiet",
-            "--record-spikes"]
+    args = [
+        "simulate",
+        "srt-classic",
+        "--out",
+        str(out),
+        "--max-blocks",
+        "2",
+        "--max-trials-per-block",
+        "6",
+        "--participants",
+        "1",
+        "--seed",
+        "5",
+        "--workers",
+        "1",
+        "--build-dir",
+        str(BUILD_ROOT),
+        "--quiet",
+        "--record-spikes",
+    ]
     result = subprocess.run([MOTORSEQ, *args], capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr
     path = next(out.rglob("*_desc-spikes_events.tsv.gz"))
@@ -90,6 +105,10 @@ def test_simulate_record_spikes_end_to_end(tmp_path):
     assert len(spikes) > 10000 and {"m1", "d1", "purkinje"} <= set(spikes["population"])
     sidecar = next(out.rglob("sub-01_ses-1_task-srtclassic_run-1_beh.json")).read_text()
     assert "desc-spikes_events.tsv.gz" in sidecar
-    raster = subprocess.run([MOTORSEQ, "raster", str(out), "--participant", "01", "--out", str(tmp_path / "r.png")],
-                            capture_output=True, text=True, timeout=300)
+    raster = subprocess.run(
+        [MOTORSEQ, "raster", str(out), "--participant", "01", "--out", str(tmp_path / "r.png")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert raster.returncode == 0, raster.stderr

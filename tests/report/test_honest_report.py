@@ -17,8 +17,13 @@ from motorseq.analysis.report.build import build_report
 def saved(model_dataset, tmp_path_factory):
     """A saved analysis with non-default cleaning (no outlier rule), as `motorseq analyze --out` writes it."""
     out = tmp_path_factory.mktemp("analysis")
-    result = analyze(str(model_dataset), out=out, n_boot=50, n_boot_participant=0,
-                     rules=CleaningRules(outlier_sd=None, post_error=False))
+    result = analyze(
+        str(model_dataset),
+        out=out,
+        n_boot=50,
+        n_boot_participant=0,
+        rules=CleaningRules(outlier_sd=None, post_error=False),
+    )
     return out, result
 
 
@@ -40,16 +45,20 @@ def test_the_tile_shows_the_analysis_number(page, saved):
     mean = _summary_mean(saved[1])
     tile = re.search(r'<b class="[a-z]*">(-?[\d.]+) ms</b><span>sequence-specific effect', page)
     assert tile is not None and float(tile.group(1)) == pytest.approx(mean, abs=0.05)
-    label = re.search(r"sequence-specific effect \(random − sequence blocks\), session 1: 95 % CI "
-                      r"\[[-\d.]+, [-\d.]+\], n = (\d+), p = [\d.e-]+", page)
+    label = re.search(
+        r"sequence-specific effect \(random − sequence blocks\), session 1: 95 % CI "
+        r"\[[-\d.]+, [-\d.]+\], n = (\d+), p = [\d.e-]+",
+        page,
+    )
     assert label is not None and label.group(1) == "4"
 
 
 def test_the_saved_analysis_is_shown_not_re_run(model_dataset, saved, tmp_path):
     default = analyze(str(model_dataset), n_boot=50, n_boot_participant=0, figures=False)
     assert _summary_mean(default) != pytest.approx(_summary_mean(saved[1]), abs=0.05)  # the rules matter
-    page = build_report(model_dataset, tmp_path / "r.html", n_perm=5,
-                        analysis=AnalysisResult.load(saved[0])).read_text()
+    page = build_report(
+        model_dataset, tmp_path / "r.html", n_perm=5, analysis=AnalysisResult.load(saved[0])
+    ).read_text()
     assert f"{_summary_mean(saved[1]):.1f} ms</b>" in page
 
 

@@ -33,8 +33,14 @@ def test_report_is_self_contained(report):
     # every embedded PNG decodes and is not tiny
     for src in images:
         assert len(base64.b64decode(src.split(",", 1)[1])) > 5000
-    for text in ("Provenance", "10.1038/s41398-026-03851-8", "AAL3", "ProtocolSHA256"[:0] + "protocol_sha256",
-                 "precision (engaged early vs map)", "srtclassic"):
+    for text in (
+        "Provenance",
+        "10.1038/s41398-026-03851-8",
+        "AAL3",
+        "ProtocolSHA256"[:0] + "protocol_sha256",
+        "precision (engaged early vs map)",
+        "srtclassic",
+    ):
         assert text in page
 
 
@@ -50,10 +56,20 @@ _LAYOUT_JS = """<script>window.addEventListener('load', () => {
 def _chromium(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium not installed")
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp / 'chromium-profile'}", "--hide-scrollbars",
-           *args]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp / 'chromium-profile'}",
+        "--hide-scrollbars",
+        *args,
+    ]
     return subprocess.run(cmd, check=True, capture_output=True, timeout=120, text=True)
 
 
@@ -66,8 +82,10 @@ def test_rendered_report_shows_the_figures(report, tmp_path):
     probe.write_text(report.read_text().replace("</body>", _LAYOUT_JS + "</body>"))
     width, height = 1200, 12000
     dom = _chromium(["--dump-dom", f"--window-size={width},{height}", probe.as_uri()], tmp_path).stdout
-    boxes = {fid: tuple(int(v) for v in box.split(","))
-             for fid, box in re.findall(r'<figure id="([^"]+)" data-box="([^"]+)"', dom)}
+    boxes = {
+        fid: tuple(int(v) for v in box.split(","))
+        for fid, box in re.findall(r'<figure id="([^"]+)" data-box="([^"]+)"', dom)
+    }
     assert {"fig-brain-early", "fig-brain-late", "fig-brain-seq", "fig-shift"} <= set(boxes)
     shot = tmp_path / "shot.png"
     _chromium([f"--screenshot={shot}", f"--window-size={width},{height}", probe.as_uri()], tmp_path)
@@ -77,7 +95,7 @@ def test_rendered_report_shows_the_figures(report, tmp_path):
     for fid, (left, top, w, h) in boxes.items():
         assert w > 200 and h > 150, fid
         assert top + h <= height, f"{fid} lies below the screenshot"
-        region = pixels[top:top + h, left:left + w]
+        region = pixels[top : top + h, left : left + w]
         non_white = (region.min(axis=2) < 0.9).mean()
         assert 0.02 < non_white < 0.9, (fid, non_white)  # drawn, not blank, not a solid block
         assert region.std() > 0.1, fid
@@ -107,8 +125,7 @@ def test_report_with_ale_of_user_foci(model_dataset, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ale = run_ale(foci, n_iters=50, seed=0, mask_mm=4)
-    out = build_report(model_dataset, tmp_path / "r.html", n_perm=20, ale_result=ale,
-                       full_behaviour=False)
+    out = build_report(model_dataset, tmp_path / "r.html", n_perm=20, ale_result=ale, full_behaviour=False)
     page = out.read_text()
     assert 'id="fig-ale"' in page and "voxel-level r with ALE map" in page
     assert "underpowered" in page
