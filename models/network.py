@@ -562,6 +562,272 @@ def _stop_function(standalone: bool):
     return func
 
 
+# --- named equations of the synapse models and the readout (used by build_network) -----------
+
+# corticostriatal (context -> D1/D2 MSNs): eligibility from the efference copy, three-factor update
+CORTICOSTRIATAL_SYNAPSE = """
+w : 1
+ws : 1
+gmax : 1 (constant)
+sgn : 1 (constant)
+eta : 1 (shared, constant)
+da0 : 1 (shared, constant)
+k_fast : 1 (shared, constant)
+k_slow : 1 (shared, constant)
+a_minus : 1 (shared, constant)
+a_het : 1 (constant)
+tau_stdp : second (shared, constant)
+tau_el : second (shared, constant)
+dapre/dt = -apre/tau_stdp : 1 (event-driven)
+delig/dt = -elig/tau_el : 1 (event-driven)
+"""
+CORTICOSTRIATAL_ON_PRE = (
+    "ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nelig -= a_minus + a_het*int(eff_post < -0.5)"
+)
+CORTICOSTRIATAL_ON_POST = "elig += apre*int(eff_post > 0.5)"
+# three-factor update: eligibility x (dopamine - tonic level), soft-bounded (potentiation
+# scales with 1 - w, depression with w, so the weight settles at a level that grades with how
+# reliably the context predicts the channel instead of drifting to a bound)
+# (eta is per 10 ms of eligibility x dopamine; applied every DOPAMINE_UPDATE_MS).
+# Two time scales: the transmitting weight w relaxes towards a consolidated weight ws
+# (k_fast per update) that slowly follows it (k_slow), so what is practised for minutes
+# resists a block of contrary experience and a learned effect keeps growing slowly
+# (two-state motor learning, Smith et al. 2006; synaptic consolidation, Benna & Fusi 2016)
+CORTICOSTRIATAL_DOPAMINE_UPDATE = (
+    "dw_cs = eta*sgn*elig*exp(-(t - lastupdate)/tau_el)*(da_post - da0)*update_scale\n"
+    "w = clip(w + dw_cs*((1 - w)*int(dw_cs > 0) + w*int(dw_cs <= 0)), 0, 1)\n"
+    "w += (ws - w)*k_fast\n"
+    "ws += (w - ws)*k_slow"
+)
+
+# parallel fibre -> Purkinje: LTD with the climbing-fibre trace, LTP without it
+PARALLEL_FIBRE_SYNAPSE = """
+w : 1
+gmax : 1 (shared, constant)
+ltd : 1 (shared, constant)
+ltp : 1 (shared, constant)
+"""
+PARALLEL_FIBRE_ON_PRE = "ge_post += gmax*w\nsyn_post += gmax*w\nw = clip(w + ltp*(1 - w) - ltd*cf_post*w, 0, 1)"
+
+# SMA context -> SMA channel (cortical transitions): Hebbian, scaled by dopamine
+TRANSITION_SYNAPSE = HEBBIAN_SYNAPSE + "da0 : 1 (shared, constant)\n"
+TRANSITION_ON_POST = "w = clip(w + eta*apre*(1 - w)*clip(da_post/da0, 0, 2), 0, 1)"
+
+# visuomotor mapping: visual cue -> M1 synapses of the same channel, Hebbian (presynaptic
+# trace x postsynaptic spike, soft-bounded, presynaptic depression keeps them normalised).
+# The cue's cells fire only for the cued channel and that channel's M1 cells then fire, so
+# every executed trial strengthens the stimulus-response mapping whatever the sequence:
+# practice speeds all responses, random or sequenced (general skill)
+VISUOMOTOR_ON_POST = "w = clip(w + eta*apre*(1 - w), 0, 1)"
+
+# cue salience: visual cue -> CM-Pf synapses that depress with use and recover slowly
+# (habituation); w is the efficacy left, recovered towards 1 since the last spike
+SALIENCE_SYNAPSE = """
+w : 1
+t_last : second
+gmax : 1 (shared, constant)
+hab : 1 (shared, constant)
+tau_rec : second (shared, constant)
+"""
+SALIENCE_ON_PRE = """
+w = 1 - (1 - w)*exp(-(t - t_last)/tau_rec)
+t_last = t
+ge_post += gmax*w
+syn_post += gmax*w
+w = w*(1 - hab)
+"""
+
+# the response readout: a leaky, noisy rate per M1 channel; crossing r_th while the stimulus
+# is shown is a key press; it re-arms below r_low and is cleared between trials, so it
+# integrates M1 output from stimulus onset on
+READOUT_EQUATIONS = """
+dr/dt = -r/tau_r + sigma_r*sqrt(2/tau_r)*z_r/sqrt(dt) : Hz
+z_r = hash_normal(seed_c, timestep(t, dt), noise_offset + ch) : 1
+seed_c : integer (linked)
+ch : integer (constant)
+sigma_r : Hz (shared, constant)
+armed : 1
+tau_r : second (shared, constant)
+r_th : Hz (shared, constant)
+r_low : Hz (shared, constant)
+phase_c : integer (linked)
+"""
+READOUT_THRESHOLD = "r > r_th and armed > 0.5 and phase_c == 1"
+READOUT_EVENTS = {"rearm": "(armed < 0.5 and r < r_low) or phase_c != 1"}
+READOUT_ON_REARM = "armed = 1\nr = r*int(phase_c == 1)"
+M1_TO_READOUT_ON_PRE = "r_post += alive_pre/(n_per_channel*tau_r_post)"
+
+# efference copy of the executed key press (the pressed channel's cells, for efference_ms
+# from the threshold crossing): gates corticostriatal eligibility (credit to the action taken)
+# +1: this cell's channel was pressed; -1: another channel was pressed; 0: no efference copy
+EFFERENCE_EVERY_STEP = "eff = int(key_c >= 0)*(2*int(key_c == ch) - 1)"
+
+# regional meters: cumulative spikes and synaptic input summed per region every 10 ms
+METER_EQUATIONS = "spk : 1\nsyn_tot : 1"
+METERING_SYNAPSE = "spk_post = nspk_pre : 1 (summed)\nsyn_tot_post = syn_pre : 1 (summed)"
+
+#: Controller variables each population cell reads (linked variable -> controller variable).
+NEURON_LINKS = {
+    "cue_on_c": "cue_on", "tgt_c": "tgt", "ctx_a_c": "ctx_a", "ctx_b_c": "ctx_b", "rew_now_c": "rew_now",
+    "rst_now_c": "rst_now", "key_c": "key_now", "sup_key_c": "sup_key", "seed_c": "seed_value",
+}  # fmt: skip
+
+
+def _trial_buffers(
+    max_trials: int,
+    target_values: np.ndarray | None,
+    pause_values: np.ndarray | None,
+    segment_values: np.ndarray | None,
+    pace_values: np.ndarray | None,
+    block_values: np.ndarray | None,
+) -> dict[str, Any]:
+    """Return the trial-list TimedArrays, one value per element k, read at (k + 0.25) ms."""
+    import brian2 as b2
+    from brian2 import ms
+
+    def filled(values: np.ndarray | None, size: int, dtype: Any) -> np.ndarray:
+        buffer = np.zeros(size, dtype=dtype)
+        if values is not None:
+            buffer[: values.size] = values[:size]
+        return buffer
+
+    return {
+        "targets": b2.TimedArray(filled(target_values, max_trials, np.int32), dt=1 * ms, name="targets"),
+        # rest (s) before trial k (k = n_trials: after the last one)
+        "pauses": b2.TimedArray(filled(pause_values, max_trials + 1, float) * b2.second, dt=1 * ms, name="pauses"),
+        # length of the multi-key trial starting at element k (0: none)
+        "segments": b2.TimedArray(filled(segment_values, max_trials, np.int32), dt=1 * ms, name="segments"),
+        # paced blocks: the metronome interval and the block of element k
+        "paces": b2.TimedArray(filled(pace_values, max_trials, float) * b2.second, dt=1 * ms, name="paces"),
+        "block_of": b2.TimedArray(filled(block_values, max_trials, np.int32), dt=1 * ms, name="block_of"),
+    }
+
+
+def _build_controller(buffers: dict[str, Any], clock: Any, standalone: bool) -> Any:
+    """Create the one-element task controller (events, actions and per-step flags)."""
+    import brian2 as b2
+
+    controller = b2.NeuronGroup(
+        1, CONTROLLER_EQUATIONS, events=CONTROLLER_EVENTS, clock=clock, name="controller",
+        namespace={**buffers, "stop_simulation": _stop_function(standalone)},
+    )  # fmt: skip
+    for event, code in CONTROLLER_ACTIONS.items():
+        controller.run_on_event(event, code)
+    controller.run_regularly(CONTROLLER_EVERY_STEP, when="start", name="controller_flags")
+    controller.run_regularly(TIMER_EVERY_STEP, when="start", order=1, name="controller_timer")
+    return controller
+
+
+def _build_neurons(layout: Layout, controller: Any, clock: Any, hash_normal: Any) -> Any:
+    """Create every spiking cell of the populations, linked to the controller's flags."""
+    import brian2 as b2
+
+    neurons = b2.NeuronGroup(
+        layout.n_neurons, noise_equations(NEURON_EQUATIONS), threshold="v > v_th", reset="v = v_reset\nnspk += 1",
+        refractory="t_ref", method="euler", clock=clock, name="neurons", namespace={"hash_normal": hash_normal},
+    )  # fmt: skip
+    zeros = np.zeros(layout.n_neurons, dtype=np.int64)
+    for linked, source in NEURON_LINKS.items():
+        setattr(neurons, linked, b2.linked_var(controller, source, index=zeros))
+    neurons.run_regularly(EFFERENCE_EVERY_STEP, when="start", name="efference")
+    return neurons
+
+
+def _build_synapses(layout: Layout, neurons: Any, clock: Any) -> dict[str, Any]:
+    """Create the fixed wiring and the five plastic projections, by name."""
+    import brian2 as b2
+    from brian2 import ms
+
+    fixed = b2.Synapses(
+        neurons, neurons, "w : 1\nkind : integer (constant)", on_pre=FIXED_ON_PRE, clock=clock, name="fixed"
+    )
+    fixed.connect(i=layout.conn["pre"], j=layout.conn["post"])
+    fixed.kind = layout.conn["kind"]
+    fixed.delay = layout.conn["delay_ms"] * ms
+
+    plastic = {
+        "corticostriatal": (CORTICOSTRIATAL_SYNAPSE, CORTICOSTRIATAL_ON_PRE, CORTICOSTRIATAL_ON_POST, 2),
+        "parallel_fibre": (PARALLEL_FIBRE_SYNAPSE, PARALLEL_FIBRE_ON_PRE, None, 1),
+        "transition": (TRANSITION_SYNAPSE, HEBBIAN_ON_PRE, TRANSITION_ON_POST, 2),
+        "visuomotor": (HEBBIAN_SYNAPSE, HEBBIAN_ON_PRE, VISUOMOTOR_ON_POST, 2),
+        "salience": (SALIENCE_SYNAPSE, SALIENCE_ON_PRE, None, 2),
+    }
+    groups = {"fixed": fixed}
+    for name, (model, on_pre, on_post, delay_ms) in plastic.items():
+        extra = {"on_post": on_post} if on_post else {}
+        if name == "corticostriatal":
+            extra["namespace"] = {"update_scale": DOPAMINE_UPDATE_MS / 10.0}
+        group = b2.Synapses(neurons, neurons, model, on_pre=on_pre, clock=clock, name=name, **extra)
+        pre, post = layout.plastic[name]
+        group.connect(i=pre, j=post)
+        group.delay = delay_ms * ms
+        groups[name] = group
+    groups["corticostriatal"].run_regularly(
+        CORTICOSTRIATAL_DOPAMINE_UPDATE, dt=DOPAMINE_UPDATE_MS * ms, name="corticostriatal_dopamine"
+    )
+    return groups
+
+
+def _build_readout(layout: Layout, neurons: Any, controller: Any, clock: Any, hash_normal: Any) -> tuple[Any, ...]:
+    """Create the response readout per M1 channel, its M1 input and its key presses to the controller."""
+    import brian2 as b2
+
+    n_ch = layout.n_channels
+    readout = b2.NeuronGroup(
+        n_ch, noise_equations(READOUT_EQUATIONS), threshold=READOUT_THRESHOLD, reset="armed = 0",
+        events=READOUT_EVENTS, method="euler", clock=clock, name="readout",
+        namespace={"hash_normal": hash_normal, "noise_offset": layout.n_neurons},
+    )  # fmt: skip
+    readout.phase_c = b2.linked_var(controller, "phase", index=np.zeros(n_ch, dtype=np.int64))
+    readout.seed_c = b2.linked_var(controller, "seed_value", index=np.zeros(n_ch, dtype=np.int64))
+    readout.run_on_event("rearm", READOUT_ON_REARM)
+    readout.ch = np.arange(n_ch)
+    readout.armed = 1
+    m1 = layout.indices("m1")
+    to_readout = b2.Synapses(
+        neurons, readout, on_pre=M1_TO_READOUT_ON_PRE, clock=clock, name="m1_to_readout",
+        namespace={"n_per_channel": layout.size.sizes["m1"]},
+    )  # fmt: skip
+    to_readout.connect(i=m1, j=layout.channel[m1])
+    responses = b2.Synapses(readout, controller, on_pre=RESPONSE_ON_PRE, clock=clock, name="responses")
+    responses.connect()
+    return readout, to_readout, responses
+
+
+def _build_meters(layout: Layout, neurons: Any, meter_clock: Any) -> tuple[Any, Any, Any]:
+    """Create the regional meters (spikes and synaptic input summed per region) and their monitor."""
+    import brian2 as b2
+
+    meter = b2.NeuronGroup(len(REGIONS), METER_EQUATIONS, clock=meter_clock, name="meter")
+    region = layout.region_index()
+    members = np.flatnonzero(region >= 0)
+    metering = b2.Synapses(neurons, meter, METERING_SYNAPSE, clock=meter_clock, name="metering")
+    metering.connect(i=members, j=region[members])
+    meter_monitor = b2.StateMonitor(meter, ["spk", "syn_tot"], record=True, clock=meter_clock, name="meter_monitor")
+    return meter, metering, meter_monitor
+
+
+def _build_task_monitors(controller: Any) -> dict[str, Any]:
+    """Create what records the task: each element, tapping-period ends, taps, series and tempo."""
+    import brian2 as b2
+
+    return {
+        "trial_monitor": b2.EventMonitor(
+            controller,
+            "record",
+            variables=["trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "timed_out", "seg_start"],
+            name="trial_monitor",
+        ),  # fmt: skip
+        # the end of every tapping period (its onset is period_end - tap_len)
+        "period_monitor": b2.EventMonitor(
+            controller, "period_over", variables=["seg_start", "period_end"], name="period_monitor"
+        ),
+        "tap_monitor": b2.EventMonitor(controller, "sct_press", variables=["trial", "slope"], name="tap_monitor"),
+        "series_monitor": b2.EventMonitor(controller, "sct_end", variables=["trial", "t_on"], name="series_monitor"),
+        "pace_monitor": b2.EventMonitor(controller, "record", variables=["trial", "cur_ioi"], name="pace_monitor"),
+    }
+
+
 def build_network(
     layout: Layout,
     dt_ms: float,
@@ -606,261 +872,39 @@ def build_network(
     import brian2 as b2
     from brian2 import ms
 
-    dt = dt_ms * ms
-    n_neurons = layout.n_neurons
-    n_ch = layout.n_channels
-    buffer = np.zeros(max_trials, dtype=np.int32)
-    if target_values is not None:
-        buffer[: target_values.size] = target_values[:max_trials]
-    targets = b2.TimedArray(buffer, dt=1 * ms, name="targets")
-    # rest (s) before trial k (k = n_trials: after the last one), read at (k + 0.25) ms
-    rest = np.zeros(max_trials + 1)
-    if pause_values is not None:
-        rest[: pause_values.size] = pause_values[: max_trials + 1]
-    pauses = b2.TimedArray(rest * b2.second, dt=1 * ms, name="pauses")
-    # length of the multi-key trial starting at element k (0: none), read at (k + 0.25) ms
-    seg_buffer = np.zeros(max_trials, dtype=np.int32)
-    if segment_values is not None:
-        seg_buffer[: segment_values.size] = segment_values[:max_trials]
-    segments = b2.TimedArray(seg_buffer, dt=1 * ms, name="segments")
-    # paced blocks: the metronome interval and the block of element k, read at (k + 0.25) ms
-    pace_buffer = np.zeros(max_trials)
-    if pace_values is not None:
-        pace_buffer[: pace_values.size] = pace_values[:max_trials]
-    paces = b2.TimedArray(pace_buffer * b2.second, dt=1 * ms, name="paces")
-    block_buffer = np.zeros(max_trials, dtype=np.int32)
-    if block_values is not None:
-        block_buffer[: block_values.size] = block_values[:max_trials]
-    block_of = b2.TimedArray(block_buffer, dt=1 * ms, name="block_of")
+    buffers = _trial_buffers(max_trials, target_values, pause_values, segment_values, pace_values, block_values)
     # one clock for everything that runs every step (a clock per object costs a set
     # rebuild per step in the standalone network loop), one for the regional meters
-    clock = b2.Clock(dt, name="model_clock")
+    clock = b2.Clock(dt_ms * ms, name="model_clock")
     meter_dt = 10 * ms
     meter_clock = b2.Clock(meter_dt, name="meter_clock")
-    stop_simulation = _stop_function(standalone)
     hash_normal = hash_normal_function()
 
-    controller = b2.NeuronGroup(
-        1, CONTROLLER_EQUATIONS, events=CONTROLLER_EVENTS, clock=clock, name="controller",
-        namespace={"targets": targets, "pauses": pauses, "segments": segments, "stop_simulation": stop_simulation,
-                   "paces": paces, "block_of": block_of},
-    )  # fmt: skip
-    for event, code in CONTROLLER_ACTIONS.items():
-        controller.run_on_event(event, code)
-    controller.run_regularly(CONTROLLER_EVERY_STEP, when="start", name="controller_flags")
-    controller.run_regularly(TIMER_EVERY_STEP, when="start", order=1, name="controller_timer")
-
-    neurons = b2.NeuronGroup(
-        n_neurons, noise_equations(NEURON_EQUATIONS), threshold="v > v_th", reset="v = v_reset\nnspk += 1",
-        refractory="t_ref", method="euler", clock=clock, name="neurons", namespace={"hash_normal": hash_normal},
-    )  # fmt: skip
-    zeros = np.zeros(n_neurons, dtype=np.int64)
-    neurons.cue_on_c = b2.linked_var(controller, "cue_on", index=zeros)
-    neurons.tgt_c = b2.linked_var(controller, "tgt", index=zeros)
-    neurons.ctx_a_c = b2.linked_var(controller, "ctx_a", index=zeros)
-    neurons.ctx_b_c = b2.linked_var(controller, "ctx_b", index=zeros)
-    neurons.rew_now_c = b2.linked_var(controller, "rew_now", index=zeros)
-    neurons.rst_now_c = b2.linked_var(controller, "rst_now", index=zeros)
-    neurons.key_c = b2.linked_var(controller, "key_now", index=zeros)
-    neurons.sup_key_c = b2.linked_var(controller, "sup_key", index=zeros)
-    neurons.seed_c = b2.linked_var(controller, "seed_value", index=zeros)
-    # efference copy of the executed key press (the pressed channel's cells, for efference_ms
-    # from the threshold crossing): gates corticostriatal eligibility (credit to the action taken)
-    # +1: this cell's channel was pressed; -1: another channel was pressed; 0: no efference copy
-    neurons.run_regularly("eff = int(key_c >= 0)*(2*int(key_c == ch) - 1)", when="start", name="efference")
-
-    fixed = b2.Synapses(
-        neurons, neurons, "w : 1\nkind : integer (constant)", on_pre=FIXED_ON_PRE, clock=clock, name="fixed"
+    controller = _build_controller(buffers, clock, standalone)
+    neurons = _build_neurons(layout, controller, clock, hash_normal)
+    synapses = _build_synapses(layout, neurons, clock)
+    readout, to_readout, responses = _build_readout(layout, neurons, controller, clock, hash_normal)
+    meter, metering, meter_monitor = _build_meters(layout, neurons, meter_clock)
+    monitors = _build_task_monitors(controller)
+    timer, timer_readout, timing_objects = _timer_groups(
+        controller, clock, hash_normal, layout.n_neurons + TIMER_NOISE_OFFSET
     )
-    fixed.connect(i=layout.conn["pre"], j=layout.conn["post"])
-    fixed.kind = layout.conn["kind"]
-    fixed.delay = layout.conn["delay_ms"] * ms
-
-    pre, post = layout.plastic["corticostriatal"]
-    corticostriatal = b2.Synapses(
-        neurons, neurons,
-        """
-        w : 1
-        ws : 1
-        gmax : 1 (constant)
-        sgn : 1 (constant)
-        eta : 1 (shared, constant)
-        da0 : 1 (shared, constant)
-        k_fast : 1 (shared, constant)
-        k_slow : 1 (shared, constant)
-        a_minus : 1 (shared, constant)
-        a_het : 1 (constant)
-        tau_stdp : second (shared, constant)
-        tau_el : second (shared, constant)
-        dapre/dt = -apre/tau_stdp : 1 (event-driven)
-        delig/dt = -elig/tau_el : 1 (event-driven)
-        """,
-        on_pre="ge_post += gmax*w\nsyn_post += gmax*w\napre += 1\nelig -= a_minus + a_het*int(eff_post < -0.5)",
-        on_post="elig += apre*int(eff_post > 0.5)",
-        clock=clock, name="corticostriatal", namespace={"update_scale": DOPAMINE_UPDATE_MS / 10.0},
-    )  # fmt: skip
-    corticostriatal.connect(i=pre, j=post)
-    corticostriatal.delay = 2 * ms
-    # three-factor update: eligibility x (dopamine - tonic level), soft-bounded (potentiation
-    # scales with 1 - w, depression with w, so the weight settles at a level that grades with how
-    # reliably the context predicts the channel instead of drifting to a bound)
-    # (eta is per 10 ms of eligibility x dopamine; applied every DOPAMINE_UPDATE_MS).
-    # Two time scales: the transmitting weight w relaxes towards a consolidated weight ws
-    # (k_fast per update) that slowly follows it (k_slow), so what is practised for minutes
-    # resists a block of contrary experience and a learned effect keeps growing slowly
-    # (two-state motor learning, Smith et al. 2006; synaptic consolidation, Benna & Fusi 2016)
-    corticostriatal.run_regularly(
-        "dw_cs = eta*sgn*elig*exp(-(t - lastupdate)/tau_el)*(da_post - da0)*update_scale\n"
-        "w = clip(w + dw_cs*((1 - w)*int(dw_cs > 0) + w*int(dw_cs <= 0)), 0, 1)\n"
-        "w += (ws - w)*k_fast\n"
-        "ws += (w - ws)*k_slow",
-        dt=DOPAMINE_UPDATE_MS * ms, name="corticostriatal_dopamine",
-    )  # fmt: skip
-
-    pre, post = layout.plastic["parallel_fibre"]
-    parallel_fibre = b2.Synapses(
-        neurons, neurons,
-        """
-        w : 1
-        gmax : 1 (shared, constant)
-        ltd : 1 (shared, constant)
-        ltp : 1 (shared, constant)
-        """,
-        on_pre="ge_post += gmax*w\nsyn_post += gmax*w\nw = clip(w + ltp*(1 - w) - ltd*cf_post*w, 0, 1)",
-        clock=clock, name="parallel_fibre",
-    )  # fmt: skip
-    parallel_fibre.connect(i=pre, j=post)
-    parallel_fibre.delay = 1 * ms
-
-    pre, post = layout.plastic["transition"]
-    transition = b2.Synapses(
-        neurons, neurons,
-        HEBBIAN_SYNAPSE + "da0 : 1 (shared, constant)\n",
-        on_pre=HEBBIAN_ON_PRE,
-        on_post="w = clip(w + eta*apre*(1 - w)*clip(da_post/da0, 0, 2), 0, 1)",
-        clock=clock, name="transition",
-    )  # fmt: skip
-    transition.connect(i=pre, j=post)
-    transition.delay = 2 * ms
-
-    # visuomotor mapping: visual cue -> M1 synapses of the same channel, Hebbian (presynaptic
-    # trace x postsynaptic spike, soft-bounded, presynaptic depression keeps them normalised).
-    # The cue's cells fire only for the cued channel and that channel's M1 cells then fire, so
-    # every executed trial strengthens the stimulus-response mapping whatever the sequence:
-    # practice speeds all responses, random or sequenced (general skill)
-    pre, post = layout.plastic["visuomotor"]
-    visuomotor = b2.Synapses(
-        neurons, neurons,
-        HEBBIAN_SYNAPSE,
-        on_pre=HEBBIAN_ON_PRE,
-        on_post="w = clip(w + eta*apre*(1 - w), 0, 1)",
-        clock=clock, name="visuomotor",
-    )  # fmt: skip
-    visuomotor.connect(i=pre, j=post)
-    visuomotor.delay = 2 * ms
-
-    # cue salience: visual cue -> CM-Pf synapses that depress with use and recover slowly
-    # (habituation); w is the efficacy left, recovered towards 1 since the last spike
-    pre, post = layout.plastic["salience"]
-    salience = b2.Synapses(
-        neurons, neurons,
-        """
-        w : 1
-        t_last : second
-        gmax : 1 (shared, constant)
-        hab : 1 (shared, constant)
-        tau_rec : second (shared, constant)
-        """,
-        on_pre="""
-        w = 1 - (1 - w)*exp(-(t - t_last)/tau_rec)
-        t_last = t
-        ge_post += gmax*w
-        syn_post += gmax*w
-        w = w*(1 - hab)
-        """,
-        clock=clock, name="salience",
-    )  # fmt: skip
-    salience.connect(i=pre, j=post)
-    salience.delay = 2 * ms
-
-    readout = b2.NeuronGroup(
-        n_ch,
-        noise_equations("""
-        dr/dt = -r/tau_r + sigma_r*sqrt(2/tau_r)*z_r/sqrt(dt) : Hz
-        z_r = hash_normal(seed_c, timestep(t, dt), noise_offset + ch) : 1
-        seed_c : integer (linked)
-        ch : integer (constant)
-        sigma_r : Hz (shared, constant)
-        armed : 1
-        tau_r : second (shared, constant)
-        r_th : Hz (shared, constant)
-        r_low : Hz (shared, constant)
-        phase_c : integer (linked)
-        """),
-        threshold="r > r_th and armed > 0.5 and phase_c == 1", reset="armed = 0",
-        events={"rearm": "(armed < 0.5 and r < r_low) or phase_c != 1"}, method="euler", clock=clock,
-        name="readout", namespace={"hash_normal": hash_normal, "noise_offset": n_neurons},
-    )  # fmt: skip
-    readout.phase_c = b2.linked_var(controller, "phase", index=np.zeros(n_ch, dtype=np.int64))
-    readout.seed_c = b2.linked_var(controller, "seed_value", index=np.zeros(n_ch, dtype=np.int64))
-    # between trials the readout is cleared: it integrates M1 output from stimulus onset on
-    readout.run_on_event("rearm", "armed = 1\nr = r*int(phase_c == 1)")
-    readout.ch = np.arange(n_ch)
-    readout.armed = 1
-    m1 = layout.indices("m1")
-    n_m1 = layout.size.sizes["m1"]
-    to_readout = b2.Synapses(
-        neurons, readout, on_pre="r_post += alive_pre/(n_per_channel*tau_r_post)",
-        clock=clock, name="m1_to_readout", namespace={"n_per_channel": n_m1},
-    )  # fmt: skip
-    to_readout.connect(i=m1, j=layout.channel[m1])
-    responses = b2.Synapses(readout, controller, on_pre=RESPONSE_ON_PRE, clock=clock, name="responses")
-    responses.connect()
-
-    # regional meters: cumulative spikes and synaptic input summed per region every 10 ms
-    meter = b2.NeuronGroup(len(REGIONS), "spk : 1\nsyn_tot : 1", clock=meter_clock, name="meter")
-    region = layout.region_index()
-    members = np.flatnonzero(region >= 0)
-    metering = b2.Synapses(
-        neurons, meter, "spk_post = nspk_pre : 1 (summed)\nsyn_tot_post = syn_pre : 1 (summed)",
-        clock=meter_clock, name="metering",
-    )  # fmt: skip
-    metering.connect(i=members, j=region[members])
-
-    trial_monitor = b2.EventMonitor(
-        controller, "record",
-        variables=["trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "timed_out", "seg_start"],
-        name="trial_monitor",
-    )  # fmt: skip
-    # the end of every tapping period (its onset is period_end - tap_len)
-    period_monitor = b2.EventMonitor(
-        controller, "period_over", variables=["seg_start", "period_end"], name="period_monitor"
-    )
-    meter_monitor = b2.StateMonitor(meter, ["spk", "syn_tot"], record=True, clock=meter_clock, name="meter_monitor")
-
-    timer, timer_readout, timing_objects = _timer_groups(controller, clock, hash_normal, n_neurons + TIMER_NOISE_OFFSET)
-    tap_monitor = b2.EventMonitor(controller, "sct_press", variables=["trial", "slope"], name="tap_monitor")
-    series_monitor = b2.EventMonitor(controller, "sct_end", variables=["trial", "t_on"], name="series_monitor")
-    pace_monitor = b2.EventMonitor(controller, "record", variables=["trial", "cur_ioi"], name="pace_monitor")
 
     net = b2.Network(
-        controller, neurons, fixed, corticostriatal, parallel_fibre, transition, visuomotor, salience, readout,
-        to_readout, responses, meter, metering, trial_monitor, period_monitor, meter_monitor,
+        controller, neurons, *synapses.values(), readout, to_readout, responses, meter, metering,
+        monitors["trial_monitor"], monitors["period_monitor"], meter_monitor,
     )  # fmt: skip
-    net.add(*timing_objects, tap_monitor, series_monitor, pace_monitor)
+    net.add(*timing_objects, monitors["tap_monitor"], monitors["series_monitor"], monitors["pace_monitor"])
     spike_monitor = None
     if record_spikes:
         spike_monitor = b2.SpikeMonitor(neurons, name="spike_monitor")
         net.add(spike_monitor)
     return NetworkHandle(
-        net=net, neurons=neurons, controller=controller, readout=readout, fixed=fixed,
-        corticostriatal=corticostriatal, parallel_fibre=parallel_fibre, transition=transition, visuomotor=visuomotor,
-        salience=salience,
-        meter=meter, trial_monitor=trial_monitor, meter_monitor=meter_monitor, targets=targets, pauses=pauses,
-        segments=segments, period_monitor=period_monitor, max_trials=max_trials, paces=paces, block_of=block_of,
-        timer=timer, timer_readout=timer_readout, tap_monitor=tap_monitor, series_monitor=series_monitor,
-        pace_monitor=pace_monitor,
-        meter_dt_s=float(meter_dt / b2.second), spike_monitor=spike_monitor,
+        net=net, neurons=neurons, controller=controller, readout=readout, **synapses,
+        meter=meter, meter_monitor=meter_monitor, max_trials=max_trials,
+        targets=buffers["targets"], pauses=buffers["pauses"], segments=buffers["segments"],
+        paces=buffers["paces"], block_of=buffers["block_of"], timer=timer, timer_readout=timer_readout,
+        **monitors, meter_dt_s=float(meter_dt / b2.second), spike_monitor=spike_monitor,
     )  # fmt: skip
 
 
