@@ -653,6 +653,7 @@ r_low : Hz (shared, constant)
 phase_c : integer (linked)
 """
 READOUT_THRESHOLD = "r > r_th and armed > 0.5 and phase_c == 1"
+#: (passed to Brian2 as a copy: a group with a threshold adds its "spike" event to the dict)
 READOUT_EVENTS = {"rearm": "(armed < 0.5 and r < r_low) or phase_c != 1"}
 READOUT_ON_REARM = "armed = 1\nr = r*int(phase_c == 1)"
 M1_TO_READOUT_ON_PRE = "r_post += alive_pre/(n_per_channel*tau_r_post)"
@@ -775,7 +776,7 @@ def _build_readout(layout: Layout, neurons: Any, controller: Any, clock: Any, ha
     n_ch = layout.n_channels
     readout = b2.NeuronGroup(
         n_ch, noise_equations(READOUT_EQUATIONS), threshold=READOUT_THRESHOLD, reset="armed = 0",
-        events=READOUT_EVENTS, method="euler", clock=clock, name="readout",
+        events=dict(READOUT_EVENTS), method="euler", clock=clock, name="readout",
         namespace={"hash_normal": hash_normal, "noise_offset": layout.n_neurons},
     )  # fmt: skip
     readout.phase_c = b2.linked_var(controller, "phase", index=np.zeros(n_ch, dtype=np.int64))
