@@ -637,11 +637,17 @@ syn_post += gmax*w
 w = w*(1 - hab)
 """
 
-# the response readout: a leaky, noisy rate per M1 channel; crossing r_th while the stimulus
-# is shown is a key press; it re-arms below r_low and is cleared between trials, so it
-# integrates M1 output from stimulus onset on
+# the response readout: a leaky rate per M1 channel (response preparation, as the lateralised
+# readiness potential); crossing r_th while the stimulus is shown is a key press; it re-arms
+# below r_low and is cleared when a trial ends. Between trials (phase 0) it integrates M1 output
+# with gain ``prep``: a channel the network predicts is prepared before the stimulus, but no
+# key goes down before it (Eimer et al. 1996: in sequence blocks the LRP of the expected
+# response starts before the stimulus; Kornysheva et al. 2019: upcoming elements are
+# pre-activated). Its noise (decision noise) runs while the stimulus is shown.
 READOUT_EQUATIONS = """
-dr/dt = -r/tau_r + sigma_r*sqrt(2/tau_r)*z_r/sqrt(dt) : Hz
+dr/dt = -(r + inh*r_others)/tau_r + int(phase_c == 1)*sigma_r*sqrt(2/tau_r)*z_r/sqrt(dt) : Hz
+r_others : Hz
+inh : 1 (shared, constant)
 z_r = hash_normal(seed_c, timestep(t, dt), noise_offset + ch) : 1
 seed_c : integer (linked)
 ch : integer (constant)
@@ -650,13 +656,18 @@ armed : 1
 tau_r : second (shared, constant)
 r_th : Hz (shared, constant)
 r_low : Hz (shared, constant)
+prep : 1 (shared, constant)
+gain : 1
 phase_c : integer (linked)
 """
 READOUT_THRESHOLD = "r > r_th and armed > 0.5 and phase_c == 1"
 #: (passed to Brian2 as a copy: a group with a threshold adds its "spike" event to the dict)
 READOUT_EVENTS = {"rearm": "(armed < 0.5 and r < r_low) or phase_c != 1"}
-READOUT_ON_REARM = "armed = 1\nr = r*int(phase_c == 1)"
-M1_TO_READOUT_ON_PRE = "r_post += alive_pre/(n_per_channel*tau_r_post)"
+READOUT_ON_REARM = "armed = 1\nr = r*int(phase_c <= 1)"
+# the gain of the M1 input: 1 while the stimulus is shown, ``prep`` between trials, 0 otherwise
+# (a state variable: a synapse cannot read the readout's linked phase)
+READOUT_GAIN = "gain = int(phase_c == 1) + prep*int(phase_c == 0)\nr = clip(r, 0*r_low, r)"
+M1_TO_READOUT_ON_PRE = "r_post += alive_pre*gain_post/(n_per_channel*tau_r_post)"
 
 # efference copy of the executed key press (the pressed channel's cells, for efference_ms
 # from the threshold crossing): gates corticostriatal eligibility (credit to the action taken)
@@ -782,6 +793,12 @@ def _build_readout(layout: Layout, neurons: Any, controller: Any, clock: Any, ha
     readout.phase_c = b2.linked_var(controller, "phase", index=np.zeros(n_ch, dtype=np.int64))
     readout.seed_c = b2.linked_var(controller, "seed_value", index=np.zeros(n_ch, dtype=np.int64))
     readout.run_on_event("rearm", READOUT_ON_REARM)
+    readout.run_regularly(READOUT_GAIN, when="start", name="readout_gain")
+    # lateral inhibition between the channels' readouts (leaky competing accumulators)
+    competition = b2.Synapses(
+        readout, readout, "r_others_post = r_pre : Hz (summed)", clock=clock, name="readout_competition"
+    )
+    competition.connect(condition="i != j")
     readout.ch = np.arange(n_ch)
     readout.armed = 1
     m1 = layout.indices("m1")
@@ -792,7 +809,7 @@ def _build_readout(layout: Layout, neurons: Any, controller: Any, clock: Any, ha
     to_readout.connect(i=m1, j=layout.channel[m1])
     responses = b2.Synapses(readout, controller, on_pre=RESPONSE_ON_PRE, clock=clock, name="responses")
     responses.connect()
-    return readout, to_readout, responses
+    return readout, to_readout, responses, competition
 
 
 def _build_meters(layout: Layout, neurons: Any, meter_clock: Any) -> tuple[Any, Any, Any]:
@@ -884,7 +901,7 @@ def build_network(
     controller = _build_controller(buffers, clock, standalone)
     neurons = _build_neurons(layout, controller, clock, hash_normal)
     synapses = _build_synapses(layout, neurons, clock)
-    readout, to_readout, responses = _build_readout(layout, neurons, controller, clock, hash_normal)
+    readout, to_readout, responses, competition = _build_readout(layout, neurons, controller, clock, hash_normal)
     meter, metering, meter_monitor = _build_meters(layout, neurons, meter_clock)
     monitors = _build_task_monitors(controller)
     timer, timer_readout, timing_objects = _timer_groups(
@@ -892,7 +909,7 @@ def build_network(
     )
 
     net = b2.Network(
-        controller, neurons, *synapses.values(), readout, to_readout, responses, meter, metering,
+        controller, neurons, *synapses.values(), readout, to_readout, responses, competition, meter, metering,
         monitors["trial_monitor"], monitors["period_monitor"], meter_monitor,
     )  # fmt: skip
     net.add(*timing_objects, monitors["tap_monitor"], monitors["series_monitor"], monitors["pace_monitor"])

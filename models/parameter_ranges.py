@@ -58,6 +58,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "readout_tau_ms": (1.0, 2000.0, f"a leaky rate readout; {_TAU}"),
     "readout_threshold_hz": (1.0, 500.0, "a rate above 0 and below 1 / refractory period"),
     "readout_noise_hz": (0.0, 200.0, "noise SD below the maximum rate"),
+    "readout_preparation": (0.0, 1.0, "a gain between none (cleared until the stimulus) and the full input"),
+    "readout_inhibition": (0.0, 5.0, "inhibition from the other readouts up to a few times the leak"),
     "readout_rearm_hz": (0.0, 500.0, "a rate below the readout threshold (hysteresis)"),
     "efference_ms": (1.0, 1000.0, "at least one step; a copy outlasting a second would span the next trials"),
     "timer_drive_mv": (0.0, 100.0, "input drive between none and 5 thresholds"),

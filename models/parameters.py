@@ -132,7 +132,7 @@ def _default_weights() -> dict[str, float]:
         "stn->gpe": 2.0,
         "gpi->vl": 3.0,
         "vl->sma": 4.0,
-        "vl->m1": 6.0,
+        "vl->m1": 8.0,  # 6 until the readout competition (issue 12, session 7): with it the prediction released through VL must be stronger to matter (random cost 40 -> 61 ms at 8, 3 participants)
         # CM-Pf reaches MSNs of both output pathways (Smith et al. 2004); D2 gets twice the D1
         # gain: with equal gains the novelty drive sped the first sequence block through the
         # direct pathway (389 vs 403 ms without CM-Pf, 4 participants)
@@ -262,13 +262,24 @@ class ModelParameters(BaseModel):
         description="M1 channel population rate (Hz) whose crossing is the response (Hanes & Schall 1996 threshold model). Above what anticipation alone gives the predicted channel, below the ~60 Hz the cued channel reaches: a prediction speeds or slows the response but rarely triggers it (at 30 Hz a third of random-block trials after learning were anticipation errors; with w_max_ctx_d1 = 8, 45 Hz gave 14% random-block errors, 50 Hz 6%, 3 participants).",
     )
     readout_noise_hz: float = Field(
-        16.5,
+        19.0,
         ge=0,
-        description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate of slips (decision noise, Ratcliff & McKoon 2008). With the 50-Hz threshold: 15 Hz gave 0.8-1.5% errors, 20 Hz 10%, 16.5 Hz 2.5% (srt-classic, 3 participants each).",
+        description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate of slips (decision noise, Ratcliff & McKoon 2008). With the 50-Hz threshold: 15 Hz gave 0.8-1.5% errors, 20 Hz 10%, 16.5 Hz 2.5% (srt-classic, 3 participants each). With the readout competition (session 7) 16.5 Hz gave 1.0% errors and 19 Hz 3.4%.",
     )
     efference_ms: float = Field(
         100.0,
         description="Duration (ms) of the efference copy of the executed key press that reaches the MSNs of the pressed channel from the threshold crossing on. Only MSN spikes inside it make corticostriatal synapses eligible, so credit goes to the action taken, not to a channel that was only anticipated (Fee 2014, efference copy in striatal learning); without it anticipatory firing of a predicted channel is rewarded whenever the response is correct and a 62.5% contingency is learned like a 100% one.",
+    )
+    readout_preparation: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Gain of the response readout's integration of M1 output between trials (response preparation; 0: the readout starts each trial from zero at the stimulus). A channel the network predicts is prepared before the stimulus, as the lateralised readiness potential of the expected response starts before the stimulus in sequence blocks (Eimer et al. 1996); no key goes down before the stimulus.",
+    )
+    readout_inhibition: float = Field(
+        1.0,
+        ge=0,
+        description="Lateral inhibition between the channels' response readouts, relative to their leak: each readout is inhibited by the sum of the others (leaky competing accumulators, Usher & McClelland 2001). A prepared but wrong response then slows the cued one instead of winning the race: with the preparation on, 0 gave 10.8% random-block errors (4.5% in sequence blocks), 0.5 8.0%, 1.0 2.4% (0.7%), and a random cost of 54, 47 and 61 ms (3 participants).",
     )
     readout_rearm_hz: float = Field(
         15.0, description="Rate below which a channel can trigger another press (hysteresis)."
@@ -399,14 +410,14 @@ class ModelParameters(BaseModel):
         description="Initial context->D2 weight (fraction of maximum), random-target equilibrium as for D1.",
     )
     eta_pf_ltd: float = Field(
-        0.000175,
+        0.0001,
         ge=0,
-        description="PF-Purkinje LTD per PF spike at unit climbing-fibre trace (Ito 2001; Marr 1969; Albus 1971). Quarter of the first value: the cerebellar route learns probabilistic contexts as readily as deterministic ones (no reward gating), so it carries most of the early ASRT effect: with this route off ASRT L-H was 5-8 ms in every epoch, at 0.00035 it was 15-20 ms already in epoch 1; halving it gave L-H growing over the session (11 -> 21 ms, 3 participants) while the SRT cost fell only from ~56 to ~53 ms.",
+        description="PF-Purkinje LTD per PF spike at unit climbing-fibre trace (Ito 2001; Marr 1969; Albus 1971). Quarter of the first value: the cerebellar route learns probabilistic contexts as readily as deterministic ones (no reward gating), so it carries most of the early ASRT effect: with this route off ASRT L-H was 5-8 ms in every epoch, at 0.00035 it was 15-20 ms already in epoch 1; halving it gave L-H growing over the session (11 -> 21 ms, 3 participants) while the SRT cost fell only from ~56 to ~53 ms. Session 7: 0.0001 with the readout preparation and competition, whose stronger prediction raised L-H again (3 participants: 8, 23, 16, 19 ms by epoch vs 13, 24, 24, 14 at 0.000175).",
     )
     eta_pf_ltp: float = Field(
-        0.0000375,
+        0.0000214,
         ge=0,
-        description="PF-Purkinje LTP per PF spike without climbing fibre (Lev-Ram et al. 2002), balancing LTD (same ratio to eta_pf_ltd as before, halved with it).",
+        description="PF-Purkinje LTP per PF spike without climbing fibre (Lev-Ram et al. 2002), balancing LTD (the same ratio to eta_pf_ltd as the first values, scaled with it).",
     )
     w_max_pf: float = Field(6.0, description="Maximum gain of a PF->Purkinje synapse (mV).")
     w_init_pf: float = Field(0.21, ge=0, le=1, description="Initial PF weight (fraction of maximum).")

@@ -270,6 +270,8 @@ def runtime_values(
         "readout.r_th": p.readout_threshold_hz,
         "readout.r_low": p.readout_rearm_hz,
         "readout.sigma_r": p.readout_noise_hz,
+        "readout.prep": p.readout_preparation,
+        "readout.inh": p.readout_inhibition,
         # controller
         "controller.n_trials": int(targets.size),
         "controller.until_correct": int(timing.until_correct),
