@@ -343,9 +343,9 @@ class Engine:
         h = build_network(
             self.layout, self.dt_ms, self.max_trials, standalone=False, record_spikes=self.record_spikes,
             target_values=np.asarray(values["targets"], dtype=np.int32),
-            pause_values=values["pauses"],
+            pause_values=require_dimension("pauses", values["pauses"], b2.second),
             segment_values=np.asarray(values["segments"], dtype=np.int32),
-            pace_values=values["paces"],
+            pace_values=require_dimension("paces", values["paces"], b2.second),
             block_values=np.asarray(values["block_of"], dtype=np.int32),
         )  # fmt: skip
         for name, value in values.items():
