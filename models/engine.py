@@ -43,6 +43,7 @@ from .build_cache import CacheEntry, compiler_id, fetch_or_build
 from .errors import ModelError
 from .layout import Layout, NetworkSize, build_layout
 from .network import MAX_RUN_S, NetworkHandle, build_network
+from .units import in_unit, require_dimension
 
 __all__ = ["RawRun", "Engine", "get_engine", "nonfinite_values", "run_command"]
 
@@ -294,18 +295,20 @@ class Engine:
 
         h = self.handle
         assert h is not None
+        # quantities go to Brian2 as they are: it converts them to its arrays (SI values) once
+        # their dimension is checked, here with the value's name in the message
         run_args: dict[Any, Any] = {
             h.targets: np.asarray(values["targets"], dtype=np.int32),
-            h.pauses: b2.Quantity(np.asarray(values["pauses"], dtype=float), dim=b2.second.dim),
+            h.pauses: require_dimension("pauses", values["pauses"], b2.second),
             h.segments: np.asarray(values["segments"], dtype=np.int32),
-            h.paces: b2.Quantity(np.asarray(values["paces"], dtype=float), dim=b2.second.dim),
+            h.paces: require_dimension("paces", values["paces"], b2.second),
             h.block_of: np.asarray(values["block_of"], dtype=np.int32),
         }
         for name, value in values.items():
             if name in _TIMED_ARRAYS:
                 continue
             view = self._resolve(h, name)
-            run_args[view] = b2.Quantity(np.asarray(value, dtype=view.dtype), dim=view.dim)
+            run_args[view] = require_dimension(name, value, view.dim)
         b2.prefs.devices.cpp_standalone.run_cmd_unix = run_command()
         start = time.perf_counter()
         try:
@@ -340,9 +343,9 @@ class Engine:
         h = build_network(
             self.layout, self.dt_ms, self.max_trials, standalone=False, record_spikes=self.record_spikes,
             target_values=np.asarray(values["targets"], dtype=np.int32),
-            pause_values=np.asarray(values["pauses"], dtype=float),
+            pause_values=require_dimension("pauses", values["pauses"], b2.second),
             segment_values=np.asarray(values["segments"], dtype=np.int32),
-            pace_values=np.asarray(values["paces"], dtype=float),
+            pace_values=require_dimension("paces", values["paces"], b2.second),
             block_values=np.asarray(values["block_of"], dtype=np.int32),
         )  # fmt: skip
         for name, value in values.items():
@@ -350,7 +353,7 @@ class Engine:
                 continue
             obj_name, _, var = name.partition(".")
             view = self._resolve(h, name)
-            setattr(h.objects()[obj_name], var, b2.Quantity(np.asarray(value, dtype=view.dtype), dim=view.dim))
+            setattr(h.objects()[obj_name], var, require_dimension(name, value, view.dim))
         b2.seed(int(values["controller.seed_value"]))
         elapsed = 0.0
         while h.controller.stopped[0] < 0.5 and elapsed < MAX_RUN_S:
@@ -368,27 +371,27 @@ class Engine:
         trials = {
             "trial": np.asarray(mon.trial[:], dtype=int),
             "resp": np.asarray(mon.resp[:], dtype=int),
-            "rt": np.asarray(mon.rt[:] / b2.second, dtype=float),
+            "rt": in_unit(mon.rt[:], b2.second, "rt"),
             "tgt": np.asarray(mon.tgt[:], dtype=int),
             "npress": np.asarray(mon.npress[:], dtype=int),
-            "t_on": np.asarray(mon.t_on[:] / b2.second, dtype=float),
-            "t_resp": np.asarray(mon.t_resp[:] / b2.second, dtype=float),
+            "t_on": in_unit(mon.t_on[:], b2.second, "t_on"),
+            "t_resp": in_unit(mon.t_resp[:], b2.second, "t_resp"),
             "timed_out": np.asarray(mon.timed_out[:], dtype=int),
             "seg_start": np.asarray(mon.seg_start[:], dtype=int),
-            "t_record": np.asarray(mon.t[:] / b2.second, dtype=float),
+            "t_record": in_unit(mon.t[:], b2.second, "t_record"),
         }
         periods = {
             "seg_start": np.asarray(h.period_monitor.seg_start[:], dtype=int),
-            "period_end": np.asarray(h.period_monitor.period_end[:] / b2.second, dtype=float),
+            "period_end": in_unit(h.period_monitor.period_end[:], b2.second, "period_end"),
         }
         timing = {
             "tap_trial": np.asarray(h.tap_monitor.trial[:], dtype=int),
-            "tap_t": np.asarray(h.tap_monitor.t[:] / b2.second, dtype=float),
-            "tap_slope": np.asarray(h.tap_monitor.slope[:] / b2.Hz, dtype=float),
+            "tap_t": in_unit(h.tap_monitor.t[:], b2.second, "tap_t"),
+            "tap_slope": in_unit(h.tap_monitor.slope[:], b2.Hz, "tap_slope"),
             "series_trial": np.asarray(h.series_monitor.trial[:], dtype=int),
-            "series_onset": np.asarray(h.series_monitor.t_on[:] / b2.second, dtype=float),
+            "series_onset": in_unit(h.series_monitor.t_on[:], b2.second, "series_onset"),
             "paced_trial": np.asarray(h.pace_monitor.trial[:], dtype=int),
-            "paced_ioi": np.asarray(h.pace_monitor.cur_ioi[:] / b2.second, dtype=float),
+            "paced_ioi": in_unit(h.pace_monitor.cur_ioi[:], b2.second, "paced_ioi"),
         }
         mm = h.meter_monitor
         weights = {
@@ -400,10 +403,10 @@ class Engine:
         }
         if h.spike_monitor is not None:
             weights["spike_i"] = np.asarray(h.spike_monitor.i[:])
-            weights["spike_t"] = np.asarray(h.spike_monitor.t[:] / b2.second)
+            weights["spike_t"] = in_unit(h.spike_monitor.t[:], b2.second, "spike times")
         return RawRun(
             trials=trials,
-            meter_t=np.asarray(mm.t[:] / b2.second),
+            meter_t=in_unit(mm.t[:], b2.second, "meter times"),
             meter_spikes=np.asarray(mm.spk[:]),
             meter_synaptic=np.asarray(mm.syn_tot[:]),
             end_time_s=_end_time(h, self.mode),

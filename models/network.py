@@ -697,20 +697,20 @@ def _trial_buffers(
     import brian2 as b2
     from brian2 import ms
 
-    def filled(values: np.ndarray | None, size: int, dtype: Any) -> np.ndarray:
-        buffer = np.zeros(size, dtype=dtype)
+    def filled(values: np.ndarray | None, size: int, dtype: Any, unit: Any = 1) -> np.ndarray:
+        buffer = np.zeros(size, dtype=dtype) * unit  # a quantity refuses values of another dimension
         if values is not None:
             buffer[: values.size] = values[:size]
         return buffer
 
     return {
         "targets": b2.TimedArray(filled(target_values, max_trials, np.int32), dt=1 * ms, name="targets"),
-        # rest (s) before trial k (k = n_trials: after the last one)
-        "pauses": b2.TimedArray(filled(pause_values, max_trials + 1, float) * b2.second, dt=1 * ms, name="pauses"),
+        # rest before trial k (k = n_trials: after the last one)
+        "pauses": b2.TimedArray(filled(pause_values, max_trials + 1, float, b2.second), dt=1 * ms, name="pauses"),
         # length of the multi-key trial starting at element k (0: none)
         "segments": b2.TimedArray(filled(segment_values, max_trials, np.int32), dt=1 * ms, name="segments"),
         # paced blocks: the metronome interval and the block of element k
-        "paces": b2.TimedArray(filled(pace_values, max_trials, float) * b2.second, dt=1 * ms, name="paces"),
+        "paces": b2.TimedArray(filled(pace_values, max_trials, float, b2.second), dt=1 * ms, name="paces"),
         "block_of": b2.TimedArray(filled(block_values, max_trials, np.int32), dt=1 * ms, name="block_of"),
     }
 
@@ -874,14 +874,14 @@ def build_network(
         Also record every spike (for diagnostics; large).
     target_values : ndarray, optional
         Initial trial list (runtime device; standalone replaces it through run arguments).
-    pause_values : ndarray, optional
-        Rest (s) before each trial and, last, after the final trial (as ``target_values``).
+    pause_values : brian2.Quantity, optional
+        Rest (time) before each trial and, last, after the final trial (as ``target_values``).
     segment_values : ndarray, optional
         Number of elements of the multi-key trial (DSP sequence, tapping period) that starts at
         each element, 0 elsewhere (as ``target_values``).
-    pace_values, block_values : ndarray, optional
-        Metronome inter-onset interval (s; 0 self-paced, < 0 the tempo ramp) and block number of
-        each element (as ``target_values``).
+    pace_values, block_values : brian2.Quantity, ndarray, optional
+        Metronome inter-onset interval (time; 0 self-paced, < 0 the tempo ramp) and block number
+        of each element (as ``target_values``).
 
     Returns
     -------

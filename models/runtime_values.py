@@ -1,9 +1,15 @@
 """Values applied at run time: parameters, lesions, the trial list and the seed.
 
-:func:`runtime_values` turns (layout, parameters, trial list, task timing, seed) into plain
-numbers and arrays keyed by ``"object.variable"``; the engine passes them to the compiled
-binary as run arguments (C++ standalone) or assigns them (runtime fallback). Everything a
-participant can differ in goes through here, so nothing here needs a recompile.
+:func:`runtime_values` turns (layout, parameters, trial list, task timing, seed) into values
+keyed by ``"object.variable"``; the engine passes them to the compiled binary as run
+arguments (C++ standalone) or assigns them (runtime fallback). Everything a participant can
+differ in goes through here, so nothing here needs a recompile.
+
+A parameter with a unit (``tau_m_ms``, ``bias_mv``, ``warmup_s``, ``readout_threshold_hz``)
+becomes a Brian2 quantity here (``p.tau_m_ms * ms``), and so does every time of the task
+plan (seconds), so Brian2 checks each against the unit its variable declares
+(:mod:`.units`). Values without a unit (weights, gains, learning rates, counts, flags) stay
+plain numbers.
 """
 
 from __future__ import annotations
@@ -15,10 +21,9 @@ import numpy as np
 from .layout import Layout
 from .network import DOPAMINE_UPDATE_MS
 from .parameters import ModelParameters
+from .units import require_dimension
 
 __all__ = ["TaskTiming", "rest_schedule", "runtime_values"]
-
-MS = 1e-3  # values are given in SI units (s, V) to Brian2
 
 
 @dataclass(frozen=True)
@@ -137,14 +142,19 @@ def runtime_values(
     Returns
     -------
     dict
-        ``"object.variable" -> value`` (SI units), plus ``"targets"``, ``"pauses"`` and
-        ``"segments"``, ``"paces"`` and ``"block_of"`` (the element buffers).
+        ``"object.variable" -> value`` (a Brian2 quantity where the variable has a unit),
+        plus ``"targets"``, ``"pauses"`` and ``"segments"``, ``"paces"`` and ``"block_of"``
+        (the element buffers; pauses and paces in seconds).
     """
+    from brian2 import Hz, ms, mV, second
+
     params.check_complete()
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
     pop = layout.pop
     n = layout.n_neurons
     p = params
+
+    ms_per_s = float(second / ms)  # 1000.0 exactly
 
     def per_pop(table: dict[str, float]) -> np.ndarray:
         return np.array([table[name] for name in pop], dtype=float)
@@ -152,11 +162,12 @@ def runtime_values(
     bias = per_pop(p.bias_mv)
     # homeostatic compensation of DCN excitability for the tonic Purkinje inhibition lost to a
     # cerebellar lesion: the lesion removes learnable modulation, not the DCN operating point
+    # (Purkinje spikes per GABA time constant x weight: in mV, as the synaptic variables are)
     lost_inhibition = (
         (1.0 - p.lesion_cerebellum) * p.weights["purkinje->dcn"] * layout.size.sizes["purkinje"]
-        * p.purkinje_tonic_hz * p.tau_gaba_ms * MS
+        * p.purkinje_tonic_hz * Hz * p.tau_gaba_ms * ms
     )  # fmt: skip
-    bias[pop == "dcn"] -= lost_inhibition
+    bias[pop == "dcn"] -= float(require_dimension("lost DCN inhibition", lost_inhibition, 1))
     depletion = 1.0 - p.lesion_dopamine
     bias[pop == "d1"] -= p.d1_dopamine_gain_mv * depletion
     bias[pop == "d2"] += p.d2_dopamine_gain_mv * depletion
@@ -181,26 +192,26 @@ def runtime_values(
     is_d1 = pop[cs_post] == "d1"
     trial_buffer = np.zeros(max_trials, dtype=np.int32)
     trial_buffer[: targets.size] = targets
-    pause_buffer = np.zeros(max_trials + 1)
+    pause_buffer = np.zeros(max_trials + 1) * second
     if pauses is not None:
         pauses = np.asarray(pauses, dtype=float)
         if pauses.size != targets.size + 1:
             raise ValueError(f"pauses: {pauses.size} values for {targets.size} trials; expected one more than trials")
-        pause_buffer[: pauses.size] = pauses
+        pause_buffer[: pauses.size] = pauses * second
     segment_buffer = np.zeros(max_trials, dtype=np.int32)
     if segments is not None:
         segments = np.asarray(segments, dtype=np.int32)
         if segments.size != targets.size:
             raise ValueError(f"segments: {segments.size} values for {targets.size} elements; expected one per element")
         segment_buffer[: segments.size] = segments
-    pace_buffer = np.zeros(max_trials)
+    pace_buffer = np.zeros(max_trials) * second
     block_buffer = np.zeros(max_trials, dtype=np.int32)
-    for name, given, buffer in (("paces", paces, pace_buffer), ("block_of", block_of, block_buffer)):
+    for name, given, buffer, unit in (("paces", paces, pace_buffer, second), ("block_of", block_of, block_buffer, 1)):
         if given is not None:
             given = np.asarray(given)
             if given.size != targets.size:
                 raise ValueError(f"{name}: {given.size} values for {targets.size} elements; expected one per element")
-            buffer[: given.size] = given
+            buffer[: given.size] = given * unit
 
     values: dict[str, float | np.ndarray] = {
         "targets": trial_buffer,
@@ -209,42 +220,43 @@ def runtime_values(
         "paces": pace_buffer,
         "block_of": block_buffer,
         # neurons
-        "neurons.v": rng.uniform(0.0, 15.0, n) * MS,
-        "neurons.tau_m": per_pop(p.tau_m_ms) * MS,
-        "neurons.bias": bias * MS,
+        "neurons.v": rng.uniform(0.0, 15.0, n) * mV,
+        "neurons.tau_m": per_pop(p.tau_m_ms) * ms,
+        "neurons.bias": bias * mV,
         # white-noise amplitude sigma*sqrt(2/tau_m): stationary membrane SD sigma (mV)
-        "neurons.noise_amp": per_pop(p.noise_mv) * MS * np.sqrt(2.0 / (per_pop(p.tau_m_ms) * MS)),
-        "neurons.a_cue": a_cue * MS,
-        "neurons.a_ctx": a_ctx * MS,
-        "neurons.a_rew": a_rew * MS,
-        "neurons.a_rst": a_rst * MS,
-        "neurons.a_sup": np.where(pop == "m1", p.suppression_mv, 0.0) * MS,
+        "neurons.noise_amp": per_pop(p.noise_mv) * mV * np.sqrt(2.0 / (per_pop(p.tau_m_ms) * ms)),
+        "neurons.a_cue": a_cue * mV,
+        "neurons.a_ctx": a_ctx * mV,
+        "neurons.a_rew": a_rew * mV,
+        "neurons.a_rst": a_rst * mV,
+        "neurons.a_sup": np.where(pop == "m1", p.suppression_mv, 0.0) * mV,
         "neurons.alive": alive,
         "neurons.ch": layout.channel,
         "neurons.ca": layout.ctx_a,
         "neurons.cb": layout.ctx_b,
-        "neurons.v_th": p.threshold_mv * MS,
-        "neurons.v_reset": p.reset_mv * MS,
-        "neurons.t_ref": p.refractory_ms * MS,
-        "neurons.tau_ampa": p.tau_ampa_ms * MS,
-        "neurons.tau_nmda": p.tau_nmda_ms * MS,
-        "neurons.tau_gaba": p.tau_gaba_ms * MS,
-        "neurons.tau_da": p.tau_dopamine_ms * MS,
-        "neurons.tau_cf": p.tau_climbing_ms * MS,
+        "neurons.v_th": p.threshold_mv * mV,
+        "neurons.v_reset": p.reset_mv * mV,
+        "neurons.t_ref": p.refractory_ms * ms,
+        "neurons.tau_ampa": p.tau_ampa_ms * ms,
+        "neurons.tau_nmda": p.tau_nmda_ms * ms,
+        "neurons.tau_gaba": p.tau_gaba_ms * ms,
+        "neurons.tau_da": p.tau_dopamine_ms * ms,
+        "neurons.tau_cf": p.tau_climbing_ms * ms,
         # synapses
         "fixed.w": w_fixed,
         "corticostriatal.w": np.where(is_d1, p.w_init_ctx_d1, p.w_init_ctx_d2),
         "corticostriatal.ws": np.where(is_d1, p.w_init_ctx_d1, p.w_init_ctx_d2),
-        "corticostriatal.k_fast": DOPAMINE_UPDATE_MS / (1000.0 * p.tau_fast_weight_s),
-        "corticostriatal.k_slow": DOPAMINE_UPDATE_MS / (1000.0 * p.tau_consolidation_s),
+        # share of the way per dopamine update: update interval / time constant, both in ms
+        "corticostriatal.k_fast": DOPAMINE_UPDATE_MS / (p.tau_fast_weight_s * ms_per_s),
+        "corticostriatal.k_slow": DOPAMINE_UPDATE_MS / (p.tau_consolidation_s * ms_per_s),
         "corticostriatal.gmax": np.where(is_d1, p.w_max_ctx_d1, p.w_max_ctx_d2),
         "corticostriatal.sgn": np.where(is_d1, 1.0, -p.d2_learning_ratio),
         "corticostriatal.eta": p.eta_striatum,
         "corticostriatal.da0": p.dopamine_baseline,
         "corticostriatal.a_minus": p.stdp_pre_depression,
         "corticostriatal.a_het": np.where(is_d1, p.heterosynaptic_ltd, 0.0),
-        "corticostriatal.tau_stdp": p.stdp_tau_ms * MS,
-        "corticostriatal.tau_el": p.tau_eligibility_ms * MS,
+        "corticostriatal.tau_stdp": p.stdp_tau_ms * ms,
+        "corticostriatal.tau_el": p.tau_eligibility_ms * ms,
         "parallel_fibre.w": np.full(layout.plastic["parallel_fibre"][0].size, p.w_init_pf),
         "parallel_fibre.gmax": p.w_max_pf,
         "parallel_fibre.ltd": p.eta_pf_ltd,
@@ -254,41 +266,41 @@ def runtime_values(
         "transition.eta": p.eta_transition,
         "transition.dec": p.transition_decay,
         "transition.da0": p.dopamine_baseline,
-        "transition.tau_stdp": p.stdp_tau_ms * MS,
+        "transition.tau_stdp": p.stdp_tau_ms * ms,
         "visuomotor.w": np.full(layout.plastic["visuomotor"][0].size, p.w_init_visuomotor),
         "visuomotor.gmax": p.w_max_visuomotor,
         "visuomotor.eta": p.eta_visuomotor,
         "visuomotor.dec": p.visuomotor_decay,
-        "visuomotor.tau_stdp": p.stdp_tau_ms * MS,
+        "visuomotor.tau_stdp": p.stdp_tau_ms * ms,
         "salience.w": np.ones(layout.plastic["salience"][0].size),
-        "salience.t_last": np.zeros(layout.plastic["salience"][0].size),
+        "salience.t_last": np.zeros(layout.plastic["salience"][0].size) * second,
         "salience.gmax": p.w_salience,
         "salience.hab": p.habituation_per_spike,
-        "salience.tau_rec": p.habituation_recovery_s,
+        "salience.tau_rec": p.habituation_recovery_s * second,
         # readout
-        "readout.tau_r": p.readout_tau_ms * MS,
-        "readout.r_th": p.readout_threshold_hz,
-        "readout.r_low": p.readout_rearm_hz,
-        "readout.sigma_r": p.readout_noise_hz,
+        "readout.tau_r": p.readout_tau_ms * ms,
+        "readout.r_th": p.readout_threshold_hz * Hz,
+        "readout.r_low": p.readout_rearm_hz * Hz,
+        "readout.sigma_r": p.readout_noise_hz * Hz,
         "readout.prep": p.readout_preparation,
         "readout.inh": p.readout_inhibition,
         # controller
         "controller.n_trials": int(targets.size),
         "controller.until_correct": int(timing.until_correct),
         "controller.seed_value": int(seed) % (2**31 - 1),
-        "controller.timeout": timing.timeout_s,
-        "controller.rsi": timing.rsi_s,
-        "controller.t_nd": p.non_decision_ms * MS,
-        "controller.vis_lat": p.visual_latency_ms * MS,
-        "controller.rew_lat": p.reward_latency_ms * MS,
-        "controller.rew_dur": p.reward_duration_ms * MS,
-        "controller.rst_dur": p.motor_reset_ms * MS,
-        "controller.sup_dur": p.suppression_ms * MS,
-        "controller.eff_dur": p.efference_ms * MS,
+        "controller.timeout": timing.timeout_s * second,
+        "controller.rsi": timing.rsi_s * second,
+        "controller.t_nd": p.non_decision_ms * ms,
+        "controller.vis_lat": p.visual_latency_ms * ms,
+        "controller.rew_lat": p.reward_latency_ms * ms,
+        "controller.rew_dur": p.reward_duration_ms * ms,
+        "controller.rst_dur": p.motor_reset_ms * ms,
+        "controller.sup_dur": p.suppression_ms * ms,
+        "controller.eff_dur": p.efference_ms * ms,
         "controller.last_key": -1,
-        "controller.ctx_delay": p.context_delay_ms * MS,
+        "controller.ctx_delay": p.context_delay_ms * ms,
         "controller.ctx_pending": 0,
-        "controller.t_next": p.warmup_s + pause_buffer[0],
+        "controller.t_next": p.warmup_s * second + pause_buffer[0],
         "controller.phase": 0,
         "controller.trial": 0,
         "controller.tgt": -1,
@@ -296,17 +308,17 @@ def runtime_values(
         "controller.last_tgt": -1,
         "controller.ctx_a": -1,
         "controller.ctx_b": -1,
-        "controller.t_resp": -10.0,
-        "controller.t_rew": -10.0,
+        "controller.t_resp": -10.0 * second,
+        "controller.t_rew": -10.0 * second,
         "controller.rew_sign": 0.0,
         "controller.stopped": 0.0,
         "controller.loop": int(timing.loop),
-        "controller.tap_len": timing.tap_s,
+        "controller.tap_len": timing.tap_s * second,
         "controller.in_seg": 0,
         "controller.seg_start": 0,
         "controller.seg_end": 0,
         "controller.timed_out": 0,
-        "controller.period_end": 0.0,
+        "controller.period_end": 0.0 * second,
     }
     values.update(_timing_values(p, timing))
     return values
@@ -314,43 +326,45 @@ def runtime_values(
 
 def _timing_values(p: ModelParameters, timing: TaskTiming) -> dict[str, float | np.ndarray]:
     """Run-time values of paced blocks and of the SMA timer (synchronisation-continuation tapping)."""
+    from brian2 import Hz, ms, mV, second
+
     return {
-        "controller.timeout_base": timing.timeout_s,
-        "controller.cur_ioi": 0.0,
-        "controller.ramp_ioi": timing.ramp_start_s,
-        "controller.ramp_target": timing.ramp_target_s,
-        "controller.ramp_step": timing.ramp_step_s,
+        "controller.timeout_base": timing.timeout_s * second,
+        "controller.cur_ioi": 0.0 * second,
+        "controller.ramp_ioi": timing.ramp_start_s * second,
+        "controller.ramp_target": timing.ramp_target_s * second,
+        "controller.ramp_step": timing.ramp_step_s * second,
         "controller.ramp_crit": timing.ramp_criterion,
         "controller.cur_blk": -1,
         "controller.blk_n": 0,
         "controller.blk_ok": 0,
         "controller.prev_ramp": 0,
-        "controller.beat0": 0.0,
+        "controller.beat0": 0.0 * second,
         "controller.beat_n": 0,
         "controller.sct": int(timing.sct),
-        "controller.sct_ioi": timing.sct_ioi_s,
-        "controller.sct_len": timing.sct_len_s,
+        "controller.sct_ioi": timing.sct_ioi_s * second,
+        "controller.sct_len": timing.sct_len_s * second,
         "controller.sync_beats": int(timing.sync_beats),
-        "controller.click_lat": p.beat_latency_ms * MS,
-        "controller.fb_lat": p.tap_feedback_ms * MS,
-        "controller.t_click": -10.0,
-        "controller.t_tapfb": -10.0,
-        "controller.slope": 1.0 / max(timing.sct_ioi_s, 0.1),
+        "controller.click_lat": p.beat_latency_ms * ms,
+        "controller.fb_lat": p.tap_feedback_ms * ms,
+        "controller.t_click": -10.0 * second,
+        "controller.t_tapfb": -10.0 * second,
+        "controller.slope": 1.0 / (max(timing.sct_ioi_s, 0.1) * second),
         "controller.kcyc": 1.0,
         "controller.clock_cv": p.timer_clock_cv,
-        "controller.motor_sd": p.tap_motor_sd_ms * MS,
+        "controller.motor_sd": p.tap_motor_sd_ms * ms,
         "controller.alpha": p.timer_phase_correction,
         "controller.beta": p.timer_period_correction,
         "controller.start_phase": p.timer_start_phase,
         "controller.level": p.timer_level,
-        "timer.a_ramp": p.timer_drive_mv * MS,
-        "timer.bias_t": 0.0,
-        "timer.tau_t": p.timer_tau_ms * MS,
-        "timer.sig_t": p.timer_noise_mv * MS,
-        "timer.v_th_t": p.threshold_mv * MS,
-        "timer.v_reset_t": p.reset_mv * MS,
-        "timer.t_ref_t": p.refractory_ms * MS,
-        "timer_readout.tau_r": p.timer_readout_tau_ms * MS,
-        "timer_readout.r_th": p.timer_threshold_hz,
-        "timer_readout.r_low": p.timer_rearm_hz,
+        "timer.a_ramp": p.timer_drive_mv * mV,
+        "timer.bias_t": 0.0 * mV,
+        "timer.tau_t": p.timer_tau_ms * ms,
+        "timer.sig_t": p.timer_noise_mv * mV,
+        "timer.v_th_t": p.threshold_mv * mV,
+        "timer.v_reset_t": p.reset_mv * mV,
+        "timer.t_ref_t": p.refractory_ms * ms,
+        "timer_readout.tau_r": p.timer_readout_tau_ms * ms,
+        "timer_readout.r_th": p.timer_threshold_hz * Hz,
+        "timer_readout.r_low": p.timer_rearm_hz * Hz,
     }

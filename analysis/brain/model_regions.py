@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from motorseq.analysis.brain.brain_map import MAP_REGIONS, REGION_SYSTEM
 from motorseq.analysis.errors import AnalysisInputError
+from motorseq.models.layout import REGIONS
 
 __all__ = [
     "MODEL_POPULATIONS",
@@ -42,23 +43,9 @@ __all__ = [
     "shift_index",
 ]
 
-#: Populations of the spiking model (issue 7) in the order the model writes them.
-MODEL_POPULATIONS = (
-    "SMA_PMC",
-    "M1",
-    "striatum_D1",
-    "striatum_D2",
-    "GPe",
-    "STN",
-    "GPi",
-    "thalamus_VL",
-    "SNc",
-    "mossy",
-    "granule",
-    "purkinje",
-    "DCN",
-    "IO",
-)
+#: Populations of the spiking model (issue 7) in the order the model writes them: the regions
+#: it reports (:data:`motorseq.models.layout.REGIONS`; that module needs neither Brian2 nor a GUI).
+MODEL_POPULATIONS = REGIONS
 
 #: Model population -> map regions it stands for. Populations with no region in the map (STN,
 #: SNc, the inferior olive, and the mossy fibres, which are axons from the pontine nuclei) map to

@@ -285,7 +285,7 @@ def measure_reference(build_root: str, duration_s: float, seed: int = 1) -> dict
         neurons.seed_c = seed
     for name in ("v", "tau_m", "bias", "noise_amp", "alive", "v_th", "v_reset", "t_ref", "tau_ampa", "tau_nmda",
                  "tau_gaba", "tau_da", "tau_cf"):  # fmt: skip
-        setattr(neurons, name, np.asarray(values[f"neurons.{name}"]) * neurons.variables[name].unit)
+        setattr(neurons, name, values[f"neurons.{name}"])  # quantities: Brian2 checks their units
     conn = layout.conn
     pre, post = [conn["pre"]], [conn["post"]]
     kind, delay, weight = [conn["kind"]], [conn["delay_ms"]], [np.asarray(values["fixed.w"])]

@@ -13,23 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from motorseq.models.layout import REGIONS as POPS  # the model's reported regions, in its order
 
-POPS = (
-    "SMA_PMC",
-    "M1",
-    "striatum_D1",
-    "striatum_D2",
-    "GPe",
-    "STN",
-    "GPi",
-    "thalamus_VL",
-    "SNc",
-    "mossy",
-    "granule",
-    "purkinje",
-    "DCN",
-    "IO",
-)
 SUBCORTICAL = {"striatum_D1", "striatum_D2", "GPe", "GPi", "thalamus_VL", "granule", "purkinje", "DCN"}
 
 
