@@ -1,14 +1,17 @@
 """Build the network once, run it many times.
 
-C++ standalone (default): the network's code is generated once per process and structure
-(number of channels, population sizes, time step) into its own directory; the binary is
-compiled once per machine and taken from a persistent cache (:mod:`.build_cache`, keyed by
-the generated code, Brian2 version and compiler) by every later process; then the
-binary is re-run for every participant with ``device.run(run_args=...)``, which replaces the
-trial list, the seed and every parameter value without recompiling. The random seed compiled
-into the binary is overridden by a line inserted into ``main()`` that re-seeds the generator
-from ``controller.seed_value`` right after the run arguments are applied. OpenMP is off (it is
-slower than one thread for a network this size on a 2-core machine).
+C++ standalone (default): a network structure (number of channels, population sizes, time
+step) is built, generated and compiled once per machine and kept in the build cache as a
+*prepared build* (:mod:`.prepared`: the binary, its data files and the names of its run
+arguments and results), keyed by a structure hash computed without Brian2. A process whose
+structure is in the cache copies it into its own folder and runs the binary directly for every
+participant, with the trial list, the seed and every parameter value as run arguments: no
+Brian2 import, no network objects, no code generation. Otherwise the network is built with
+Brian2 in its own directory, compiled (or the binary taken from :mod:`.build_cache`, keyed by
+the generated code, Brian2 version and compiler) and stored as a prepared build. The random
+seed compiled into the binary is overridden by a line inserted into ``main()`` that re-seeds
+the generator from ``controller.seed_value`` right after the run arguments are applied. OpenMP
+is off (it is slower than one thread for a network this size on a 2-core machine).
 
 Children die with their parent: on Linux the binary is started through a small launcher that
 asks the kernel to kill it when the process that started it dies (``PR_SET_PDEATHSIG``), so a
