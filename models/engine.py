@@ -174,8 +174,7 @@ def _normalise_main(main: Path, before: tuple[str, os.stat_result] | None) -> No
 
 
 _CLOCK_EVERY_STEP = (
-    "        current = std::clock();\n"
-    "        elapsed_realtime = (double)(current - start)/(1 * CLOCKS_PER_SEC);\n"
+    "        current = std::clock();\n        elapsed_realtime = (double)(current - start)/(1 * CLOCKS_PER_SEC);\n"
 )
 _LOOP_END = "    Network::_globally_running = false;\n"
 
@@ -189,7 +188,8 @@ def _patch_network(network: Path, before: tuple[str, os.stat_result] | None) -> 
     left alone. As in :func:`_normalise_main`, an unchanged result keeps its old time stamp.
     """
     text = network.read_text()
-    if text.count(_CLOCK_EVERY_STEP) == 1 and text.count(_LOOP_END) == 1:
+    uses_it = "if(elapsed_realtime>" in text  # a maximum run time reads the clock in the loop
+    if text.count(_CLOCK_EVERY_STEP) == 1 and text.count(_LOOP_END) == 1 and not uses_it:
         text = text.replace(_CLOCK_EVERY_STEP, "").replace(_LOOP_END, _LOOP_END + _CLOCK_EVERY_STEP)
         network.write_text(text)
     if before is not None and text == before[0]:

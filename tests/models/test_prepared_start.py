@@ -4,7 +4,9 @@ The prepared build (:mod:`motorseq.models.prepared`) runs the compiled binary wi
 arguments written as Brian2 writes them and reads the result files itself. Checked here: a
 fresh process with the prepared build in the cache never imports Brian2 (no network is built,
 no code generated) and returns the same run as this process; and the arrays a direct run
-reads equal, bit for bit, those Brian2's own ``device.run`` reads back for the same values.
+reads equal, bit for bit, those Brian2's own ``device.run`` reads back for the same values
+(and that build has the session-7 savings: no index arrays for the controller's flags, no
+per-step efference update, no per-step CPU-clock call).
 """
 
 from __future__ import annotations
@@ -82,6 +84,13 @@ def test_the_direct_run_reads_exactly_what_brian2_reads(protocol, model_workdir,
     other.project_dir = tmp_path / "brian2-run"
     other._build_with_brian2()
     h = other.handle
+    # the build reads the controller's flags without index arrays, has no per-step efference
+    # update, and its network loop reads the CPU clock once per run, not once per step
+    assert h.neurons.variables.indices["tgt_c"] == "0"
+    assert "efference" not in {obj.name for obj in h.neurons.contained_objects}
+    loop = (other.project_dir / "network.cpp").read_text()
+    loop = loop[loop.index("while(clock") : loop.index("Network::_globally_running = false;")]
+    assert "elapsed_realtime = " not in loop
     run_args = {getattr(h, name): np.asarray(values[name]) for name in ("targets", "segments", "block_of")}
     run_args.update({getattr(h, name): np.asarray(values[name]) * b2.second for name in ("pauses", "paces")})
     for name, value in values.items():
