@@ -20,11 +20,11 @@ dataset-level files.
   A participant that fails is reported with its error and the others finish.
 * Nothing is written before the settings, the scheduler and the runs already in
   the folder are checked.
-* Every worker process generates the network's code once, into a build folder
-  that only it uses while it simulates (a file lock, :func:`build_slot`), takes
-  the compiled binary from the persistent build cache
-  (:mod:`motorseq.models.build_cache`; the first worker on a machine compiles it,
-  the others wait), and re-runs it for each later participant. Before the
+* Every worker process takes the network, compiled, from the persistent build
+  cache (:mod:`motorseq.models.prepared`: no Brian2 import, no code generation;
+  the first worker on a machine builds and compiles it, the others wait) into a
+  build folder that only it uses while it simulates (a file lock,
+  :func:`build_slot`), and re-runs it for each later participant. Before the
   participants start, every worker builds its network (:func:`prepare_worker`)
   under a "compiling" status, so the progress bar's time estimate counts
   simulations only.
@@ -693,8 +693,7 @@ def run_cohort(
     client = cluster = None
     try:
         if todo:
-            client, cluster = _make_client(workers, scheduler)
-            client.register_plugin(brian2_worker_plugin())
+            client, cluster = _make_client(workers, scheduler)  # Brian2 is imported only where a build needs it
             _prepare_workers(client, todo[0], console, progress)
         with Progress(*columns, console=console, disable=not progress, transient=False) as bar:
             task = bar.add_task(

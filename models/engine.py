@@ -1,14 +1,17 @@
 """Build the network once, run it many times.
 
-C++ standalone (default): the network's code is generated once per process and structure
-(number of channels, population sizes, time step) into its own directory; the binary is
-compiled once per machine and taken from a persistent cache (:mod:`.build_cache`, keyed by
-the generated code, Brian2 version and compiler) by every later process; then the
-binary is re-run for every participant with ``device.run(run_args=...)``, which replaces the
-trial list, the seed and every parameter value without recompiling. The random seed compiled
-into the binary is overridden by a line inserted into ``main()`` that re-seeds the generator
-from ``controller.seed_value`` right after the run arguments are applied. OpenMP is off (it is
-slower than one thread for a network this size on a 2-core machine).
+C++ standalone (default): a network structure (number of channels, population sizes, time
+step) is built, generated and compiled once per machine and kept in the build cache as a
+*prepared build* (:mod:`.prepared`: the binary, its data files and the names of its run
+arguments and results), keyed by a structure hash computed without Brian2. A process whose
+structure is in the cache copies it into its own folder and runs the binary directly for every
+participant, with the trial list, the seed and every parameter value as run arguments: no
+Brian2 import, no network objects, no code generation. Otherwise the network is built with
+Brian2 in its own directory, compiled (or the binary taken from :mod:`.build_cache`, keyed by
+the generated code, Brian2 version and compiler) and stored as a prepared build. The random
+seed compiled into the binary is overridden by a line inserted into ``main()`` that re-seeds
+the generator from ``controller.seed_value`` right after the run arguments are applied. OpenMP
+is off (it is slower than one thread for a network this size on a 2-core machine).
 
 Children die with their parent: on Linux the binary is started through a small launcher that
 asks the kernel to kill it when the process that started it dies (``PR_SET_PDEATHSIG``), so a
@@ -29,8 +32,10 @@ import hashlib
 import os
 import platform
 import re
+import signal
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,14 +43,16 @@ from typing import Any
 
 import numpy as np
 
+from . import prepared
 from .brian_log import install_brian_filter
-from .build_cache import CacheEntry, compiler_id, fetch_or_build
+from .build_cache import CacheEntry, cache_root, compiler_id, fetch_or_build
 from .errors import ModelError
 from .layout import Layout, NetworkSize, build_layout
 from .network import MAX_RUN_S, NetworkHandle, build_network
-from .units import in_unit, require_dimension
+from .noise import NOISE_ENV
+from .units import require_dimension
 
-__all__ = ["RawRun", "Engine", "get_engine", "nonfinite_values", "run_command"]
+__all__ = ["RawRun", "Engine", "get_engine", "import_brian2", "nonfinite_values", "run_command"]
 
 #: Run-time values that are trial lists (TimedArrays), not object variables.
 _TIMED_ARRAYS = ("targets", "pauses", "segments", "paces", "block_of")
@@ -77,6 +84,26 @@ _LAUNCHER = (
 )
 
 
+def import_brian2() -> Any:
+    """Import Brian2 (only when a network is built or run in Python), from any thread.
+
+    Brian2 installs a SIGINT handler when it is imported, which Python allows only in the
+    main thread; in another thread (a Dask worker's task) the handler is skipped, so a
+    worker imports Brian2 only when it has to build the network, not to run a prepared one.
+    """
+    if "brian2" in sys.modules or threading.current_thread() is threading.main_thread():
+        import brian2
+
+        return brian2
+    original = signal.signal
+    signal.signal = lambda *args, **kwargs: None
+    try:
+        import brian2
+    finally:
+        signal.signal = original
+    return brian2
+
+
 def run_command() -> list[str]:
     """Return the command that runs the compiled binary so that it dies with this process.
 
@@ -88,15 +115,13 @@ def run_command() -> list[str]:
     return [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid())]
 
 
-def nonfinite_values(handle: NetworkHandle, raw: RawRun) -> str | None:
+def nonfinite_values(raw: RawRun) -> str | None:
     """Name the first recorded value or state variable of a run that is NaN or infinite.
 
     Parameters
     ----------
-    handle : NetworkHandle
-        The network after the run (its groups' final state is read).
     raw : RawRun
-        What the run recorded.
+        What the run recorded, with the groups' final state (:attr:`RawRun.state`).
 
     Returns
     -------
@@ -110,10 +135,8 @@ def nonfinite_values(handle: NetworkHandle, raw: RawRun) -> str | None:
         "regional spike counts": raw.meter_spikes,
         "regional synaptic input": raw.meter_synaptic,
         **{f"{name} weights": values for name, values in raw.weights.items()},
+        **{name: raw.state[name] for name in sorted(raw.state)},
     }
-    for obj in sorted(handle.net.objects, key=lambda o: o.name):
-        for var in sorted(getattr(getattr(obj, "equations", None), "diff_eq_names", ())):
-            arrays[f"{obj.name}.{var}"] = obj.state(var, use_units=False)
     for what, values in arrays.items():
         values = np.asarray(values, dtype=float)
         bad = int(np.count_nonzero(~np.isfinite(values)))
@@ -151,6 +174,29 @@ def _normalise_main(main: Path, before: tuple[str, os.stat_result] | None) -> No
         os.utime(main, ns=(before[1].st_atime_ns, before[1].st_mtime_ns))
 
 
+_CLOCK_EVERY_STEP = (
+    "        current = std::clock();\n        elapsed_realtime = (double)(current - start)/(1 * CLOCKS_PER_SEC);\n"
+)
+_LOOP_END = "    Network::_globally_running = false;\n"
+
+
+def _patch_network(network: Path, before: tuple[str, os.stat_result] | None) -> None:
+    """Read the CPU clock once per run instead of once per time step in Brian2's network loop.
+
+    The loop of ``network.cpp`` calls ``std::clock()`` (a system call) after every step only
+    to report the run's duration at the end; the two lines are moved after the loop (the
+    reported duration is the same). Files of another Brian2 version without these lines are
+    left alone. As in :func:`_normalise_main`, an unchanged result keeps its old time stamp.
+    """
+    text = network.read_text()
+    uses_it = "if(elapsed_realtime>" in text  # a maximum run time reads the clock in the loop
+    if text.count(_CLOCK_EVERY_STEP) == 1 and text.count(_LOOP_END) == 1 and not uses_it:
+        text = text.replace(_CLOCK_EVERY_STEP, "").replace(_LOOP_END, _LOOP_END + _CLOCK_EVERY_STEP)
+        network.write_text(text)
+    if before is not None and text == before[0]:
+        os.utime(network, ns=(before[1].st_atime_ns, before[1].st_mtime_ns))
+
+
 @dataclass
 class RawRun:
     """What one simulation returns, before it is turned into tables."""
@@ -164,6 +210,7 @@ class RawRun:
     timings: dict[str, float] = field(default_factory=dict)
     periods: dict[str, np.ndarray] = field(default_factory=dict)  # ends of tapping periods
     timing: dict[str, np.ndarray] = field(default_factory=dict)  # taps, series, tempo of paced elements
+    state: dict[str, np.ndarray] = field(default_factory=dict)  # final state variables, "group.var"
 
 
 class Engine:
@@ -218,7 +265,8 @@ class Engine:
         base = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="motorseq-brian-"))
         self.project_dir = (base / f"net-{self.key}").resolve()
         self.handle: NetworkHandle | None = None
-        self._last_handle: NetworkHandle | None = None
+        self.prepared: prepared.Prepared | None = None
+        self.last_state: dict[str, np.ndarray] = {}  # the last run's final state variables, "group.var"
         self.compile_time_s = 0.0
         self.cache_root = cache_root
         self.cache: CacheEntry | None = None
@@ -230,18 +278,44 @@ class Engine:
         text = repr((self.n_channels, self.dt_ms, self.max_trials, self.layout.size.key(), self.record_spikes, 5))
         return hashlib.sha1(text.encode()).hexdigest()[:10]
 
-    def _build_standalone(self) -> None:
-        import brian2 as b2
+    def _prepared_key(self) -> str:
+        """Return the structure hash of :mod:`.prepared` (what the generated code and data depend on)."""
+        from importlib.metadata import version
 
+        env = {name: os.environ.get(name, "") for name in _COMPILER_ENV}
+        return prepared.structure_key((
+            self.n_channels, self.dt_ms, self.max_trials, self.layout.size.key(), self.record_spikes,
+            os.environ.get(NOISE_ENV, "hash"), version("brian2"), compiler_id(), _COMPILE_ARGS, _MAKE_ARGS,
+            _machine_id(), sorted(env.items()), sys.version_info[:2],
+        ))  # fmt: skip
+
+    def _build_standalone(self) -> None:
+        """Take the prepared build from the cache, or build it with Brian2 and store it there."""
         start = time.perf_counter()
+        cache = Path(self.cache_root) if self.cache_root is not None else cache_root()
+        key = self._prepared_key()
+        found = prepared.find(cache, key)
+        if found is None:
+            self._build_with_brian2()
+            found = prepared.store(cache, key, self.project_dir, self._manifest())
+            compiled = self.cache  # the compiled binary's entry: whether this process compiled
+            assert compiled is not None
+            self.cache = CacheEntry(found.path, key, compiled.hit, compiled.compile_s, compiled.waited_s)
+        else:
+            self.cache = CacheEntry(found.path, key, hit=True)
+        found.install(self.project_dir)
+        self.prepared = found
+        self.compile_time_s = time.perf_counter() - start
+
+    def _build_with_brian2(self) -> None:
+        b2 = import_brian2()
+
         b2.device.reinit()
         b2.device.activate()
         b2.set_device("cpp_standalone", build_on_run=False, directory=str(self.project_dir))
         b2.prefs.devices.cpp_standalone.openmp_threads = 0
-        b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
-        b2.prefs.codegen.cpp.extra_compile_args_gcc = [
-            "-w", "-O2", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17",
-        ]  # fmt: skip
+        b2.prefs.devices.cpp_standalone.extra_make_args_unix = list(_MAKE_ARGS)
+        b2.prefs.codegen.cpp.extra_compile_args_gcc = list(_COMPILE_ARGS)
         b2.BrianLogger.log_level_warn()
         install_brian_filter()
         self.handle = build_network(
@@ -251,10 +325,12 @@ class Engine:
         b2.device.insert_code("main", _SEED_LINE)
         self.handle.net.run(MAX_RUN_S * b2.second, report=None)
         self.project_dir.mkdir(parents=True, exist_ok=True)
-        main = self.project_dir / "main.cpp"
+        main, network = self.project_dir / "main.cpp", self.project_dir / "network.cpp"
         before = (main.read_text(), main.stat()) if main.exists() else None
+        before_network = (network.read_text(), network.stat()) if network.exists() else None
         b2.device.build(directory=str(self.project_dir), compile=False, run=False, with_output=False)
         _normalise_main(main, before)
+        _patch_network(network, before_network)
         from brian2.codegen.cpp_prefs import get_compiler_and_args
 
         compiler = get_compiler_and_args()[0]
@@ -266,7 +342,14 @@ class Engine:
             extra_key=repr((b2.__version__, compiler, compiler_id(), flags, _machine_id())),
             root=self.cache_root,
         )
-        self.compile_time_s = time.perf_counter() - start
+
+    def _manifest(self) -> dict:
+        import brian2 as b2
+
+        h = self.handle
+        assert h is not None
+        timed = [h.targets, h.pauses, h.segments, h.paces, h.block_of]
+        return prepared.manifest_of(b2.device, h.objects(), timed, _result_variables(h))
 
     # ---------------------------------------------------------------------------------------
     def run(self, values: dict[str, Any]) -> RawRun:
@@ -278,7 +361,8 @@ class Engine:
             The dynamics went non-finite (NaN or infinite values); nothing is returned.
         """
         raw = self._run_standalone(values) if self.mode == "standalone" else self._run_runtime(values)
-        problem = nonfinite_values(self._last_handle, raw)
+        self.last_state = raw.state
+        problem = nonfinite_values(raw)
         if problem is not None:
             raise ModelError(
                 f"simulation: the dynamics went non-finite ({problem}); the run is not written "
@@ -286,54 +370,21 @@ class Engine:
             )
         return raw
 
-    def _resolve(self, handle: NetworkHandle, name: str):
-        obj_name, _, var = name.partition(".")
-        return getattr(handle.objects()[obj_name], var)
-
     def _run_standalone(self, values: dict[str, Any]) -> RawRun:
-        import brian2 as b2
-
-        h = self.handle
-        assert h is not None
-        # quantities go to Brian2 as they are: it converts them to its arrays (SI values) once
-        # their dimension is checked, here with the value's name in the message
-        run_args: dict[Any, Any] = {
-            h.targets: np.asarray(values["targets"], dtype=np.int32),
-            h.pauses: require_dimension("pauses", values["pauses"], b2.second),
-            h.segments: np.asarray(values["segments"], dtype=np.int32),
-            h.paces: require_dimension("paces", values["paces"], b2.second),
-            h.block_of: np.asarray(values["block_of"], dtype=np.int32),
-        }
-        for name, value in values.items():
-            if name in _TIMED_ARRAYS:
-                continue
-            view = self._resolve(h, name)
-            run_args[view] = require_dimension(name, value, view.dim)
-        b2.prefs.devices.cpp_standalone.run_cmd_unix = run_command()
+        """Run the compiled binary directly with the run-time values (:mod:`.prepared`)."""
         start = time.perf_counter()
-        try:
-            b2.device.run(directory=str(self.project_dir), with_output=False, run_args=run_args)
-        finally:
-            for fname in list(b2.device.run_args_arrays):
-                for path in (self.project_dir / "static_arrays").glob(fname + "*"):
-                    path.unlink(missing_ok=True)
+        results = self.prepared.run(self.project_dir, values, run_command())
         run_time = time.perf_counter() - start
-        for var in list(b2.device.array_cache):  # sizes of monitors change between runs
-            b2.device.array_cache[var] = None
-        for name in ("spk", "syn_tot"):  # 2-d monitor arrays: let Brian2 infer the new length
-            var = h.meter_monitor.variables[name]
-            var.size = (0, var.size[1])
-        raw = self._collect(h)
+        raw = _raw_run(results, self.record_spikes, end_time=None)
         raw.timings = {
             "compile_s": self.compile_time_s,
             "compiled": float(self.cache is not None and not self.cache.hit),
             "run_s": run_time,
         }
-        self._last_handle = h
         return raw
 
     def _run_runtime(self, values: dict[str, Any]) -> RawRun:
-        import brian2 as b2
+        b2 = import_brian2()
 
         start = time.perf_counter()
         b2.set_device("runtime")
@@ -352,80 +403,106 @@ class Engine:
             if name in _TIMED_ARRAYS:
                 continue
             obj_name, _, var = name.partition(".")
-            view = self._resolve(h, name)
+            view = getattr(h.objects()[obj_name], var)
             setattr(h.objects()[obj_name], var, require_dimension(name, value, view.dim))
         b2.seed(int(values["controller.seed_value"]))
         elapsed = 0.0
         while h.controller.stopped[0] < 0.5 and elapsed < MAX_RUN_S:
             h.net.run(10 * b2.second, report=None)
             elapsed += 10.0
-        raw = self._collect(h)
+        results = {name: np.array(var.get_value()) for name, var in _result_variables(h).items()}
+        raw = _raw_run(results, self.record_spikes, end_time=float(h.net.t / b2.second))
         raw.timings = {"compile_s": 0.0, "run_s": time.perf_counter() - start}
-        self._last_handle = h
+        self.handle = h
         return raw
 
-    def _collect(self, h: NetworkHandle) -> RawRun:
-        import brian2 as b2
 
-        mon = h.trial_monitor
-        trials = {
-            "trial": np.asarray(mon.trial[:], dtype=int),
-            "resp": np.asarray(mon.resp[:], dtype=int),
-            "rt": in_unit(mon.rt[:], b2.second, "rt"),
-            "tgt": np.asarray(mon.tgt[:], dtype=int),
-            "npress": np.asarray(mon.npress[:], dtype=int),
-            "t_on": in_unit(mon.t_on[:], b2.second, "t_on"),
-            "t_resp": in_unit(mon.t_resp[:], b2.second, "t_resp"),
-            "timed_out": np.asarray(mon.timed_out[:], dtype=int),
-            "seg_start": np.asarray(mon.seg_start[:], dtype=int),
-            "t_record": in_unit(mon.t[:], b2.second, "t_record"),
-        }
-        periods = {
-            "seg_start": np.asarray(h.period_monitor.seg_start[:], dtype=int),
-            "period_end": in_unit(h.period_monitor.period_end[:], b2.second, "period_end"),
-        }
-        timing = {
-            "tap_trial": np.asarray(h.tap_monitor.trial[:], dtype=int),
-            "tap_t": in_unit(h.tap_monitor.t[:], b2.second, "tap_t"),
-            "tap_slope": in_unit(h.tap_monitor.slope[:], b2.Hz, "tap_slope"),
-            "series_trial": np.asarray(h.series_monitor.trial[:], dtype=int),
-            "series_onset": in_unit(h.series_monitor.t_on[:], b2.second, "series_onset"),
-            "paced_trial": np.asarray(h.pace_monitor.trial[:], dtype=int),
-            "paced_ioi": in_unit(h.pace_monitor.cur_ioi[:], b2.second, "paced_ioi"),
-        }
-        mm = h.meter_monitor
-        weights = {
-            "corticostriatal": np.asarray(h.corticostriatal.w[:]),
-            "parallel_fibre": np.asarray(h.parallel_fibre.w[:]),
-            "transition": np.asarray(h.transition.w[:]),
-            "visuomotor": np.asarray(h.visuomotor.w[:]),
-            "salience": np.asarray(h.salience.w[:]),
-        }
-        if h.spike_monitor is not None:
-            weights["spike_i"] = np.asarray(h.spike_monitor.i[:])
-            weights["spike_t"] = in_unit(h.spike_monitor.t[:], b2.second, "spike times")
-        return RawRun(
-            trials=trials,
-            meter_t=in_unit(mm.t[:], b2.second, "meter times"),
-            meter_spikes=np.asarray(mm.spk[:]),
-            meter_synaptic=np.asarray(mm.syn_tot[:]),
-            end_time_s=_end_time(h, self.mode),
-            weights=weights,
-            periods=periods,
-            timing=timing,
-        )
+#: Compiler and make flags of the standalone build (part of the build cache's keys).
+_COMPILE_ARGS = ("-w", "-O2", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17")
+_MAKE_ARGS = ("-j2",)
+#: Environment variables the compiler and make read (part of the prepared build's key).
+_COMPILER_ENV = ("CXX", "CC", "CXXFLAGS", "CFLAGS", "CPPFLAGS", "LDFLAGS")
+
+#: What a run returns, by monitor or group: the variables read after the run.
+_RESULTS = {
+    "trial_monitor": ("trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "timed_out", "seg_start", "t"),
+    "period_monitor": ("seg_start", "period_end"),
+    "tap_monitor": ("trial", "t", "slope"),
+    "series_monitor": ("trial", "t_on"),
+    "pace_monitor": ("trial", "cur_ioi"),
+    "meter_monitor": ("t", "spk", "syn_tot"),
+    "controller": ("t_stop",),
+    **{name: ("w",) for name in ("corticostriatal", "parallel_fibre", "transition", "visuomotor", "salience")},
+}
 
 
-def _end_time(h: NetworkHandle, mode: str) -> float:
-    import brian2 as b2
+def _result_variables(h: NetworkHandle) -> dict[str, Any]:
+    """Return the Brian2 variables a run is read from, by ``"object.var"``.
 
-    t_stop = float(h.controller.t_stop[0] / b2.second)  # set by the finish event
-    if t_stop > 0:
-        return t_stop
-    if mode == "runtime":
-        return float(h.net.t / b2.second)
-    t = h.meter_monitor.t
-    return float(t[-1] / b2.second) if len(t) else 0.0
+    The monitors' and weights' variables of :data:`_RESULTS`, the spike monitor's (when
+    spikes are recorded), and every differential-equation variable and spike count of every
+    group (for the check that the dynamics stayed finite).
+    """
+    objects = {obj.name: obj for obj in h.net.objects}
+    out = {}
+    for name, variables in _RESULTS.items():
+        for var in variables:
+            out[f"{name}.{var}"] = objects[name].variables[var]
+    if h.spike_monitor is not None:
+        out["spike_monitor.i"] = h.spike_monitor.variables["i"]
+        out["spike_monitor.t"] = h.spike_monitor.variables["t"]
+    for obj in sorted(h.net.objects, key=lambda o: o.name):
+        for var in sorted(getattr(getattr(obj, "equations", None), "diff_eq_names", ())):
+            out[f"state:{obj.name}.{var}"] = obj.variables[var]
+    out["state:neurons.nspk"] = h.neurons.variables["nspk"]
+    return out
+
+
+def _raw_run(results: dict[str, np.ndarray], record_spikes: bool, end_time: float | None) -> RawRun:
+    """Turn the result arrays of a run (:func:`_result_variables`) into a :class:`RawRun`."""
+
+    def ints(name: str) -> np.ndarray:
+        return np.asarray(results[name], dtype=int)
+
+    def floats(name: str) -> np.ndarray:
+        return np.asarray(results[name], dtype=float)
+
+    trials = {key: ints(f"trial_monitor.{key}") for key in ("trial", "resp", "tgt", "npress", "timed_out", "seg_start")}
+    trials.update({key: floats(f"trial_monitor.{key}") for key in ("rt", "t_on", "t_resp")})
+    trials["t_record"] = floats("trial_monitor.t")
+    trials = {key: trials[key] for key in _TRIAL_KEYS}
+    periods = {"seg_start": ints("period_monitor.seg_start"), "period_end": floats("period_monitor.period_end")}
+    timing = {
+        "tap_trial": ints("tap_monitor.trial"),
+        "tap_t": floats("tap_monitor.t"),
+        "tap_slope": floats("tap_monitor.slope"),
+        "series_trial": ints("series_monitor.trial"),
+        "series_onset": floats("series_monitor.t_on"),
+        "paced_trial": ints("pace_monitor.trial"),
+        "paced_ioi": floats("pace_monitor.cur_ioi"),
+    }
+    weights = {name: np.asarray(results[f"{name}.w"]) for name in _RESULTS if _RESULTS[name] == ("w",)}
+    if record_spikes:
+        weights["spike_i"] = np.asarray(results["spike_monitor.i"])
+        weights["spike_t"] = floats("spike_monitor.t")
+    meter_t = floats("meter_monitor.t")
+    t_stop = float(results["controller.t_stop"][0])  # set by the finish event
+    if t_stop <= 0:
+        t_stop = end_time if end_time is not None else (float(meter_t[-1]) if meter_t.size else 0.0)
+    return RawRun(
+        trials=trials,
+        meter_t=meter_t,
+        meter_spikes=np.asarray(results["meter_monitor.spk"]).reshape(meter_t.size, -1).T,
+        meter_synaptic=np.asarray(results["meter_monitor.syn_tot"]).reshape(meter_t.size, -1).T,
+        end_time_s=t_stop,
+        weights=weights,
+        periods=periods,
+        timing=timing,
+        state={name[6:]: np.asarray(v) for name, v in results.items() if name.startswith("state:")},
+    )
+
+
+_TRIAL_KEYS = ("trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "timed_out", "seg_start", "t_record")
 
 
 _ENGINES: dict[tuple, Engine] = {}

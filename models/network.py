@@ -92,7 +92,7 @@ rew_now_c : 1 (linked)
 rst_now_c : 1 (linked)
 key_c : integer (linked)
 sup_key_c : integer (linked)
-eff : 1
+eff = int(key_c >= 0)*(2*int(key_c == ch) - 1) : 1
 seed_c : integer (linked)
 """
 
@@ -672,7 +672,8 @@ M1_TO_READOUT_ON_PRE = "r_post += alive_pre*gain_post/(n_per_channel*tau_r_post)
 # efference copy of the executed key press (the pressed channel's cells, for efference_ms
 # from the threshold crossing): gates corticostriatal eligibility (credit to the action taken)
 # +1: this cell's channel was pressed; -1: another channel was pressed; 0: no efference copy
-EFFERENCE_EVERY_STEP = "eff = int(key_c >= 0)*(2*int(key_c == ch) - 1)"
+# (``eff`` in NEURON_EQUATIONS: a subexpression, evaluated only where a synapse reads it,
+# instead of an update of every cell every step)
 
 # regional meters: cumulative spikes and synaptic input summed per region every 10 ms
 METER_EQUATIONS = "spk : 1\nsyn_tot : 1"
@@ -738,10 +739,8 @@ def _build_neurons(layout: Layout, controller: Any, clock: Any, hash_normal: Any
         layout.n_neurons, noise_equations(NEURON_EQUATIONS), threshold="v > v_th", reset="v = v_reset\nnspk += 1",
         refractory="t_ref", method="euler", clock=clock, name="neurons", namespace={"hash_normal": hash_normal},
     )  # fmt: skip
-    zeros = np.zeros(layout.n_neurons, dtype=np.int64)
-    for linked, source in NEURON_LINKS.items():
-        setattr(neurons, linked, b2.linked_var(controller, source, index=zeros))
-    neurons.run_regularly(EFFERENCE_EVERY_STEP, when="start", name="efference")
+    for linked, source in NEURON_LINKS.items():  # no index: read once per step, not per neuron
+        setattr(neurons, linked, b2.linked_var(controller, source))
     return neurons
 
 
@@ -790,8 +789,8 @@ def _build_readout(layout: Layout, neurons: Any, controller: Any, clock: Any, ha
         events=dict(READOUT_EVENTS), method="euler", clock=clock, name="readout",
         namespace={"hash_normal": hash_normal, "noise_offset": layout.n_neurons},
     )  # fmt: skip
-    readout.phase_c = b2.linked_var(controller, "phase", index=np.zeros(n_ch, dtype=np.int64))
-    readout.seed_c = b2.linked_var(controller, "seed_value", index=np.zeros(n_ch, dtype=np.int64))
+    readout.phase_c = b2.linked_var(controller, "phase")
+    readout.seed_c = b2.linked_var(controller, "seed_value")
     readout.run_on_event("rearm", READOUT_ON_REARM)
     readout.run_regularly(READOUT_GAIN, when="start", name="readout_gain")
     # lateral inhibition between the channels' readouts (leaky competing accumulators)
@@ -940,18 +939,16 @@ def _timer_groups(controller: Any, clock: Any, hash_normal: Any, noise_offset: i
         refractory="t_ref_t", method="euler", clock=clock, name="timer",
         namespace={"hash_normal": hash_normal, "noise_offset": noise_offset},
     )  # fmt: skip
-    zeros = np.zeros(N_TIMER, dtype=np.int64)
-    timer.ramp_c = b2.linked_var(controller, "ramp", index=zeros)
-    timer.seed_c = b2.linked_var(controller, "seed_value", index=zeros)
+    timer.ramp_c = b2.linked_var(controller, "ramp")
+    timer.seed_c = b2.linked_var(controller, "seed_value")
     readout = b2.NeuronGroup(
         1, TIMER_READOUT_EQUATIONS, threshold="r > r_th and armed > 0.5 and on_c == 1 and phase_c == 3",
         reset="armed = 0", events={"rearm": "armed < 0.5 and r < r_low"}, method="exact", clock=clock,
         name="timer_readout", namespace={"hash_normal": hash_normal, "noise_offset": noise_offset + N_TIMER},
     )  # fmt: skip
-    one = np.zeros(1, dtype=np.int64)
-    readout.seed_c = b2.linked_var(controller, "seed_value", index=one)
-    readout.phase_c = b2.linked_var(controller, "phase", index=one)
-    readout.on_c = b2.linked_var(controller, "timer_on", index=one)
+    readout.seed_c = b2.linked_var(controller, "seed_value")
+    readout.phase_c = b2.linked_var(controller, "phase")
+    readout.on_c = b2.linked_var(controller, "timer_on")
     readout.run_on_event("rearm", "armed = 1")
     # this step's clock and motor noise, read by the tap command (counter-based, per seed and step)
     readout.run_regularly(

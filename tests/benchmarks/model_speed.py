@@ -151,7 +151,7 @@ def measure_single(build_root: str, protocol_name: str, quick: bool, seeds: tupl
                 "cpu_s": (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]),
                 "binary_cpu_s": cpu1[1] - cpu0[1],
                 "simulated_s": float(result.timings["simulated_s"]),
-                "spikes": int(np.asarray(engine.handle.neurons.nspk[:]).sum()),
+                "spikes": int(np.asarray(engine.last_state["neurons.nspk"]).sum()),
                 "peak_mb": memory.peak / 2**20,
                 "compiled": bool(result.timings.get("compiled", 0.0)),
                 "mean_rt_ms": 1000 * float(np.nanmean(result.responses["rt"].to_numpy(dtype=float))),
