@@ -397,6 +397,8 @@ class Engine:
             "transition": np.asarray(h.transition.w[:]),
             "visuomotor": np.asarray(h.visuomotor.w[:]),
             "salience": np.asarray(h.salience.w[:]),
+            # the consolidated corticostriatal weight, carried between the sessions of a study
+            "corticostriatal_ws": np.asarray(h.corticostriatal.ws[:]),
         }
         if h.spike_monitor is not None:
             weights["spike_i"] = np.asarray(h.spike_monitor.i[:])
