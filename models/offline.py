@@ -12,7 +12,8 @@ tasks) with the weights the session ended with, and the next session starts from
    follows what it learned (the SMA transitions from the current context, the corticostriatal
    loop): well-learned transitions are replayed, others only by noise. Items follow each other
    ~20× faster than in the task (the non-decision time, the interval between items and the
-   context update delay are divided by ``compression``; Buch et al. 2021); an event is
+   context update delay are divided by ``compression``; Buch et al. 2021; the just-replayed item
+   stays suppressed, as the just-pressed key is in the task, until the next is chosen); an event is
    ``replay_length`` items, events are ``replay_gap_s`` apart, and there are
    ``replay_events_per_hour`` per hour of the first ``replay_window_h`` hours of the delay.
    Every plasticity rule is on, as in the task; there is
@@ -152,11 +153,14 @@ def rest_values(
     )
     values = runtime_values(engine.layout, params, targets, timing, int(seed), engine.max_trials, pauses)
     rate_per_step = offline.replay_input_hz * params.dt_ms / 1000.0
+    t_nd = params.non_decision_ms / 1000.0 / offline.compression
     values.update(
         {
             "controller.rest_mode": 1,
-            "controller.t_nd": params.non_decision_ms / 1000.0 / offline.compression,
+            "controller.t_nd": t_nd,
             "controller.ctx_delay": params.context_delay_ms / 1000.0 / offline.compression,
+            # the just-replayed item stays suppressed until the next one is chosen (competitive queuing)
+            "controller.sup_dur": timing.rsi_s + t_nd + timing.timeout_s,
             "neurons.a_rew": np.zeros(engine.layout.n_neurons),  # no reward at rest
             "spontaneous.z_th": NormalDist().inv_cdf(1.0 - min(rate_per_step, 0.999)),
             "spontaneous_drive.w_sp": offline.replay_drive_mv / (offline.replay_input_hz * params.tau_ampa_ms / 1000.0),

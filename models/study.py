@@ -2,12 +2,17 @@
 
 For each participant (same seed, same individual parameters in every session) the sessions run in
 order. Session 1 starts from the naive network; at its end the plastic weights
-(corticostriatal, parallel fibre, SMA transition: :data:`.offline.PLASTIC`) go through the
-offline process of the delay (:func:`.offline.offline_period`: replay with plasticity on, then
-decay of what is not consolidated), and session 2 starts from the result (the weights are
-run-time values, ``run_args`` of the compiled network), and so on. Each session is written as
-``ses-<k>`` of the BIDS dataset; the offline process of each delay goes into the sidecar
-(``Extra.Offline``).
+(corticostriatal ``w`` and ``ws``, parallel fibre, SMA transition: :data:`.offline.CARRIED`) go
+through the rest of the delay (:func:`.offline.offline_period`: a rest run of the same compiled
+network with replay and plasticity on, then the quiet remainder as the closed form of the
+network's own weight update), and session 2 starts from the result (the weights are run-time
+values, ``run_args`` of the compiled network), and so on. Each session is written as ``ses-<k>``
+of the BIDS dataset as soon as it is simulated; what the rest before it did goes into its sidecar
+(``Extra.Simulation.Study.Offline``).
+
+A study cohort runs on Dask (:func:`run_study_cohort`): one task per participant
+(:func:`run_study_participant`) runs all its sessions in order, through the single-session
+cohort's scheduler, progress and failure reporting (:func:`.cohort.run_jobs`).
 
 Paced blocks and synchronisation-continuation tapping are performed in closed loop
 (:mod:`.timing`); a session the model cannot perform (a paradigm it does not know, two tempo

@@ -3,7 +3,8 @@
 Usage::
 
     MOTORSEQ_BUILD_ROOT=.build nice -n 10 .venv/bin/python tests/benchmarks/study_phases.py \\
-        [--participants 2] [--blocks 3] [--trials 30] [--tap-seconds 10] [--only ftt,asrt,relearning,timing,paced]
+        [--participants 2] [--blocks 3] [--trials 30] [--tap-seconds 10] [--replay-per-hour 0] \\
+        [--only ftt,asrt,relearning,timing,paced]
 
 Each bundled study is simulated with ``--participants`` virtual participants (shortened: at most
 ``--blocks`` blocks of ``--trials`` trials, FTT periods of ``--tap-seconds``), every session with
@@ -28,12 +29,18 @@ def _line(what: str, model: str, published: str) -> None:
 
 
 def _simulate(study: str, out: Path, args) -> float:
+    from motorseq.models.offline import OfflineParameters
     from motorseq.models.study import simulate_study
 
+    offline = (
+        OfflineParameters()
+        if args.replay_per_hour is None
+        else OfflineParameters(replay_events_per_hour=args.replay_per_hour)
+    )
     start = time.perf_counter()
     done = simulate_study(
         study, out, args.participants, seed=args.seed, max_blocks=args.blocks, max_trials_per_block=args.trials,
-        max_trial_seconds=args.tap_seconds, build_root=args.build,
+        max_trial_seconds=args.tap_seconds, build_root=args.build, offline=offline,
     )  # fmt: skip
     seconds = time.perf_counter() - start
     _offline_lines(done.offline)
@@ -152,6 +159,12 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--tap-seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--replay-per-hour",
+        type=float,
+        default=None,
+        help="replay events per hour of rest (0: no replay; default: the model's)",
+    )
     parser.add_argument("--build", type=Path, default=None, help="build folder (default: $MOTORSEQ_BUILD_ROOT)")
     parser.add_argument("--only", default=",".join(PARTS))
     args = parser.parse_args()
