@@ -477,8 +477,8 @@ z_motor_post = z_m_pre
 # and drive the visual cue cells of every channel alike through ``spontaneous_drive``; the
 # channel that M1 and its readout pick is the item, and it becomes the context of the next one
 # (``last_tgt`` is the replayed item, as the stimulus is in the task), so a burst of elements
-# follows the learned SMA transitions. Nothing else changes: the plasticity rules run as in
-# the task.
+# follows what the network learned (SMA transitions, the corticostriatal loop). Nothing else
+# changes: the plasticity rules run as in the task.
 REST_CONTROLLER_EQUATIONS = "rest_mode : integer\n"
 REST_RECORD = "last_tgt = rest_mode*(keep*resp - (1 - keep)) + (1 - rest_mode)*last_tgt\n"
 SPONTANEOUS_EQUATIONS = """
