@@ -600,7 +600,7 @@ class OfflineParameters(BaseModel):
         5.0,
         ge=0,
         le=120,
-        description="Spontaneous reactivation events simulated per hour of the replay window (1/h). Rest is mostly quiet; the simulated rest packs the events back to back (replay_gap_s apart) and the quiet time between them is applied in closed form (offline.relax_consolidation). 5/h gives 30 events for any delay of 6 h or more, about 30 s of simulated rest; conventional, sets the run time.",
+        description="Spontaneous reactivation events simulated per hour of the replay window (1/h). Rest is mostly quiet; the simulated rest packs the events back to back (replay_gap_s apart) and the quiet time between them is applied in closed form (offline.relax_consolidation). 5/h gives 30 events (240 items) for any delay of 6 h or more, about 2 min of simulated rest (a few seconds to run); conventional, sets the run time.",
     )
     replay_length: int = Field(
         8,
