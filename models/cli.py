@@ -134,19 +134,6 @@ def simulate(
     console = Console(stderr=True)
     from motorseq.tasks.study_run import is_study
 
-    if is_study(protocol):  # every session of a study, weights carried over (models/study.py)
-        from motorseq.models.study import simulate_study
-
-        try:
-            done = simulate_study(
-                protocol, out, participants, seed, max_blocks, max_trials_per_block, variability,
-                build_root=build_dir, progress=None if quiet else (lambda line: console.print(line, markup=False)),
-            )  # fmt: skip
-        except (MotorseqError, ValueError, OSError) as error:
-            console.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-        console.print(f"{out}: {len(done.participants)} participant(s), every session written", markup=False)
-        return
     if workers is not None and scheduler is not None:
         console.print(
             "error: --workers and --scheduler exclude each other (workers belong to the scheduler)",
@@ -154,6 +141,24 @@ def simulate(
             markup=False,
         )
         raise typer.Exit(2)
+    if is_study(protocol):  # every session of a study, weights carried over: one Dask task per participant
+        from motorseq.models.study import run_study_cohort
+
+        try:
+            outcomes = run_study_cohort(
+                protocol, out, participants, seed, max_blocks, max_trials_per_block, variability,
+                build_root=build_dir, workers=workers, scheduler=scheduler, progress=not quiet, force=force,
+                console=console,
+            )  # fmt: skip
+        except (MotorseqError, ValueError, OSError) as error:
+            console.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        console.print(
+            f"{out}: {summarize(outcomes)} (every session of each)", highlight=False, markup=False, soft_wrap=True
+        )
+        if any(o.status == "failed" for o in outcomes):
+            raise typer.Exit(1)
+        return
     try:
         spec = CohortSpec(
             protocol=shorten_protocol(

@@ -62,6 +62,7 @@ __all__ = [
     "recorded_difference",
     "check_scheduler",
     "run_cohort",
+    "run_jobs",
     "run_participant",
     "simulate_job",
     "prepare_worker",
@@ -641,19 +642,9 @@ def run_cohort(
     list of ParticipantOutcome
         In participant order.
     """
-    from distributed import as_completed
-    from motorseq.models.output import participant_done, remove_stale_temporaries, write_dataset_files
+    from motorseq.models.output import participant_done
     from motorseq.protocols.io import run_paths
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
 
     _check_spec(spec)
     jobs = build_jobs(spec)
@@ -678,9 +669,73 @@ def run_cohort(
                     "use --force to replace it, or another --out"
                 )
         todo.append(job)
-    Path(spec.out).mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(spec.out)
-    write_dataset_files(spec.out)
+    run_jobs(
+        run_participant, todo, label=getattr(spec.protocol, "name", "protocol"), out=spec.out, outcomes=outcomes,
+        total=len(jobs), prepare=todo[0] if todo else None, workers=workers, scheduler=scheduler,
+        progress=progress, on_outcome=on_outcome, console=console,
+    )  # fmt: skip
+    return [outcomes[j.participant] for j in jobs]
+
+
+def run_jobs(
+    task: Callable[[Any], ParticipantOutcome],
+    jobs: Sequence[Any],
+    *,
+    label: str,
+    out: str | os.PathLike,
+    outcomes: dict[str, ParticipantOutcome],
+    total: int,
+    prepare: ParticipantJob | None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    on_outcome: Callable[[ParticipantOutcome], None] | None = None,
+    console: Any = None,
+) -> dict[str, ParticipantOutcome]:
+    """Run one Dask task per participant job and show the participants' progress (single sessions and studies).
+
+    Parameters
+    ----------
+    task : callable
+        Run on a worker with one job; returns the participant's :class:`ParticipantOutcome`
+        (:func:`run_participant`, or :func:`motorseq.models.study.run_study_participant`).
+    jobs : sequence
+        The participants to run (each with ``participant`` and ``seed``), already checked.
+    label : str
+        Name on the progress bar (protocol or study).
+    out : path
+        Dataset folder (created; its dataset-level files written).
+    outcomes : dict
+        Outcomes known before (skipped participants); filled in place, participant -> outcome.
+    total : int
+        Participants on the progress bar (with the skipped ones).
+    prepare : ParticipantJob, optional
+        A job whose network every worker builds before the participants start.
+    workers, scheduler, progress, on_outcome, console
+        As :func:`run_cohort`.
+
+    Returns
+    -------
+    dict
+        ``outcomes``, with one entry per job added.
+    """
+    from distributed import as_completed
+    from motorseq.models.output import remove_stale_temporaries, write_dataset_files
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    console = console or Console(stderr=True)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out)
+    write_dataset_files(out)
 
     columns = (
         TextColumn("[bold]simulate {task.description}"),
@@ -691,25 +746,19 @@ def run_cohort(
         TimeRemainingColumn(),
     )
     client = cluster = None
+    skipped = len(outcomes)
     try:
-        if todo:
+        if jobs:
             client, cluster = _make_client(workers, scheduler)  # Brian2 is imported only where a build needs it
-            _prepare_workers(client, todo[0], console, progress)
+            if prepare is not None:
+                _prepare_workers(client, prepare, console, progress)
         with Progress(*columns, console=console, disable=not progress, transient=False) as bar:
-            task = bar.add_task(
-                getattr(spec.protocol, "name", "protocol"),
-                total=len(jobs),
-                completed=len(outcomes),
-                note=f"{len(outcomes)} skipped" if outcomes else "",
-            )
+            bar_task = bar.add_task(label, total=total, completed=skipped, note=f"{skipped} skipped" if skipped else "")
             futures = {
                 client.submit(
-                    run_participant,
-                    job,
-                    key=f"motorseq-sub-{job.participant}-{os.getpid()}-{time.time_ns()}",
-                    pure=False,
+                    task, job, key=f"motorseq-sub-{job.participant}-{os.getpid()}-{time.time_ns()}", pure=False
                 ): job
-                for job in todo
+                for job in jobs
             }
             for future in as_completed(futures) if futures else ():
                 job = futures[future]
@@ -726,14 +775,14 @@ def run_cohort(
                 if on_outcome is not None:
                     on_outcome(outcome)
                 n_failed = sum(o.status == "failed" for o in outcomes.values())
-                bar.update(task, advance=1, note=f"{n_failed} failed" if n_failed else "")
+                bar.update(bar_task, advance=1, note=f"{n_failed} failed" if n_failed else "")
     finally:
         if client is not None:
             client.close()
             if cluster is not None:
                 cluster.close()
-            remove_stale_temporaries(spec.out)  # of workers killed during this run
-    return [outcomes[j.participant] for j in jobs]
+            remove_stale_temporaries(out)  # of workers killed during this run
+    return outcomes
 
 
 def summarize(outcomes: Sequence[ParticipantOutcome]) -> str:

@@ -423,6 +423,9 @@ _MAKE_ARGS = ("-j2",)
 #: Environment variables the compiler and make read (part of the prepared build's key).
 _COMPILER_ENV = ("CXX", "CC", "CXXFLAGS", "CFLAGS", "CPPFLAGS", "LDFLAGS")
 
+#: The plastic projections, whose weights a run returns.
+_PLASTIC = ("corticostriatal", "parallel_fibre", "transition", "visuomotor", "salience")
+
 #: What a run returns, by monitor or group: the variables read after the run.
 _RESULTS = {
     "trial_monitor": ("trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "timed_out", "seg_start", "t"),
@@ -432,7 +435,9 @@ _RESULTS = {
     "pace_monitor": ("trial", "cur_ioi"),
     "meter_monitor": ("t", "spk", "syn_tot"),
     "controller": ("t_stop",),
-    **{name: ("w",) for name in ("corticostriatal", "parallel_fibre", "transition", "visuomotor", "salience")},
+    **{name: ("w",) for name in _PLASTIC},
+    # the consolidated corticostriatal weight, carried between the sessions of a study
+    "corticostriatal": ("w", "ws"),
 }
 
 
@@ -481,7 +486,8 @@ def _raw_run(results: dict[str, np.ndarray], record_spikes: bool, end_time: floa
         "paced_trial": ints("pace_monitor.trial"),
         "paced_ioi": floats("pace_monitor.cur_ioi"),
     }
-    weights = {name: np.asarray(results[f"{name}.w"]) for name in _RESULTS if _RESULTS[name] == ("w",)}
+    weights = {name: np.asarray(results[f"{name}.w"]) for name in _PLASTIC}
+    weights["corticostriatal_ws"] = np.asarray(results["corticostriatal.ws"])
     if record_spikes:
         weights["spike_i"] = np.asarray(results["spike_monitor.i"])
         weights["spike_t"] = floats("spike_monitor.t")

@@ -470,10 +470,35 @@ z_clock_post = z_c_pre
 z_motor_post = z_m_pre
 """
 
+# --- rest between the sessions of a study (issue 17; models/offline.py) ----------------------
+# ``rest_mode`` is 0 in every task. In a rest run (``rest_mode = 1``, no cues: every element's
+# target is -1) each element is one reactivated item: while it is "shown" (phase 1) the
+# ``spontaneous`` cells fire at random (a counter-based draw per cell and step above ``z_th``)
+# and drive the visual cue cells of every channel alike through ``spontaneous_drive``; the
+# channel that M1 and its readout pick is the item, and it becomes the context of the next one
+# (``last_tgt`` is the replayed item, as the stimulus is in the task), so a burst of elements
+# follows what the network learned (SMA transitions, the corticostriatal loop). Nothing else
+# changes: the plasticity rules run as in the task.
+REST_CONTROLLER_EQUATIONS = "rest_mode : integer\n"
+REST_RECORD = "last_tgt = rest_mode*(keep*resp - (1 - keep)) + (1 - rest_mode)*last_tgt\n"
+SPONTANEOUS_EQUATIONS = """
+on_c : integer (linked)
+phase_c : integer (linked)
+seed_c : integer (linked)
+z_th : 1 (shared, constant)
+"""
+SPONTANEOUS_THRESHOLD = "on_c == 1 and phase_c == 1 and hash_normal(seed_c, timestep(t, dt), noise_offset + i) > z_th"
+SPONTANEOUS_DRIVE_SYNAPSE = "w_sp : 1 (shared, constant)"
+SPONTANEOUS_DRIVE_ON_PRE = "ge_post += w_sp\nsyn_post += w_sp"
+#: Noise index offset of the spontaneous cells (after the readout units and the timer).
+SPONTANEOUS_NOISE_OFFSET = 128
+
 CONTROLLER_EQUATIONS += TIMING_CONTROLLER_EQUATIONS
+CONTROLLER_EQUATIONS += REST_CONTROLLER_EQUATIONS
 CONTROLLER_EVENTS.update(TIMING_EVENTS)
 CONTROLLER_ACTIONS["onset"] += PACED_ONSET
 CONTROLLER_ACTIONS["record"] += PACED_RECORD
+CONTROLLER_ACTIONS["record"] += REST_RECORD
 CONTROLLER_ACTIONS.update(TIMING_ACTIONS)
 
 FIXED_ON_PRE = """
@@ -517,6 +542,8 @@ class NetworkHandle:
     tap_monitor: Any = None
     series_monitor: Any = None
     pace_monitor: Any = None
+    spontaneous: Any = None
+    spontaneous_drive: Any = None
 
     def objects(self) -> dict[str, Any]:
         """Objects whose variables can be set at run time, by name."""
@@ -532,6 +559,8 @@ class NetworkHandle:
             "salience": self.salience,
             "timer": self.timer,
             "timer_readout": self.timer_readout,
+            "spontaneous": self.spontaneous,
+            "spontaneous_drive": self.spontaneous_drive,
         }
 
 
@@ -912,6 +941,8 @@ def build_network(
         monitors["trial_monitor"], monitors["period_monitor"], meter_monitor,
     )  # fmt: skip
     net.add(*timing_objects, monitors["tap_monitor"], monitors["series_monitor"], monitors["pace_monitor"])
+    spontaneous, spontaneous_drive = _rest_groups(layout, neurons, controller, clock, hash_normal)
+    net.add(spontaneous, spontaneous_drive)
     spike_monitor = None
     if record_spikes:
         spike_monitor = b2.SpikeMonitor(neurons, name="spike_monitor")
@@ -922,6 +953,7 @@ def build_network(
         targets=buffers["targets"], pauses=buffers["pauses"], segments=buffers["segments"],
         paces=buffers["paces"], block_of=buffers["block_of"], timer=timer, timer_readout=timer_readout,
         **monitors, meter_dt_s=float(meter_dt / b2.second), spike_monitor=spike_monitor,
+        spontaneous=spontaneous, spontaneous_drive=spontaneous_drive,
     )  # fmt: skip
 
 
@@ -965,3 +997,28 @@ def _timer_groups(controller: Any, clock: Any, hash_normal: Any, noise_offset: i
     taps = b2.Synapses(readout, controller, on_pre=TIMER_TO_CONTROLLER, clock=clock, name="timer_taps")
     taps.connect()
     return timer, readout, [timer, readout, to_readout, taps]
+
+
+def _rest_groups(layout: Layout, neurons: Any, controller: Any, clock: Any, hash_normal: Any) -> tuple[Any, Any]:
+    """Create the spontaneous cells of rest runs (one per visual cue cell) and their drive to the cue cells.
+
+    They fire only in a rest run (``controller.rest_mode = 1``) while an element is on, so in
+    every task they are silent and the task's dynamics are those of the network without them.
+    """
+    import brian2 as b2
+
+    visual = layout.indices("visual")
+    spontaneous = b2.NeuronGroup(
+        visual.size, SPONTANEOUS_EQUATIONS, threshold=SPONTANEOUS_THRESHOLD, reset="", clock=clock, name="spontaneous",
+        namespace={"hash_normal": hash_normal, "noise_offset": layout.n_neurons + SPONTANEOUS_NOISE_OFFSET},
+    )  # fmt: skip
+    zeros = np.zeros(visual.size, dtype=np.int64)
+    spontaneous.on_c = b2.linked_var(controller, "rest_mode", index=zeros)
+    spontaneous.phase_c = b2.linked_var(controller, "phase", index=zeros)
+    spontaneous.seed_c = b2.linked_var(controller, "seed_value", index=zeros)
+    drive = b2.Synapses(
+        spontaneous, neurons, SPONTANEOUS_DRIVE_SYNAPSE, on_pre=SPONTANEOUS_DRIVE_ON_PRE, clock=clock,
+        name="spontaneous_drive",
+    )  # fmt: skip
+    drive.connect(i=np.arange(visual.size), j=visual)
+    return spontaneous, drive

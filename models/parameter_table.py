@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .layout import fixed_projections
 from .parameter_ranges import RANGES, range_text
-from .parameters import VARIABLE_PARAMETERS, ModelParameters
+from .parameters import VARIABLE_PARAMETERS, ModelParameters, OfflineParameters
 
 __all__ = ["parameter_tables"]
 
@@ -66,6 +66,22 @@ def parameter_tables() -> str:
     ]
     for name, (cv, why) in VARIABLE_PARAMETERS.items():
         lines.append(f"| `{name}` | {_fmt(cv)} | {why.replace('|', '/')} |")
+    lines += [
+        "",
+        "The rest between the sessions of a study (`OfflineParameters`, `models/offline.py`; not part of a",
+        "single session's parameters):",
+        "",
+        "| parameter | default | range | source / rationale |",
+        "| --- | --- | --- | --- |",
+    ]
+    offline = OfflineParameters()
+    for name, field in OfflineParameters.model_fields.items():
+        bounds = {type(m).__name__: m for m in field.metadata}
+        low = next((getattr(bounds[k], k.lower()) for k in ("Ge", "Gt") if k in bounds), None)
+        high = next((getattr(bounds[k], k.lower()) for k in ("Le", "Lt") if k in bounds), None)
+        span = f"[{'-inf' if low is None else _fmt(float(low))}, {'inf' if high is None else _fmt(float(high))}]"
+        text = (field.description or "").replace("|", "/")
+        lines.append(f"| `{name}` | {_fmt(getattr(offline, name))} | {span} | {text} |")
     return "\n".join(lines) + "\n"
 
 

@@ -23,7 +23,7 @@ from .errors import ModelError
 from .layout import projection_names
 from .parameter_ranges import check_ranges
 
-__all__ = ["ModelParameters", "LESIONS", "VARIABLE_PARAMETERS"]
+__all__ = ["ModelParameters", "OfflineParameters", "LESIONS", "VARIABLE_PARAMETERS"]
 
 #: Lesion names accepted by :meth:`ModelParameters.with_lesion` -> the field they set.
 LESIONS: dict[str, str] = {
@@ -590,3 +590,72 @@ def _as_float(name: str, value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise ModelError(f"{name}: {value!r} is not a number") from None
+
+
+class OfflineParameters(BaseModel):
+    """The rest between two sessions of a study, run by the network (:mod:`.offline`).
+
+    Not part of :class:`ModelParameters` (a single session's run and its sidecar do not
+    depend on them); a study's sidecars record them (``Extra.Simulation.Study``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    replay_window_h: float = Field(
+        6.0,
+        ge=0,
+        le=48,
+        description="Hours after a session during which the network reactivates what it practised (h): the early post-training window in which consolidation is most sensitive to interference and reactivation (Brashers-Krug et al. 1996; Walker et al. 2003); conventional. Replay events are simulated only for this part of a delay.",
+    )
+    replay_events_per_hour: float = Field(
+        5.0,
+        ge=0,
+        le=120,
+        description="Spontaneous reactivation events simulated per hour of the replay window (1/h). Rest is mostly quiet; the simulated rest packs the events back to back (replay_gap_s apart) and the quiet time between them is applied in closed form (offline.relax_consolidation). 5/h gives 30 events (240 items) for any delay of 6 h or more, about 2 min of simulated rest (a few seconds to run); conventional, sets the run time.",
+    )
+    replay_length: int = Field(
+        8,
+        ge=2,
+        le=32,
+        description="Items per reactivation event: the cue cells of every channel are driven alike and the network's own choice, through the learned SMA transitions, is the next item; practised sequences are replayed in chunks of a few items (Buch et al. 2021: the whole 5-item sequence).",
+    )
+    replay_gap_s: float = Field(
+        0.5,
+        ge=0.05,
+        le=10,
+        description="Quiet interval between two events in the simulated rest (s); the context is cleared, so each event starts afresh.",
+    )
+    compression: float = Field(
+        3.0,
+        ge=1,
+        le=100,
+        description="Time compression of replay: the non-decision time, the interval between replayed items and the context update delay are the task's (non_decision_ms, replay_item_ms, context_delay_ms) divided by it. People replay a practised sequence ~20x compressed in the rests of practice (Buch et al. 2021), but the network's own decision takes ~180-200 ms and cannot be compressed, and with shorter gaps the previous item's activity decides the next (a-b-a alternations): measured share of replayed triplets that are the learned ones (constructed learned network, 72 triplets, chance 1/9): 40 % at 1x, 28-32 % at 2-3x, 17 % at 5x, 10-14 % at 20x. 3 keeps replay following what was learned; the compression reached is logged.",
+    )
+    replay_item_ms: float = Field(
+        600.0,
+        ge=50,
+        le=5000,
+        description="Task-time interval between practised items that replay compresses (ms): a typical RT plus RSI.",
+    )
+    replay_timeout_ms: float = Field(
+        400.0,
+        ge=20,
+        le=5000,
+        description="Longest an item may take to be chosen (ms); without a choice the event ends (the context is cleared).",
+    )
+    replay_drive_mv: float = Field(
+        26.0,
+        ge=0,
+        le=100,
+        description="Mean drive of the cue cells of every channel by the spontaneous input while an item is reactivated (mV); the default equals cue_drive_mv: a burst is as strong as a seen cue, but on every channel at once.",
+    )
+    replay_input_hz: float = Field(
+        200.0,
+        gt=0,
+        le=900,
+        description="Rate of the spontaneous input spikes per cue cell during an item (Hz); each spike is an AMPA jump of replay_drive_mv/(replay_input_hz*tau_ampa), so the mean drive is replay_drive_mv.",
+    )
+
+    def to_dict(self) -> dict[str, float]:
+        """Every value, for the sidecar."""
+        return {k: float(v) for k, v in self.model_dump().items()}

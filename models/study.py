@@ -2,12 +2,17 @@
 
 For each participant (same seed, same individual parameters in every session) the sessions run in
 order. Session 1 starts from the naive network; at its end the plastic weights
-(corticostriatal, parallel fibre, SMA transition: :data:`.offline.PLASTIC`) go through the
-offline process of the delay (:func:`.offline.offline_period`: replay with plasticity on, then
-decay of what is not consolidated), and session 2 starts from the result (the weights are
-run-time values, ``run_args`` of the compiled network), and so on. Each session is written as
-``ses-<k>`` of the BIDS dataset; the offline process of each delay goes into the sidecar
-(``Extra.Offline``).
+(corticostriatal ``w`` and ``ws``, parallel fibre, SMA transition: :data:`.offline.CARRIED`) go
+through the rest of the delay (:func:`.offline.offline_period`: a rest run of the same compiled
+network with replay and plasticity on, then the quiet remainder as the closed form of the
+network's own weight update), and session 2 starts from the result (the weights are run-time
+values, ``run_args`` of the compiled network), and so on. Each session is written as ``ses-<k>``
+of the BIDS dataset as soon as it is simulated; what the rest before it did goes into its sidecar
+(``Extra.Simulation.Study.Offline``).
+
+A study cohort runs on Dask (:func:`run_study_cohort`): one task per participant
+(:func:`run_study_participant`) runs all its sessions in order, through the single-session
+cohort's scheduler, progress and failure reporting (:func:`.cohort.run_jobs`).
 
 Paced blocks and synchronisation-continuation tapping are performed in closed loop
 (:mod:`.timing`); a session the model cannot perform (a paradigm it does not know, two tempo
@@ -23,9 +28,19 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelNotImplementedError
-from .offline import OfflineParameters, OfflineState, naive_weights, offline_period
+from .offline import OfflineParameters, OfflineState, offline_period
 
-__all__ = ["StudyOutcome", "simulate_study", "group_of", "check_study_supported"]
+__all__ = [
+    "StudyJob",
+    "StudyOutcome",
+    "check_study_supported",
+    "group_of",
+    "run_study_cohort",
+    "run_study_participant",
+    "simulate_study",
+    "simulate_study_participant",
+    "study_jobs",
+]
 
 
 @dataclass
@@ -62,6 +77,257 @@ def check_study_supported(loaded: Any) -> None:
             raise ModelNotImplementedError(f"{where}: {exc}") from None
 
 
+@dataclass(frozen=True)
+class StudyJob:
+    """One participant of a study cohort, as shipped to a Dask worker: every session, in order."""
+
+    study: Any  # LoadedStudy
+    out: str
+    participant: str
+    index: int
+    cohort_seed: int
+    group: str | None
+    max_blocks: int | None = None
+    max_trials_per_block: int | None = None
+    max_trial_seconds: float | None = None
+    variability: bool = True
+    offline: OfflineParameters = field(default_factory=OfflineParameters)
+    build_root: str | None = None
+    force: bool = False
+
+    @property
+    def seed(self) -> int:
+        """The participant's seed (as in a single-session cohort)."""
+        from .cohort import participant_seed
+
+        return participant_seed(self.cohort_seed, self.index)
+
+    def protocol(self, number: int) -> Any:
+        """Session ``number``'s protocol for this participant's group, shortened as asked."""
+        from motorseq.tasks.shorten import shorten_protocol
+
+        return shorten_protocol(
+            self.study.protocol(number, self.group), self.max_trials_per_block, self.max_trial_seconds, self.max_blocks
+        )
+
+    def session_job(self, number: int):
+        """Return the single-session :class:`~.cohort.ParticipantJob` of session ``number`` (same seed, parameters)."""
+        from .cohort import ParticipantJob
+
+        return ParticipantJob(
+            protocol=self.protocol(number), out=self.out, participant=self.participant, index=self.index,
+            cohort_seed=self.cohort_seed, session=str(number), run=1, overrides={}, lesions={},
+            variability=self.variability, build_root=self.build_root, group=self.group, force=self.force,
+        )  # fmt: skip
+
+
+def study_jobs(
+    loaded: Any,
+    out: str | Path,
+    n_participants: int,
+    seed: int = 0,
+    max_blocks: int | None = None,
+    max_trials_per_block: int | None = None,
+    variability: bool = True,
+    max_trial_seconds: float | None = None,
+    offline: OfflineParameters | None = None,
+    build_root: str | Path | None = None,
+    force: bool = False,
+) -> list[StudyJob]:
+    """One :class:`StudyJob` per participant (participant *i* in group *i* mod the study's groups)."""
+    from .cohort import participant_ids
+
+    return [
+        StudyJob(
+            study=loaded,
+            out=str(Path(out).resolve()),
+            participant=pid,
+            index=index,
+            cohort_seed=int(seed),
+            group=group_of(loaded.study.groups, index),
+            max_blocks=max_blocks,
+            max_trials_per_block=max_trials_per_block,
+            max_trial_seconds=max_trial_seconds,
+            variability=bool(variability),
+            offline=offline or OfflineParameters(),
+            build_root=None if build_root is None else str(build_root),
+            force=bool(force),
+        )  # fmt: skip
+        for index, pid in enumerate(participant_ids(n_participants))
+    ]
+
+
+def simulate_study_participant(job: StudyJob, say: Any = None) -> list[dict[str, float]]:
+    """Simulate every session of one participant in order, weights carried, and write each session.
+
+    Each session is written (atomically) as soon as it is simulated, so a failure in a later
+    session keeps the earlier ones.
+
+    Parameters
+    ----------
+    job : StudyJob
+        The participant.
+    say : callable, optional
+        Called with one line after each session.
+
+    Returns
+    -------
+    list of dict
+        The offline process of each delay (:attr:`.offline.OfflineState.log`).
+    """
+    from motorseq.protocols import generate_trials
+
+    from .cohort import build_slot, participant_parameters, participant_seed
+    from .engine import get_engine
+    from .output import write_participant
+    from .participant import simulate_participant
+
+    loaded = job.study
+    say = say or (lambda line: None)
+    state: OfflineState | None = None
+    for number in range(1, loaded.study.n_sessions + 1):
+        session_job = job.session_job(number)
+        protocol = session_job.protocol
+        params = participant_parameters(session_job)
+        trials = generate_trials(protocol, job.participant, seed=job.seed)
+        run_seed = participant_seed(job.seed, number)  # new network noise each session, same person
+        carried = None if state is None else state.run_args()
+        with build_slot(job.build_root) as workdir:
+            result = simulate_participant(
+                protocol, trials, params, seed=run_seed, workdir=workdir, initial_values=carried
+            )
+            state = OfflineState.from_result(result.weights, None if state is None else state.log)
+            provenance = {
+                "Study": {
+                    "Name": loaded.name,
+                    "Session": number,
+                    "Label": loaded.session(number).label,
+                    "Delay": loaded.session(number).delay,
+                    "Offline": state.log[-1] if state.log else None,
+                    "OfflineParameters": job.offline.to_dict(),
+                    "CarriedWeights": carried is not None,
+                    "ModelSeed": run_seed,
+                }
+            }
+            write_participant(
+                job.out, protocol, trials, result, participant=job.participant, session=str(number), run=1,
+                seed=job.seed, group=job.group, provenance=provenance, replace=job.force,
+            )  # fmt: skip
+            say(f"{loaded.name}: participant {job.participant} ({job.group or 'no group'}) session {number} done")
+            if number < loaded.study.n_sessions:  # the delay: a rest run of the same network (offline.py)
+                engine = get_engine(len(protocol.positions), params.dt_ms, workdir)
+                delay = loaded.session(number + 1).delay_s or 0.0
+                offline_period(state, engine, params, delay, job.offline, participant_seed(job.seed, 100 + number))
+    return list(state.log) if state is not None else []
+
+
+def run_study_participant(job: StudyJob):
+    """Simulate and write every session of one participant (the Dask task of a study cohort).
+
+    Errors are caught and returned as a ``"failed"`` outcome naming the participant, so one
+    participant's failure never stops the others (and the sessions it wrote stay).
+    """
+    import time
+    import traceback
+
+    from .cohort import ParticipantOutcome, _one_line, _worker_name
+
+    start = time.perf_counter()
+    worker = _worker_name()
+    try:
+        simulate_study_participant(job)
+    except Exception as exc:  # noqa: BLE001 - reported per participant, the cohort goes on
+        return ParticipantOutcome(
+            job.participant, "failed", job.seed, time.perf_counter() - start, error=_one_line(exc), worker=worker,
+            details=traceback.format_exc(),
+        )  # fmt: skip
+    return ParticipantOutcome(job.participant, "done", job.seed, time.perf_counter() - start, worker=worker)
+
+
+def _finished_sessions(job: StudyJob) -> list[int]:
+    """Sessions of ``job``'s participant already written completely."""
+    from .output import participant_done
+
+    return [
+        number
+        for number in range(1, job.study.study.n_sessions + 1)
+        if participant_done(job.out, job.participant, str(number), job.protocol(number), 1)
+    ]
+
+
+def run_study_cohort(
+    study: Any,
+    out: str | Path,
+    n_participants: int,
+    seed: int = 0,
+    max_blocks: int | None = None,
+    max_trials_per_block: int | None = None,
+    variability: bool = True,
+    max_trial_seconds: float | None = None,
+    offline: OfflineParameters | None = None,
+    build_root: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    force: bool = False,
+    console: Any = None,
+):
+    """Simulate a study cohort on Dask: one task per participant running all its sessions in order.
+
+    The cluster, the workers' network build, the progress bar (one step per participant) and
+    the failure report are those of single-session cohorts (:func:`.cohort.run_jobs`). A
+    participant with every session written is skipped; one with only some sessions written is
+    refused (nothing is written) unless ``force`` simulates it again from session 1.
+
+    Parameters
+    ----------
+    study : str, Path or LoadedStudy
+        A bundled study name, a study file or a loaded study.
+    out, n_participants, seed, max_blocks, max_trials_per_block, variability, max_trial_seconds, offline, build_root
+        As :func:`simulate_study`.
+    workers, scheduler, progress, console
+        As :func:`.cohort.run_cohort`.
+    force : bool
+        Simulate again (and replace) participants whose sessions are partly written.
+
+    Returns
+    -------
+    list of ParticipantOutcome
+        In participant order.
+    """
+    from motorseq.protocols.study import LoadedStudy, load_study
+
+    from .cohort import CohortError, ParticipantOutcome, check_scheduler, run_jobs
+
+    loaded = study if isinstance(study, LoadedStudy) else load_study(study)
+    check_study_supported(loaded)
+    jobs = study_jobs(
+        loaded, out, n_participants, seed, max_blocks, max_trials_per_block, variability, max_trial_seconds,
+        offline, build_root, force,
+    )  # fmt: skip
+    if scheduler:
+        check_scheduler(scheduler)
+    outcomes: dict[str, ParticipantOutcome] = {}
+    todo = []
+    for job in jobs:  # read only: a refused request writes nothing
+        finished = _finished_sessions(job)
+        if len(finished) == loaded.study.n_sessions and not force:
+            outcomes[job.participant] = ParticipantOutcome(job.participant, "skipped", job.seed)
+            continue
+        if finished and not force:
+            raise CohortError(
+                f"{Path(out) / f'sub-{job.participant}'}: sessions {finished} of {loaded.study.n_sessions} "
+                "written; use --force to simulate the participant again from session 1, or another --out"
+            )
+        todo.append(job)
+    run_jobs(
+        run_study_participant, todo, label=loaded.name, out=out, outcomes=outcomes, total=len(jobs),
+        prepare=todo[0].session_job(1) if todo else None, workers=workers, scheduler=scheduler,
+        progress=progress, console=console,
+    )  # fmt: skip
+    return [outcomes[j.participant] for j in jobs]
+
+
 def simulate_study(
     study: Any,
     out: str | Path,
@@ -75,7 +341,10 @@ def simulate_study(
     build_root: str | Path | None = None,
     progress: Any = None,
 ) -> StudyOutcome:
-    """Simulate every session of a study with the same virtual participants.
+    """Simulate every session of a study with the same virtual participants, in this process.
+
+    The same participants and files as :func:`run_study_cohort` (which runs them on Dask),
+    one after the other, without a cluster (tests, benchmarks).
 
     Parameters
     ----------
@@ -104,76 +373,19 @@ def simulate_study(
     -------
     StudyOutcome
     """
-    from motorseq.protocols import generate_trials
     from motorseq.protocols.study import LoadedStudy, load_study
-    from motorseq.tasks.shorten import shorten_protocol
 
-    from .cohort import ParticipantJob, build_slot, participant_ids, participant_parameters, participant_seed
-    from .elements import element_plan
-    from .engine import get_engine
-    from .output import write_participant
-    from .participant import simulate_participant
-    from .runtime_values import runtime_values
+    from .output import write_dataset_files
 
     loaded = study if isinstance(study, LoadedStudy) else load_study(study)
     check_study_supported(loaded)
-    offline = offline or OfflineParameters()
-    say = progress or (lambda line: None)
-    ids = participant_ids(n_participants)
-    outcome = StudyOutcome(participants=ids, groups={})
-    for index, pid in enumerate(ids):
-        group = group_of(loaded.study.groups, index)
-        outcome.groups[pid] = group
-        state: OfflineState | None = None
-        rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(index, 17)))
-        for number in range(1, loaded.study.n_sessions + 1):
-            protocol = shorten_protocol(
-                loaded.protocol(number, group), max_trials_per_block, max_trial_seconds, max_blocks
-            )
-            job = ParticipantJob(
-                protocol=protocol, out=str(out), participant=pid, index=index, cohort_seed=int(seed),
-                session=str(number), run=1, overrides={}, lesions={}, variability=variability,
-                build_root=None if build_root is None else str(build_root), group=group,
-            )  # fmt: skip
-            params = participant_parameters(job)
-            trials = generate_trials(protocol, pid, seed=job.seed)
-            run_seed = participant_seed(job.seed, number)  # new network noise each session, same person
-            with build_slot(job.build_root) as workdir:
-                if state is None:
-                    engine = get_engine(len(protocol.positions), params.dt_ms, workdir)
-                    plan = element_plan(protocol, trials, params.rest_s)
-                    values = runtime_values(
-                        engine.layout, params, plan.targets, plan.timing, run_seed, engine.max_trials,
-                        plan.pauses, plan.segments,
-                    )  # fmt: skip
-                    state = OfflineState(weights={}, naive=naive_weights(values))
-                    carried = None
-                else:
-                    carried = state.run_args()
-                result = simulate_participant(
-                    protocol, trials, params, seed=run_seed, workdir=workdir, initial_values=carried
-                )
-                layout = get_engine(len(protocol.positions), params.dt_ms, workdir).layout
-            state.weights = {name: np.asarray(result.weights[name], dtype=float).copy() for name in state.naive}
-            provenance = {
-                "Study": {
-                    "Name": loaded.name,
-                    "Session": number,
-                    "Label": loaded.session(number).label,
-                    "Delay": loaded.session(number).delay,
-                    "Offline": state.log[-1] if state.log else None,
-                    "OfflineParameters": offline.to_dict(),
-                    "CarriedWeights": carried is not None,
-                    "ModelSeed": run_seed,
-                }
-            }
-            write_participant(
-                out, protocol, trials, result, participant=pid, session=str(number), run=1, seed=job.seed,
-                group=group, provenance=provenance,
-            )  # fmt: skip
-            say(f"{loaded.name}: participant {pid} ({group or 'no group'}) session {number} done")
-            if number < loaded.study.n_sessions:
-                delay = loaded.session(number + 1).delay_s or 0.0
-                offline_period(state, layout, delay, offline, rng)
-        outcome.offline[pid] = list(state.log) if state is not None else []
+    jobs = study_jobs(
+        loaded, out, n_participants, seed, max_blocks, max_trials_per_block, variability, max_trial_seconds,
+        offline, build_root,
+    )  # fmt: skip
+    outcome = StudyOutcome(participants=[j.participant for j in jobs], groups={j.participant: j.group for j in jobs})
+    Path(out).mkdir(parents=True, exist_ok=True)
+    write_dataset_files(out)
+    for job in jobs:
+        outcome.offline[job.participant] = simulate_study_participant(job, progress)
     return outcome

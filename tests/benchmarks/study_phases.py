@@ -3,11 +3,13 @@
 Usage::
 
     MOTORSEQ_BUILD_ROOT=.build nice -n 10 .venv/bin/python tests/benchmarks/study_phases.py \\
-        [--participants 2] [--blocks 3] [--trials 30] [--tap-seconds 10] [--only ftt,asrt,relearning,timing,paced]
+        [--participants 2] [--blocks 3] [--trials 30] [--tap-seconds 10] [--replay-per-hour 0] \\
+        [--only ftt,asrt,relearning,timing,paced]
 
 Each bundled study is simulated with ``--participants`` virtual participants (shortened: at most
 ``--blocks`` blocks of ``--trials`` trials, FTT periods of ``--tap-seconds``), every session with
-the weights carried and the offline process of :mod:`motorseq.models.offline` between sessions,
+the weights carried and the rest of :mod:`motorseq.models.offline` (a rest run of the network with
+replay, then the quiet remainder in closed form) between sessions,
 then analysed with ``motorseq analyze``. Each line: the model's figure, then the published one.
 The model has no sleep: the offline gain is what replay and decay over the delay yield.
 """
@@ -27,14 +29,44 @@ def _line(what: str, model: str, published: str) -> None:
 
 
 def _simulate(study: str, out: Path, args) -> float:
+    from motorseq.models.offline import OfflineParameters
     from motorseq.models.study import simulate_study
 
+    offline = (
+        OfflineParameters()
+        if args.replay_per_hour is None
+        else OfflineParameters(replay_events_per_hour=args.replay_per_hour)
+    )
     start = time.perf_counter()
-    simulate_study(
+    done = simulate_study(
         study, out, args.participants, seed=args.seed, max_blocks=args.blocks, max_trials_per_block=args.trials,
-        max_trial_seconds=args.tap_seconds, build_root=args.build,
+        max_trial_seconds=args.tap_seconds, build_root=args.build, offline=offline,
     )  # fmt: skip
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    _offline_lines(done.offline)
+    return seconds
+
+
+def _offline_lines(offline: dict) -> None:
+    """What the network's rest between sessions did (models/offline.py), averaged over participants."""
+    delays = {}
+    for log in offline.values():
+        for k, entry in enumerate(log):
+            delays.setdefault(k, []).append(entry)
+    for k, entries in delays.items():
+
+        def mean(key, entries=entries):
+            values = [e[key] for e in entries if e.get(key) is not None]
+            return sum(values) / len(values) if values else float("nan")
+
+        print(
+            f"  rest {k + 1} ({entries[0]['delay_s'] / 3600:g} h): {mean('replay_events'):.0f} replay events, "
+            f"{mean('chosen_share'):.2f} of items chosen, decision {mean('item_decision_ms'):.0f} ms, "
+            f"item step {mean('item_step_ms'):.0f} ms (compression {mean('compression_reached'):.1f}x), "
+            f"transition change {mean('transition_change_by_replay'):.4f}, corticostriatal unconsolidated "
+            f"{mean('corticostriatal_unconsolidated_before_quiet'):.4f}; most replayed triplets "
+            f"{dict(list((entries[0].get('triplets') or {}).items())[:6])}"
+        )
 
 
 def _tables(out: Path):
@@ -127,6 +159,12 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--tap-seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--replay-per-hour",
+        type=float,
+        default=None,
+        help="replay events per hour of rest (0: no replay; default: the model's)",
+    )
     parser.add_argument("--build", type=Path, default=None, help="build folder (default: $MOTORSEQ_BUILD_ROOT)")
     parser.add_argument("--only", default=",".join(PARTS))
     args = parser.parse_args()
