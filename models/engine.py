@@ -32,10 +32,8 @@ import hashlib
 import os
 import platform
 import re
-import signal
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from . import prepared
+from .brian_import import import_brian2
 from .brian_log import install_brian_filter
 from .build_cache import CacheEntry, cache_root, compiler_id, fetch_or_build
 from .errors import ModelError
@@ -82,26 +81,6 @@ _LAUNCHER = (
     "if os.getppid() != int(sys.argv[1]): os._exit(137)\n"
     "os.execv('./main', ['./main', *sys.argv[2:]])\n"
 )
-
-
-def import_brian2() -> Any:
-    """Import Brian2 (only when a network is built or run in Python), from any thread.
-
-    Brian2 installs a SIGINT handler when it is imported, which Python allows only in the
-    main thread; in another thread (a Dask worker's task) the handler is skipped, so a
-    worker imports Brian2 only when it has to build the network, not to run a prepared one.
-    """
-    if "brian2" in sys.modules or threading.current_thread() is threading.main_thread():
-        import brian2
-
-        return brian2
-    original = signal.signal
-    signal.signal = lambda *args, **kwargs: None
-    try:
-        import brian2
-    finally:
-        signal.signal = original
-    return brian2
 
 
 def run_command() -> list[str]:

@@ -137,7 +137,11 @@ def rest_values(
     seed : int
         Seed of the rest run (network noise, spontaneous input).
     """
+    from .brian_import import import_brian2
     from .runtime_values import TaskTiming, runtime_values
+
+    import_brian2()
+    from brian2 import mV, second
 
     n_items = n_events * offline.replay_length
     if n_items > engine.max_trials:
@@ -157,11 +161,11 @@ def rest_values(
     values.update(
         {
             "controller.rest_mode": 1,
-            "controller.t_nd": t_nd,
-            "controller.ctx_delay": params.context_delay_ms / 1000.0 / offline.compression,
+            "controller.t_nd": t_nd * second,
+            "controller.ctx_delay": params.context_delay_ms / 1000.0 / offline.compression * second,
             # the just-replayed item stays suppressed until the next one is chosen (competitive queuing)
-            "controller.sup_dur": timing.rsi_s + t_nd + timing.timeout_s,
-            "neurons.a_rew": np.zeros(engine.layout.n_neurons),  # no reward at rest
+            "controller.sup_dur": (timing.rsi_s + t_nd + timing.timeout_s) * second,
+            "neurons.a_rew": np.zeros(engine.layout.n_neurons) * mV,  # no reward at rest
             "spontaneous.z_th": NormalDist().inv_cdf(1.0 - min(rate_per_step, 0.999)),
             "spontaneous_drive.w_sp": offline.replay_drive_mv / (offline.replay_input_hz * params.tau_ampa_ms / 1000.0),
         }

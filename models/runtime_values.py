@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .brian_import import import_brian2
 from .layout import Layout
 from .network import DOPAMINE_UPDATE_MS
 from .parameters import ModelParameters
@@ -146,6 +147,7 @@ def runtime_values(
         plus ``"targets"``, ``"pauses"`` and ``"segments"``, ``"paces"`` and ``"block_of"``
         (the element buffers; pauses and paces in seconds).
     """
+    import_brian2()  # from a worker thread too
     from brian2 import Hz, ms, mV, second
 
     params.check_complete()
@@ -326,6 +328,7 @@ def runtime_values(
 
 def _timing_values(p: ModelParameters, timing: TaskTiming) -> dict[str, float | np.ndarray]:
     """Run-time values of paced blocks and of the SMA timer (synchronisation-continuation tapping)."""
+    import_brian2()  # from a worker thread too
     from brian2 import Hz, ms, mV, second
 
     return {

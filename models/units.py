@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .brian_import import import_brian2
+
 __all__ = ["in_unit", "require_dimension"]
 
 
@@ -42,6 +44,7 @@ def require_dimension(name: str, value: Any, dim: Any) -> Any:
     brian2.DimensionMismatchError
         The value's dimension is another one (a bare float for a time, mV for a time...).
     """
+    import_brian2()  # from a worker thread too
     from brian2 import DimensionMismatchError
     from brian2.units.fundamentalunits import get_dimensions, get_unit_for_display
 
