@@ -66,7 +66,6 @@ __all__ = [
     "run_participant",
     "simulate_job",
     "prepare_worker",
-    "brian2_worker_plugin",
     "build_slot",
     "summarize",
 ]
@@ -565,25 +564,6 @@ def check_scheduler(address: str, timeout_s: float = 5.0) -> None:
         raise CohortError(f"--scheduler: {address}: no answer within {timeout_s:g} s") from None
     except OSError as exc:
         raise CohortError(f"--scheduler: {address}: cannot connect ({exc.strerror or exc})") from None
-
-
-def brian2_worker_plugin():
-    """Return a worker plugin that imports Brian2 in each worker's main thread.
-
-    Brian2 installs a SIGINT handler when it is imported, which Python allows
-    only in the main thread; Dask runs tasks in a thread pool, so the import
-    must happen before the first task (plugins are set up in the worker's
-    event loop, on the main thread), on workers present now and joining later.
-    """
-    from distributed import WorkerPlugin
-
-    class ImportBrian2(WorkerPlugin):
-        name = "motorseq-import-brian2"
-
-        def setup(self, worker) -> None:
-            import brian2  # noqa: F401
-
-    return ImportBrian2()
 
 
 def _make_client(workers: int | None, scheduler: str | None):

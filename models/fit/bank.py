@@ -307,12 +307,10 @@ def run_bank(
 def _run_dask(simulator, batches, workers, scheduler, finish) -> None:
     from distributed import as_completed
 
-    from ..cohort import _make_client, brian2_worker_plugin
+    from ..cohort import _make_client
 
-    client, cluster = _make_client(workers, scheduler)
+    client, cluster = _make_client(workers, scheduler)  # Brian2 is imported in the tasks (import_brian2)
     try:
-        if isinstance(simulator, ModelSimulator):
-            client.register_plugin(brian2_worker_plugin())
         futures = {
             client.submit(
                 _simulate_batch, simulator, batch, key=f"motorseq-bank-{batch[0][0]}-{uuid.uuid4().hex}"

@@ -339,13 +339,12 @@ def test_cohort_on_a_separately_started_dask_scheduler_and_worker(external_clust
 def test_a_write_that_fails_half_way_leaves_nothing_visible(external_cluster, protocol, tmp_path, monkeypatch):
     from distributed import Client
     from motorseq.models import output
-    from motorseq.models.cohort import brian2_worker_plugin, build_jobs, simulate_job
+    from motorseq.models.cohort import build_jobs, simulate_job
     from motorseq.protocols.io import read_run
 
     root = tmp_path / "data"
     job = build_jobs(CohortSpec(protocol=protocol, out=root, n_participants=1, seed=3, build_root=BUILD_ROOT))[0]
     with Client(external_cluster, timeout="10s") as client:  # a real run, on the external worker
-        client.register_plugin(brian2_worker_plugin())
         trials, result = client.submit(simulate_job, job, pure=False).result(timeout=300)
     seed = job.seed
     real_write_tsv = output._write_tsv
