@@ -178,27 +178,46 @@ def _patch_network(network: Path, before: tuple[str, os.stat_result] | None) -> 
 
 _ELEMENT_LOOP = "    for(int _idx=0; _idx<_N; _idx++)\n"
 _SIMD_PRAGMA = "    #pragma omp simd\n"
-#: Code objects whose loop over the elements is vectorised (``#pragma omp simd``): a
-#: NeuronGroup's state update reads only its own element's variables, shared and linked
-#: values and stateless functions, and writes only its own element, so its iterations are
-#: independent; the arithmetic of each element is the same as in the scalar loop.
-_SIMD_CODE_OBJECTS = ("neurons_stateupdater_codeobject.cpp", "timer_stateupdater_codeobject.cpp")
+#: Code objects whose loop over the elements is vectorised (``#pragma omp simd``): the state
+#: updates of the neurons and the timer cells and the corticostriatal dopamine update. Each
+#: iteration reads its own element's variables, shared and linked values, other groups'
+#: variables (``da_post``) and stateless functions, and writes only its own element
+#: (:func:`_vectorise_loop` checks the writes), so the iterations are independent.
+_SIMD_CODE_OBJECTS = (
+    "neurons_stateupdater_codeobject.cpp",
+    "timer_stateupdater_codeobject.cpp",
+    "corticostriatal_dopamine_codeobject.cpp",
+)
+#: ``-ffast-math`` with ``-fno-finite-math-only`` does not define ``__FAST_MATH__``, so glibc's
+#: ``math.h`` does not declare the vector variants of ``exp`` (libmvec, linked through
+#: ``libm.so``) and a loop calling it stays scalar; this declaration adds them.
+_SIMD_EXP = 'extern "C" { __attribute__((__simd__("notinbranch"))) double exp(double) noexcept; }\n'
+_STORE = re.compile(r"^\s*_ptr_array_\w+\[([^\]]*)\]\s*[-+*/]?=", re.M)
 
 
 def _vectorise_loop(source: Path, before: tuple[str, os.stat_result] | None) -> None:
     """Mark the one loop over the elements of a generated code object for vectorisation.
 
-    Brian2 declares the controller's arrays, which the neurons read through linked variables,
-    without ``__restrict``, so the compiler cannot prove that the loop's stores leave them
-    alone and keeps the neurons' state update scalar (one neuron at a time, the hash noise
-    recomputed in full for each). ``#pragma omp simd`` (with ``-fopenmp-simd``: no OpenMP
-    runtime, no threads) states that the iterations are independent, and the loop runs on
-    vectors of neurons. Files of another Brian2 version without exactly one such loop are
-    left alone; as in :func:`_normalise_main`, an unchanged result keeps its old time stamp.
+    Brian2 declares some arrays without ``__restrict`` (the controller's, which the neurons
+    read through linked variables), so the compiler cannot prove that the loop's stores leave
+    them alone and keeps the loop scalar (one neuron at a time, the hash noise recomputed in
+    full for each). ``#pragma omp simd`` (with ``-fopenmp-simd``: no OpenMP runtime, no
+    threads) states that the iterations are independent, and the loop runs on vectors of
+    elements; each element's arithmetic is the same as in the scalar loop except ``exp``,
+    which on glibc becomes libmvec's vector ``exp`` (:data:`_SIMD_EXP`; within a few ulp of
+    the scalar one). Left alone: files without exactly one such loop (another Brian2
+    version) and loops that write an element other than their own (``[_idx]``). As in
+    :func:`_normalise_main`, an unchanged result keeps its old time stamp.
     """
     text = source.read_text()
-    if text.count(_ELEMENT_LOOP) == 1 and _SIMD_PRAGMA not in text:
+    body = text.partition(_ELEMENT_LOOP)[2]
+    own = all(index.strip() == "_idx" for index in _STORE.findall(body))
+    if text.count(_ELEMENT_LOOP) == 1 and _SIMD_PRAGMA not in text and own:
         text = text.replace(_ELEMENT_LOOP, _SIMD_PRAGMA + _ELEMENT_LOOP)
+        if "exp(" in body and platform.libc_ver()[0] == "glibc" and _SIMD_EXP not in text:
+            lines = text.splitlines(keepends=True)
+            last = max(k for k, line in enumerate(lines) if line.startswith("#include"))
+            text = "".join([*lines[: last + 1], _SIMD_EXP, *lines[last + 1 :]])
         source.write_text(text)
     if before is not None and text == before[0]:
         os.utime(source, ns=(before[1].st_atime_ns, before[1].st_mtime_ns))
