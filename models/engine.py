@@ -32,6 +32,7 @@ import hashlib
 import os
 import platform
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -223,6 +224,47 @@ def _vectorise_loop(source: Path, before: tuple[str, os.stat_result] | None) -> 
         os.utime(source, ns=(before[1].st_atime_ns, before[1].st_mtime_ns))
 
 
+#: The header every generated source includes first (Brian2's ``objects.h``, brianlib and the
+#: standard library: ~80,000 lines after preprocessing), forced in front of every source
+#: (``-include``) and precompiled once per build (:func:`_compile_with_header`).
+_PCH = "motorseq_pch.h"
+_PCH_TEXT = (
+    '#include "objects.h"\n#include "brianlib/common_math.h"\n#include "brianlib/stdint_compat.h"\n'
+    "#include<cmath>\n#include<ctime>\n#include<iostream>\n#include<fstream>\n#include<climits>\n"
+)
+# a make rule with the makefile's own compiler and flags (a header precompiled with other
+# flags would be ignored by the compiler)
+_PCH_RULE = f"{_PCH}.gch: {_PCH}\n\t$(CXX) $(filter-out -include {_PCH},$(CXXFLAGS)) -x c++-header $< -o $@\n"
+
+
+def _write_header(project_dir: Path) -> None:
+    """Write the forced header :data:`_PCH` into the project (unchanged: its time stamp is kept)."""
+    path = project_dir / _PCH
+    if not path.is_file() or path.read_text() != _PCH_TEXT:
+        path.write_text(_PCH_TEXT)
+
+
+def _compile_with_header(project_dir: Path, compile_project: Any, make: str = "make") -> None:
+    """Precompile the forced header, compile the project, then delete the precompiled header.
+
+    Parsing the headers is most of the compile time of each of the ~130 generated sources
+    (0.57 of 0.79 s); with the header precompiled a source takes ~0.3 s, and the object files
+    are the same. The precompiled header (~55 MB) is deleted after the build; a later build
+    in the folder that recompiles a few sources includes the header as text (slower, same
+    result), as it does when precompiling fails.
+    """
+    gch = project_dir / f"{_PCH}.gch"
+    rule = project_dir / "motorseq_pch.mk"
+    rule.write_text(_PCH_RULE)
+    try:
+        subprocess.run(
+            [make, "-f", "makefile", "-f", rule.name, gch.name], cwd=project_dir, capture_output=True, check=False
+        )
+        compile_project()
+    finally:
+        gch.unlink(missing_ok=True)
+
+
 @dataclass
 class RawRun:
     """What one simulation returns, before it is turned into tables."""
@@ -311,7 +353,7 @@ class Engine:
         env = {name: os.environ.get(name, "") for name in _COMPILER_ENV}
         return prepared.structure_key((
             self.n_channels, self.dt_ms, self.max_trials, self.layout.size.key(), self.record_spikes,
-            os.environ.get(NOISE_ENV, "hash"), version("brian2"), compiler_id(), _COMPILE_ARGS, _MAKE_ARGS,
+            os.environ.get(NOISE_ENV, "hash"), version("brian2"), compiler_id(), _COMPILE_ARGS + _PCH_ARGS, _MAKE_ARGS,
             _machine_id(), sorted(env.items()), sys.version_info[:2],
         ))  # fmt: skip
 
@@ -342,6 +384,9 @@ class Engine:
         b2.prefs.devices.cpp_standalone.openmp_threads = 0
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = list(_MAKE_ARGS)
         b2.prefs.codegen.cpp.extra_compile_args_gcc = list(_COMPILE_ARGS)
+        device = b2.get_device()  # the device itself: an attribute set on ``b2.device`` stays on its proxy
+        if sys.platform != "win32" and _PCH not in device.extra_compile_args:
+            device.extra_compile_args += list(_PCH_ARGS)
         b2.BrianLogger.log_level_warn()
         install_brian_filter()
         self.handle = build_network(
@@ -365,9 +410,14 @@ class Engine:
 
         compiler = get_compiler_and_args()[0]
         flags = (b2.prefs.codegen.cpp.extra_compile_args_gcc, b2.prefs.devices.cpp_standalone.extra_make_args_unix)
+        _write_header(self.project_dir)
         self.cache = fetch_or_build(
             self.project_dir,
-            lambda: b2.device.compile_source(str(self.project_dir), compiler, debug=False, clean=False),
+            lambda: _compile_with_header(
+                self.project_dir,
+                lambda: b2.device.compile_source(str(self.project_dir), compiler, debug=False, clean=False),
+                b2.prefs.devices.cpp_standalone.make_cmd_unix,
+            ),
             label=f"net-{self.key}",
             extra_key=repr((b2.__version__, compiler, compiler_id(), flags, _machine_id())),
             root=self.cache_root,
@@ -452,6 +502,9 @@ class Engine:
 _COMPILE_ARGS = (
     "-w", "-O2", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17", "-fopenmp-simd",
 )  # fmt: skip
+#: Put the precompiled header :data:`_PCH` in front of every source (given to the device, not
+#: as a preference: Brian2 tests each preferred flag alone and would drop this pair).
+_PCH_ARGS = ("-include", _PCH)
 _MAKE_ARGS = ("-j2",)
 #: Environment variables the compiler and make read (part of the prepared build's key).
 _COMPILER_ENV = ("CXX", "CC", "CXXFLAGS", "CFLAGS", "CPPFLAGS", "LDFLAGS")

@@ -1,4 +1,4 @@
-"""The element loops of the hot code objects are marked for vectorisation, and only safe ones (issue 14)."""
+"""Cheaper compiled model (issue 14): vectorised element loops (only safe ones) and a precompiled header."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from motorseq.models.engine import _COMPILE_ARGS, _SIMD_EXP, _SIMD_PRAGMA, _vectorise_loop
 
 # the shape of Brian2's generated code objects (2.9): includes, scalar code, one element loop
@@ -95,3 +94,38 @@ def test_the_compiler_vectorises_the_marked_loops(tmp_path):
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         assert "loop vectorized" in proc.stderr, (name, proc.stderr)
+
+
+MAKEFILE = """OPTIMISATIONS = -w -O2 -include motorseq_pch.h
+CXXFLAGS = -c $(OPTIMISATIONS) -I.
+main: a.o b.o
+\t$(CXX) a.o b.o -o main
+%.o : %.cpp makefile
+\t$(CXX) $(CXXFLAGS) -H $< -o $@ 2>> headers.log
+"""
+
+
+@pytest.mark.skipif(shutil.which("g++") is None or shutil.which("make") is None, reason="needs g++ and make")
+def test_the_sources_are_compiled_with_the_precompiled_header_which_is_then_removed(tmp_path):
+    from motorseq.models.engine import _PCH, _compile_with_header, _write_header
+
+    (tmp_path / "makefile").write_text(MAKEFILE)
+    (tmp_path / "objects.h").write_text("#ifndef OBJ_H\n#define OBJ_H\n#include<vector>\nint f();\n#endif\n")
+    (tmp_path / "brianlib").mkdir()
+    (tmp_path / "brianlib" / "common_math.h").write_text("")
+    (tmp_path / "brianlib" / "stdint_compat.h").write_text("#include<cstdint>\n")
+    (tmp_path / "a.cpp").write_text('#include "objects.h"\nint f() { return 1; }\n')
+    (tmp_path / "b.cpp").write_text('#include "objects.h"\nint main() { return f() - 1; }\n')
+    _write_header(tmp_path)
+    seen = {}
+
+    def compile_project():
+        seen["gch"] = (tmp_path / f"{_PCH}.gch").is_file()
+        subprocess.run(["make"], cwd=tmp_path, check=True, capture_output=True)
+
+    _compile_with_header(tmp_path, compile_project)
+    assert seen["gch"]  # precompiled before the sources were compiled
+    log = (tmp_path / "headers.log").read_text()
+    assert log.count(f"! ./{_PCH}.gch") + log.count(f"! {_PCH}.gch") == 2  # both sources used it ("!": valid PCH)
+    assert not (tmp_path / f"{_PCH}.gch").exists()
+    assert subprocess.run([str(tmp_path / "main")]).returncode == 0
