@@ -32,6 +32,7 @@ import hashlib
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -257,9 +258,10 @@ def _compile_with_header(project_dir: Path, compile_project: Any, make: str = "m
     rule = project_dir / "motorseq_pch.mk"
     rule.write_text(_PCH_RULE)
     try:
-        subprocess.run(
-            [make, "-f", "makefile", "-f", rule.name, gch.name], cwd=project_dir, capture_output=True, check=False
-        )
+        if sys.platform != "win32":  # (MSVC builds get no forced header)
+            with contextlib.suppress(OSError):
+                command = [*shlex.split(make), "-f", "makefile", "-f", rule.name, gch.name]
+                subprocess.run(command, cwd=project_dir, capture_output=True, check=False)
         compile_project()
     finally:
         gch.unlink(missing_ok=True)
