@@ -197,6 +197,11 @@ _SIMD_EXP = 'extern "C" { __attribute__((__simd__("notinbranch"))) double exp(do
 _STORE = re.compile(r"^\s*_ptr_array_\w+\[([^\]]*)\]\s*[-+*/]?=", re.M)
 
 
+def _has_vector_exp() -> bool:
+    """Whether the C library has libmvec's x86-64 vector ``exp`` (glibc >= 2.22 on x86-64)."""
+    return platform.libc_ver()[0] == "glibc" and platform.machine().lower() in ("x86_64", "amd64")
+
+
 def _vectorise_loop(source: Path, before: tuple[str, os.stat_result] | None) -> None:
     """Mark the one loop over the elements of a generated code object for vectorisation.
 
@@ -206,8 +211,8 @@ def _vectorise_loop(source: Path, before: tuple[str, os.stat_result] | None) -> 
     full for each). ``#pragma omp simd`` (with ``-fopenmp-simd``: no OpenMP runtime, no
     threads) states that the iterations are independent, and the loop runs on vectors of
     elements; each element's arithmetic is the same as in the scalar loop except ``exp``,
-    which on glibc becomes libmvec's vector ``exp`` (:data:`_SIMD_EXP`; within a few ulp of
-    the scalar one). Left alone: files without exactly one such loop (another Brian2
+    which with glibc on x86-64 becomes libmvec's vector ``exp`` (:data:`_SIMD_EXP`; within a
+    few ulp of the scalar one). Left alone: files without exactly one such loop (another Brian2
     version) and loops that write an element other than their own (``[_idx]``). As in
     :func:`_normalise_main`, an unchanged result keeps its old time stamp.
     """
@@ -216,7 +221,7 @@ def _vectorise_loop(source: Path, before: tuple[str, os.stat_result] | None) -> 
     own = all(index.strip() == "_idx" for index in _STORE.findall(body))
     if text.count(_ELEMENT_LOOP) == 1 and _SIMD_PRAGMA not in text and own:
         text = text.replace(_ELEMENT_LOOP, _SIMD_PRAGMA + _ELEMENT_LOOP)
-        if "exp(" in body and platform.libc_ver()[0] == "glibc" and _SIMD_EXP not in text:
+        if "exp(" in body and _has_vector_exp() and _SIMD_EXP not in text:
             lines = text.splitlines(keepends=True)
             last = max(k for k, line in enumerate(lines) if line.startswith("#include"))
             text = "".join([*lines[: last + 1], _SIMD_EXP, *lines[last + 1 :]])

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import platform
 import shutil
 import subprocess
 
 import pytest
-from motorseq.models.engine import _COMPILE_ARGS, _SIMD_EXP, _SIMD_PRAGMA, _vectorise_loop
+from motorseq.models.engine import _COMPILE_ARGS, _SIMD_EXP, _SIMD_PRAGMA, _has_vector_exp, _vectorise_loop
 
 # the shape of Brian2's generated code objects (2.9): includes, scalar code, one element loop
 HEAD = '#include "objects.h"\n#include<cmath>\n#include<climits>\n\nvoid _run_x()\n{\n    const int _N = 712;\n'
@@ -44,7 +43,7 @@ def test_a_state_update_gets_the_simd_pragma_and_nothing_else(tmp_path):
     assert source.read_text() == HEAD + _SIMD_PRAGMA + LOOP + STATE_UPDATE + TAIL
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="libmvec is glibc's")
+@pytest.mark.skipif(not _has_vector_exp(), reason="libmvec: glibc on x86-64")
 def test_a_loop_calling_exp_gets_the_vector_exp_after_the_includes(tmp_path):
     source = tmp_path / "corticostriatal_dopamine_codeobject.cpp"
     source.write_text(_code(DOPAMINE))
@@ -75,7 +74,7 @@ def test_regenerated_code_keeps_its_time_stamp(tmp_path):
     assert source.read_text().count(_SIMD_PRAGMA) == 1
 
 
-@pytest.mark.skipif(shutil.which("g++") is None or platform.libc_ver()[0] != "glibc", reason="needs g++ and glibc")
+@pytest.mark.skipif(shutil.which("g++") is None or not _has_vector_exp(), reason="needs g++, glibc on x86-64")
 def test_the_compiler_vectorises_the_marked_loops(tmp_path):
     # the arrays the loop reads without __restrict (as Brian2 declares the controller's)
     # keep it scalar unless it is marked; marked, it is vectorised, exp included
