@@ -3,11 +3,13 @@
 Usage::
 
     .venv/bin/python tests/benchmarks/model_reproduction.py [--participants 10] [--workers 2]
-        [--only srt,control,asrt,lesions,dsp,ftt] [--no-variability]
+        [--only srt,control,asrt,lesions,dsp,ftt] [--no-variability] [--param NAME=VALUE ...]
 
 Each group is ``--participants`` virtual participants (seeds 1000+k) with default parameters
 and individual differences drawn as ``motorseq simulate`` draws them (``--no-variability``:
-everyone has the defaults). Every worker process compiles the network once and re-runs it per
+everyone has the defaults; ``--param``: a parameter changed for every group, as
+``ModelParameters.with_overrides`` takes it, e.g. ``--param eta_striatum=0.002 --param
+weights.vl->m1=6``). Every worker process compiles the network once and re-runs it per
 participant. Each target is one line ending ``[target ...: met]`` or ``[target ...: MISSED]``.
 """
 
@@ -46,15 +48,22 @@ def main() -> None:
     ap.add_argument("--only", default="srt,control,asrt,lesions,dsp,ftt")
     ap.add_argument("--lesions", default="dopamine=0.2,cerebellum=0.5,cortex=0.7")
     ap.add_argument("--no-variability", dest="variability", action="store_false")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     args = ap.parse_args()
+    try:
+        overrides = tuple((k.strip(), float(v)) for k, v in (p.split("=", 1) for p in args.param))
+    except ValueError:
+        ap.error(f"--param: expected NAME=NUMBER, got {args.param}")
     parts = set(args.only.split(","))
     n, w, var = args.participants, args.workers, args.variability
     t0 = time.perf_counter()
     print(f"{n} participants per group, individual differences {'on' if var else 'off'}")
+    if overrides:
+        print("parameters changed: " + ", ".join(f"{k}={v:g}" for k, v in overrides))
 
     def group(**kw):
         start = time.perf_counter()
-        runs = simulate_group(GroupSpec(n=n, variability=var, **kw), workers=w)
+        runs = simulate_group(GroupSpec(n=n, variability=var, overrides=overrides, **kw), workers=w)
         wall = time.perf_counter() - start
         sim = np.mean([r["timings"]["run_s"] for r in runs])
         print(f"  [{len(runs)} participants in {wall:.0f} s wall; {sim:.1f} s per participant run]")
