@@ -89,6 +89,7 @@ def _one(args: tuple[GroupSpec, int]) -> dict[str, Any]:
         "activity": res.activity,
         "timings": res.timings,
         "presses": res.presses,
+        "weights": {name: res.weights[name] for name in ("corticostriatal", "parallel_fibre", "transition")},
         "parameters": {k: res.parameters[k] for k in ("eta_striatum", "eta_pf_ltd", "eta_transition")},
     }
 
@@ -315,3 +316,64 @@ def system_differences(runs: Sequence[dict[str, Any]], measure: str = "mean_rate
         "striatal": float(d[list(STRIATAL)].mean()),
         "cerebellar": float(d[list(CEREBELLAR)].mean()),
     }
+
+
+def context_reliability(trials: pd.DataFrame, n_channels: int = 4) -> np.ndarray:
+    """How reliably each context predicts each target in the non-practice trials.
+
+    Returns ``p[a, b, c]``: the share of trials with target ``c`` among those whose previous
+    target is ``a`` and the one before it ``b`` (the model's context: previous response,
+    stimulus before it; targets stand for the responses), within blocks. Contexts never seen
+    are NaN.
+    """
+    target = trials["target"].astype(int).to_numpy() - 1
+    block = trials["block"].to_numpy()
+    learning = (trials["block_kind"] != "practice").to_numpy()
+    counts = np.zeros((n_channels,) * 3)
+    same = (block[2:] == block[1:-1]) & (block[1:-1] == block[:-2]) & learning[2:]
+    np.add.at(counts, (target[1:-1][same], target[:-2][same], target[2:][same]), 1)
+    total = counts.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        return np.where(total > 0, counts / total, np.nan)
+
+
+#: reliability classes of a (context, channel) pair: never follows, rarely, at chance,
+#: ASRT high-frequency (62.5 %), deterministic
+RELIABILITY_BINS = (-0.01, 0.05, 0.2, 0.4, 0.8, 1.0)
+
+
+def weights_by_reliability(run: dict[str, Any], projection: str = "corticostriatal", post: str = "d1") -> pd.DataFrame:
+    """Mean final plastic weight (fraction of maximum) by how reliably the context predicts the channel.
+
+    The mechanism behind the behavioural effects: a route whose weights grow with the
+    reliability of a transition separates a deterministic sequence (SRT) from a 62.5 %
+    contingency (ASRT high-frequency triplets); one that learns both alike does not.
+
+    Parameters
+    ----------
+    run : dict
+        One participant of :func:`simulate_group` (its ``weights`` and ``trials``).
+    projection : str
+        ``"corticostriatal"``, ``"parallel_fibre"`` or ``"transition"``.
+    post : str
+        Target population (``"d1"``, ``"d2"``, ``"purkinje"``, ``"sma"``).
+
+    Returns
+    -------
+    DataFrame
+        One row per reliability class seen: ``reliability`` (interval), ``weight``, ``n``.
+    """
+    from .layout import build_layout
+
+    layout = build_layout(4)
+    pre, post_idx = layout.plastic[projection]
+    weights = np.asarray(run["weights"][projection])[: pre.size]
+    keep = layout.pop[post_idx] == post
+    pre, post_idx, weights = pre[keep], post_idx[keep], weights[keep]
+    a, b, c = layout.ctx_a[pre], layout.ctx_b[pre], layout.channel[post_idx]
+    ok = (a >= 0) & (b >= 0) & (c >= 0)
+    p = context_reliability(run["trials"], layout.n_channels)[a[ok], b[ok], c[ok]]
+    seen = ~np.isnan(p)
+    table = pd.DataFrame({"reliability": pd.cut(p[seen], RELIABILITY_BINS), "weight": weights[ok][seen]})
+    out = table.groupby("reliability", observed=True)["weight"].agg(weight="mean", n="size").reset_index()
+    return out

@@ -20,6 +20,7 @@ import math
 import time
 
 import numpy as np
+import pandas as pd
 from motorseq.models.reproduction import (
     GroupSpec,
     asrt_figures,
@@ -28,6 +29,7 @@ from motorseq.models.reproduction import (
     simulate_group,
     srt_figures,
     system_differences,
+    weights_by_reliability,
 )
 
 
@@ -39,6 +41,19 @@ def check(figure: str, result: str, target: str, met: bool) -> None:
     """Print one figure with its target and whether it is met."""
     verdict = "met" if met and not (isinstance(met, float) and math.isnan(met)) else "MISSED"
     print(f"  {figure}: {result}  [target {target}: {verdict}]")
+
+
+def print_weights(runs: list) -> None:
+    """Group mean of the learned weights of the three routes by how reliably the context predicts the channel."""
+    for projection, post, label in (
+        ("corticostriatal", "d1", "context->D1"),
+        ("parallel_fibre", "purkinje", "PF->Purkinje"),
+        ("transition", "sma", "context->SMA"),
+    ):
+        tab = pd.concat([weights_by_reliability(r, projection, post) for r in runs])
+        means = tab.groupby("reliability", observed=True)["weight"].mean()
+        cells = ", ".join(f"p {iv.left:.2f}-{iv.right:.2f}: {w:.3f}" for iv, w in means.items())
+        print(f"  learned {label} weight (fraction of maximum) by reliability of the transition: {cells}")
 
 
 def main() -> None:
@@ -74,6 +89,7 @@ def main() -> None:
         print("srt-classic")
         intact = group(protocol="srt-classic")
         f = srt_figures(intact)
+        print_weights(intact)
         check("first block RT", _ms(f["first_block_rt"]), "350-600 ms", 0.350 <= f["first_block_rt"] <= 0.600)
         check(
             "between-participant CV of first-block RT", f"{f['first_block_rt_cv']:.3f}", "0.12-0.30",
@@ -133,7 +149,9 @@ def main() -> None:
                 print(f"  {result} (documented, no target)")
     if "asrt" in parts:
         print("asrt")
-        a = asrt_figures(group(protocol="asrt"))
+        asrt_runs = group(protocol="asrt")
+        a = asrt_figures(asrt_runs)
+        print_weights(asrt_runs)
         ep = a["by_epoch"]
         print("  epoch   RT H    RT L    L-H (SD)         acc H   acc L   accuracy")
         for e, row in ep.iterrows():
