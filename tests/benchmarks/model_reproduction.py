@@ -52,7 +52,7 @@ def print_weights(runs: list) -> None:
     ):
         tab = pd.concat([weights_by_reliability(r, projection, post) for r in runs])
         means = tab.groupby("reliability", observed=True)["weight"].mean()
-        cells = ", ".join(f"p {iv.left:.2f}-{iv.right:.2f}: {w:.3f}" for iv, w in means.items())
+        cells = ", ".join(f"p {max(iv.left, 0.0):.2f}-{iv.right:.2f}: {w:.3f}" for iv, w in means.items())
         print(f"  learned {label} weight (fraction of maximum) by reliability of the transition: {cells}")
 
 
