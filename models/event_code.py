@@ -54,7 +54,9 @@ struct _MotorseqExpMemo {{
     _MotorseqExpMemo() {{ for (int k = 0; k < {1 << _MEMO_BITS}; k++) {{ arg[k] = 0.0; val[k] = 1.0; }} }}
 }};
 _MotorseqExpMemo _motorseq_exp_memo;
-inline double _motorseq_exp(const double x) {{
+// not inlined, and declared const (its result depends on its argument only): the code around
+// its call is compiled as around a call of exp, so -ffast-math reassociates it the same way
+__attribute__((noinline, const)) double _motorseq_exp(const double x) {{
     uint64_t bits;
     std::memcpy(&bits, &x, sizeof bits);
     const uint64_t k = (bits * UINT64_C(0x9E3779B97F4A7C15)) >> {64 - _MEMO_BITS};

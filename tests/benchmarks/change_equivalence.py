@@ -4,10 +4,11 @@ Simulates the same participants (srt-classic, same seeds, default parameters, no
 draws) with the installed code and with the code of a git revision (exported with
 ``git archive`` into a temporary folder that comes first on ``PYTHONPATH``), each in its
 own process, and reports per seed whether the trial table (onsets, responses, RTs) is
-*byte-identical* (and whether the activity table and the final plastic weights are); where it is not, the figures of :mod:`noise_equivalence` (median and SD of
-correct RTs, error rate, learning curve, sequence-specific learning) are compared against
-the seed-to-seed spread (``[within seed-to-seed variation: met]`` when the means differ by
-less than twice the standard error of the difference).
+*byte-identical* (and whether the activity table and the final plastic weights are); where
+it is not, the figures of :mod:`noise_equivalence` (median and SD of correct RTs, error
+rate, learning curve, sequence-specific learning) are compared against the seed-to-seed
+spread (``[within seed-to-seed variation: met]`` when the means differ by less than twice
+the standard error of the difference).
 
 Run::
 
