@@ -17,8 +17,14 @@ generation, before the build), each a rewrite whose every result is the same dou
   ``x + w*0`` is ``x``, except a zero's sign (``-0.0 + 0.0`` is ``+0.0``), which the build
   ignores anyway (``-ffast-math`` implies ``-fno-signed-zeros``).
 
+* :func:`cheaper_slot`: Brian2's spike queue puts each synapse of a spiking neuron with a
+  heterogeneous delay (the fixed synapses) into the slot ``(offset + delay) % size``, an
+  integer division per synapse (10 % of the binary's time with the push). The slot is now
+  computed as ``offset + delay`` and divided only when it reaches ``size``: the same integer
+  for every input (``offset`` and ``delay`` are below ``size``), synapses in the same order.
+
 Each patch leaves a file alone when it does not find exactly the code it expects (another
-Brian2 version); an unchanged result keeps its old time stamp (``make`` reuses its object).
+Brian2 version); :func:`apply` patches a generated project.
 """
 
 from __future__ import annotations
@@ -28,7 +34,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["EXP_CODE_OBJECTS", "SELECT_CODE_OBJECTS", "patch_source", "remember_exp", "select_target"]
+__all__ = [
+    "EXP_CODE_OBJECTS", "SELECT_CODE_OBJECTS", "SPIKE_QUEUE", "apply", "cheaper_slot", "patches", "remember_exp",
+    "select_target", "snapshot",
+]  # fmt: skip
 
 #: Code objects whose spike events decay event-driven traces with ``exp``.
 EXP_CODE_OBJECTS = tuple(
@@ -40,6 +49,8 @@ EXP_CODE_OBJECTS = tuple(
 )  # fmt: skip
 #: Code objects whose spike events choose their target variable by a synapse's ``kind``.
 SELECT_CODE_OBJECTS = ("fixed_pre_codeobject.cpp",)
+#: Brian2's spike queue (a header of the project's copy of brianlib).
+SPIKE_QUEUE = "brianlib/spikequeue.h"
 
 _MEMO_BITS = 10  # 1024 remembered arguments (16 kB) per code object
 _MEMO = f"""
@@ -117,13 +128,64 @@ def select_target(text: str) -> str:
     return head + loop + body
 
 
-def patch_source(source: Path, patch: Callable[[str], str], before: tuple[str, os.stat_result] | None) -> None:
-    """Apply ``patch`` (text to text) to a generated source; an unchanged result keeps its old time stamp."""
-    if not source.is_file():
-        return
-    text = source.read_text()
-    patched = patch(text)
-    if patched != text:
-        source.write_text(patched)
-    if before is not None and patched == before[0]:
-        os.utime(source, ns=(before[1].st_atime_ns, before[1].st_mtime_ns))
+_SLOT = "queue[(offset+delay)%queue.size()].push_back(synaptic_index);"
+_CHEAPER_SLOT = (
+    "size_t _motorseq_slot = offset+delay;  // motorseq: divide only past the end (same slot)\n"
+    "{indent}if (_motorseq_slot >= queue.size()) _motorseq_slot %= queue.size();\n"
+    "{indent}queue[_motorseq_slot].push_back(synaptic_index);"
+)
+
+
+def cheaper_slot(text: str) -> str:
+    """Compute the spike queue's slot of a delayed synapse without a division (same slot).
+
+    ``offset + delay`` is converted to ``size_t`` as in the original expression, and taken
+    modulo ``queue.size()`` only when it is not already below it, so every input gives the
+    original's slot. Returns ``text`` unchanged unless it has exactly one such line.
+    """
+    if text.count(_SLOT) != 1:
+        return text
+    start = text.index(_SLOT)
+    indent = text[text.rindex("\n", 0, start) + 1 : start]
+    return text.replace(_SLOT, _CHEAPER_SLOT.format(indent=indent))
+
+
+def patches(project_dir: Path) -> list[tuple[Path, Callable[[str], str]]]:
+    """Return the sources of a generated standalone project to patch, each with its patch."""
+    code = project_dir / "code_objects"
+    return [
+        *((code / name, remember_exp) for name in EXP_CODE_OBJECTS),
+        *((code / name, select_target) for name in SELECT_CODE_OBJECTS),
+        (project_dir / SPIKE_QUEUE, cheaper_slot),
+    ]
+
+
+Snapshot = list[tuple[str, os.stat_result] | None]
+
+
+def snapshot(project_dir: Path) -> Snapshot:
+    """Read the patched sources as a previous build in ``project_dir`` left them (before generating)."""
+    return [(p.read_text(), p.stat()) if p.is_file() else None for p, _ in patches(project_dir)]
+
+
+def apply(project_dir: Path, before: Snapshot) -> None:
+    """Patch the freshly generated sources of ``project_dir`` (``before``: :func:`snapshot`).
+
+    A source whose result equals the previous build's keeps its old time stamp, so ``make``
+    reuses its object. Brian2's makefile does not make objects depend on brianlib's headers
+    (its ``make.deps`` names the targets without their folder), so when a patched header
+    differs from the previous build's, every object file of the project is deleted and the
+    build compiles everything (otherwise objects with the old spike queue would be linked).
+    """
+    for (source, patch), old in zip(patches(project_dir), before, strict=True):
+        if not source.is_file():
+            continue
+        text = source.read_text()
+        patched = patch(text)
+        if patched != text:
+            source.write_text(patched)
+        if old is not None and patched == old[0]:
+            os.utime(source, ns=(old[1].st_atime_ns, old[1].st_mtime_ns))
+        elif old is not None and source.suffix == ".h":
+            for obj in project_dir.rglob("*.o"):
+                obj.unlink()
