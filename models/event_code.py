@@ -23,6 +23,12 @@ generation, before the build), each a rewrite whose every result is the same dou
   computed as ``offset + delay`` and divided only when it reaches ``size``: the same integer
   for every input (``offset`` and ``delay`` are below ``size``), synapses in the same order.
 
+* :func:`skip_quiet_blocks`: the spike threshold tests every neuron in a scalar loop with a
+  branch per neuron (7 % of the binary's time for 712 neurons, ~9 of which spike per step).
+  The loop now first tests 8 neurons at once (``v > v_th`` of each, or-ed, no branch) and
+  runs the original body only for a block where one of them is above threshold: a skipped
+  block is one where the original body would have found no spike.
+
 Each patch leaves a file alone when it does not find exactly the code it expects (another
 Brian2 version); :func:`apply` patches a generated project.
 """
@@ -35,8 +41,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
-    "EXP_CODE_OBJECTS", "SELECT_CODE_OBJECTS", "SPIKE_QUEUE", "apply", "cheaper_slot", "patches", "remember_exp",
-    "select_target", "snapshot",
+    "EXP_CODE_OBJECTS", "SELECT_CODE_OBJECTS", "SPIKE_QUEUE", "THRESHOLD_CODE_OBJECTS", "apply", "cheaper_slot",
+    "patches", "remember_exp", "select_target", "skip_quiet_blocks", "snapshot",
 ]  # fmt: skip
 
 #: Code objects whose spike events decay event-driven traces with ``exp``.
@@ -49,6 +55,8 @@ EXP_CODE_OBJECTS = tuple(
 )  # fmt: skip
 #: Code objects whose spike events choose their target variable by a synapse's ``kind``.
 SELECT_CODE_OBJECTS = ("fixed_pre_codeobject.cpp",)
+#: Code objects of the spike thresholds ``v > v_th`` of refractory neuron groups.
+THRESHOLD_CODE_OBJECTS = ("neurons_spike_thresholder_codeobject.cpp", "timer_spike_thresholder_codeobject.cpp")
 #: Brian2's spike queue (a header of the project's copy of brianlib).
 SPIKE_QUEUE = "brianlib/spikequeue.h"
 
@@ -150,12 +158,58 @@ def cheaper_slot(text: str) -> str:
     return text.replace(_SLOT, _CHEAPER_SLOT.format(indent=indent))
 
 
+_THRESHOLD_HEAD = "\n    for(size_t _idx=0; _idx<N; _idx++)\n    {\n"
+_THRESHOLD_TAIL = "\n    }\n"
+_THRESHOLD_COND = re.compile(r"^\s*_cond = \((\w+) > (\w+)\) && (?:true|false);$", re.M)
+_BLOCK = 8
+
+
+def skip_quiet_blocks(text: str) -> str:
+    """Test a refractory group's threshold ``v > v_th`` 8 elements at a time before the loop body.
+
+    Returns ``text`` unchanged unless it has exactly the threshold loop Brian2 generates for a
+    group with refractoriness and the condition ``v > v_th`` (a scalar threshold).
+    """
+    if text.count(_THRESHOLD_HEAD) != 1 or "_motorseq_any" in text:
+        return text
+    start = text.index(_THRESHOLD_HEAD)
+    end = text.index(_THRESHOLD_TAIL, start)
+    body = text[start + len(_THRESHOLD_HEAD) : end + 1]
+    conditions = set(_THRESHOLD_COND.findall(body))
+    if len(conditions) != 1 or body.count("_cond =") != 2 or "if(!not_refractory)" not in body:
+        return text
+    ((v, th),) = conditions
+    load = re.search(rf"^\s*const double {v} = (_ptr_array_\w+)\[_idx\];$", body, re.M)
+    if load is None or not re.search(rf"^\s*const double {th} = _ptr_array_\w+\[0\];$", text[:start], re.M):
+        return text
+    body = "".join(f"    {line}" if line.strip() else line for line in body.splitlines(keepends=True))
+    loop = (
+        f"\n    for(size_t _block=0; _block<N; _block+={_BLOCK})  // motorseq: skip blocks without a spike\n"
+        "    {\n"
+        f"        const size_t _block_end = _block+{_BLOCK} <= N ? _block+{_BLOCK} : N;\n"
+        f"        if(_block_end == _block+{_BLOCK})\n"
+        "        {\n"
+        "            int _motorseq_any = 0;\n"
+        f"            for(size_t _k=0; _k<{_BLOCK}; _k++)\n"
+        f"                _motorseq_any |= ({load[1]}[_block+_k] > {th});\n"
+        "            if(!_motorseq_any) continue;\n"
+        "        }\n"
+        "        for(size_t _idx=_block; _idx<_block_end; _idx++)\n"
+        "        {\n"
+        f"{body}"
+        "        }\n"
+        "    }\n"
+    )
+    return text[:start] + loop + text[end + len(_THRESHOLD_TAIL) :]
+
+
 def patches(project_dir: Path) -> list[tuple[Path, Callable[[str], str]]]:
     """Return the sources of a generated standalone project to patch, each with its patch."""
     code = project_dir / "code_objects"
     return [
         *((code / name, remember_exp) for name in EXP_CODE_OBJECTS),
         *((code / name, select_target) for name in SELECT_CODE_OBJECTS),
+        *((code / name, skip_quiet_blocks) for name in THRESHOLD_CODE_OBJECTS),
         (project_dir / SPIKE_QUEUE, cheaper_slot),
     ]
 
