@@ -175,10 +175,12 @@ def skip_quiet_blocks(text: str) -> str:
     start = text.index(_THRESHOLD_HEAD)
     end = text.index(_THRESHOLD_TAIL, start)
     body = text[start + len(_THRESHOLD_HEAD) : end + 1]
-    conditions = set(_THRESHOLD_COND.findall(body))
-    if len(conditions) != 1 or body.count("_cond =") != 2 or "if(!not_refractory)" not in body:
+    conditions = _THRESHOLD_COND.findall(body)  # both branches: the same "v > th"
+    if len(conditions) != 2 or len(set(conditions)) != 1 or body.count("_cond =") != 2:
         return text
-    ((v, th),) = conditions
+    if "if(!not_refractory)" not in body:
+        return text
+    v, th = conditions[0]
     load = re.search(rf"^\s*const double {v} = (_ptr_array_\w+)\[_idx\];$", body, re.M)
     if load is None or not re.search(rf"^\s*const double {th} = _ptr_array_\w+\[0\];$", text[:start], re.M):
         return text

@@ -29,7 +29,7 @@ TRACE = (
     "            double lastupdate = _ptr_lastupdate[_idx];\n"
     "            const double _apre = apre * exp(_lio_1 * (- (t - lastupdate)));\n"
     "            const double _elig = elig * exp(_lio_2 * (- (t - lastupdate)));\n"
-    "            apre = _apre;\n"
+    "            apre = _apre + 1.0;\n"
     "            elig = _elig + 0.25 * apre;\n"
     "            lastupdate = t;\n"
     "            _ptr_apre[_idx] = apre;\n"
@@ -40,7 +40,7 @@ TRACE = (
 
 # a fixed synapse adds its weight to the conductance its kind selects (fixed_pre)
 FIXED = (
-    "inline int int_(bool value) { return value ? 1 : 0; }\n"
+    "#ifndef INT_\n#define INT_\ninline int int_(bool value) { return value ? 1 : 0; }\n#endif\n"
     "void NAME(const int n, const int* spikes, const int32_t* _ptr_array_fixed__synaptic_post,\n"
     "          const int32_t* _ptr_array_fixed_kind, const double* _ptr_array_fixed_w, double* _ptr_array_neurons_ge,\n"
     "          double* _ptr_array_neurons_gi, double* _ptr_array_neurons_syn)\n{\n"
@@ -117,7 +117,7 @@ def _run(tmp_path, code: str) -> str:
 def test_the_trace_exp_calls_go_through_the_remembered_results_and_only_they():
     original, patched = _both(TRACE, remember_exp)
     loop = patched.partition("_spiking_synapse_idx++)")[2]
-    assert loop.count("_motorseq_exp(") == 2 and "exp(_lio" not in loop
+    assert loop.count("_motorseq_exp(") == 2 and " exp(" not in loop
     assert patched.index("struct _MotorseqExpMemo") > patched.index("#include<vector>")
     assert remember_exp(patched) == patched  # applied twice: one table
     no_loop = original.replace("_spiking_synapse_idx++)", "_k++)")
