@@ -29,6 +29,12 @@ generation, before the build), each a rewrite whose every result is the same dou
   runs the original body only for a block where one of them is above threshold: a skipped
   block is one where the original body would have found no spike.
 
+* :func:`sum_in_register`: the regional meters sum every neuron's count into its region
+  (a summed variable, every 10 ms) through memory, each addition waiting for the previous
+  one's store. The running sum of a region now stays in a register while consecutive
+  synapses have the same target (written back when the target changes, reloaded when it
+  comes back): the same additions in the same order.
+
 Each patch leaves a file alone when it does not find exactly the code it expects (another
 Brian2 version); :func:`apply` patches a generated project.
 """
@@ -41,8 +47,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
-    "EXP_CODE_OBJECTS", "SELECT_CODE_OBJECTS", "SPIKE_QUEUE", "THRESHOLD_CODE_OBJECTS", "apply", "cheaper_slot",
-    "patches", "remember_exp", "select_target", "skip_quiet_blocks", "snapshot",
+    "EXP_CODE_OBJECTS", "SELECT_CODE_OBJECTS", "SPIKE_QUEUE", "SUM_CODE_OBJECTS", "THRESHOLD_CODE_OBJECTS", "apply",
+    "cheaper_slot", "patches", "remember_exp", "select_target", "skip_quiet_blocks", "snapshot", "sum_in_register",
 ]  # fmt: skip
 
 #: Code objects whose spike events decay event-driven traces with ``exp``.
@@ -57,6 +63,10 @@ EXP_CODE_OBJECTS = tuple(
 SELECT_CODE_OBJECTS = ("fixed_pre_codeobject.cpp",)
 #: Code objects of the spike thresholds ``v > v_th`` of refractory neuron groups.
 THRESHOLD_CODE_OBJECTS = ("neurons_spike_thresholder_codeobject.cpp", "timer_spike_thresholder_codeobject.cpp")
+#: Code objects of the regional meters' summed variables.
+SUM_CODE_OBJECTS = (
+    "metering_summed_variable_spk_post_codeobject.cpp", "metering_summed_variable_syn_tot_post_codeobject.cpp",
+)  # fmt: skip
 #: Brian2's spike queue (a header of the project's copy of brianlib).
 SPIKE_QUEUE = "brianlib/spikequeue.h"
 
@@ -205,6 +215,49 @@ def skip_quiet_blocks(text: str) -> str:
     return text[:start] + loop + text[end + len(_THRESHOLD_TAIL) :]
 
 
+_SUM_HEAD = re.compile(r"^    for\(int _idx=0; _idx<_ptr_array_\w+_N\[0\]; _idx\+\+\)\n    \{\n", re.M)
+_SUM_ADD = re.compile(r"^( *)(_ptr_array_\w+)\[(_ptr_array_\w+__synaptic_post)\[_idx\]\] \+= _synaptic_var;\n", re.M)
+
+
+def sum_in_register(text: str) -> str:
+    """Keep a summed variable's running sum in a register while the target stays the same.
+
+    Returns ``text`` unchanged unless it has exactly one summing loop of Brian2's shape whose
+    only store is the addition to the target.
+    """
+    heads = list(_SUM_HEAD.finditer(text))
+    if len(heads) != 1 or "_motorseq_acc" in text:
+        return text
+    start = heads[0].end()
+    end = text.index("\n    }\n", start) + 1
+    body = text[start:end]
+    adds = list(_SUM_ADD.finditer(body))
+    if len(adds) != 1 or body.count("] =") or body.count("+=") != 1:
+        return text
+    indent, target, post = adds[0].groups()
+    accumulate = (
+        f"{indent}const int32_t _motorseq_target = {post}[_idx];\n"
+        f"{indent}if(_motorseq_target != _motorseq_at)  // motorseq: the running sum stays in a register\n"
+        f"{indent}{{\n"
+        f"{indent}    if(_motorseq_at >= 0) {target}[_motorseq_at] = _motorseq_acc;\n"
+        f"{indent}    _motorseq_at = _motorseq_target;\n"
+        f"{indent}    _motorseq_acc = {target}[_motorseq_at];\n"
+        f"{indent}}}\n"
+        f"{indent}_motorseq_acc += _synaptic_var;\n"
+    )
+    body = body[: adds[0].start()] + accumulate + body[adds[0].end() :]
+    head = heads[0].group(0)
+    return (
+        text[: heads[0].start()]
+        + "    int32_t _motorseq_at = -1;\n    double _motorseq_acc = 0.0;\n"
+        + head
+        + body
+        + "    }\n"
+        + f"    if(_motorseq_at >= 0) {target}[_motorseq_at] = _motorseq_acc;\n"
+        + text[end + len("    }\n") :]
+    )
+
+
 def patches(project_dir: Path) -> list[tuple[Path, Callable[[str], str]]]:
     """Return the sources of a generated standalone project to patch, each with its patch."""
     code = project_dir / "code_objects"
@@ -212,6 +265,7 @@ def patches(project_dir: Path) -> list[tuple[Path, Callable[[str], str]]]:
         *((code / name, remember_exp) for name in EXP_CODE_OBJECTS),
         *((code / name, select_target) for name in SELECT_CODE_OBJECTS),
         *((code / name, skip_quiet_blocks) for name in THRESHOLD_CODE_OBJECTS),
+        *((code / name, sum_in_register) for name in SUM_CODE_OBJECTS),
         (project_dir / SPIKE_QUEUE, cheaper_slot),
     ]
 

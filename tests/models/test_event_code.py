@@ -12,7 +12,15 @@ import subprocess
 
 import pytest
 from motorseq.models.engine import _COMPILE_ARGS
-from motorseq.models.event_code import apply, cheaper_slot, remember_exp, select_target, skip_quiet_blocks, snapshot
+from motorseq.models.event_code import (
+    apply,
+    cheaper_slot,
+    remember_exp,
+    select_target,
+    skip_quiet_blocks,
+    snapshot,
+    sum_in_register,
+)
 
 needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
 
@@ -86,6 +94,26 @@ THRESHOLD = (
     "    _ptr_array_neurons__spikespace[N] = _count;\n"
     "    return _count;\n"
     "}\n"
+)
+
+# a summed variable: every neuron's value added to its region (metering_summed_variable_..._post)
+SUM = (
+    "void NAME(int32_t* _ptr_array_metering_N, const int32_t* _ptr_array_metering__synaptic_pre,\n"
+    "          const int32_t* _ptr_array_metering__synaptic_post, const double* _ptr_array_neurons_syn,\n"
+    "          double* _ptr_array_meter_syn_tot)\n{\n"
+    "    for (int _target_idx=0; _target_idx<14; _target_idx++)\n    {\n"
+    "        _ptr_array_meter_syn_tot[_target_idx + 0] = 0;\n    }\n"
+    "    for(int _idx=0; _idx<_ptr_array_metering_N[0]; _idx++)\n"
+    "    {\n"
+    "        // vector code\n"
+    "        const size_t _vectorisation_idx = _idx;\n"
+    "        const int32_t _presynaptic_idx = _ptr_array_metering__synaptic_pre[_idx];\n"
+    "        const double syn_pre = _ptr_array_neurons_syn[_presynaptic_idx];\n"
+    "        const double _synaptic_var = syn_pre;\n"
+    "\n"
+    "        _ptr_array_meter_syn_tot[_ptr_array_metering__synaptic_post[_idx]] += _synaptic_var;\n"
+    "    }\n"
+    "\n}\n"
 )
 
 SLOT = (
@@ -246,6 +274,32 @@ int main() {
             patched(q2, offset, delays.data(), delays.size());
             if (q1 != q2) return 1;
         }
+    }
+    return 0;
+}
+"""
+    _run(tmp_path, original + patched + main)
+
+
+@needs_gxx
+def test_sums_kept_in_a_register_are_the_same_bit_for_bit(tmp_path):
+    original, patched = _both(SUM, sum_in_register)
+    assert patched.count("_motorseq_acc += _synaptic_var;") == 1 and sum_in_register(patched) == patched
+    main = """
+int main() {
+    const int n = 712;
+    std::vector<int32_t> pre(n), post(n), count = {n};
+    std::vector<double> syn(n), s1(14), s2(14);
+    uint64_t state = 7;
+    for (int order = 0; order < 2; order++) {  // regions in runs, then in random order
+        for (int k = 0; k < n; k++) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            pre[k] = k; post[k] = order == 0 ? k * 14 / n : (state >> 33) % 14;
+            syn[k] = ((state >> 20) % 100000) * 1.37e-3 - 40.0;
+        }
+        original(count.data(), pre.data(), post.data(), syn.data(), s1.data());
+        patched(count.data(), pre.data(), post.data(), syn.data(), s2.data());
+        if (std::memcmp(s1.data(), s2.data(), 14 * 8)) return 1;
     }
     return 0;
 }
