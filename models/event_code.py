@@ -1,6 +1,6 @@
-"""Cheaper generated code for the synapses' spike events, with bit-identical results.
+"""Cheaper generated code for spike events, thresholds and meters, with bit-identical results.
 
-Two patches of Brian2's generated C++ code objects (applied by :mod:`.engine` after code
+Five patches of Brian2's generated C++ project (applied by :mod:`.engine` after code
 generation, before the build), each a rewrite whose every result is the same double:
 
 * :func:`remember_exp`: the event-driven traces decay on each spike by
@@ -16,19 +16,16 @@ generation, before the build), each a rewrite whose every result is the same dou
   store per variable (``if (kind == k) x[post] = x_post + w``): ``x + w*1`` is ``x + w`` and
   ``x + w*0`` is ``x``, except a zero's sign (``-0.0 + 0.0`` is ``+0.0``), which the build
   ignores anyway (``-ffast-math`` implies ``-fno-signed-zeros``).
-
 * :func:`cheaper_slot`: Brian2's spike queue puts each synapse of a spiking neuron with a
   heterogeneous delay (the fixed synapses) into the slot ``(offset + delay) % size``, an
   integer division per synapse (10 % of the binary's time with the push). The slot is now
   computed as ``offset + delay`` and divided only when it reaches ``size``: the same integer
   for every input (``offset`` and ``delay`` are below ``size``), synapses in the same order.
-
 * :func:`skip_quiet_blocks`: the spike threshold tests every neuron in a scalar loop with a
   branch per neuron (7 % of the binary's time for 712 neurons, ~9 of which spike per step).
   The loop now first tests 8 neurons at once (``v > v_th`` of each, or-ed, no branch) and
   runs the original body only for a block where one of them is above threshold: a skipped
   block is one where the original body would have found no spike.
-
 * :func:`sum_in_register`: the regional meters sum every neuron's count into its region
   (a summed variable, every 10 ms) through memory, each addition waiting for the previous
   one's store. The running sum of a region now stays in a register while consecutive
@@ -120,7 +117,7 @@ def remember_exp(text: str) -> str:
     return head + loop + _EXP_CALL.sub("_motorseq_exp(", body)
 
 
-_UPDATE = re.compile(r"^(\s*)(\w+_post) \+= w \* int_\((kind [<=]= \d+)\);\n", re.M)
+_UPDATE = re.compile(r"^( *)(\w+_post) \+= w \* int_\((kind [<=]= \d+)\);\n", re.M)
 
 
 def select_target(text: str) -> str:
