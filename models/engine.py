@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from . import prepared
+from . import event_code, prepared
 from .brian_import import import_brian2
 from .brian_log import install_brian_filter
 from .build_cache import CacheEntry, cache_root, compiler_id, fetch_or_build
@@ -408,11 +408,13 @@ class Engine:
         before_network = (network.read_text(), network.stat()) if network.exists() else None
         vectorised = [self.project_dir / "code_objects" / name for name in _SIMD_CODE_OBJECTS]
         before_vectorised = [(p.read_text(), p.stat()) if p.exists() else None for p in vectorised]
+        before_events = event_code.snapshot(self.project_dir)
         b2.device.build(directory=str(self.project_dir), compile=False, run=False, with_output=False)
         _normalise_main(main, before)
         _patch_network(network, before_network)
         for source, before_source in zip(vectorised, before_vectorised, strict=True):
             _vectorise_loop(source, before_source)
+        event_code.apply(self.project_dir, before_events)
         from brian2.codegen.cpp_prefs import get_compiler_and_args
 
         compiler = get_compiler_and_args()[0]

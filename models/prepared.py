@@ -40,7 +40,9 @@ from .units import require_dimension
 __all__ = ["STRUCTURE_MODULES", "Prepared", "structure_key", "find", "store", "manifest_of"]
 
 #: Modules (file names in this package) whose source determines the generated code and data.
-STRUCTURE_MODULES = ("network.py", "noise.py", "layout.py", "engine.py", "build_cache.py", "prepared.py")
+STRUCTURE_MODULES = (
+    "network.py", "noise.py", "layout.py", "engine.py", "event_code.py", "build_cache.py", "prepared.py",
+)  # fmt: skip
 
 _MANIFEST = "manifest.json"
 _KEEP_ARRAY = "_static_array_"  # static_arrays files written by the build (not run arguments)

@@ -4,10 +4,11 @@ Simulates the same participants (srt-classic, same seeds, default parameters, no
 draws) with the installed code and with the code of a git revision (exported with
 ``git archive`` into a temporary folder that comes first on ``PYTHONPATH``), each in its
 own process, and reports per seed whether the trial table (onsets, responses, RTs) is
-*byte-identical*; where it is not, the figures of :mod:`noise_equivalence` (median and SD of
-correct RTs, error rate, learning curve, sequence-specific learning) are compared against
-the seed-to-seed spread (``[within seed-to-seed variation: met]`` when the means differ by
-less than twice the standard error of the difference).
+*byte-identical* (and whether the activity table and the final plastic weights are); where
+it is not, the figures of :mod:`noise_equivalence` (median and SD of correct RTs, error
+rate, learning curve, sequence-specific learning) are compared against the seed-to-seed
+spread (``[within seed-to-seed variation: met]`` when the means differ by less than twice
+the standard error of the difference).
 
 Run::
 
@@ -33,6 +34,11 @@ from noise_equivalence import _CHILD  # noqa: E402
 _HASHES = r"""
 import hashlib
 out[-1]["table"] = hashlib.sha256(res.responses.to_csv(index=False).encode()).hexdigest()[:16]
+out[-1]["activity"] = hashlib.sha256(res.activity.to_csv(index=False).encode()).hexdigest()[:16]
+_digest = hashlib.sha256()
+for _name in sorted(res.weights):
+    _digest.update(_name.encode() + np.ascontiguousarray(res.weights[_name]).tobytes())
+out[-1]["weights"] = _digest.hexdigest()[:16]
 """
 # the child of noise_equivalence, with the trial table's digest added to each seed's result
 _CHILD_WITH_HASH = _CHILD.replace(
@@ -91,8 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     identical = [a["table"] == b["table"] for a, b in zip(before, after, strict=True)]
-    for a, same in zip(after, identical, strict=True):
-        print(f"  seed {a['seed']}: trial table {'byte-identical' if same else 'DIFFERS'}")
+    for a, b, same in zip(after, before, identical, strict=True):
+        others = ", ".join(
+            f"{what} {'bit-identical' if a.get(key) == b.get(key) else 'differ'}"
+            for key, what in (("activity", "activity table"), ("weights", "final plastic weights"))
+        )
+        print(f"  seed {a['seed']}: trial table {'byte-identical' if same else 'DIFFERS'}; {others}")
     print(f"  {'figure':<44}{'before':>20}{'after':>20}{'diff / 2 SE':>14}")
     for name in before[0]["figures"]:
         a = np.array([r["figures"][name] for r in before])

@@ -25,7 +25,8 @@ the engine's settings:
   800 trials);
 * the projection of a 1000-participant ``srt-classic`` cohort on 2 cores from the
   measured throughput (``--cohort N`` also runs N participants for real with
-  ``motorseq simulate --workers 2``).
+  ``motorseq simulate srt-classic --participants N --workers 2``, not pinned, and prints
+  its wall time next to the projection for N and the 1000 participants it implies).
 
 Every figure with a target ends in ``[target ...: met]`` or ``[target ...: MISSED]``.
 ``--quick`` runs a shortened protocol (2 blocks) and skips nothing else.
@@ -360,13 +361,20 @@ def _line(label: str, value: str, target: str = "") -> None:
     print(f"  {label:<58}{value:>14}   {target}".rstrip())
 
 
-def run_cohort_for_real(n: int, build_root: str, out: str) -> float:
-    """Wall seconds of ``motorseq simulate srt-classic --participants n --workers 2`` (not pinned)."""
+def run_cohort_for_real(n: int, build_root: str, out: str) -> tuple[float, float]:
+    """Wall and CPU seconds of ``motorseq simulate srt-classic --participants n --workers 2`` (not pinned).
+
+    The CPU time is that of the whole process tree (``simulate``, its Dask workers and their
+    simulation binaries, all waited for): on a shared machine it shows what the run needs of
+    the two cores when the wall time also holds the time spent waiting for other processes.
+    """
     env = {**os.environ, "MOTORSEQ_BUILD_ROOT": build_root}
     cmd = [MOTORSEQ, "simulate", "srt-classic", "--out", out, "--participants", str(n), "--workers", "2", "--quiet"]
-    start = time.perf_counter()
+    before, start = os.times(), time.perf_counter()
     subprocess.run(cmd, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall, after = time.perf_counter() - start, os.times()
+    cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+    return wall, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -398,9 +406,11 @@ def main(argv: list[str] | None = None) -> int:
         runs = single["runs"][1:] or single["runs"]  # the first run of the process pays the code generation
         simulated = float(np.mean([r["simulated_s"] for r in runs]))
         reference = _in_fresh_process(measure_reference, build_root, round(simulated, 1))
-        cohort_wall = None
+        cohort = None
         if args.cohort:
-            cohort_wall = run_cohort_for_real(args.cohort, build_root, str(Path(build_root) / "cohort"))
+            load_before = os.getloadavg()[0]
+            wall_n, cpu_n = run_cohort_for_real(args.cohort, build_root, str(Path(build_root) / "cohort"))
+            cohort = (wall_n, cpu_n, (load_before, os.getloadavg()[0]))
     finally:
         shutil.rmtree(build_root, ignore_errors=True)
 
@@ -458,12 +468,20 @@ def main(argv: list[str] | None = None) -> int:
     _line(label, f"{wall:.1f} s", _target("<= 60 s", wall <= 60))
     classic_trials = 696
     projection = 1000 * classic_trials / (throughputs[best_p] * 2)
-    _line("1000 srt-classic participants on 2 cores (projected):", f"{projection / 60:.0f} min",
+    _line("1000 srt-classic participants on 2 cores (projected):", f"{projection / 60:.1f} min",
           _target("< 60 min", projection < 3600))  # fmt: skip
-    if cohort_wall is not None:
-        per = cohort_wall / args.cohort
-        _line(f"{args.cohort} srt-classic participants, 2 workers (measured):", f"{cohort_wall / 60:.1f} min",
-              _target("< 3.6 s per participant", per < 3.6))  # fmt: skip
+    if cohort is not None:
+        wall_n, cpu_n, load_n = cohort
+        projected_n = args.cohort * classic_trials / (throughputs[best_p] * 2)
+        _line(f"{args.cohort} srt-classic participants on 2 cores (projected):", f"{projected_n / 60:.1f} min")
+        _line(f"{args.cohort} srt-classic participants, simulate --workers 2 (measured):", f"{wall_n / 60:.1f} min",
+              f"(wall, load average {load_n[0]:.1f} before, {load_n[1]:.1f} after)")  # fmt: skip
+        _line("  its CPU time (all processes) / 2 cores:", f"{cpu_n / 2 / 60:.1f} min")
+        from_run = 1000 * wall_n / args.cohort
+        _line(f"1000 srt-classic participants (from the {args.cohort} measured):", f"{from_run / 60:.1f} min",
+              _target("< 60 min", from_run < 3600))  # fmt: skip
+        from_cpu = 1000 * cpu_n / args.cohort / 2
+        _line(f"  from the CPU time of the {args.cohort} (2 cores to themselves):", f"{from_cpu / 60:.1f} min")
     print(f"reference: compile {reference['compile_s']:.1f} s, run {reference['wall_s']:.1f} s wall, "
           f"{reference['binary_cpu_s']:.1f} s CPU, peak {reference['peak_mb']:.0f} MB")  # fmt: skip
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
