@@ -21,6 +21,8 @@ import time
 
 import numpy as np
 import pandas as pd
+from motorseq.models.errors import ModelError
+from motorseq.models.parameters import ModelParameters
 from motorseq.models.reproduction import (
     GroupSpec,
     asrt_figures,
@@ -69,6 +71,10 @@ def main() -> None:
         overrides = tuple((k.strip(), float(v)) for k, v in (p.split("=", 1) for p in args.param))
     except ValueError:
         ap.error(f"--param: expected NAME=NUMBER, got {args.param}")
+    try:  # checked here, before any worker starts: one line naming the parameter
+        ModelParameters().with_overrides(dict(overrides))
+    except (ModelError, ValueError) as exc:
+        ap.error(str(exc).splitlines()[0][:300])
     parts = set(args.only.split(","))
     n, w, var = args.participants, args.workers, args.variability
     t0 = time.perf_counter()
