@@ -235,6 +235,10 @@ _PROJECTIONS: tuple[tuple[str, str, str, str, float, float], ...] = (
     ("dcn", "vl", "ampa", "same", 0.75, 2.0),
     ("dcn", "io", "gaba", "same", 1.0, 2.0),
     ("io", "purkinje", "climbing", "same", 1.0, 1.0),
+    # the stimulus drives the interneurons of its own M1 channel, which inhibit the other
+    # channels (issue 12, session 9; last in the list, so the projections above draw the same
+    # anatomy as before)
+    ("visual", "m1_inh", "ampa", "same", 1.0, 2.0),
 )
 
 _ANATOMY_SEED = 20261123  # fixed: the anatomy is the same for every participant
