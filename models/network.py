@@ -474,7 +474,9 @@ z_motor_post = z_m_pre
 # ``rest_mode`` is 0 in every task. In a rest run (``rest_mode = 1``, no cues: every element's
 # target is -1) each element is one reactivated item: while it is "shown" (phase 1) the
 # ``spontaneous`` cells fire at random (a counter-based draw per cell and step above ``z_th``)
-# and drive the visual cue cells of every channel alike through ``spontaneous_drive``; the
+# and drive the SMA/premotor channel cells of every channel alike through ``spontaneous_drive``
+# (``REPLAY_TARGET``; the visual cue cells until session 10, but a cue on every channel at once
+# now drives every M1 channel's interneurons, ``visual->m1_inh``, and nothing is chosen); the
 # channel that M1 and its readout pick is the item, and it becomes the context of the next one
 # (``last_tgt`` is the replayed item, as the stimulus is in the task), so a burst of elements
 # follows what the network learned (SMA transitions, the corticostriatal loop). Nothing else
@@ -492,6 +494,9 @@ SPONTANEOUS_DRIVE_SYNAPSE = "w_sp : 1 (shared, constant)"
 SPONTANEOUS_DRIVE_ON_PRE = "ge_post += w_sp\nsyn_post += w_sp"
 #: Noise index offset of the spontaneous cells (after the readout units and the timer).
 SPONTANEOUS_NOISE_OFFSET = 128
+#: Population the spontaneous cells of a rest run drive: replay of practised sequences arises
+#: in sensorimotor cortex (Buch et al. 2021), not from a seen cue.
+REPLAY_TARGET = "sma"
 
 CONTROLLER_EQUATIONS += TIMING_CONTROLLER_EQUATIONS
 CONTROLLER_EQUATIONS += REST_CONTROLLER_EQUATIONS
@@ -677,6 +682,7 @@ READOUT_EQUATIONS = """
 dr/dt = -(r + inh*r_others)/tau_r + int(phase_c == 1)*sigma_r*sqrt(2/tau_r)*z_r/sqrt(dt) : Hz
 r_others : Hz
 inh : 1 (shared, constant)
+conflict : 1 (shared, constant)
 z_r = hash_normal(seed_c, timestep(t, dt), noise_offset + ch) : 1
 seed_c : integer (linked)
 ch : integer (constant)
@@ -689,7 +695,7 @@ prep : 1 (shared, constant)
 gain : 1
 phase_c : integer (linked)
 """
-READOUT_THRESHOLD = "r > r_th and armed > 0.5 and phase_c == 1"
+READOUT_THRESHOLD = "r > r_th + conflict*r_others and armed > 0.5 and phase_c == 1"
 #: (passed to Brian2 as a copy: a group with a threshold adds its "spike" event to the dict)
 READOUT_EVENTS = {"rearm": "(armed < 0.5 and r < r_low) or phase_c != 1"}
 READOUT_ON_REARM = "armed = 1\nr = r*int(phase_c <= 1)"
@@ -1000,19 +1006,19 @@ def _timer_groups(controller: Any, clock: Any, hash_normal: Any, noise_offset: i
 
 
 def _rest_groups(layout: Layout, neurons: Any, controller: Any, clock: Any, hash_normal: Any) -> tuple[Any, Any]:
-    """Create the spontaneous cells of rest runs (one per visual cue cell) and their drive to the cue cells.
+    """Create the spontaneous cells of rest runs (one per SMA channel cell) and their drive to those cells.
 
     They fire only in a rest run (``controller.rest_mode = 1``) while an element is on, so in
     every task they are silent and the task's dynamics are those of the network without them.
     """
     import brian2 as b2
 
-    visual = layout.indices("visual")
+    target = layout.indices(REPLAY_TARGET)
     spontaneous = b2.NeuronGroup(
-        visual.size, SPONTANEOUS_EQUATIONS, threshold=SPONTANEOUS_THRESHOLD, reset="", clock=clock, name="spontaneous",
+        target.size, SPONTANEOUS_EQUATIONS, threshold=SPONTANEOUS_THRESHOLD, reset="", clock=clock, name="spontaneous",
         namespace={"hash_normal": hash_normal, "noise_offset": layout.n_neurons + SPONTANEOUS_NOISE_OFFSET},
     )  # fmt: skip
-    zeros = np.zeros(visual.size, dtype=np.int64)
+    zeros = np.zeros(target.size, dtype=np.int64)
     spontaneous.on_c = b2.linked_var(controller, "rest_mode", index=zeros)
     spontaneous.phase_c = b2.linked_var(controller, "phase", index=zeros)
     spontaneous.seed_c = b2.linked_var(controller, "seed_value", index=zeros)
@@ -1020,5 +1026,5 @@ def _rest_groups(layout: Layout, neurons: Any, controller: Any, clock: Any, hash
         spontaneous, neurons, SPONTANEOUS_DRIVE_SYNAPSE, on_pre=SPONTANEOUS_DRIVE_ON_PRE, clock=clock,
         name="spontaneous_drive",
     )  # fmt: skip
-    drive.connect(i=np.arange(visual.size), j=visual)
+    drive.connect(i=np.arange(target.size), j=target)
     return spontaneous, drive

@@ -60,6 +60,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "readout_noise_hz": (0.0, 200.0, "noise SD below the maximum rate"),
     "readout_preparation": (0.0, 1.0, "a gain between none (cleared until the stimulus) and the full input"),
     "readout_inhibition": (0.0, 5.0, "inhibition from the other readouts up to a few times the leak"),
+    "readout_conflict": (0.0, 5.0, "from none to a threshold raised by a few times the other readouts' rate"),
     "readout_rearm_hz": (0.0, 500.0, "a rate below the readout threshold (hysteresis)"),
     "efference_ms": (1.0, 1000.0, "at least one step; a copy outlasting a second would span the next trials"),
     "timer_drive_mv": (0.0, 100.0, "input drive between none and 5 thresholds"),

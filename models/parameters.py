@@ -286,15 +286,20 @@ class ModelParameters(BaseModel):
         description="Duration (ms) of the efference copy of the executed key press that reaches the MSNs of the pressed channel from the threshold crossing on. Only MSN spikes inside it make corticostriatal synapses eligible, so credit goes to the action taken, not to a channel that was only anticipated (Fee 2014, efference copy in striatal learning); without it anticipatory firing of a predicted channel is rewarded whenever the response is correct and a 62.5% contingency is learned like a 100% one.",
     )
     readout_preparation: float = Field(
-        1.0,
+        0.0,
         ge=0,
         le=1,
-        description="Gain of the response readout's integration of M1 output between trials (response preparation; 0: the readout starts each trial from zero at the stimulus). A channel the network predicts is prepared before the stimulus, as the lateralised readiness potential of the expected response starts before the stimulus in sequence blocks (Eimer et al. 1996); no key goes down before the stimulus.",
+        description="Gain of the response readout's integration of M1 output between trials (response preparation; 0: the readout starts each trial from zero at the stimulus). A channel the network predicts is prepared before the stimulus, as the lateralised readiness potential of the expected response starts before the stimulus in sequence blocks (Eimer et al. 1996); no key goes down before the stimulus. Session 10: 0. With M1 recurrence (m1->m1 0.6) the predicted channel holds its preparation in M1 itself; integrating it in the readout as well made 7-8 % of all srt-classic responses anticipations, pressed exactly the motor time after the stimulus (seeds 3-5; 2 % at 0.5, 0.1-0.6 % at 0), while the random-block cost of those participants hardly changed.",
     )
     readout_inhibition: float = Field(
         1.0,
         ge=0,
         description="Lateral inhibition between the channels' response readouts, relative to their leak: each readout is inhibited by the sum of the others (leaky competing accumulators, Usher & McClelland 2001). A prepared but wrong response then slows the cued one instead of winning the race: with the preparation on, 0 gave 10.8% random-block errors (4.5% in sequence blocks), 0.5 8.0%, 1.0 2.4% (0.7%), and a random cost of 54, 47 and 61 ms (3 participants).",
+    )
+    readout_conflict: float = Field(
+        0.0,
+        ge=0,
+        description="Raise of each response's threshold per Hz of the other channels' readouts (response conflict). When a prepared response and the cued one are active together, the subthalamic nucleus, driven by the hyperdirect pathway, raises the decision threshold until the conflict is resolved (hold your horses: Frank 2006; Cavanagh et al. 2011; Aron & Poldrack 2006). 0: off.",
     )
     readout_rearm_hz: float = Field(
         15.0, description="Rate below which a channel can trigger another press (hysteresis)."
@@ -632,7 +637,7 @@ class OfflineParameters(BaseModel):
         8,
         ge=2,
         le=32,
-        description="Items per reactivation event: the cue cells of every channel are driven alike and the network's own choice, through the learned SMA transitions, is the next item; practised sequences are replayed in chunks of a few items (Buch et al. 2021: the whole 5-item sequence).",
+        description="Items per reactivation event: the SMA/premotor cells of every channel are driven alike and the network's own choice, through the learned SMA transitions, is the next item; practised sequences are replayed in chunks of a few items (Buch et al. 2021: the whole 5-item sequence).",
     )
     replay_gap_s: float = Field(
         0.5,
@@ -662,7 +667,7 @@ class OfflineParameters(BaseModel):
         23.0,
         ge=0,
         le=100,
-        description="Mean drive of the cue cells of every channel by the spontaneous input while an item is reactivated (mV); the default equals cue_drive_mv: a burst is as strong as a seen cue, but on every channel at once.",
+        description="Mean drive of the SMA/premotor channel cells of every channel by the spontaneous input while an item is reactivated (mV); the default equals cue_drive_mv: a burst drives as strongly as a seen cue, but every channel at once. (It drove the visual cue cells until session 10; with the stimulus's feedforward inhibition, visual->m1_inh, a cue on every channel inhibits every M1 channel and 9 % of items were chosen; driving SMA, 100 %.)",
     )
     replay_input_hz: float = Field(
         200.0,

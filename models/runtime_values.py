@@ -286,6 +286,7 @@ def runtime_values(
         "readout.sigma_r": p.readout_noise_hz * Hz,
         "readout.prep": p.readout_preparation,
         "readout.inh": p.readout_inhibition,
+        "readout.conflict": p.readout_conflict,
         # controller
         "controller.n_trials": int(targets.size),
         "controller.until_correct": int(timing.until_correct),

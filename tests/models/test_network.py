@@ -50,7 +50,12 @@ def test_one_response_row_per_trial_in_order(result, trials):
 def test_rts_are_in_the_human_range(result):
     rt = result.responses["rt"].dropna().astype(float)
     assert 0.25 < rt.mean() < 0.65, rt.mean()
-    assert rt.min() > 0.17  # never faster than visual latency + motor time
+    p = ModelParameters()
+    # no key goes down before the stimulus arms the readout: the motor time at least
+    assert rt.min() >= p.non_decision_ms / 1000
+    # faster than visual latency + motor time only when a prepared response crosses at the
+    # stimulus's onset (an anticipation): rare
+    assert (rt < (p.visual_latency_ms + p.non_decision_ms) / 1000).mean() < 0.05
     assert rt.std() > 0.01  # trial-to-trial variability from the network's noise
 
 
@@ -174,23 +179,24 @@ def test_lesions_act_on_their_system(protocol, trials, workdir, result):
     assert da.responses["rt"].astype(float).mean() > result.responses["rt"].astype(float).mean()  # bradykinesia
 
 
-def _late_correct_rts(result: SimulationResult, n: int = 48) -> np.ndarray:
-    late = result.responses.iloc[-n:]
-    return late.loc[late["correct"] == 1, "rt"].astype(float).to_numpy()
-
-
-def test_a_learned_prediction_prepares_the_response_but_no_key_goes_down_before_the_stimulus(
+def test_no_key_goes_down_before_the_stimulus_and_a_prepared_readout_makes_anticipations(
     protocol, sequence_trials, workdir, trained
 ):
-    """The readout integrates the predicted channel between trials (response preparation)."""
-    unprepared = simulate_participant(
-        protocol, sequence_trials, ModelParameters().with_overrides({"readout_preparation": 0.0}), seed=3,
-        workdir=workdir,
-    )  # fmt: skip
-    prepared_rt, unprepared_rt = _late_correct_rts(trained), _late_correct_rts(unprepared)
-    # (after 96 trials: 349 vs 358 ms at seed 3)
-    assert prepared_rt.mean() < unprepared_rt.mean() - 0.005
-    # the preparation alone rarely presses: crossings before the cue is seen are anticipations
+    """M1 holds a predicted response (recurrence); integrating it in the readout too makes anticipations."""
     p = ModelParameters()
-    rts = trained.responses["rt"].astype(float).dropna()
-    assert (rts < (p.non_decision_ms + p.visual_latency_ms) / 1000).mean() < 0.02
+    assert p.readout_preparation == 0.0
+    in_readout = simulate_participant(
+        protocol, sequence_trials, p.with_overrides({"readout_preparation": 1.0}), seed=3, workdir=workdir,
+    )  # fmt: skip
+
+    def anticipations(result: SimulationResult) -> tuple[float, float]:
+        rts = result.responses["rt"].astype(float).dropna()
+        return rts.min(), (rts < (p.visual_latency_ms + p.non_decision_ms) / 1000).mean()
+
+    fastest, share = anticipations(trained)
+    fastest_prepared, share_prepared = anticipations(in_readout)
+    # the stimulus arms the readout: never a press before it, with or without the preparation
+    assert min(fastest, fastest_prepared) >= p.non_decision_ms / 1000
+    # crossings at the stimulus's onset (before the cue is seen) are rare with the defaults
+    assert share < 0.02
+    assert share_prepared > share
