@@ -7,8 +7,9 @@ tasks) with the weights the session ended with, and the next session starts from
 1. **Replay** (simulated): the controller in rest mode (``controller.rest_mode = 1``,
    ``models/network.py``) shows no cue. Each element of the rest run is one reactivated item:
    the ``spontaneous`` cells drive the SMA/premotor cells of *every* channel alike (a burst of
-   spontaneous cortical activity; Buch et al. 2021 found replay in sensorimotor cortex), M1 and its readout choose a channel as in the task, and the
-   chosen channel becomes the context of the next item. What the network chooses therefore
+   spontaneous cortical activity; Buch et al. 2021 found replay in sensorimotor cortex), M1 and
+   its readout choose a channel as in the task, and the chosen channel becomes the context of
+   the next item. What the network chooses therefore
    follows what it learned (the SMA transitions from the current context, the corticostriatal
    loop): well-learned transitions are replayed, others only by noise. Items follow each other
    ~20× faster than in the task (the non-decision time, the interval between items and the

@@ -135,8 +135,9 @@ def test_sequence_training_makes_plastic_weights_sequence_specific(sequence_tria
     # D1: rewarded context->target synapses potentiate relative to the others
     assert contrast("corticostriatal", "d1", +1) > 0.05
     # Purkinje: climbing-fibre-gated LTD depresses the synapses of the predicted target
-    # (0.020 after 96 trials at eta_pf_ltd 0.0001 since session 7; 0 without learning)
-    assert contrast("parallel_fibre", "purkinje", -1) > 0.012
+    # (0.020 after 96 trials at eta_pf_ltd 0.0001 in sessions 7-9; 0.011 since session 10, whose
+    # weaker cue drives the olive less; 0 without learning)
+    assert contrast("parallel_fibre", "purkinje", -1) > 0.008
     # SMA: Hebbian transition synapses context(n-1) -> channel(n); slow by design (eta_transition
     # 0.0002 since issue 12: 0.004 after 96 trials, 0 without learning)
     assert contrast("transition", "sma", +1) > 0.002
