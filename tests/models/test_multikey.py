@@ -197,20 +197,12 @@ def test_dsp_random_sequences_are_slower_than_practised_ones(dsp_by_block):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="issue 12 defaults: DSP execution time falls ~1% over the session (2 participants: 2185 -> 2163 ms; "
-    "models/README.md, shortfalls)",
-    strict=False,
-)
 def test_dsp_execution_time_falls_with_practice(dsp_by_block):
     sequence = dsp_by_block.xs("sequence", level="trial_type")
     assert sequence.iloc[-1] < 0.97 * sequence.iloc[0], sequence.round(3).tolist()
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="issue 12 defaults: taps per 30 s rise 3% (2 participants: 86 -> 89; models/README.md)", strict=False
-)
 def test_ftt_tapping_speeds_up_over_trials(ftt_full):
     taps = ftt_full.groupby("trial")["n_presses"].mean()
     assert taps.iloc[-3:].mean() > 1.05 * taps.iloc[:3].mean(), taps.tolist()
