@@ -143,9 +143,11 @@ def _default_weights() -> dict[str, float]:
         "vl->m1": 8.0,  # 6 until the readout competition (issue 12, session 7): with it the prediction released through VL must be stronger to matter (random cost 40 -> 61 ms at 8, 3 participants)
         # CM-Pf reaches MSNs of both output pathways (Smith et al. 2004); D2 gets twice the D1
         # gain: with equal gains the novelty drive sped the first sequence block through the
-        # direct pathway (389 vs 403 ms without CM-Pf, 4 participants)
-        "cmpf->d1": 3.0,
-        "cmpf->d2": 6.0,
+        # direct pathway (389 vs 403 ms without CM-Pf, 4 participants). Session 11: 1.5 times
+        # both (3 and 6 before): with the faster striatal learning the novelty drive that
+        # habituates carries the early -> late shift (rate form 1.23 -> 1.33, 10 participants)
+        "cmpf->d1": 4.5,
+        "cmpf->d2": 9.0,
         "d1->snc": 4.0,
         "snc->d1": 0.0625,
         "snc->d2": 0.0625,
@@ -277,9 +279,9 @@ class ModelParameters(BaseModel):
         description="M1 channel population rate (Hz) whose crossing is the response (Hanes & Schall 1996 threshold model). Above what anticipation alone gives the predicted channel, below the ~60 Hz the cued channel reaches: a prediction speeds or slows the response but rarely triggers it (at 30 Hz a third of random-block trials after learning were anticipation errors; with w_max_ctx_d1 = 8, 45 Hz gave 14% random-block errors, 50 Hz 6%, 3 participants).",
     )
     readout_noise_hz: float = Field(
-        19.0,
+        20.0,
         ge=0,
-        description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate of slips (decision noise, Ratcliff & McKoon 2008). With the 50-Hz threshold: 15 Hz gave 0.8-1.5% errors, 20 Hz 10%, 16.5 Hz 2.5% (srt-classic, 3 participants each). With the readout competition (session 7) 16.5 Hz gave 1.0% errors and 19 Hz 3.4%.",
+        description="SD (Hz) of noise in the response readout (downstream motor noise); with the network's own noise it sets RT variability and the base error rate of slips (decision noise, Ratcliff & McKoon 2008). With the 50-Hz threshold: 15 Hz gave 0.8-1.5% errors, 20 Hz 10%, 16.5 Hz 2.5% (srt-classic, 3 participants each). With the readout competition (session 7) 16.5 Hz gave 1.0% errors and 19 Hz 3.4%. Session 11: 20 (was 19); the conflict threshold (readout_conflict 0.2) removes slips as well as wrong predictions, 19 Hz then left 2.0% errors in srt-classic and 97.5% accuracy in asrt, 20 Hz 2.5% and 96.7% (20 participants).",
     )
     efference_ms: float = Field(
         100.0,
@@ -297,9 +299,9 @@ class ModelParameters(BaseModel):
         description="Lateral inhibition between the channels' response readouts, relative to their leak: each readout is inhibited by the sum of the others (leaky competing accumulators, Usher & McClelland 2001). A prepared but wrong response then slows the cued one instead of winning the race: with the preparation on, 0 gave 10.8% random-block errors (4.5% in sequence blocks), 0.5 8.0%, 1.0 2.4% (0.7%), and a random cost of 54, 47 and 61 ms (3 participants).",
     )
     readout_conflict: float = Field(
-        0.0,
+        0.2,
         ge=0,
-        description="Raise of each response's threshold per Hz of the other channels' readouts (response conflict). When a prepared response and the cued one are active together, the subthalamic nucleus, driven by the hyperdirect pathway, raises the decision threshold until the conflict is resolved (hold your horses: Frank 2006; Cavanagh et al. 2011; Aron & Poldrack 2006). 0: off.",
+        description="Raise of each response's threshold per Hz of the other channels' readouts (response conflict). When a prepared response and the cued one are active together, the subthalamic nucleus, driven by the hyperdirect pathway, raises the decision threshold until the conflict is resolved (hold your horses: Frank 2006; Cavanagh et al. 2011; Aron & Poldrack 2006). 0: off. Session 11: 0.2 (was 0). With the faster striatal learning a wrong prediction won the race in 7.7% of random-block trials (2.7% in sequence blocks) without it; 0.15 gave 7.1 / 1.3% (20 participants), 0.25 5.5 / 1.1% but 1.8% errors overall, fewer than people make (10 participants).",
     )
     readout_rearm_hz: float = Field(
         15.0, description="Rate below which a channel can trigger another press (hysteresis)."
@@ -375,9 +377,9 @@ class ModelParameters(BaseModel):
     )
     # --- learning ---------------------------------------------------------------------------
     eta_striatum: float = Field(
-        0.0012,
+        0.0022,
         ge=0,
-        description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms; Reynolds et al. 2001; Shen et al. 2008). Eligibility forms only in the 100-ms efference window of the pressed channel. With the two time scales of the weight (tau_fast_weight_s, tau_consolidation_s) part of each change relaxes back until it is consolidated, so the rate is higher than the 0.001 used before them: 0.0015 gave ASRT L-H 11, 15, 17, 21 ms by epoch with the halved cerebellar rate (3 participants), 0.002 gave 17-28 ms with the full cerebellar rate; the srt-classic random cost is 53-61 ms from 0.0015 to 0.003 (the sequence blocks reach a floor near 305-320 ms).",
+        description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms; Reynolds et al. 2001; Shen et al. 2008). Session 11: 0.0022 (was 0.0012), with the cerebellar rates a tenth: the deterministic transitions' weight grows with this rate while the 62.5% ASRT contexts' weight stays at its equilibrium, so this route separates the two and the cerebellar one does not. 20 participants: SRT cost 22.8% of the first-block RT; at 0.0026 24.9% but a last-epoch ASRT L-H of 21 ms (models/README.md, session 11). Eligibility forms only in the 100-ms efference window of the pressed channel. With the two time scales of the weight (tau_fast_weight_s, tau_consolidation_s) part of each change relaxes back until it is consolidated, so the rate is higher than the 0.001 used before them: 0.0015 gave ASRT L-H 11, 15, 17, 21 ms by epoch with the halved cerebellar rate (3 participants), 0.002 gave 17-28 ms with the full cerebellar rate; the srt-classic random cost is 53-61 ms from 0.0015 to 0.003 (the sequence blocks reach a floor near 305-320 ms).",
     )
     d2_learning_ratio: float = Field(
         0.1,
@@ -430,14 +432,14 @@ class ModelParameters(BaseModel):
         description="Initial context->D2 weight (fraction of maximum), random-target equilibrium as for D1.",
     )
     eta_pf_ltd: float = Field(
-        0.0001,
+        0.00001,
         ge=0,
-        description="PF-Purkinje LTD per PF spike at unit climbing-fibre trace (Ito 2001; Marr 1969; Albus 1971). Quarter of the first value: the cerebellar route learns probabilistic contexts as readily as deterministic ones (no reward gating), so it carries most of the early ASRT effect: with this route off ASRT L-H was 5-8 ms in every epoch, at 0.00035 it was 15-20 ms already in epoch 1; halving it gave L-H growing over the session (11 -> 21 ms, 3 participants) while the SRT cost fell only from ~56 to ~53 ms. Session 7: 0.0001 with the readout preparation and competition, whose stronger prediction raised L-H again (3 participants: 8, 23, 16, 19 ms by epoch vs 13, 24, 24, 14 at 0.000175).",
+        description="PF-Purkinje LTD per PF spike at unit climbing-fibre trace (Ito 2001; Marr 1969; Albus 1971). Session 11: 0.00001 (was 0.0001), LTP scaled with it. The olive's spontaneous climbing fibres outweigh the cue-evoked ones, so the depression is the same for a deterministic transition and a 62.5% ASRT context: this route adds to the ASRT effect as much as to the SRT cost and carries none of their difference (at 0.0001 with eta_striatum 0.0026-0.0032 the last-epoch ASRT L-H went above 20 ms). Earlier: quarter of the first value: the cerebellar route learns probabilistic contexts as readily as deterministic ones (no reward gating), so it carries most of the early ASRT effect: with this route off ASRT L-H was 5-8 ms in every epoch, at 0.00035 it was 15-20 ms already in epoch 1; halving it gave L-H growing over the session (11 -> 21 ms, 3 participants) while the SRT cost fell only from ~56 to ~53 ms. Session 7: 0.0001 with the readout preparation and competition, whose stronger prediction raised L-H again (3 participants: 8, 23, 16, 19 ms by epoch vs 13, 24, 24, 14 at 0.000175).",
     )
     eta_pf_ltp: float = Field(
-        0.0000214,
+        0.00000214,
         ge=0,
-        description="PF-Purkinje LTP per PF spike without climbing fibre (Lev-Ram et al. 2002), balancing LTD (the same ratio to eta_pf_ltd as the first values, scaled with it).",
+        description="PF-Purkinje LTP per PF spike without climbing fibre (Lev-Ram et al. 2002), balancing LTD (the same ratio to eta_pf_ltd as the first values, scaled with it). Left unscaled when eta_pf_ltd is lowered, LTP wins and every parallel-fibre weight drifts up (0.21 -> 0.29-0.32 over asrt), so Purkinje input grows with practice whatever is learned.",
     )
     w_max_pf: float = Field(6.0, description="Maximum gain of a PF->Purkinje synapse (mV).")
     w_init_pf: float = Field(0.21, ge=0, le=1, description="Initial PF weight (fraction of maximum).")

@@ -285,6 +285,17 @@ def shift_ratio(runs: Sequence[dict[str, Any]], measure: str = "mean_rate_hz") -
     return {"first_over_last": float(np.mean(ratios)), "first": float(np.mean(early)), "last": float(np.mean(late))}
 
 
+def region_first_over_last(runs: Sequence[dict[str, Any]], measure: str = "mean_rate_hz") -> pd.Series:
+    """Each region's activity in the first over the last sequence block, mean over participants."""
+    rows = []
+    for run in runs:
+        tab = activity_by_block(run, measure)
+        kinds = run["trials"].groupby("block")["block_kind"].first()
+        seq_blocks = [b for b in tab.index if kinds[b] == "sequence"]
+        rows.append(tab.loc[seq_blocks[0]] / tab.loc[seq_blocks[-1]])
+    return pd.DataFrame(rows).mean()
+
+
 def sequence_random_differences(runs: Sequence[dict[str, Any]], measure: str = "mean_rate_hz") -> pd.Series:
     """Relative sequence-minus-random activity per region ((seq - random) / random).
 

@@ -26,6 +26,7 @@ from motorseq.models.parameters import ModelParameters
 from motorseq.models.reproduction import (
     GroupSpec,
     asrt_figures,
+    region_first_over_last,
     sequence_random_differences,
     shift_ratio,
     simulate_group,
@@ -120,6 +121,8 @@ def main() -> None:
                 f"{s['first_over_last']:.3f} (first {s['first']:.3f}, last {s['last']:.3f})", ">= 1.2",
                 s["first_over_last"] >= 1.2,
             )  # fmt: skip
+            by_region = ", ".join(f"{k} {v:.3f}" for k, v in region_first_over_last(intact, measure).items())
+            print(f"    {measure} first/last sequence block by region: {by_region}")
         d = sequence_random_differences(intact)
         sd = system_differences(intact)
         by_region = ", ".join(f"{k} {v:+.3f}" for k, v in d.items())

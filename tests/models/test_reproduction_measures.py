@@ -1,0 +1,39 @@
+"""Pure measures of models/reproduction.py on hand-built runs with known answers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from motorseq.models.reproduction import region_first_over_last, shift_ratio
+
+
+def _run(rates: dict[str, list[float]], kinds: list[str]) -> dict:
+    """One participant: one trial per block, each region's rate given block by block."""
+    trials = pd.DataFrame(
+        {"trial_index": range(1, len(kinds) + 1), "block": range(1, len(kinds) + 1), "block_kind": kinds}
+    )
+    rows = [
+        {"trial_index": t, "region": region, "mean_rate_hz": r[t - 1], "synaptic_input": 2 * r[t - 1]}
+        for region, r in rates.items()
+        for t in trials["trial_index"]
+    ]
+    return {"trials": trials, "activity": pd.DataFrame(rows)}
+
+
+def test_region_first_over_last_uses_the_first_and_last_sequence_blocks():
+    kinds = ["practice", "sequence", "sequence", "random", "sequence"]
+    a = _run({"M1": [9.0, 4.0, 5.0, 50.0, 2.0], "striatum_D1": [1.0, 3.0, 3.0, 3.0, 3.0]}, kinds)
+    b = _run({"M1": [9.0, 6.0, 5.0, 50.0, 3.0], "striatum_D1": [1.0, 2.0, 3.0, 3.0, 4.0]}, kinds)
+    out = region_first_over_last([a, b], "mean_rate_hz")
+    assert out["M1"] == pytest.approx(2.0)  # 4/2 and 6/3: practice and random blocks ignored
+    assert out["striatum_D1"] == pytest.approx((1.0 + 0.5) / 2)  # mean of the participants' ratios
+    assert region_first_over_last([a], "synaptic_input")["M1"] == pytest.approx(2.0)
+
+
+def test_shift_ratio_of_a_network_whose_systems_stay_alike_is_one():
+    kinds = ["sequence", "sequence", "sequence"]
+    flat = {r: [2.0, 3.0, 4.0] for r in ("SMA_PMC", "M1", "striatum_D1", "striatum_D2", "granule", "purkinje", "DCN")}
+    assert shift_ratio([_run(flat, kinds)])["first_over_last"] == pytest.approx(1.0)
+    shifted = dict(flat, striatum_D1=[4.0, 3.0, 2.0], striatum_D2=[4.0, 3.0, 2.0])
+    # striatum 4/3 -> 2/3 of its mean, cortex and cerebellum 2/3 -> 4/3: (4/3 + 2/3)/(2*2/3) over (2/3 + 4/3)/(2*4/3)
+    assert shift_ratio([_run(shifted, kinds)])["first_over_last"] == pytest.approx(2.0)
