@@ -165,12 +165,14 @@ def srt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Group means of :func:`srt_participant_figures`, plus the spread of first-block RT.
 
     ``first_block_rt_cv`` is the between-participant coefficient of variation of the first
-    block's RT (NaN with fewer than two participants).
+    block's RT and ``random_cost_pct_sd`` the between-participant SD of ``random_cost_pct``
+    (both NaN with fewer than two participants).
     """
     per = pd.DataFrame([srt_participant_figures(run) for run in runs])
     out = {k: float(per[k].mean()) if per[k].notna().any() else float("nan") for k in per.columns}
     first = per["first_block_rt"]
     out["first_block_rt_cv"] = float(first.std(ddof=1) / first.mean()) if len(first) >= 2 else float("nan")
+    out["random_cost_pct_sd"] = float(per["random_cost_pct"].std(ddof=1)) if len(per) >= 2 else float("nan")
     return out
 
 

@@ -102,8 +102,11 @@ def main() -> None:
             "between-participant CV of first-block RT", f"{f['first_block_rt_cv']:.3f}", "0.12-0.30",
             0.12 <= f["first_block_rt_cv"] <= 0.30,
         )  # fmt: skip
+        se = f["random_cost_pct_sd"] / math.sqrt(len(intact))
         check(
-            "random-block cost", f"{_ms(f['random_cost'])} = {f['random_cost_pct']:.1f}% of first-block RT",
+            "random-block cost",
+            f"{_ms(f['random_cost'])} = {f['random_cost_pct']:.1f}% of first-block RT"
+            f" (between participants SD {f['random_cost_pct_sd']:.1f}, SE of the mean {se:.1f} points)",
             "20-35% of first-block RT", 20 <= f["random_cost_pct"] <= 35,
         )  # fmt: skip
         check(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
-from motorseq.models.reproduction import region_first_over_last, shift_ratio
+from motorseq.models.reproduction import region_first_over_last, shift_ratio, srt_figures
 
 
 def _run(rates: dict[str, list[float]], kinds: list[str]) -> dict:
@@ -37,3 +38,29 @@ def test_shift_ratio_of_a_network_whose_systems_stay_alike_is_one():
     shifted = dict(flat, striatum_D1=[4.0, 3.0, 2.0], striatum_D2=[4.0, 3.0, 2.0])
     # striatum 4/3 -> 2/3 of its mean, cortex and cerebellum 2/3 -> 4/3: (4/3 + 2/3)/(2*2/3) over (2/3 + 4/3)/(2*4/3)
     assert shift_ratio([_run(shifted, kinds)])["first_over_last"] == pytest.approx(2.0)
+
+
+def _srt_run(block_rts: list[float]) -> dict:
+    """One srt-classic-like run: practice, sequence, random, sequence blocks of 4 correct trials."""
+    kinds = ["practice", "sequence", "random", "sequence"]
+    trials = pd.DataFrame(
+        {
+            "trial_index": range(1, 17),
+            "block": [b for b in range(1, 5) for _ in range(4)],
+            "block_kind": [k for k in kinds for _ in range(4)],
+        }
+    )
+    responses = pd.DataFrame(
+        {"trial_index": range(1, 17), "rt": [r for r in block_rts for _ in range(4)], "correct": [1] * 16}
+    )
+    return {"trials": trials, "responses": responses}
+
+
+def test_srt_figures_give_the_cost_and_its_spread_between_participants():
+    # costs: 0.5 - 0.4 = 0.1 s of a 0.4-s first block (25 %) and 0.46 - 0.4 = 0.06 s (15 %)
+    runs = [_srt_run([0.5, 0.4, 0.5, 0.4]), _srt_run([0.5, 0.4, 0.46, 0.4])]
+    f = srt_figures(runs)
+    assert f["random_cost"] == pytest.approx(0.08)
+    assert f["random_cost_pct"] == pytest.approx(20.0)
+    assert f["random_cost_pct_sd"] == pytest.approx(np.sqrt(50.0))  # SD of 25 and 15
+    assert np.isnan(srt_figures(runs[:1])["random_cost_pct_sd"])
