@@ -627,8 +627,14 @@ CORTICOSTRIATAL_ON_POST = "elig += apre*int(eff_post > 0.5)"
 # (k_fast per update) that slowly follows it (k_slow), so what is practised for minutes
 # resists a block of contrary experience and a learned effect keeps growing slowly
 # (two-state motor learning, Smith et al. 2006; synaptic consolidation, Benna & Fusi 2016)
+# D1 synapses are potentiated only with dopamine above its tonic level (LTP at D1 MSNs needs D1
+# receptor activation; Shen et al. 2008): a dip does not turn the heterosynaptic (negative)
+# eligibility of the unselected channels into potentiation. Without this gate the chronic dip
+# of a dopamine lesion potentiated every unselected context->D1 synapse and cancelled the
+# lesion's slowing within 40 trials (session 12).
 CORTICOSTRIATAL_DOPAMINE_UPDATE = (
-    "dw_cs = eta*sgn*elig*exp(-(t - lastupdate)/tau_el)*(da_post - da0)*update_scale\n"
+    "dw_cs = eta*sgn*elig*exp(-(t - lastupdate)/tau_el)*(da_post - da0)*update_scale"
+    "*(1 - int(sgn > 0)*int(elig < 0)*int(da_post < da0))\n"
     "w = clip(w + dw_cs*((1 - w)*int(dw_cs > 0) + w*int(dw_cs <= 0)), 0, 1)\n"
     "w += (ws - w)*k_fast\n"
     "ws += (w - ws)*k_slow"

@@ -92,10 +92,12 @@ def _default_bias() -> dict[str, float]:
     # (threshold 20 mV): GPi/SNr ~60-80 Hz and GPe ~50-70 Hz (DeLong 1971), STN ~15-20 Hz
     # (Bevan & Wilson 1999), Purkinje simple spikes ~40-60 Hz and DCN ~20-40 Hz
     # (Thach 1968; Raman et al. 2000), SNc ~4 Hz (Grace & Bunney 1984), IO ~1 Hz, MSNs
-    # nearly silent in the down state (Wilson & Kawaguchi 1996), cortex a few Hz.
+    # nearly silent in the down state (Wilson & Kawaguchi 1996), cortex a few Hz. D1 MSNs sit
+    # deeper (2 mV; 4 before session 12) so that only convergent, strongly learned context
+    # input drives them (the down state as a threshold; models/README.md, session 12).
     return {
         "visual": 0.0, "sma": 10.0, "sma_ctx": 0.0, "sma_inh": 8.0, "m1": 10.0,
-        "m1_inh": 8.0, "d1": 4.0, "d2": 4.0, "gpe": 24.0, "stn": 22.0, "gpi": 24.0,
+        "m1_inh": 8.0, "d1": 2.0, "d2": 4.0, "gpe": 24.0, "stn": 22.0, "gpi": 24.0,
         "vl": 16.0, "cmpf": 8.0, "snc": 15.0, "mossy": 0.0, "granule": 0.0, "purkinje": 18.0,
         "dcn": 28.0, "io": 12.0,
     }  # fmt: skip
@@ -377,9 +379,9 @@ class ModelParameters(BaseModel):
     )
     # --- learning ---------------------------------------------------------------------------
     eta_striatum: float = Field(
-        0.0022,
+        0.003,
         ge=0,
-        description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms; Reynolds et al. 2001; Shen et al. 2008). Session 11: 0.0022 (was 0.0012), with the cerebellar rates a tenth: the deterministic transitions' weight grows with this rate while the 62.5% ASRT contexts' weight stays at its equilibrium, so this route separates the two and the cerebellar one does not. 20 participants: SRT cost 22.8% of the first-block RT; at 0.0026 24.9% but a last-epoch ASRT L-H of 21 ms (models/README.md, session 11). Eligibility forms only in the 100-ms efference window of the pressed channel. With the two time scales of the weight (tau_fast_weight_s, tau_consolidation_s) part of each change relaxes back until it is consolidated, so the rate is higher than the 0.001 used before them: 0.0015 gave ASRT L-H 11, 15, 17, 21 ms by epoch with the halved cerebellar rate (3 participants), 0.002 gave 17-28 ms with the full cerebellar rate; the srt-classic random cost is 53-61 ms from 0.0015 to 0.003 (the sequence blocks reach a floor near 305-320 ms).",
+        description="Corticostriatal three-factor learning rate (per eligibility x dopamine x 10 ms; Reynolds et al. 2001; Shen et al. 2008). Session 12: 0.003 (0.0022 in session 11, 0.0012 before), with D1 MSNs in a deeper down state (bias_mv.d1 2) and w_max_ctx_d1 10: the deeper down state slows the growth of every weight (fewer postsynaptic spikes make eligibility), the faster rate restores the deterministic transitions' weight (0.455 of the maximum at the end of srt-classic) while the 62.5% ASRT contexts' stays lower than before (0.098, was 0.120; 10 participants). Session 11: 0.0022 with the cerebellar rates a tenth, so this route separates the two and the cerebellar one does not. Eligibility forms only in the 100-ms efference window of the pressed channel. With the two time scales of the weight (tau_fast_weight_s, tau_consolidation_s) part of each change relaxes back until it is consolidated, so the rate is higher than the 0.001 used before them.",
     )
     d2_learning_ratio: float = Field(
         0.1,
@@ -415,8 +417,8 @@ class ModelParameters(BaseModel):
         description="Dopamine level at tonic SNc firing in the intact network (units of the dopamine trace); three-factor rule uses DA - baseline. Not rescaled by lesions.",
     )
     w_max_ctx_d1: float = Field(
-        8.0,
-        description="Maximum gain of a context->D1 synapse (mV). With heterosynaptic depression the learned weight is a steep function of how reliably a context predicts a channel, so the maximum scales the deterministic SRT effect far more than the 62.5% ASRT one: at 4 mV a learned context drove the predicted channel's MSNs to only ~5 Hz before the cue (GPi 37 vs 65 Hz, M1 11 vs 7 Hz) and the random-block cost was 7% of the first-block RT; 8 mV gives ~16% (3 participants); 12 mV made late sequence blocks unstable (10% errors).",
+        10.0,
+        description="Maximum gain of a context->D1 synapse (mV). With heterosynaptic depression the learned weight is a steep function of how reliably a context predicts a channel, so the maximum scales the deterministic SRT effect far more than the 62.5% ASRT one. Session 12: 10 (8 before) with D1 MSNs deeper in the down state (bias_mv.d1 2): a learned deterministic transition (0.46 of the maximum, 4.6 mV) lifts its MSNs out of the down state, a 62.5% context (0.10) hardly does, so the SRT cost is 5.2 times the last-epoch ASRT L-H (4.9 before; 20 participants) and the ASRT effect grows over the epochs (10 to 17 ms). At 13-14 mV the cost reached 27-30% but a wrong prediction won the race in 8-10% of random-block trials (10 participants; models/README.md, session 12). Earlier: at 4 mV the random-block cost was 7% of the first-block RT.",
     )
     w_max_ctx_d2: float = Field(3.5, description="Maximum gain of a context->D2 synapse (mV).")
     w_init_ctx_d1: float = Field(
