@@ -28,6 +28,7 @@ __all__ = [
     "asrt_epoch_table",
     "dsp_figures",
     "ftt_figures",
+    "ftt_micro_gains",
     "asrt_figures",
     "activity_by_block",
     "shift_ratio",
@@ -258,6 +259,43 @@ def ftt_figures(runs: Sequence[dict[str, Any]], n_early: int = 3) -> dict[str, f
         late.append(n[-1] - n[n_early])
     return {"first": float(np.mean(first)), "last": float(np.mean(last)), "early_gain": float(np.mean(early)),
             "late_gain": float(np.mean(late))}  # fmt: skip
+
+
+def ftt_micro_gains(runs: Sequence[dict[str, Any]], edge: int = 10) -> dict[str, float]:
+    """Group means of the micro-online and micro-offline gains in inter-tap interval (ms).
+
+    The inter-tap intervals of each tapping period, scored by
+    :func:`motorseq.analysis.phases.micro_gains` (the function that analyses people, Bönstrup et
+    al. 2019): the speed-up within the periods (micro-online) and across the rests between them
+    (micro-offline), summed over the session, speed-up positive. Intervals across a rest are
+    not intervals and are left out.
+
+    Parameters
+    ----------
+    runs : sequence of dict
+        Participants of :func:`simulate_group` for an FTT protocol (their ``presses``).
+    edge : int
+        Intervals averaged at the start and at the end of each period.
+    """
+    from motorseq.analysis.phases import micro_gains
+
+    frames = []
+    for run in runs:
+        presses = run["presses"].sort_values("onset")
+        iti = presses.groupby("trial_index")["onset"].diff() * 1000.0
+        frames.append(
+            pd.DataFrame(
+                {
+                    "participant": run["participant"],
+                    "session": 1,
+                    "block": presses["trial_index"].to_numpy(),
+                    "trial": np.arange(len(presses)),
+                    "iti_ms": iti.to_numpy(),
+                }
+            ).dropna()
+        )
+    gains = micro_gains(pd.concat(frames), "iti_ms", lower_is_better=True, edge=edge)
+    return {"micro_online": float(gains["micro_online"].mean()), "micro_offline": float(gains["micro_offline"].mean())}
 
 
 def activity_by_block(run: dict[str, Any], measure: str = "mean_rate_hz") -> pd.DataFrame:
