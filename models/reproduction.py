@@ -268,8 +268,8 @@ def ftt_micro_gains(runs: Sequence[dict[str, Any]], edge: int = 10) -> dict[str,
     :func:`motorseq.analysis.phases.micro_gains` (the function that analyses people, Bönstrup et
     al. 2019): the speed-up within the periods (micro-online) and across the rests between them
     (micro-offline), summed over the session, speed-up positive. A period's intervals start at
-    its third tap: the rest clears the model's context, so its first two taps have none (a
-    start-up cost of ~100 ms that is not learning).
+    the one ending at its third tap: the rest clears the model's context, so the second tap has
+    no second-order context (a start-up cost of ~100 ms that is not learning).
 
     Parameters
     ----------
@@ -284,7 +284,7 @@ def ftt_micro_gains(runs: Sequence[dict[str, Any]], edge: int = 10) -> dict[str,
     for run in runs:
         presses = run["presses"].sort_values("onset")
         iti = presses.groupby("trial_index")["onset"].diff() * 1000.0
-        iti[presses.groupby("trial_index").cumcount() < 3] = np.nan
+        iti[presses.groupby("trial_index").cumcount() < 2] = np.nan
         frames.append(
             pd.DataFrame(
                 {

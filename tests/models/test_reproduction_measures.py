@@ -64,3 +64,24 @@ def test_srt_figures_give_the_cost_and_its_spread_between_participants():
     assert f["random_cost_pct"] == pytest.approx(20.0)
     assert f["random_cost_pct_sd"] == pytest.approx(np.sqrt(50.0))  # SD of 25 and 15
     assert np.isnan(srt_figures(runs[:1])["random_cost_pct_sd"])
+
+
+def _tapping_run(periods: list[list[float]]) -> dict:
+    """One FTT participant: per period, two start-up taps 0.5 s apart, then the given intervals (s)."""
+    rows, t = [], 0.0
+    for k, intervals in enumerate(periods, start=1):
+        t = 60.0 * k
+        for gap in [0.0, 0.5, *intervals]:
+            t += gap
+            rows.append({"trial_index": k, "onset": t})
+    return {"participant": "01", "presses": pd.DataFrame(rows)}
+
+
+def test_ftt_micro_gains_score_within_periods_and_across_rests():
+    from motorseq.models.reproduction import ftt_micro_gains
+
+    first = [0.4] * 10 + [0.3] * 10  # 100 ms faster at the end of the period
+    second = [0.35] * 10 + [0.25] * 10  # starts 50 ms slower than the first period ended
+    out = ftt_micro_gains([_tapping_run([first, second])], edge=10)
+    assert out["micro_online"] == pytest.approx(200.0)
+    assert out["micro_offline"] == pytest.approx(-50.0)
