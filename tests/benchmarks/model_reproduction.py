@@ -25,12 +25,14 @@ from motorseq.models.errors import ModelError
 from motorseq.models.parameters import ModelParameters
 from motorseq.models.reproduction import (
     GroupSpec,
+    asrt_epoch_table,
     asrt_figures,
     region_first_over_last,
     sequence_random_differences,
     shift_ratio,
     simulate_group,
     srt_figures,
+    srt_participant_figures,
     system_differences,
     weights_by_reliability,
 )
@@ -38,6 +40,17 @@ from motorseq.models.reproduction import (
 
 def _ms(x: float) -> str:
     return f"{1000 * x:.0f} ms"
+
+
+def print_learning_rate_link(runs: list, effects: list[float], effect: str) -> None:
+    """Spearman correlation of the participants' drawn corticostriatal learning rate with their learning effect."""
+    from scipy.stats import spearmanr
+
+    rates = [r["parameters"]["eta_striatum"] for r in runs]
+    if len(runs) >= 3 and np.ptp(rates) > 0:
+        rho, p = spearmanr(rates, effects)
+        link = f"Spearman rho {rho:.2f} (p {p:.3f}; documented, no target)"
+        print(f"  participants' eta_striatum vs their {effect}: {link}")
 
 
 def check(figure: str, result: str, target: str, met: bool) -> None:
@@ -126,6 +139,8 @@ def main() -> None:
             )  # fmt: skip
             by_region = ", ".join(f"{k} {v:.3f}" for k, v in region_first_over_last(intact, measure).items())
             print(f"    {measure} first/last sequence block by region: {by_region}")
+        costs = [srt_participant_figures(r)["random_cost"] for r in intact]
+        print_learning_rate_link(intact, costs, "random-block cost")
         d = sequence_random_differences(intact)
         sd = system_differences(intact)
         by_region = ", ".join(f"{k} {v:+.3f}" for k, v in d.items())
@@ -187,6 +202,8 @@ def main() -> None:
         )  # fmt: skip
         acc = 1.0 - a["error_rate"]
         check("overall accuracy", f"{100 * acc:.1f}%", "88-97%", 0.88 <= acc <= 0.97)
+        mean_lh = [float(asrt_epoch_table(r)["triplet_effect"].mean()) for r in asrt_runs]
+        print_learning_rate_link(asrt_runs, mean_lh, "mean L-H")
         sd_ratio = float((ep["triplet_effect_sd"] / ep["triplet_effect"].abs()).mean())
         check("SD of L-H over its mean", f"{sd_ratio:.2f}", ">= 0.5 (of the order of the mean)", sd_ratio >= 0.5)
     for paradigm in ("dsp", "ftt"):
