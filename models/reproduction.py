@@ -277,11 +277,19 @@ def ftt_micro_gains(runs: Sequence[dict[str, Any]], edge: int = 10) -> dict[str,
         Participants of :func:`simulate_group` for an FTT protocol (their ``presses``).
     edge : int
         Intervals averaged at the start and at the end of each period.
+
+    Raises
+    ------
+    ValueError
+        A run without key presses (not a finger-tapping run).
     """
     from motorseq.analysis.phases import micro_gains
 
     frames = []
     for run in runs:
+        if run.get("presses") is None:
+            who = run.get("participant")
+            raise ValueError(f"ftt_micro_gains: participant {who} has no key presses (not an FTT run)")
         presses = run["presses"].sort_values("onset")
         iti = presses.groupby("trial_index")["onset"].diff() * 1000.0
         iti[presses.groupby("trial_index").cumcount() < 2] = np.nan

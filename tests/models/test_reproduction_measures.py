@@ -85,3 +85,10 @@ def test_ftt_micro_gains_score_within_periods_and_across_rests():
     out = ftt_micro_gains([_tapping_run([first, second])], edge=10)
     assert out["micro_online"] == pytest.approx(200.0)
     assert out["micro_offline"] == pytest.approx(-50.0)
+
+
+def test_ftt_micro_gains_refuse_a_run_without_key_presses():
+    from motorseq.models.reproduction import ftt_micro_gains
+
+    with pytest.raises(ValueError, match="participant 07 has no key presses"):
+        ftt_micro_gains([{"participant": "07", "presses": None}])
