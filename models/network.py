@@ -54,7 +54,8 @@ _I_EXT = (
 _NOISE = "zn = hash_normal(seed_c, timestep(t, dt), i) : 1"
 
 NEURON_EQUATIONS = f"""
-dv/dt = alive*(-v + (ge + gn - gi)*mV + I_ext + bias)/tau_m + alive*noise_amp*zn/sqrt(dt) : volt (unless refractory)
+dv/dt = alive*(-v + (ge + gn - gi)*mV + I_ext + bias - wa)/tau_m + alive*noise_amp*zn/sqrt(dt) : volt (unless refractory)
+dwa/dt = -wa/tau_adapt : volt
 dge/dt = -ge/tau_ampa : 1
 dgn/dt = -gn/tau_nmda : 1
 dgi/dt = -gi/tau_gaba : 1
@@ -70,6 +71,8 @@ a_ctx : volt (constant)
 a_rew : volt (constant)
 a_rst : volt (constant)
 a_sup : volt (constant)
+b_adapt : volt (constant)
+tau_adapt : second (shared, constant)
 alive : 1 (constant)
 ch : integer (constant)
 ca : integer (constant)
@@ -94,7 +97,10 @@ key_c : integer (linked)
 sup_key_c : integer (linked)
 eff = int(key_c >= 0)*(2*int(key_c == ch) - 1) : 1
 seed_c : integer (linked)
-"""
+"""  # noqa: E501
+
+# a spike resets the membrane, is counted (regional meters) and adds to the adaptation current
+NEURON_RESET = "v = v_reset\nnspk += 1\nwa += b_adapt"
 
 CONTROLLER_EQUATIONS = """
 trial : integer
@@ -152,7 +158,9 @@ sup_dur : second
 # Segments (multi-key trials): ``segments(k)`` > 0 at the first element k of a DSP sequence or
 # a tapping period gives its number of elements; the controller is then ``in_seg`` until the
 # sequence ends (DSP: its last element or a timeout) or the tapping period is over (tapping:
-# ``loop = 1``, the elements repeat from ``seg_start`` until ``period_end``).
+# ``loop = 1``, the elements repeat from ``seg_start`` until ``period_end``). A wrong tap starts
+# the sequence again, as the tapping score does (``motorseq.protocols.scoring.score_taps``: from
+# its second element if the wrong key was the sequence's first).
 _PERIOD_OVER = "in_seg == 1 and loop == 1 and t >= period_end"
 CONTROLLER_EVENTS = {
     "onset": f"phase == 0 and trial < n_trials and t >= t_next and not ({_PERIOD_OVER})",
@@ -192,6 +200,9 @@ aborted = in_seg*(1 - loop)*timed_out
 nxt = trial + 1 + aborted*(seg_end - trial - 1)
 wrap = in_seg*loop*int(nxt >= seg_end)
 nxt = wrap*seg_start + (1 - wrap)*nxt
+restart = in_seg*loop*(1 - correct)*int(resp >= 0)
+nxt = restart*(seg_start + int(resp == int(targets((seg_start + 0.25)*ms)))) + (1 - restart)*nxt
+wrap = wrap + restart - wrap*restart
 in_seg = in_seg*int(nxt < seg_end)
 pause = pauses((nxt + 0.25)*ms)*(1 - wrap)
 t_next = t + t_nd*int(resp >= 0) + rsi + pause
@@ -777,7 +788,7 @@ def _build_neurons(layout: Layout, controller: Any, clock: Any, hash_normal: Any
     import brian2 as b2
 
     neurons = b2.NeuronGroup(
-        layout.n_neurons, noise_equations(NEURON_EQUATIONS), threshold="v > v_th", reset="v = v_reset\nnspk += 1",
+        layout.n_neurons, noise_equations(NEURON_EQUATIONS), threshold="v > v_th", reset=NEURON_RESET,
         refractory="t_ref", method="euler", clock=clock, name="neurons", namespace={"hash_normal": hash_normal},
     )  # fmt: skip
     for linked, source in NEURON_LINKS.items():  # no index: read once per step, not per neuron

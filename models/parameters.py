@@ -275,6 +275,16 @@ class ModelParameters(BaseModel):
         ge=0,
         description="Duration (ms) of the suppression of the key just pressed, from the threshold crossing (see suppression_mv).",
     )
+    m1_adaptation_mv: float = Field(
+        0.0,
+        ge=0,
+        description="Spike-frequency adaptation of M1 cells: hyperpolarising current added per spike (mV), decaying with adaptation_tau_ms (slow K+ currents, I_M / sAHP; Connors & Gutnick 1990). It ends the self-sustained up state of the M1 recurrence (m1->m1), as adaptation ends cortical up states (Sanchez-Vives & McCormick 2000; Compte et al. 2003). At 0 (the default) one M1 channel fires at 100-145 Hz through every rest, and the first response after a break is often that key, pressed as soon as the stimulus comes (first trial of each block: 20 % errors in srt-classic, 46 % in asrt, median RT ~255 ms; session 14). 0.45 ends it (rest < 30 Hz) but raises the ASRT L-H to 18-26 ms (10 participants): not yet the default, see models/README (Known shortfalls).",
+    )
+    adaptation_tau_ms: float = Field(
+        500.0,
+        ge=1,
+        description="Decay time constant (ms) of the M1 adaptation current (slow afterhyperpolarisation: 0.5-2 s, Sah & Faber 2002).",
+    )
     readout_tau_ms: float = Field(150.0, description="Time constant of the M1 population-rate readout (ms).")
     readout_threshold_hz: float = Field(
         50.0,

@@ -232,6 +232,8 @@ def runtime_values(
         "neurons.a_rew": a_rew * mV,
         "neurons.a_rst": a_rst * mV,
         "neurons.a_sup": np.where(pop == "m1", p.suppression_mv, 0.0) * mV,
+        "neurons.b_adapt": np.where(pop == "m1", p.m1_adaptation_mv, 0.0) * mV,
+        "neurons.tau_adapt": p.adaptation_tau_ms * ms,
         "neurons.alive": alive,
         "neurons.ch": layout.channel,
         "neurons.ca": layout.ctx_a,

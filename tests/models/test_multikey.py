@@ -218,3 +218,21 @@ def test_ftt_correct_sequences_rise_fastest_in_the_first_trials(ftt_full):
     correct = ftt_full.groupby("trial")["n_correct_sequences"].mean().astype(float)
     assert correct.iloc[-3:].mean() > correct.iloc[:3].mean() + 1, correct.tolist()
     assert correct.iloc[3] - correct.iloc[0] > (correct.iloc[-1] - correct.iloc[3]) / 2
+
+
+def test_a_wrong_tap_starts_the_sequence_again(ftt, model_workdir, tmp_path):
+    """After a wrong tap the model taps the sequence from its start, as the score expects.
+
+    ``score_taps`` starts the sequence again after a wrong tap; a model that went on through
+    its pass instead would be scored wrong on most of the taps after it (chance: ~2 in 5).
+    """
+    params = PARAMS.with_overrides({"readout_noise_hz": 26.0})  # more slips than the default
+    after_wrong = []
+    for seed in (41, 42):
+        trials = generate_trials(ftt, "01", seed=seed)
+        result = simulate_participant(ftt, trials, params, seed=seed, workdir=model_workdir)
+        for _, taps in result.presses.sort_values("onset").groupby("trial_index"):
+            flags = taps["correct"].to_numpy()
+            after_wrong += [int(flags[k + 1]) for k in np.flatnonzero(flags[:-1] == 0)]
+    assert len(after_wrong) >= 8
+    assert np.mean(after_wrong) >= 0.75, after_wrong  # measured: 13 of 14

@@ -212,3 +212,23 @@ def test_no_key_goes_down_before_the_stimulus_and_a_prepared_readout_makes_antic
     # crossings at the stimulus's onset (before the cue is seen) are rare with the defaults
     assert share < 0.02
     assert share_prepared > share
+
+
+def _resting_m1_rates(protocol, trials, workdir, **overrides) -> np.ndarray:
+    """Rate (Hz) of each M1 channel over the rest before the first trial (after 2 s of it)."""
+    params = ModelParameters().with_overrides({"rest_s": 12.0, **overrides})
+    res = simulate_participant(protocol, trials.iloc[:4], params, seed=11, workdir=workdir, record_spikes=True)
+    start, stop = params.warmup_s + 2.0, float(res.responses["stimulus_onset"].iloc[0])
+    layout = build_layout(4)
+    spikes = res.spikes[(res.spikes["population"] == "m1") & res.spikes["time_s"].between(start, stop)]
+    counts = spikes.groupby("channel").size().reindex(range(1, 5), fill_value=0).to_numpy()
+    cells = np.array([((layout.pop == "m1") & (layout.channel == c)).sum() for c in range(4)])
+    return counts / cells / (stop - start)
+
+
+def test_m1_adaptation_ends_the_recurrent_up_state_at_rest(protocol, trials, workdir):
+    """Without adaptation (the default, see models/README) one M1 channel fires at 100-145 Hz through a rest."""
+    without = _resting_m1_rates(protocol, trials, workdir, m1_adaptation_mv=0.0)
+    with_adaptation = _resting_m1_rates(protocol, trials, workdir, m1_adaptation_mv=0.45)
+    assert without.max() > 80, without.round(1)
+    assert with_adaptation.max() < 40, with_adaptation.round(1)
