@@ -220,11 +220,11 @@ def test_ftt_correct_sequences_rise_fastest_in_the_first_trials(ftt_full):
     assert correct.iloc[3] - correct.iloc[0] > (correct.iloc[-1] - correct.iloc[3]) / 2
 
 
-def test_a_wrong_tap_starts_the_sequence_again(ftt, model_workdir, tmp_path):
+def test_a_wrong_tap_starts_the_sequence_again(ftt, model_workdir):
     """After a wrong tap the model taps the sequence from its start, as the score expects.
 
     ``score_taps`` starts the sequence again after a wrong tap; a model that went on through
-    its pass instead would be scored wrong on most of the taps after it (chance: ~2 in 5).
+    its pass instead would be scored wrong on most of the taps after it (estimated: right ~2 in 5).
     """
     params = PARAMS.with_overrides({"readout_noise_hz": 26.0})  # more slips than the default
     after_wrong = []
