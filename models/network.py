@@ -43,10 +43,11 @@ MAX_RUN_S = 36_000.0
 
 # external drive: the cue (visual cells of the target channel), the context (cells of the current
 # previous-response/previous-stimulus pair), reward (SNc), end-of-movement reset (interneurons) and
-# the suppression of the just-executed channel (M1 cells of the pressed key)
+# the suppression of the just-executed channel (M1 cells of the pressed key) and the readiness
+# drive withdrawn from M1 during rests between blocks
 _I_EXT = (
     "I_ext = a_cue*cue_on_c*int(tgt_c == ch) + a_ctx*int(ca < 0 or ctx_a_c == ca)*int(cb < 0 or ctx_b_c == cb)"
-    " + a_rew*rew_now_c + a_rst*rst_now_c - a_sup*int(sup_key_c == ch) : volt"
+    " + a_rew*rew_now_c + a_rst*rst_now_c - a_sup*int(sup_key_c == ch) - a_rest*rest_now_c : volt"
 )
 
 # membrane noise: a standard normal value per participant seed, time step and neuron
@@ -71,6 +72,7 @@ a_ctx : volt (constant)
 a_rew : volt (constant)
 a_rst : volt (constant)
 a_sup : volt (constant)
+a_rest : volt (constant)
 b_adapt : volt (constant)
 tau_adapt : second (shared, constant)
 alive : 1 (constant)
@@ -95,6 +97,7 @@ rew_now_c : 1 (linked)
 rst_now_c : 1 (linked)
 key_c : integer (linked)
 sup_key_c : integer (linked)
+rest_now_c : 1 (linked)
 eff = int(key_c >= 0)*(2*int(key_c == ch) - 1) : 1
 seed_c : integer (linked)
 """  # noqa: E501
@@ -150,11 +153,18 @@ tap_len : second
 period_end : second
 sup_key : integer
 sup_dur : second
+z_slip : 1
+rest_now : 1
+t_rest0 : second
+t_engage : second
 """
 
 # phase: 0 = waiting for the next stimulus, 1 = stimulus shown, 2 = trial over (record it).
 # Before a rest the context (previous response, stimulus before it) is cleared once the movement
 # is over: after a break the next block starts without a context, as the first trial does.
+# A rest (``rest_now``) lasts from the end of the last movement before a break until one RSI
+# before the next stimulus: M1 loses its readiness drive (``a_rest``) meanwhile, so the first
+# trial after a break is prepared for as long as any other.
 # Segments (multi-key trials): ``segments(k)`` > 0 at the first element k of a DSP sequence or
 # a tapping period gives its number of elements; the controller is then ``in_seg`` until the
 # sequence ends (DSP: its last element or a timeout) or the tapping period is over (tapping:
@@ -207,6 +217,8 @@ in_seg = in_seg*int(nxt < seg_end)
 pause = pauses((nxt + 0.25)*ms)*(1 - wrap)
 t_next = t + t_nd*int(resp >= 0) + rsi + pause
 keep = int(pause <= 0*second)
+t_rest0 = (1 - keep)*(t + t_nd*int(resp >= 0)) + keep*t_rest0
+t_engage = (1 - keep)*(t_next - rsi) + keep*t_engage
 ctx_b_next = keep*last_tgt - (1 - keep)
 last_tgt = keep*tgt - (1 - keep)
 ctx_a_next = keep*(resp*int(resp >= 0) + tgt*int(resp < 0)) - (1 - keep)
@@ -224,6 +236,8 @@ in_seg = 0
 phase = 0
 t_next = t + pause
 clear = int(pause > 0*second)
+t_rest0 = clear*t + (1 - clear)*t_rest0
+t_engage = clear*(t + pause - rsi) + (1 - clear)*t_engage
 ctx_b_next = -clear + (1 - clear)*ctx_b_next
 ctx_a_next = -clear + (1 - clear)*ctx_a_next
 last_tgt = -clear + (1 - clear)*last_tgt
@@ -234,17 +248,26 @@ ctx_pending = clear + (1 - clear)*ctx_pending
 }
 
 # a readout unit fired: the first press of a trial is the response; the trial ends on it
-# (first-press rule) or on the first correct press (until-correct rule)
+# (first-press rule) or on the first correct press (until-correct rule). With probability
+# ``slip_rate`` (``z_slip``: the standard-normal quantile above which a draw is a slip) the finger
+# that moves is a neighbour of the selected key (left or right at random; the only one at an
+# edge): an execution error, independent of the selection (a lapse, Wichmann & Hill 2001); none in
+# a rest run, where nothing is pressed.
 RESPONSE_ON_PRE = """
 ok = int(phase_post == 1)
+slip = int(hash_normal(seed_value_post, timestep(t, dt), slip_offset) > z_slip_post)*(1 - rest_mode_post)
+side = 2*int(hash_normal(seed_value_post, timestep(t, dt), slip_offset + 1) > 0) - 1
+nb = ch_pre + side
+nb = nb + 2*int(nb < 0) - 2*int(nb >= n_keys)
+key = slip*nb + (1 - slip)*ch_pre
 first = ok*int(npress_post == 0)
 npress_post += ok
-resp_post = first*ch_pre + (1 - first)*resp_post
+resp_post = first*key + (1 - first)*resp_post
 rt_post = first*(t - t_on_post + t_nd_post) + (1 - first)*rt_post
-done = ok*int(until_correct_post == 0 or ch_pre == tgt_post)
+done = ok*int(until_correct_post == 0 or key == tgt_post)
 phase_post = done*2 + (1 - done)*phase_post
 t_resp_post = ok*t + (1 - ok)*t_resp_post
-last_key_post = ok*ch_pre + (1 - ok)*last_key_post
+last_key_post = ok*key + (1 - ok)*last_key_post
 """
 
 CONTROLLER_EVERY_STEP = """
@@ -259,6 +282,7 @@ in_eff = int(t >= t_resp and t < t_resp + eff_dur and trial > 0)
 key_now = in_eff*(last_key + 1) - 1
 in_sup = int(t >= t_resp and t < t_resp + sup_dur and trial > 0)
 sup_key = in_sup*(last_key + 1) - 1
+rest_now = int(t >= t_rest0 and t < t_engage)*(1 - rest_mode)
 """
 
 # slow Hebbian synapses (transition, visuomotor): a presynaptic trace paired with postsynaptic
@@ -446,6 +470,8 @@ TIMER_EVERY_STEP = "ramp = ramp + slope*kcyc*dt*timer_on*int(phase == 3)"
 #: timer group (after the readout units; at most 64 channels).
 N_TIMER = 20
 TIMER_NOISE_OFFSET = 64
+#: Noise index offset of the two draws of an execution slip (after the timer, before the spontaneous cells).
+SLIP_NOISE_OFFSET = 100
 
 TIMER_EQUATIONS = """
 dv/dt = (-v + a_ramp*ramp_c + bias_t)/tau_t + sig_t*sqrt(2/tau_t)*z_t/sqrt(dt) : volt (unless refractory)
@@ -734,7 +760,8 @@ METERING_SYNAPSE = "spk_post = nspk_pre : 1 (summed)\nsyn_tot_post = syn_pre : 1
 #: Controller variables each population cell reads (linked variable -> controller variable).
 NEURON_LINKS = {
     "cue_on_c": "cue_on", "tgt_c": "tgt", "ctx_a_c": "ctx_a", "ctx_b_c": "ctx_b", "rew_now_c": "rew_now",
-    "rst_now_c": "rst_now", "key_c": "key_now", "sup_key_c": "sup_key", "seed_c": "seed_value",
+    "rst_now_c": "rst_now", "key_c": "key_now", "sup_key_c": "sup_key", "rest_now_c": "rest_now",
+    "seed_c": "seed_value",
 }  # fmt: skip
 
 
@@ -858,7 +885,10 @@ def _build_readout(layout: Layout, neurons: Any, controller: Any, clock: Any, ha
         namespace={"n_per_channel": layout.size.sizes["m1"]},
     )  # fmt: skip
     to_readout.connect(i=m1, j=layout.channel[m1])
-    responses = b2.Synapses(readout, controller, on_pre=RESPONSE_ON_PRE, clock=clock, name="responses")
+    responses = b2.Synapses(
+        readout, controller, on_pre=RESPONSE_ON_PRE, clock=clock, name="responses",
+        namespace={"hash_normal": hash_normal, "slip_offset": layout.n_neurons + SLIP_NOISE_OFFSET, "n_keys": n_ch},
+    )  # fmt: skip
     responses.connect()
     return readout, to_readout, responses, competition
 

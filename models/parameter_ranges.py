@@ -56,6 +56,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "suppression_mv": (0.0, 100.0, "an inhibition of the order of the drive (mV)"),
     "suppression_ms": (0.0, 2000.0, "post-execution suppression outlasts the movement by hundreds of ms"),
     "m1_adaptation_mv": (0.0, 20.0, "an afterhyperpolarisation of up to one threshold per spike"),
+    "slip_rate": (0.0, 0.5, "at most every other press (people: lapse rates 0-6 %, Wichmann & Hill 2001)"),
+    "rest_disengagement_mv": (0.0, 40.0, "up to two thresholds of tonic drive"),
     "adaptation_tau_ms": (1.0, 10000.0, "slow afterhyperpolarisations last 0.1-10 s"),
     "readout_tau_ms": (1.0, 2000.0, f"a leaky rate readout; {_TAU}"),
     "readout_threshold_hz": (1.0, 500.0, "a rate above 0 and below 1 / refractory period"),

@@ -278,7 +278,18 @@ class ModelParameters(BaseModel):
     m1_adaptation_mv: float = Field(
         0.0,
         ge=0,
-        description="Spike-frequency adaptation of M1 cells: hyperpolarising current added per spike (mV), decaying with adaptation_tau_ms (slow K+ currents, I_M / sAHP; Connors & Gutnick 1990). It ends the self-sustained up state of the M1 recurrence (m1->m1), as adaptation ends cortical up states (Sanchez-Vives & McCormick 2000; Compte et al. 2003). At 0 (the default) one M1 channel fires at 100-145 Hz through every rest, and the first response after a break is often that key, pressed as soon as the stimulus comes (first trial of each block: 20 % errors in srt-classic, 46 % in asrt, median RT ~255 ms; session 14). 0.45 ends it (rest < 30 Hz) but raises the ASRT L-H to 18-26 ms (10 participants): not yet the default, see models/README (Known shortfalls).",
+        description="Spike-frequency adaptation of M1 cells: hyperpolarising current added per spike (mV), decaying with adaptation_tau_ms (slow K+ currents, I_M / sAHP; Connors & Gutnick 1990). It can end the self-sustained up state of the M1 recurrence (m1->m1) at rest, as adaptation ends cortical up states (Sanchez-Vives & McCormick 2000; Compte et al. 2003): 0.45 does (rest < 30 Hz) but slows repeated keys and raises the ASRT L-H to 18-26 ms (10 participants, session 14). Off by default: the rest's withdrawn readiness drive (rest_disengagement_mv) ends the up state instead, see models/README.",
+    )
+    slip_rate: float = Field(
+        0.0,
+        ge=0,
+        le=0.5,
+        description="Probability that the finger that moves is a neighbour of the key the readout selected (left or right at random; the only neighbour at an edge): an execution error, independent of the selection (a lapse rate, Wichmann & Hill 2001). Off by default: 0.01 brings the ASRT accuracy to 96.1 % (people, shared data: 95.9 %) and srt-classic errors to 3.4 %, but lowers the random-block cost from 21.3 % to 19.4 % of the first-block RT (10 participants; 23.3 to 20.8 % with 20), see models/README.",
+    )
+    rest_disengagement_mv: float = Field(
+        4.0,
+        ge=0,
+        description="Readiness drive withdrawn from M1 cells during the rests between blocks (mV), from the end of the last movement before the rest to one RSI before the next stimulus: M1 is driven towards a response only while one is awaited (the slow negative potentials over motor cortex build up only then: contingent negative variation, Walter et al. 1964). Without it one M1 channel holds a 100-145 Hz up state of its recurrence (m1->m1) through every rest, and the first response after a break is often that key pressed as soon as the stimulus comes (first trial of each block: 20 % errors in srt-classic, 46 % in asrt, median RT ~255 ms; session 14). 4 mV (3-5 measured) ends it (max channel 2-7 Hz at rest) and leaves the other figures as they were (session 15, models/README).",
     )
     adaptation_tau_ms: float = Field(
         500.0,

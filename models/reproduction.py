@@ -125,6 +125,35 @@ def block_rts(run: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def first_trial_figures(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Errors and median RT of the first trial of every block against the other trials.
+
+    The first trial of a block follows a rest; a network that holds a response through the
+    rest presses that key as soon as the stimulus comes (a fast error).
+
+    Parameters
+    ----------
+    runs : sequence of dict
+        Runs from :func:`simulate_group`.
+
+    Returns
+    -------
+    dict
+        ``first_errors`` and ``other_errors`` (fractions over all participants' trials),
+        ``first_median_rt`` and ``other_median_rt`` (s, all responses), ``n_first``.
+    """
+    df = pd.concat([_merged(run).assign(participant=k) for k, run in enumerate(runs)], ignore_index=True)
+    first = ~df.duplicated(["participant", "block"])
+    answered = df["rt"].astype(float) > 0
+    return {
+        "first_errors": float(1.0 - df.loc[first, "correct"].mean()),
+        "other_errors": float(1.0 - df.loc[~first, "correct"].mean()),
+        "first_median_rt": float(df.loc[first & answered, "rt"].astype(float).median()),
+        "other_median_rt": float(df.loc[~first & answered, "rt"].astype(float).median()),
+        "n_first": int(first.sum()),
+    }
+
+
 def srt_participant_figures(run: dict[str, Any]) -> dict[str, float]:
     """SRT figures of one participant (RTs in s, rates as fractions).
 

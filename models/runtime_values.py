@@ -15,6 +15,7 @@ plain numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from .layout import Layout
 from .network import DOPAMINE_UPDATE_MS
 from .parameters import ModelParameters
 from .units import require_dimension
+
+#: ``z_slip`` without slips: no standard-normal draw reaches it
+NO_SLIP = 1e9
 
 __all__ = ["TaskTiming", "rest_schedule", "runtime_values"]
 
@@ -232,6 +236,7 @@ def runtime_values(
         "neurons.a_rew": a_rew * mV,
         "neurons.a_rst": a_rst * mV,
         "neurons.a_sup": np.where(pop == "m1", p.suppression_mv, 0.0) * mV,
+        "neurons.a_rest": np.where(pop == "m1", p.rest_disengagement_mv, 0.0) * mV,
         "neurons.b_adapt": np.where(pop == "m1", p.m1_adaptation_mv, 0.0) * mV,
         "neurons.tau_adapt": p.adaptation_tau_ms * ms,
         "neurons.alive": alive,
@@ -301,11 +306,15 @@ def runtime_values(
         "controller.rew_dur": p.reward_duration_ms * ms,
         "controller.rst_dur": p.motor_reset_ms * ms,
         "controller.sup_dur": p.suppression_ms * ms,
+        "controller.z_slip": NormalDist().inv_cdf(1.0 - p.slip_rate) if p.slip_rate > 0 else NO_SLIP,
         "controller.eff_dur": p.efference_ms * ms,
         "controller.last_key": -1,
         "controller.ctx_delay": p.context_delay_ms * ms,
         "controller.ctx_pending": 0,
         "controller.t_next": p.warmup_s * second + pause_buffer[0],
+        # the rest before the first trial: from the end of the settling time to one RSI before it
+        "controller.t_rest0": p.warmup_s * second,
+        "controller.t_engage": p.warmup_s * second + pause_buffer[0] - timing.rsi_s * second,
         "controller.phase": 0,
         "controller.trial": 0,
         "controller.tgt": -1,

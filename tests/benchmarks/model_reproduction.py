@@ -27,6 +27,7 @@ from motorseq.models.reproduction import (
     GroupSpec,
     asrt_epoch_table,
     asrt_figures,
+    first_trial_figures,
     region_first_over_last,
     sequence_random_differences,
     shift_ratio,
@@ -70,6 +71,22 @@ def print_weights(runs: list) -> None:
         means = tab.groupby("reliability", observed=True)["weight"].mean()
         cells = ", ".join(f"p {max(iv.left, 0.0):.2f}-{iv.right:.2f}: {w:.3f}" for iv, w in means.items())
         print(f"  learned {label} weight (fraction of maximum) by reliability of the transition: {cells}")
+
+
+def print_first_trials(runs: list) -> None:
+    """Check the first trial after each break: not an anticipation of a key held through the rest.
+
+    A key held at rest is pressed as soon as the stimulus comes: many fast errors (session 14: 20-46 %
+    errors, median RT ~255 ms against ~410 ms). People are not faster after a break.
+    """
+    f = first_trial_figures(runs)
+    check(
+        "first trial of a block (after a rest) vs the others",
+        f"errors {100 * f['first_errors']:.1f}% vs {100 * f['other_errors']:.1f}%; median RT"
+        f" {_ms(f['first_median_rt'])} vs {_ms(f['other_median_rt'])} ({f['n_first']} first trials)",
+        "errors <= others + 5 points; median RT >= 0.9 x others",
+        f["first_errors"] <= f["other_errors"] + 0.05 and f["first_median_rt"] >= 0.9 * f["other_median_rt"],
+    )  # fmt: skip
 
 
 def main() -> None:
@@ -129,6 +146,7 @@ def main() -> None:
             f["random_errors"] <= f["sequence_errors"] + 0.05 and f["random_errors"] <= 0.10,
         )  # fmt: skip
         check("errors, all trials", f"{100 * f['error_rate']:.1f}%", "2-8%", 0.02 <= f["error_rate"] <= 0.08)
+        print_first_trials(intact)
         print(f"  last / first sequence block {f['last_over_first']:.3f}; practice block {_ms(f['first_practice_rt'])}")
         for measure in ("mean_rate_hz", "synaptic_input"):
             s = shift_ratio(intact, measure)
@@ -200,6 +218,7 @@ def main() -> None:
             f"{_ms(ep['rt_L'].iloc[-1])}", "both fall",
             ep["rt_H"].iloc[-1] < ep["rt_H"].iloc[0] and ep["rt_L"].iloc[-1] < ep["rt_L"].iloc[0],
         )  # fmt: skip
+        print_first_trials(asrt_runs)
         acc = 1.0 - a["error_rate"]
         check("overall accuracy", f"{100 * acc:.1f}%", "88-97%", 0.88 <= acc <= 0.97)
         mean_lh = [float(asrt_epoch_table(r)["triplet_effect"].mean()) for r in asrt_runs]

@@ -227,8 +227,33 @@ def _resting_m1_rates(protocol, trials, workdir, **overrides) -> np.ndarray:
 
 
 def test_m1_adaptation_ends_the_recurrent_up_state_at_rest(protocol, trials, workdir):
-    """Without adaptation (the default, see models/README) one M1 channel fires at 100-145 Hz through a rest."""
-    without = _resting_m1_rates(protocol, trials, workdir, m1_adaptation_mv=0.0)
-    with_adaptation = _resting_m1_rates(protocol, trials, workdir, m1_adaptation_mv=0.45)
+    """With its readiness drive kept at rest, one M1 channel fires at 100-145 Hz through it; adaptation ends that."""
+    without = _resting_m1_rates(protocol, trials, workdir, rest_disengagement_mv=0.0, m1_adaptation_mv=0.0)
+    with_adaptation = _resting_m1_rates(protocol, trials, workdir, rest_disengagement_mv=0.0, m1_adaptation_mv=0.45)
     assert without.max() > 80, without.round(1)
     assert with_adaptation.max() < 40, with_adaptation.round(1)
+
+
+def test_m1_rests_quietly_between_blocks_by_default(protocol, trials, workdir):
+    """The readiness drive withdrawn at rest ends the up state, but M1 keeps firing spontaneously (models/README)."""
+    rates = _resting_m1_rates(protocol, trials, workdir)
+    assert rates.max() < 15, rates.round(1)
+    assert rates.mean() > 0.5, rates.round(1)
+
+
+def test_an_execution_slip_presses_a_neighbour_of_the_selected_key(protocol, trials, workdir):
+    """With slips, errors rise by about the slip rate and are mostly a neighbour of the target."""
+
+    def errors(slip_rate: float) -> tuple[float, float]:
+        params = ModelParameters().with_overrides({"rest_s": 1.0, "slip_rate": slip_rate})
+        r = simulate_participant(protocol, trials, params, seed=11, workdir=workdir).responses
+        pressed = r["response_position"].astype(float).to_numpy()
+        target = trials["target"].astype(int).to_numpy()
+        wrong = ~np.isnan(pressed) & (pressed != target)
+        return wrong.mean(), (np.abs(pressed[wrong] - target[wrong]) == 1).mean() if wrong.any() else np.nan
+
+    rate_without, _ = errors(0.0)
+    rate_with, neighbour_share = errors(0.4)
+    assert rate_without < 0.15, rate_without
+    assert 0.25 <= rate_with - rate_without <= 0.6, (rate_without, rate_with)
+    assert neighbour_share >= 0.8, neighbour_share
