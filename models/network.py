@@ -116,6 +116,7 @@ timed_out : integer
 phase : integer
 tgt : integer
 resp : integer
+sel : integer
 npress : integer
 last_tgt : integer
 ctx_a : integer
@@ -193,6 +194,7 @@ t_on = t
 npress = 0
 timed_out = 0
 resp = -1
+sel = -1
 rt = -1*second
 tgt = int(targets((trial + 0.25)*ms))
 """,
@@ -221,7 +223,7 @@ t_rest0 = (1 - keep)*(t + t_nd*int(resp >= 0)) + keep*t_rest0
 t_engage = (1 - keep)*(t_next - rsi) + keep*t_engage
 ctx_b_next = keep*last_tgt - (1 - keep)
 last_tgt = keep*tgt - (1 - keep)
-ctx_a_next = keep*(resp*int(resp >= 0) + tgt*int(resp < 0)) - (1 - keep)
+ctx_a_next = keep*(sel*int(sel >= 0) + tgt*int(sel < 0)) - (1 - keep)
 ctx_pending = 1
 t_ctx = t + ctx_delay
 trial = nxt
@@ -252,7 +254,8 @@ ctx_pending = clear + (1 - clear)*ctx_pending
 # ``slip_rate`` (``z_slip``: the standard-normal quantile above which a draw is a slip) the finger
 # that moves is a neighbour of the selected key (left or right at random; the only one at an
 # edge): an execution error, independent of the selection (a lapse, Wichmann & Hill 2001); none in
-# a rest run, where nothing is pressed.
+# a rest run, where nothing is pressed. The slip happens downstream of the motor command, so the
+# efference copy (``last_key``) and the next trial's context (``sel``) are the selected channel.
 RESPONSE_ON_PRE = """
 ok = int(phase_post == 1)
 slip = int(hash_normal(seed_value_post, timestep(t, dt), slip_offset) > z_slip_post)*(1 - rest_mode_post)
@@ -263,11 +266,12 @@ key = slip*nb + (1 - slip)*ch_pre
 first = ok*int(npress_post == 0)
 npress_post += ok
 resp_post = first*key + (1 - first)*resp_post
+sel_post = first*ch_pre + (1 - first)*sel_post
 rt_post = first*(t - t_on_post + t_nd_post) + (1 - first)*rt_post
 done = ok*int(until_correct_post == 0 or key == tgt_post)
 phase_post = done*2 + (1 - done)*phase_post
 t_resp_post = ok*t + (1 - ok)*t_resp_post
-last_key_post = ok*key + (1 - ok)*last_key_post
+last_key_post = ok*ch_pre + (1 - ok)*last_key_post
 """
 
 CONTROLLER_EVERY_STEP = """

@@ -319,6 +319,7 @@ def runtime_values(
         "controller.trial": 0,
         "controller.tgt": -1,
         "controller.resp": -1,
+        "controller.sel": -1,
         "controller.last_tgt": -1,
         "controller.ctx_a": -1,
         "controller.ctx_b": -1,

@@ -257,3 +257,26 @@ def test_an_execution_slip_presses_a_neighbour_of_the_selected_key(protocol, tri
     assert rate_without < 0.15, rate_without
     assert 0.25 <= rate_with - rate_without <= 0.6, (rate_without, rate_with)
     assert neighbour_share >= 0.8, neighbour_share
+
+
+def test_after_a_slip_the_context_is_the_selected_key_not_the_pressed_one(protocol, trials, workdir):
+    """A slip happens after the motor command: the next trial's context cells are those of the selected key."""
+    params = ModelParameters().with_overrides({"rest_s": 1.0, "slip_rate": 0.4})
+    res = simulate_participant(protocol, trials, params, seed=11, workdir=workdir, record_spikes=True)
+    r = res.responses
+    pressed = r["response_position"].astype(float).to_numpy() - 1
+    target = trials["target"].astype(int).to_numpy() - 1
+    onset = r["stimulus_onset"].astype(float).to_numpy()
+    block = trials["block"].to_numpy()
+    layout = build_layout(4)
+    ctx_cells = layout.pop == "sma_ctx"
+    spikes = res.spikes[res.spikes["population"] == "sma_ctx"]
+    follows_selected = []
+    for k in np.flatnonzero(~np.isnan(pressed[:-1]) & (pressed[:-1] != target[:-1]) & (block[:-1] == block[1:])):
+        window = spikes[spikes["time_s"].between(onset[k + 1], onset[k + 1] + 0.2)]
+        rate = {key: window["neuron"].isin(np.flatnonzero(ctx_cells & (layout.ctx_a == key))).sum()
+                for key in (target[k], int(pressed[k]))}  # fmt: skip
+        follows_selected.append(rate[target[k]] > rate[int(pressed[k])])
+    # most errors at this slip rate are slips after a correct selection (selection errors: < 15 %)
+    assert len(follows_selected) >= 6, len(follows_selected)
+    assert np.mean(follows_selected) >= 0.7, follows_selected
