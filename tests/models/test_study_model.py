@@ -31,7 +31,7 @@ def _relax_by_steps(w, ws, n, k_fast, k_slow):
 def test_the_quiet_rest_is_the_networks_own_update_in_closed_form():
     from motorseq.models.network import DOPAMINE_UPDATE_MS
 
-    k_fast, k_slow = DOPAMINE_UPDATE_MS / 60_000.0, DOPAMINE_UPDATE_MS / 600_000.0  # default time constants
+    k_fast, k_slow = DOPAMINE_UPDATE_MS / 60_000.0, DOPAMINE_UPDATE_MS / 600_000.0  # time constants 60 s and 600 s
     w, ws = np.array([0.9, 0.2, 0.5]), np.array([0.3, 0.4, 0.5])
     stepped = _relax_by_steps(w, ws, 30_000, k_fast, k_slow)  # 600 s of 20-ms updates
     closed = relax_consolidation(w, ws, 600.0, k_fast, k_slow)
