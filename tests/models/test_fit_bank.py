@@ -64,9 +64,9 @@ def test_default_priors_have_eight_parameters_inside_their_physical_ranges(prior
         assert low <= p.low < p.high <= high and len(p.reason) > 30
     draws = priors.sample(np.random.default_rng(0), 2000)
     eta = draws[:, 0]
-    assert eta.min() >= 0.0004 and eta.max() <= 0.009
+    assert eta.min() >= 0.0008 and eta.max() <= 0.018
     # log-uniform: as many draws below the geometric mean as above it
-    assert abs(np.mean(eta < np.sqrt(0.0004 * 0.009)) - 0.5) < 0.05
+    assert abs(np.mean(eta < np.sqrt(0.0008 * 0.018)) - 0.5) < 0.05
     np.testing.assert_allclose(priors.from_unit(priors.to_unit(draws)), draws, rtol=1e-12)
 
 
