@@ -233,7 +233,9 @@ def asrt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
     ``triplet_effect_first_epoch``/``_last_epoch``: group mean of L - H; ``by_epoch``: the
     group means of :func:`asrt_epoch_table` per epoch, with ``triplet_effect_sd`` the
-    between-participant SD of L - H; ``error_rate`` over all trials.
+    between-participant SD of L - H; ``triplet_effect_growth_se``: standard error of each
+    participant's last-epoch minus first-epoch L - H (the paired growth); ``error_rate`` over
+    all trials.
     """
     tables = [asrt_epoch_table(run) for run in runs]
     stacked = pd.concat(tables, keys=range(len(tables)), names=["participant", "epoch"])
@@ -241,7 +243,10 @@ def asrt_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     by_epoch["triplet_effect_sd"] = (
         stacked["triplet_effect"].groupby(level="epoch").std(ddof=1) if len(tables) >= 2 else float("nan")
     )
+    growth = np.array([t["triplet_effect"].iloc[-1] - t["triplet_effect"].iloc[0] for t in tables])
+    growth_se = float(growth.std(ddof=1) / np.sqrt(len(growth))) if len(growth) >= 2 else float("nan")
     return {
+        "triplet_effect_growth_se": growth_se,
         "triplet_effect_first_epoch": float(by_epoch["triplet_effect"].iloc[0]),
         "triplet_effect_last_epoch": float(by_epoch["triplet_effect"].iloc[-1]),
         "by_epoch": by_epoch,
@@ -276,7 +281,10 @@ def ftt_figures(runs: Sequence[dict[str, Any]], n_early: int = 3) -> dict[str, f
     """Group means of correct sequences per tapping period: first, last, early and later gain.
 
     ``early_gain``: trial ``n_early + 1`` minus trial 1 (the first ``n_early`` steps);
-    ``late_gain``: the last trial minus trial ``n_early + 1`` (all later steps).
+    ``late_gain``: the last trial minus trial ``n_early + 1`` (all later steps);
+    ``gain_difference_se``: standard error of the per-participant ``early - late`` (paired; a
+    period's count varies by 2-3 sequences between participants, so with 10 participants the
+    difference of the two gains has an SE of about one sequence).
     """
     first, last, early, late = [], [], [], []
     for run in runs:
@@ -286,8 +294,10 @@ def ftt_figures(runs: Sequence[dict[str, Any]], n_early: int = 3) -> dict[str, f
         last.append(n[-1])
         early.append(n[n_early] - n[0])
         late.append(n[-1] - n[n_early])
+    diff = np.asarray(early) - np.asarray(late)
+    se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) >= 2 else float("nan")
     return {"first": float(np.mean(first)), "last": float(np.mean(last)), "early_gain": float(np.mean(early)),
-            "late_gain": float(np.mean(late))}  # fmt: skip
+            "late_gain": float(np.mean(late)), "gain_difference_se": se}  # fmt: skip
 
 
 def ftt_micro_gains(runs: Sequence[dict[str, Any]], edge: int = 10) -> dict[str, float]:

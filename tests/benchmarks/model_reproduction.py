@@ -208,7 +208,7 @@ def main() -> None:
         lh = ep["triplet_effect"]
         in_range = bool(((lh >= 0.003) & (lh <= 0.020)).all())
         check("L-H in every epoch", ", ".join(_ms(x) for x in lh), "3-20 ms", in_range)
-        first_last = f"{_ms(lh.iloc[-1])} vs {_ms(lh.iloc[0])}"
+        first_last = f"{_ms(lh.iloc[-1])} vs {_ms(lh.iloc[0])} (paired growth SE {_ms(a['triplet_effect_growth_se'])})"
         check("L-H last vs first epoch", first_last, "last > first", lh.iloc[-1] > lh.iloc[0])
         gap = 100 * (ep["acc_H"] - ep["acc_L"])
         check("accuracy H - L", ", ".join(f"{g:.1f}" for g in gap) + " points", "<= 6 points", bool((gap <= 6).all()))
@@ -254,7 +254,9 @@ def _paradigm_figures(paradigm: str, group) -> None:
             f"{f['first']:.1f} -> {f['last']:.1f}", "rise", f["last"] > f["first"],
         )  # fmt: skip
         check(
-            "largest gain in the first trials", f"first 3 trials +{f['early_gain']:.1f}, later +{f['late_gain']:.1f}",
+            "largest gain in the first trials",
+            f"first 3 trials {f['early_gain']:+.1f}, later {f['late_gain']:+.1f}"
+            f" (paired difference SE {f['gain_difference_se']:.1f})",
             "early gain > later gain", f["early_gain"] > f["late_gain"],
         )  # fmt: skip
         m = ftt_micro_gains(runs)

@@ -92,3 +92,26 @@ def test_ftt_micro_gains_refuse_a_run_without_key_presses():
 
     with pytest.raises(ValueError, match="participant 07 has no key presses"):
         ftt_micro_gains([{"participant": "07", "presses": None}])
+
+
+def _scores_run(scores: list[float]) -> dict:
+    """One FTT participant: correct sequences per tapping period."""
+    k = range(1, len(scores) + 1)
+    return {
+        "trials": pd.DataFrame({"trial_index": k, "block": 1, "block_kind": "sequence"}),
+        "responses": pd.DataFrame({"trial_index": k, "n_correct_sequences": scores}),
+    }
+
+
+def test_ftt_figures_give_early_and_later_gains_with_the_paired_se():
+    from motorseq.models.reproduction import ftt_figures
+
+    a = _scores_run([10, 11, 12, 13, 13, 13, 14])  # early +3, later +1
+    b = _scores_run([10, 10, 10, 11, 12, 13, 14])  # early +1, later +3
+    c = _scores_run([12, 14, 15, 16, 16, 16, 16])  # early +4, later 0
+    f = ftt_figures([a, b, c])
+    assert f["first"] == pytest.approx(32 / 3) and f["last"] == pytest.approx(44 / 3)
+    assert f["early_gain"] == pytest.approx(8 / 3) and f["late_gain"] == pytest.approx(4 / 3)
+    # paired differences early - later: 2, -2, 4 -> SD sqrt(28/3), SE sqrt(28/9)
+    assert f["gain_difference_se"] == pytest.approx(np.sqrt(28 / 9))
+    assert np.isnan(ftt_figures([a])["gain_difference_se"])
