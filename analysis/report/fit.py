@@ -51,7 +51,9 @@ def predictive_figure(bands: pd.DataFrame, max_people: int = 12):
         ax.fill_between(sub["block"], sub["low"], sub["high"], color="#1f77b4", alpha=0.25, label="90% band")
         ax.plot(sub["block"], sub["median"], color="#1f77b4", lw=1)
         ax.plot(sub["block"], sub["observed"], "o-", color="black", ms=3, lw=1, label="person")
-        ax.set_title(f"sub-{pid} ses-{ses} ({sub['inside'].mean():.0%} inside)", fontsize=9)
+        hits = sub["inside"].dropna()
+        verdict = f"{hits.astype(float).mean():.0%} inside" if len(hits) else "not assessed"
+        ax.set_title(f"sub-{pid} ses-{ses} ({verdict})", fontsize=9)
         ax.set_xlabel("learning block")
         ax.set_ylabel("median RT (ms)")
     for ax in list(axes.flat)[len(people) :]:

@@ -9,9 +9,26 @@ gives every participant a posterior; ``motorseq fit --check`` measures parameter
 only by the inference functions.
 """
 
-from .bank import BankRun, ModelSimulator, draw, model_description, read_bank, read_manifest, run_bank
+from .bank import (
+    BankRun,
+    ModelSimulator,
+    bank_simulator,
+    draw,
+    model_description,
+    read_bank,
+    read_manifest,
+    run_bank,
+)
 from .check import RecoveryCheck, recovery_check, statistic_information
-from .inference import Estimator, fit_people, predictive_bands, simulate_predictive, train_estimator
+from .inference import (
+    Estimator,
+    fit_people,
+    predictive_bands,
+    predictive_verdicts,
+    simulate_predictive,
+    simulated_bands,
+    train_estimator,
+)
 from .priors import FitError, Priors, load_priors
 from .summaries import feature_columns, restrict, summary_statistics
 
@@ -22,18 +39,21 @@ __all__ = [
     "ModelSimulator",
     "Priors",
     "RecoveryCheck",
+    "bank_simulator",
     "draw",
     "feature_columns",
     "fit_people",
     "load_priors",
     "model_description",
     "predictive_bands",
+    "predictive_verdicts",
     "read_bank",
     "read_manifest",
     "recovery_check",
     "restrict",
     "run_bank",
     "simulate_predictive",
+    "simulated_bands",
     "statistic_information",
     "summary_statistics",
     "train_estimator",

@@ -40,6 +40,7 @@ from .priors import FitError, Priors
 __all__ = [
     "BankRun",
     "ModelSimulator",
+    "bank_simulator",
     "draw",
     "model_description",
     "read_bank",
@@ -332,6 +333,39 @@ def _run_dask(simulator, batches, workers, scheduler, finish) -> None:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def bank_simulator(bank_dir: str | Path, build_root: str | None = None) -> ModelSimulator:
+    """Rebuild the simulator a bank of the spiking model was made with, from its ``bank.json``.
+
+    The protocol is loaded and shortened as recorded; it must hash as recorded, and the model
+    code (``ModelCodeSHA256``) must be the one that simulated the bank, so simulations made now
+    (a posterior predictive check) come from the same model and experiment as the bank's.
+
+    Raises
+    ------
+    FitError
+        A bank of another simulator (a test bank), or a protocol or model code that changed
+        since the bank was made (one line naming the field).
+    """
+    from motorseq.protocols import load_protocol
+    from motorseq.tasks.shorten import shorten_protocol
+
+    path = Path(bank_dir) / _MANIFEST
+    recorded = read_manifest(bank_dir).get("simulator", {})
+    if recorded.get("model") != "motorseq spiking model":
+        raise FitError(f"{path}: simulator: not a bank of the spiking model (made by another simulator)")
+    blocks, trials = recorded.get("max_blocks"), recorded.get("max_trials_per_block")
+    protocol = shorten_protocol(load_protocol(recorded["protocol"]), max_trials_per_block=trials, max_blocks=blocks)
+    now = json.loads(json.dumps(model_description(recorded["protocol"], protocol, blocks, trials), default=str))
+    difference = _first_difference(json.loads(json.dumps(recorded, default=str)), now, "simulator")
+    if difference is not None:
+        field, old, new = difference
+        raise FitError(
+            f"{path}: {field}: recorded {json.dumps(old)[:100]}, now {json.dumps(new)[:100]}; the model or "
+            "protocol changed since the bank was made, so its simulations cannot be repeated"
+        )
+    return ModelSimulator(protocol, build_root=build_root)
 
 
 def model_description(

@@ -129,6 +129,21 @@ def fit(
     ensemble: Annotated[
         int, typer.Option("--ensemble", min=1, help="Flows trained from different seeds and averaged.")
     ] = 1,
+    predictive_draws: Annotated[
+        int,
+        typer.Option(
+            "--predictive-draws",
+            min=0,
+            help="Simulate the model at N posterior draws per person for the predictive check (0: weight the bank).",
+        ),
+    ] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=0, help="--predictive-draws: local Dask workers (default: CPU cores; 0: here)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="--predictive-draws: running Dask scheduler (tcp://host:8786).")
+    ] = None,
 ) -> None:
     """Fit the model to every participant of DATA: a posterior per person from a bank.
 
@@ -137,6 +152,8 @@ def fit(
     session the posterior draws (posterior_samples.parquet), means and 90% intervals
     (posterior_summary.csv), the posterior predictive band of the block curve
     (predictive_check.csv) and, with groups, the group comparison (group_differences.csv).
+    The band is the bank's simulations weighted by each posterior, or, with --predictive-draws N,
+    N new simulations of the bank's model at posterior draws (the exact check).
     --check writes recovery.csv / recovery_draws.csv and information.csv (which statistic
     relates to which parameter) and lists the parameters the statistics cannot identify.
     """
@@ -147,6 +164,8 @@ def fit(
     console = _console()
     if density not in ("nsf", "maf", "mdn"):
         _fail(console, ValueError(f"--density: must be nsf, maf or mdn, got {density!r}"))
+    if workers is not None and scheduler is not None:
+        _fail(console, ValueError("--workers and --scheduler exclude each other (workers belong to the scheduler)"))
     if not data and not check:
         _fail(console, ValueError("DATA: give the people's data to fit, or --check for the recovery check alone"))
     try:
@@ -164,6 +183,9 @@ def fit(
             density=density,
             folds=folds,
             ensemble=ensemble,
+            predictive_draws=predictive_draws,
+            workers=workers,
+            scheduler=scheduler,
         )
     except (MotorseqError, ValueError, OSError) as error:
         _fail(console, error)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bank import THETA, X, _simulate_batch
+from .bank import THETA, X, _run_dask, _simulate_batch
 from .compress import fit_ridge, project
 from .priors import FitError, Priors
 from .summaries import ID, add_derived
@@ -42,10 +42,14 @@ __all__ = [
     "fit_people",
     "predictive_bands",
     "simulate_predictive",
+    "simulated_bands",
+    "predictive_verdicts",
     "train_estimator",
 ]
 
 LEVEL = 0.9
+#: A bank-weighted predictive band resting on fewer effective simulations than this is not assessed.
+MIN_ESS = 10.0
 #: Scaled statistics are clipped to this many interquartile ranges from the bank's median.
 CLIP = 6.0
 
@@ -353,10 +357,25 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, qs: list[float])
     return out
 
 
+def _scored(inside: pd.Series, assessed: bool) -> pd.Series:
+    """``inside`` as a nullable boolean, all ``<NA>`` when the band is not assessed."""
+    return inside.astype("boolean") if assessed else pd.Series(pd.NA, index=inside.index, dtype="boolean")
+
+
 def predictive_bands(
-    estimator: Estimator, bank: pd.DataFrame, stats: pd.DataFrame, prefix: str = "rt_b", level: float = LEVEL
+    estimator: Estimator,
+    bank: pd.DataFrame,
+    stats: pd.DataFrame,
+    prefix: str = "rt_b",
+    level: float = LEVEL,
+    min_ess: float = MIN_ESS,
 ) -> pd.DataFrame:
     """Posterior predictive band of every person's block curve, from the bank (importance weights).
+
+    A band is only as good as the simulations that carry it: where the weights leave fewer than
+    ``min_ess`` effective simulations (a person at the edge of the bank, or a small bank) the
+    band is a handful of runs, not a distribution, and ``inside`` is left empty (``<NA>``)
+    rather than scored; :func:`simulate_predictive` and :func:`simulated_bands` give the exact check.
 
     Returns
     -------
@@ -391,8 +410,10 @@ def predictive_bands(
                 "high": band[2],
             }
         )
-        frame["inside"] = (frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"])
-        frame["ess"] = 1.0 / np.sum(w**2)
+        ess = 1.0 / np.sum(w**2)
+        inside = (frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"])
+        frame["inside"] = _scored(inside, ess >= min_ess)
+        frame["ess"] = ess
         for c in ID:
             frame.insert(0 if c == "participant" else ID.index(c), c, stats[c].iloc[i])
         frames.append(frame)
@@ -400,35 +421,132 @@ def predictive_bands(
 
 
 def simulate_predictive(
-    simulator, samples: pd.DataFrame, names: list[str], n_draws: int = 10, seed: int = 0
+    simulator,
+    samples: pd.DataFrame,
+    names: list[str],
+    n_draws: int = 10,
+    seed: int = 0,
+    workers: int | None = 0,
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Run the simulator at posterior draws (the slow, exact posterior predictive check).
 
     Parameters
     ----------
     simulator : callable
-        As for the bank (``simulator(params, seed, index)``).
+        As for the bank (``simulator(params, seed, index)``; :func:`~.bank.bank_simulator`).
     samples : DataFrame
         :func:`fit_people` samples.
     names : list of str
         Parameter columns.
     n_draws : int
         Draws simulated per participant × session.
+    seed : int
+        Picks the draws (per person) and seeds their simulations: the k-th pick of every person
+        runs with seed ``participant_seed(seed, k)``, whatever ``workers`` is.
+    workers, scheduler
+        As for :func:`~.bank.run_bank`: 0 runs here, one after the other; otherwise local Dask
+        workers (None: one per core) or a running scheduler.
 
     Returns
     -------
     DataFrame
-        ``participant, session, group, draw, status`` and the simulated statistics.
+        ``participant, session, group, draw, seed, status, error, seconds``, the parameters
+        (``theta.<name>``) and the simulated statistics (``x.<name>``), one row per simulation.
     """
     from ..cohort import participant_seed
 
-    rows = []
+    keys, items = [], []
     for key, sub in samples.groupby(ID, sort=True, observed=True):
         pick = sub.sample(n=min(n_draws, len(sub)), random_state=seed)
-        items = [
-            (int(d), participant_seed(seed, k), {n: float(r[n]) for n in names})
-            for k, (d, (_, r)) in enumerate(zip(pick["draw"], pick.iterrows(), strict=True))
-        ]
-        for row in _simulate_batch(simulator, items):
-            rows.append({**dict(zip(ID, key, strict=True)), "draw": row.pop("sim"), **row})
-    return pd.DataFrame(rows)
+        for k, (_, r) in enumerate(pick.iterrows()):
+            keys.append((key, int(r["draw"])))
+            items.append((len(items), participant_seed(seed, k), {n: float(r[n]) for n in names}))
+    rows: list[dict] = []
+    if workers == 0 and scheduler is None:
+        rows.extend(_simulate_batch(simulator, items))
+    elif items:
+        _run_dask(simulator, [[item] for item in items], workers, scheduler, rows.extend)
+    out = []
+    for row in sorted(rows, key=lambda r: r["sim"]):
+        key, draw = keys[row.pop("sim")]
+        out.append({**dict(zip(ID, key, strict=True)), "draw": draw, **row})
+    return pd.DataFrame(out)
+
+
+def simulated_bands(
+    simulated: pd.DataFrame, stats: pd.DataFrame, prefix: str = "rt_b", level: float = LEVEL
+) -> pd.DataFrame:
+    """Posterior predictive band of every person's block curve from :func:`simulate_predictive`.
+
+    The band is the ``level`` range of each block's statistic over the person's finished
+    simulations (equal weights: they are posterior draws); ``ess`` is their number.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`predictive_bands`.
+
+    Raises
+    ------
+    FitError
+        No simulated ``<prefix><k>`` statistic shared with the data.
+    """
+    done = simulated[simulated["status"] == "done"]
+    columns = sorted(
+        (c for c in stats.columns if c.startswith(prefix) and X + c in done.columns),
+        key=lambda c: int(c[len(prefix) :]),
+    )
+    if not columns:
+        raise FitError(f"data: no {prefix}<k> statistics among the simulated ones")
+    q = (1 - level) / 2
+    frames = []
+    for _, person in stats.iterrows():
+        mine = done
+        for c in ID:
+            mine = mine[mine[c].astype(str) == str(person[c])]
+        sims = mine[[X + c for c in columns]].to_numpy(dtype=float)
+        band = np.nanquantile(sims, [q, 0.5, 1 - q], axis=0) if len(sims) else np.full((3, len(columns)), np.nan)
+        frame = pd.DataFrame(
+            {
+                "statistic": columns,
+                "block": [int(c[len(prefix) :]) for c in columns],
+                "observed": person[columns].to_numpy(dtype=float),
+                "low": band[0],
+                "median": band[1],
+                "high": band[2],
+            }
+        )
+        inside = (frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"])
+        frame["inside"] = _scored(inside, len(sims) > 0)
+        frame["ess"] = float(len(sims))
+        for c in ID:
+            frame.insert(0 if c == "participant" else ID.index(c), c, person[c])
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def predictive_verdicts(bands: pd.DataFrame, min_share: float = 0.8) -> pd.DataFrame:
+    """Score each person's predictive check: the share of blocks inside the band.
+
+    Parameters
+    ----------
+    bands : DataFrame
+        :func:`predictive_bands` or :func:`simulated_bands`.
+    min_share : float
+        A person's curve counts as inside when at least this share of blocks is.
+
+    Returns
+    -------
+    DataFrame
+        One row per participant × session: ``share`` of blocks inside (NaN where the band was
+        not assessed), ``assessed``, ``inside`` (``share >= min_share``; False where not
+        assessed) and ``ess`` (effective simulations behind the band).
+    """
+    keys = [c for c in ID if c in bands.columns and c != "group"]
+    scored = bands.assign(hit=bands["inside"].astype("Float64"))
+    out = scored.groupby(keys, sort=True, observed=True).agg(share=("hit", "mean"), ess=("ess", "first"))
+    out["share"] = out["share"].astype(float)
+    out["assessed"] = out["share"].notna()
+    out["inside"] = out["assessed"] & (out["share"] >= min_share)
+    return out.reset_index()

@@ -19,12 +19,16 @@ import pytest
 pytest.importorskip("sbi", reason="the [fit] extra (sbi, torch) is not installed")
 
 from motorseq.models.fit import (  # noqa: E402
+    FitError,
     fit_people,
     load_priors,
     predictive_bands,
+    predictive_verdicts,
     read_bank,
     recovery_check,
     run_bank,
+    simulate_predictive,
+    simulated_bands,
     statistic_information,
 )
 from motorseq.models.fit.inference import CLIP  # noqa: E402
@@ -170,3 +174,72 @@ def test_information_table_names_the_statistic_behind_each_parameter(toy_bank):
     assert table.loc["b", "strongest"] == "non_decision_ms" and table.loc["rt_b2", "non_decision_ms"] > 0.9
     assert abs(table.loc["c", ["eta_striatum", "non_decision_ms", "cue_drive_mv"]]).max() < 0.15
     assert (table["missing"] == 0).all()
+
+
+def test_a_bank_weighted_band_on_too_few_effective_simulations_is_not_assessed(toy_bank, check):
+    out, _ = toy_bank
+    person = pd.DataFrame(
+        [{"participant": "p1", "session": "1", "group": "all", **toy_statistics(np.array([0.3, 0.6, 0.2]),
+          np.random.default_rng(5))}]
+    )  # fmt: skip
+    scored = predictive_bands(check.estimator, read_bank(out), person)
+    ess = scored["ess"].iloc[0]
+    assert 10 < ess < 460 and scored["inside"].notna().all()
+    guarded = predictive_bands(check.estimator, read_bank(out), person, min_ess=ess + 1)
+    assert guarded["inside"].isna().all()  # the same band, but too thin a sample to score
+    assert guarded[["low", "high"]].equals(scored[["low", "high"]])
+    verdict = predictive_verdicts(guarded).iloc[0]
+    assert not verdict["assessed"] and not verdict["inside"] and np.isnan(verdict["share"])
+
+
+def test_predictive_verdicts_count_blocks_inside_per_person():
+    rows = [
+        {"participant": p, "session": "1", "group": "g", "block": k, "inside": v, "ess": 30.0}
+        for p, hits in (("a", [True] * 4 + [False]), ("b", [True] * 3 + [False] * 2), ("c", [pd.NA] * 5))
+        for k, v in enumerate(hits, start=1)
+    ]
+    bands = pd.DataFrame(rows).astype({"inside": "boolean"})
+    v = predictive_verdicts(bands).set_index("participant")
+    assert v.loc["a", "share"] == pytest.approx(0.8) and v.loc["a", "inside"]
+    assert v.loc["b", "share"] == pytest.approx(0.6) and not v.loc["b", "inside"]
+    assert not v.loc["c", "assessed"] and not v.loc["c", "inside"]
+
+
+def test_simulated_predictive_bands_from_posterior_draws_alone_or_on_dask_workers(toy_bank, check):
+    out, priors = toy_bank
+    truth = np.array([0.3, 0.6, 0.2])
+    person = pd.DataFrame(
+        [{"participant": "p1", "session": "1", "group": "all", **toy_statistics(truth, np.random.default_rng(5))}]
+    )  # fmt: skip
+    samples, _ = fit_people(check.estimator, person, n_samples=200, seed=1)
+    here = simulate_predictive(Toy(priors), samples, priors.names, n_draws=40, seed=3)
+    assert len(here) == 40 and (here["status"] == "done").all()
+    assert here["draw"].isin(samples["draw"]).all() and here["draw"].is_unique
+    on_workers = simulate_predictive(Toy(priors), samples, priors.names, n_draws=40, seed=3, workers=2)
+    cols = ["draw", "seed", "x.rt_b1", "x.rt_b3"]
+    pd.testing.assert_frame_equal(here[cols], on_workers[cols])  # same seed, same simulations
+    bands = simulated_bands(here, person)
+    assert bands["statistic"].tolist() == ["rt_b1", "rt_b2", "rt_b3"] and (bands["ess"] == 40).all()
+    # rt_b = 400 + 100 u2 - 10 k + N(0, 5) with u2 ~ N(0.6, 0.05): the band is ~ +-1.645 * 7 ms
+    assert (bands["high"] - bands["low"]).between(10, 50).all()
+    assert bands["inside"].all()
+
+
+def test_only_a_bank_of_the_spiking_model_can_be_simulated_again(toy_bank, tmp_path):
+    import json
+
+    from motorseq.models.fit import bank_simulator, model_description
+    from motorseq.protocols import load_protocol
+    from motorseq.tasks.shorten import shorten_protocol
+
+    out, _ = toy_bank
+    with pytest.raises(FitError, match=r"bank\.json: simulator: not a bank of the spiking model"):
+        bank_simulator(out)
+    short = shorten_protocol(load_protocol("asrt"), max_trials_per_block=10, max_blocks=2)
+    description = json.loads(json.dumps(model_description("asrt", short, 2, 10), default=str))
+    (tmp_path / "bank.json").write_text(json.dumps({"simulator": description}))
+    assert bank_simulator(tmp_path).protocol.name == short.name
+    description["code"]["ModelCodeSHA256"] = "0" * 64
+    (tmp_path / "bank.json").write_text(json.dumps({"simulator": description}))
+    with pytest.raises(FitError, match=r"simulator\.code\.ModelCodeSHA256: recorded \"0000.*the model or protocol"):
+        bank_simulator(tmp_path)
