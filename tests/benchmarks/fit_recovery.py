@@ -11,7 +11,7 @@ simulation of the shortened ASRT per worker on the shared 2-core machine). Then:
   cannot identify;
 * lesion ground truth (``--lesion-data``/``--normal-data``: two ``motorseq simulate`` cohorts of
   the bank's protocol, one with ``--lesion dopamine=0.4``): the lesion cohort's posterior
-  dopamine gain is lower;
+  dopamine gain is lower, by at least half the true difference (0.6);
 * the shared ASRT data (session 1): every participant fitted; the person's block curve inside
   the 90 % posterior predictive band in >= 80 % of blocks for >= 80 % of participants;
 * fitting the 35 people from the trained estimator in under 1 minute;
@@ -38,6 +38,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_ASRT = REPO.parent / "shared" / "data" / "asrt_tacs" / "asrt_tacs_trials.csv.gz"
+#: intact (1.0) minus the lesion cohort's dopamine gain (--lesion dopamine=0.4)
+TRUE_LESION_DIFFERENCE = 0.6
 #: the learning-rate and gain parameters the recovery target is about
 TARGET_PARAMETERS = ("eta_striatum", "eta_pf_ltd", "eta_transition", "lesion_dopamine", "cue_drive_mv")
 
@@ -180,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             "posterior dopamine gain, lesion (true 0.4) vs intact (true 1.0) cohort",
             f"{means['lesion'].mean():.2f} vs {means['normal'].mean():.2f}; lower in {lower} of {len(paired)} "
             f"paired participants (mean difference {paired.mean():+.3f}, one-sided Wilcoxon p = {p_value:.3f})",
-            "lower for the lesion cohort (paired, p < 0.05)",
-            bool(means["lesion"].mean() < means["normal"].mean() and p_value < 0.05),
-        )
+            "lower for the lesion cohort (paired, p < 0.05) by at least half the true 0.6",
+            bool(paired.mean() <= -0.5 * TRUE_LESION_DIFFERENCE and p_value < 0.05),
+        )  # a difference of a few hundredths with both cohorts at the prior mean is direction, not recovery
 
     print("shared ASRT data, session 1")
     if not SHARED_ASRT.exists():
