@@ -406,10 +406,12 @@ class Engine:
         main, network = self.project_dir / "main.cpp", self.project_dir / "network.cpp"
         before = (main.read_text(), main.stat()) if main.exists() else None
         before_network = (network.read_text(), network.stat()) if network.exists() else None
-        vectorised = [self.project_dir / "code_objects" / name for name in _SIMD_CODE_OBJECTS]
+        code_dir = self.project_dir / "code_objects"
+        vectorised = [event_code.generated_source(code_dir, name) for name in _SIMD_CODE_OBJECTS]
         before_vectorised = [(p.read_text(), p.stat()) if p.exists() else None for p in vectorised]
         before_events = event_code.snapshot(self.project_dir)
         b2.device.build(directory=str(self.project_dir), compile=False, run=False, with_output=False)
+        vectorised = [event_code.generated_source(code_dir, name) for name in _SIMD_CODE_OBJECTS]
         _normalise_main(main, before)
         _patch_network(network, before_network)
         for source, before_source in zip(vectorised, before_vectorised, strict=True):

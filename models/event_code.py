@@ -45,7 +45,8 @@ from pathlib import Path
 
 __all__ = [
     "EXP_CODE_OBJECTS", "SELECT_CODE_OBJECTS", "SPIKE_QUEUE", "SUM_CODE_OBJECTS", "THRESHOLD_CODE_OBJECTS", "apply",
-    "cheaper_slot", "patches", "remember_exp", "select_target", "skip_quiet_blocks", "snapshot", "sum_in_register",
+    "cheaper_slot", "generated_source", "patches", "remember_exp", "select_target", "skip_quiet_blocks", "snapshot",
+    "sum_in_register",
 ]  # fmt: skip
 
 #: Code objects whose spike events decay event-driven traces with ``exp``.
@@ -255,14 +256,31 @@ def sum_in_register(text: str) -> str:
     )
 
 
+def generated_source(code_dir: Path, name: str) -> Path:
+    """Return the generated source of code object ``name`` (``X_codeobject.cpp``) in ``code_dir``.
+
+    Brian2 names a code object ``X_codeobject_1`` (``_2``, ...) when an object named
+    ``X_codeobject`` is still alive in the process: a second network built in one process
+    while the first is kept (another structure, or a test comparing two builds). The source
+    with the plain name is returned when it exists, else the one numbered suffix found, else
+    the plain name (a folder not generated yet).
+    """
+    plain = code_dir / name
+    if plain.exists() or not code_dir.is_dir():
+        return plain
+    stem = name.removesuffix(".cpp")
+    numbered = [p for p in code_dir.glob(f"{stem}_*.cpp") if p.stem[len(stem) + 1 :].isdigit()]
+    return numbered[0] if len(numbered) == 1 else plain
+
+
 def patches(project_dir: Path) -> list[tuple[Path, Callable[[str], str]]]:
     """Return the sources of a generated standalone project to patch, each with its patch."""
     code = project_dir / "code_objects"
     return [
-        *((code / name, remember_exp) for name in EXP_CODE_OBJECTS),
-        *((code / name, select_target) for name in SELECT_CODE_OBJECTS),
-        *((code / name, skip_quiet_blocks) for name in THRESHOLD_CODE_OBJECTS),
-        *((code / name, sum_in_register) for name in SUM_CODE_OBJECTS),
+        *((generated_source(code, name), remember_exp) for name in EXP_CODE_OBJECTS),
+        *((generated_source(code, name), select_target) for name in SELECT_CODE_OBJECTS),
+        *((generated_source(code, name), skip_quiet_blocks) for name in THRESHOLD_CODE_OBJECTS),
+        *((generated_source(code, name), sum_in_register) for name in SUM_CODE_OBJECTS),
         (project_dir / SPIKE_QUEUE, cheaper_slot),
     ]
 

@@ -324,3 +324,19 @@ def test_a_changed_patched_header_makes_the_project_compile_everything(tmp_path)
     apply(tmp_path, before)
     assert (objects / "a.o").exists()  # same patched header: objects kept, old time stamp
     assert queue.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_a_code_object_renamed_by_brian2_in_a_second_build_is_still_found(tmp_path):
+    from motorseq.models.event_code import generated_source
+
+    code = tmp_path / "code_objects"
+    assert generated_source(code, "neurons_stateupdater_codeobject.cpp") == code / "neurons_stateupdater_codeobject.cpp"
+    code.mkdir()
+    # a second network in one process: Brian2 numbers the names of objects still alive
+    (code / "neurons_stateupdater_codeobject_1.cpp").write_text("")
+    (code / "neurons_stateupdater_codeobject_1.h").write_text("")
+    (code / "neurons_stateupdater_codeobject_extra.cpp").write_text("")
+    found = generated_source(code, "neurons_stateupdater_codeobject.cpp")
+    assert found == code / "neurons_stateupdater_codeobject_1.cpp"
+    (code / "neurons_stateupdater_codeobject.cpp").write_text("")
+    assert generated_source(code, "neurons_stateupdater_codeobject.cpp").name == "neurons_stateupdater_codeobject.cpp"
