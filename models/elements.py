@@ -159,22 +159,23 @@ def element_plan(protocol: Any, trials: pd.DataFrame, rest_s: float) -> ElementP
     )
 
 
-def _element_presses(rec: dict[str, np.ndarray], k: int, t_nd: float, until_correct: bool) -> list[tuple]:
+def _element_presses(rec: dict[str, np.ndarray], k: int, until_correct: bool) -> list[tuple]:
     """(time, 0-based position) of the key presses of element record ``k`` that are known.
 
     The first press of every element; under ``until-correct`` also the correct press that
-    ended it (presses in between are counted in ``npress`` but their times are not recorded).
+    ended it, its motor time (``t_nd_key``) after its threshold crossing (presses in between
+    are counted in ``npress`` but their times are not recorded).
     """
     if rec["resp"][k] < 0:
         return []
     presses = [(rec["t_on"][k] + rec["rt"][k], int(rec["resp"][k]))]
     if until_correct and rec["npress"][k] > 1 and not rec["timed_out"][k]:
-        presses.append((rec["t_resp"][k] + t_nd, int(rec["tgt"][k])))
+        presses.append((rec["t_resp"][k] + rec["t_nd_key"][k], int(rec["tgt"][k])))
     return presses
 
 
 def multikey_rows(
-    protocol: Any, trials: pd.DataFrame, plan: ElementPlan, raw: Any, t_nd_s: float
+    protocol: Any, trials: pd.DataFrame, plan: ElementPlan, raw: Any
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Turn the controller's element records into a person's DSP or FTT rows and key presses.
 
@@ -188,8 +189,6 @@ def multikey_rows(
         Its element layout (:func:`element_plan`).
     raw : motorseq.models.engine.RawRun
         The run's records (``trials``: one per element; ``periods``: the end of every tapping period).
-    t_nd_s : float
-        Non-decision time (s): a key goes down this long after the readout crosses threshold.
 
     Returns
     -------
@@ -222,7 +221,7 @@ def multikey_rows(
         if np.isnan(onsets[i]):
             raise ModelError(f"{name}: simulation: trial {trial.trial_index} was never shown")
         onset = float(onsets[i])
-        presses = [p for k in mine for p in _element_presses(rec, k, t_nd_s, until_correct)]
+        presses = [p for k in mine for p in _element_presses(rec, k, until_correct)]
         sequence = [int(x) - 1 for x in str(trial.target).split("-")]
         row = {"trial_index": int(trial.trial_index), "stimulus_onset": round(onset, 6)}
         if ftt:
@@ -234,7 +233,7 @@ def multikey_rows(
             flags = []
             for k in mine:
                 want = sequence[int(rec["trial"][k] - rec["seg_start"][k])]
-                flags += [int(pos == want) for _, pos in _element_presses(rec, k, t_nd_s, until_correct)]
+                flags += [int(pos == want) for _, pos in _element_presses(rec, k, until_correct)]
             n_presses = int(rec["npress"][mine].sum())
             ended_by_press = int((rec["timed_out"][mine] == 0).sum())
             complete = mine.size == len(sequence) and ended_by_press == mine.size

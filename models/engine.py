@@ -525,7 +525,19 @@ _PLASTIC = ("corticostriatal", "parallel_fibre", "transition", "visuomotor", "sa
 
 #: What a run returns, by monitor or group: the variables read after the run.
 _RESULTS = {
-    "trial_monitor": ("trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "timed_out", "seg_start", "t"),
+    "trial_monitor": (
+        "trial",
+        "resp",
+        "rt",
+        "tgt",
+        "npress",
+        "t_on",
+        "t_resp",
+        "t_nd_key",
+        "timed_out",
+        "seg_start",
+        "t",
+    ),
     "period_monitor": ("seg_start", "period_end"),
     "tap_monitor": ("trial", "t", "slope"),
     "series_monitor": ("trial", "t_on"),
@@ -570,7 +582,7 @@ def _raw_run(results: dict[str, np.ndarray], record_spikes: bool, end_time: floa
         return np.asarray(results[name], dtype=float)
 
     trials = {key: ints(f"trial_monitor.{key}") for key in ("trial", "resp", "tgt", "npress", "timed_out", "seg_start")}
-    trials.update({key: floats(f"trial_monitor.{key}") for key in ("rt", "t_on", "t_resp")})
+    trials.update({key: floats(f"trial_monitor.{key}") for key in ("rt", "t_on", "t_resp", "t_nd_key")})
     trials["t_record"] = floats("trial_monitor.t")
     trials = {key: trials[key] for key in _TRIAL_KEYS}
     periods = {"seg_start": ints("period_monitor.seg_start"), "period_end": floats("period_monitor.period_end")}
@@ -605,7 +617,9 @@ def _raw_run(results: dict[str, np.ndarray], record_spikes: bool, end_time: floa
     )
 
 
-_TRIAL_KEYS = ("trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "timed_out", "seg_start", "t_record")
+_TRIAL_KEYS = (
+    "trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "t_nd_key", "timed_out", "seg_start", "t_record"
+)  # fmt: skip
 
 
 _ENGINES: dict[tuple, Engine] = {}

@@ -146,6 +146,8 @@ t_stop : second
 timeout : second
 rsi : second
 t_nd : second
+nd_sigma : 1
+t_nd_key : second
 vis_lat : second
 rew_lat : second
 rew_dur : second
@@ -206,7 +208,7 @@ last_key = -1
 """,
     "record": """
 correct = int(resp == tgt)
-t_rew = t + t_nd*int(resp >= 0)
+t_rew = t + t_nd_key*int(resp >= 0)
 rew_sign = 2.0*correct - 1.0
 aborted = in_seg*(1 - loop)*timed_out
 nxt = trial + 1 + aborted*(seg_end - trial - 1)
@@ -217,9 +219,9 @@ nxt = restart*(seg_start + int(resp == int(targets((seg_start + 0.25)*ms)))) + (
 wrap = wrap + restart - wrap*restart
 in_seg = in_seg*int(nxt < seg_end)
 pause = pauses((nxt + 0.25)*ms)*(1 - wrap)
-t_next = t + t_nd*int(resp >= 0) + rsi + pause
+t_next = t + t_nd_key*int(resp >= 0) + rsi + pause
 keep = int(pause <= 0*second)
-t_rest0 = (1 - keep)*(t + t_nd*int(resp >= 0)) + keep*t_rest0
+t_rest0 = (1 - keep)*(t + t_nd_key*int(resp >= 0)) + keep*t_rest0
 t_engage = (1 - keep)*(t_next - rsi) + keep*t_engage
 ctx_b_next = keep*last_tgt - (1 - keep)
 last_tgt = keep*tgt - (1 - keep)
@@ -256,6 +258,10 @@ ctx_pending = clear + (1 - clear)*ctx_pending
 # edge): an execution error, independent of the selection (a lapse, Wichmann & Hill 2001); none in
 # a rest run, where nothing is pressed. The slip happens downstream of the motor command, so the
 # efference copy (``last_key``) and the next trial's context (``sel``) are the selected channel.
+# The key goes down a motor time after the threshold crossing; it varies from press to press,
+# log-normally around ``t_nd`` (``nd_sigma``: SD of its log; 0: always ``t_nd``): the trial-to-trial
+# variability of non-decision time of diffusion-model fits (s_t, Ratcliff & Tuerlinckx 2002).
+# ``t_nd_key`` is the motor time of the latest press, which the trial's end and the next onset wait for.
 RESPONSE_ON_PRE = """
 ok = int(phase_post == 1)
 slip = int(hash_normal(seed_value_post, timestep(t, dt), slip_offset) > z_slip_post)*(1 - rest_mode_post)
@@ -263,11 +269,13 @@ side = 2*int(hash_normal(seed_value_post, timestep(t, dt), slip_offset + 1) > 0)
 nb = ch_pre + side
 nb = nb + 2*int(nb < 0) - 2*int(nb >= n_keys)
 key = slip*nb + (1 - slip)*ch_pre
+nd = t_nd_post*exp(nd_sigma_post*hash_normal(seed_value_post, timestep(t, dt), slip_offset + 2) - nd_sigma_post**2/2)
 first = ok*int(npress_post == 0)
 npress_post += ok
 resp_post = first*key + (1 - first)*resp_post
 sel_post = first*ch_pre + (1 - first)*sel_post
-rt_post = first*(t - t_on_post + t_nd_post) + (1 - first)*rt_post
+rt_post = first*(t - t_on_post + nd) + (1 - first)*rt_post
+t_nd_key_post = ok*nd + (1 - ok)*t_nd_key_post
 done = ok*int(until_correct_post == 0 or key == tgt_post)
 phase_post = done*2 + (1 - done)*phase_post
 t_resp_post = ok*t + (1 - ok)*t_resp_post
@@ -411,7 +419,7 @@ blk_n += 1
 blk_ok += correct
 same = int(cur_ioi > 0*second and trial < n_trials and int(block_of((trial + 0.25)*ms)) == cur_blk)
 t_beat = beat0 + beat_n*cur_ioi
-t_free = t + t_nd*int(resp >= 0)
+t_free = t + t_nd_key*int(resp >= 0)
 t_next = same*(t_beat*int(t_beat >= t_free) + t_free*int(t_beat < t_free)) + (1 - same)*t_next
 """
 
@@ -918,7 +926,7 @@ def _build_task_monitors(controller: Any) -> dict[str, Any]:
         "trial_monitor": b2.EventMonitor(
             controller,
             "record",
-            variables=["trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "timed_out", "seg_start"],
+            variables=["trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "t_nd_key", "timed_out", "seg_start"],
             name="trial_monitor",
         ),  # fmt: skip
         # the end of every tapping period (its onset is period_end - tap_len)

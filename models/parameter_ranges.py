@@ -49,6 +49,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "motor_reset_mv": (0.0, 100.0, "input drive between none and 5 thresholds"),
     "visual_latency_ms": (0.0, 500.0, "visual latencies are 40-150 ms"),
     "non_decision_ms": (0.0, 1000.0, "motor execution takes 80-300 ms"),
+    "non_decision_sd_ms": (0.0, 500.0, "an SD of at most a few times the motor time itself"),
     "context_delay_ms": (0.0, 1000.0, "the context update must come before the next stimulus"),
     "reward_latency_ms": (0.0, 1000.0, "dopamine responses follow outcomes by 50-200 ms"),
     "reward_duration_ms": (1.0, 2000.0, "phasic dopamine lasts 0.1-0.5 s"),

@@ -253,6 +253,11 @@ class ModelParameters(BaseModel):
         150.0,
         description="Motor execution time added to the M1 threshold crossing (ms): corticospinal conduction + muscle + key travel (~80-150 ms).",
     )
+    non_decision_sd_ms: float = Field(
+        50.0,
+        ge=0,
+        description="Trial-to-trial SD of the motor execution time (ms): each press's non_decision_ms is drawn log-normally with this SD around its mean (right-skewed, always positive), the s_t of diffusion-model fits (Ratcliff & Tuerlinckx 2002; a typical s_t, the width of a uniform, of 0.1-0.2 s in fits to young adults, Ratcliff & McKoon 2008, is an SD of 29-58 ms). With it the within-block RT SD of correct ASRT responses is 61-91 ms instead of 35-76 ms (10 participants; the shared ASRT data's older adults: 100-410 ms). 0: the same motor time on every press.",
+    )
     context_delay_ms: float = Field(
         100.0,
         ge=0,

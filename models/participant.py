@@ -99,7 +99,7 @@ def simulate_participant(
     raw = engine.run(values)
     presses = None
     if paradigm in MULTIKEY_PARADIGMS:
-        responses, presses = multikey_rows(protocol, trials, plan, raw, params.non_decision_ms / 1000.0)
+        responses, presses = multikey_rows(protocol, trials, plan, raw)
     elif paradigm == "sct":
         responses, presses = sct_rows(protocol, trials, raw)
     elif raw.trials["trial"].size != plan.targets.size:

@@ -68,6 +68,24 @@ def _lesioned(rng: np.random.Generator, n: int, remaining: float) -> np.ndarray:
     return alive
 
 
+def motor_time_sigma(mean_ms: float, sd_ms: float) -> float:
+    """SD of the log of a log-normal motor time with this mean and SD (ms).
+
+    Parameters
+    ----------
+    mean_ms, sd_ms : float
+        Mean and SD of the motor time (``non_decision_ms``, ``non_decision_sd_ms``).
+
+    Returns
+    -------
+    float
+        ``sqrt(log(1 + (sd/mean)**2))``; 0 when either is 0 (a fixed motor time).
+    """
+    if mean_ms <= 0 or sd_ms <= 0:
+        return 0.0
+    return float(np.sqrt(np.log1p((sd_ms / mean_ms) ** 2)))
+
+
 def rest_schedule(blocks: np.ndarray, rest_s: float, every_blocks: int = 1, min_s: float = 0.0) -> np.ndarray:
     """Rest (s) before every trial and after the last one, from the trials' block numbers.
 
@@ -301,6 +319,8 @@ def runtime_values(
         "controller.timeout": timing.timeout_s * second,
         "controller.rsi": timing.rsi_s * second,
         "controller.t_nd": p.non_decision_ms * ms,
+        "controller.nd_sigma": motor_time_sigma(p.non_decision_ms, p.non_decision_sd_ms),
+        "controller.t_nd_key": p.non_decision_ms * ms,
         "controller.vis_lat": p.visual_latency_ms * ms,
         "controller.rew_lat": p.reward_latency_ms * ms,
         "controller.rew_dur": p.reward_duration_ms * ms,

@@ -54,10 +54,10 @@ def priors():
     return load_priors()
 
 
-def test_default_priors_have_eight_parameters_inside_their_physical_ranges(priors):
+def test_default_priors_have_nine_parameters_inside_their_physical_ranges(priors):
     assert priors.names == [
         "eta_striatum", "eta_pf_ltd", "eta_transition", "lesion_dopamine",
-        "readout_noise_hz", "readout_threshold_hz", "non_decision_ms", "cue_drive_mv",
+        "readout_noise_hz", "readout_threshold_hz", "non_decision_ms", "cue_drive_mv", "non_decision_sd_ms",
     ]  # fmt: skip
     for name, p in priors.parameters.items():
         low, high, _ = parameter_range(name)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from motorseq.models import REGIONS, ModelParameters, SimulationResult, simulate_participant
 from motorseq.models.layout import build_layout
+from motorseq.models.runtime_values import motor_time_sigma
 from motorseq.protocols import generate_trials, load_protocol
 
 N_TRIALS = 40  # 24 practice (random) + 16 sequence trials
@@ -51,8 +52,10 @@ def test_rts_are_in_the_human_range(result):
     rt = result.responses["rt"].dropna().astype(float)
     assert 0.25 < rt.mean() < 0.65, rt.mean()
     p = ModelParameters()
-    # no key goes down before the stimulus arms the readout: the motor time at least
-    assert rt.min() >= p.non_decision_ms / 1000
+    # no key goes down before the stimulus arms the readout: at least the motor time, which is
+    # log-normal (non_decision_sd_ms): above its 0.1 % quantile
+    sigma = motor_time_sigma(p.non_decision_ms, p.non_decision_sd_ms)
+    assert rt.min() >= p.non_decision_ms / 1000 * np.exp(-(sigma**2) / 2 - 3.09 * sigma)
     # faster than visual latency + motor time only when a prepared response crosses at the
     # stimulus's onset (an anticipation): rare
     assert (rt < (p.visual_latency_ms + p.non_decision_ms) / 1000).mean() < 0.05
@@ -192,11 +195,13 @@ def test_lesions_act_on_their_system(protocol, trials, workdir, result):
 
 
 def test_no_key_goes_down_before_the_stimulus_and_a_prepared_readout_makes_anticipations(
-    protocol, sequence_trials, workdir, trained
+    protocol, sequence_trials, workdir
 ):
     """M1 holds a predicted response (recurrence); integrating it in the readout too makes anticipations."""
-    p = ModelParameters()
+    # a fixed motor time, so that rt - non_decision_ms is the readout's crossing time after onset
+    p = ModelParameters().with_overrides({"non_decision_sd_ms": 0.0})
     assert p.readout_preparation == 0.0
+    trained = simulate_participant(protocol, sequence_trials, p, seed=3, workdir=workdir)
     in_readout = simulate_participant(
         protocol, sequence_trials, p.with_overrides({"readout_preparation": 1.0}), seed=3, workdir=workdir,
     )  # fmt: skip
