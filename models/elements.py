@@ -163,14 +163,14 @@ def _element_presses(rec: dict[str, np.ndarray], k: int, until_correct: bool) ->
     """(time, 0-based position) of the key presses of element record ``k`` that are known.
 
     The first press of every element; under ``until-correct`` also the correct press that
-    ended it, its motor time (``t_nd_key``) after its threshold crossing (presses in between
+    ended it, the trial's motor time (``t_nd_trial``) after its threshold crossing (presses in between
     are counted in ``npress`` but their times are not recorded).
     """
     if rec["resp"][k] < 0:
         return []
     presses = [(rec["t_on"][k] + rec["rt"][k], int(rec["resp"][k]))]
     if until_correct and rec["npress"][k] > 1 and not rec["timed_out"][k]:
-        presses.append((rec["t_resp"][k] + rec["t_nd_key"][k], int(rec["tgt"][k])))
+        presses.append((rec["t_resp"][k] + rec["t_nd_trial"][k], int(rec["tgt"][k])))
     return presses
 
 

@@ -533,7 +533,7 @@ _RESULTS = {
         "npress",
         "t_on",
         "t_resp",
-        "t_nd_key",
+        "t_nd_trial",
         "timed_out",
         "seg_start",
         "t",
@@ -582,7 +582,7 @@ def _raw_run(results: dict[str, np.ndarray], record_spikes: bool, end_time: floa
         return np.asarray(results[name], dtype=float)
 
     trials = {key: ints(f"trial_monitor.{key}") for key in ("trial", "resp", "tgt", "npress", "timed_out", "seg_start")}
-    trials.update({key: floats(f"trial_monitor.{key}") for key in ("rt", "t_on", "t_resp", "t_nd_key")})
+    trials.update({key: floats(f"trial_monitor.{key}") for key in ("rt", "t_on", "t_resp", "t_nd_trial")})
     trials["t_record"] = floats("trial_monitor.t")
     trials = {key: trials[key] for key in _TRIAL_KEYS}
     periods = {"seg_start": ints("period_monitor.seg_start"), "period_end": floats("period_monitor.period_end")}
@@ -618,7 +618,7 @@ def _raw_run(results: dict[str, np.ndarray], record_spikes: bool, end_time: floa
 
 
 _TRIAL_KEYS = (
-    "trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "t_nd_key", "timed_out", "seg_start", "t_record"
+    "trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "t_nd_trial", "timed_out", "seg_start", "t_record"
 )  # fmt: skip
 
 

@@ -147,7 +147,7 @@ timeout : second
 rsi : second
 t_nd : second
 nd_sigma : 1
-t_nd_key : second
+t_nd_trial : second
 vis_lat : second
 rew_lat : second
 rew_dur : second
@@ -163,6 +163,10 @@ t_engage : second
 """
 
 # phase: 0 = waiting for the next stimulus, 1 = stimulus shown, 2 = trial over (record it).
+# At each onset the trial's motor time ``t_nd_trial`` is drawn: the key of every press of the
+# trial goes down that long after its readout crossing. It varies log-normally around ``t_nd``
+# (``nd_sigma``: SD of its log; 0: always ``t_nd``), the trial-to-trial variability of
+# non-decision time of diffusion-model fits (s_t; Ratcliff & Tuerlinckx 2002).
 # Before a rest the context (previous response, stimulus before it) is cleared once the movement
 # is over: after a break the next block starts without a context, as the first trial does.
 # A rest (``rest_now``) lasts from the end of the last movement before a break until one RSI
@@ -193,6 +197,7 @@ period_end = starts*(t + tap_len) + (1 - starts)*period_end
 in_seg = starts + (1 - starts)*in_seg
 phase = 1
 t_on = t
+t_nd_trial = t_nd*exp(nd_sigma*hash_normal(seed_value, timestep(t, dt), nd_offset) - nd_sigma**2/2)
 npress = 0
 timed_out = 0
 resp = -1
@@ -208,7 +213,7 @@ last_key = -1
 """,
     "record": """
 correct = int(resp == tgt)
-t_rew = t + t_nd_key*int(resp >= 0)
+t_rew = t + t_nd_trial*int(resp >= 0)
 rew_sign = 2.0*correct - 1.0
 aborted = in_seg*(1 - loop)*timed_out
 nxt = trial + 1 + aborted*(seg_end - trial - 1)
@@ -219,9 +224,9 @@ nxt = restart*(seg_start + int(resp == int(targets((seg_start + 0.25)*ms)))) + (
 wrap = wrap + restart - wrap*restart
 in_seg = in_seg*int(nxt < seg_end)
 pause = pauses((nxt + 0.25)*ms)*(1 - wrap)
-t_next = t + t_nd_key*int(resp >= 0) + rsi + pause
+t_next = t + t_nd_trial*int(resp >= 0) + rsi + pause
 keep = int(pause <= 0*second)
-t_rest0 = (1 - keep)*(t + t_nd_key*int(resp >= 0)) + keep*t_rest0
+t_rest0 = (1 - keep)*(t + t_nd_trial*int(resp >= 0)) + keep*t_rest0
 t_engage = (1 - keep)*(t_next - rsi) + keep*t_engage
 ctx_b_next = keep*last_tgt - (1 - keep)
 last_tgt = keep*tgt - (1 - keep)
@@ -258,10 +263,7 @@ ctx_pending = clear + (1 - clear)*ctx_pending
 # edge): an execution error, independent of the selection (a lapse, Wichmann & Hill 2001); none in
 # a rest run, where nothing is pressed. The slip happens downstream of the motor command, so the
 # efference copy (``last_key``) and the next trial's context (``sel``) are the selected channel.
-# The key goes down a motor time after the threshold crossing; it varies from press to press,
-# log-normally around ``t_nd`` (``nd_sigma``: SD of its log; 0: always ``t_nd``): the trial-to-trial
-# variability of non-decision time of diffusion-model fits (s_t, Ratcliff & Tuerlinckx 2002).
-# ``t_nd_key`` is the motor time of the latest press, which the trial's end and the next onset wait for.
+# A key goes down the trial's motor time (``t_nd_trial``) after the threshold crossing.
 RESPONSE_ON_PRE = """
 ok = int(phase_post == 1)
 slip = int(hash_normal(seed_value_post, timestep(t, dt), slip_offset) > z_slip_post)*(1 - rest_mode_post)
@@ -269,13 +271,11 @@ side = 2*int(hash_normal(seed_value_post, timestep(t, dt), slip_offset + 1) > 0)
 nb = ch_pre + side
 nb = nb + 2*int(nb < 0) - 2*int(nb >= n_keys)
 key = slip*nb + (1 - slip)*ch_pre
-nd = t_nd_post*exp(nd_sigma_post*hash_normal(seed_value_post, timestep(t, dt), slip_offset + 2) - nd_sigma_post**2/2)
 first = ok*int(npress_post == 0)
 npress_post += ok
 resp_post = first*key + (1 - first)*resp_post
 sel_post = first*ch_pre + (1 - first)*sel_post
-rt_post = first*(t - t_on_post + nd) + (1 - first)*rt_post
-t_nd_key_post = ok*nd + (1 - ok)*t_nd_key_post
+rt_post = first*(t - t_on_post + t_nd_trial_post) + (1 - first)*rt_post
 done = ok*int(until_correct_post == 0 or key == tgt_post)
 phase_post = done*2 + (1 - done)*phase_post
 t_resp_post = ok*t + (1 - ok)*t_resp_post
@@ -397,7 +397,7 @@ prev_ramp = is_ramp
 beat0 = newb*t + (1 - newb)*beat0
 beat_n = newb + (1 - newb)*(beat_n + 1)
 paced = int(cur_ioi > 0*second)
-window = cur_ioi - t_nd
+window = cur_ioi - t_nd_trial
 window = window*int(window > 10*ms) + 10*ms*int(window <= 10*ms)
 timeout = paced*window + (1 - paced)*timeout_base
 phase = 3*sct + (1 - sct)*phase
@@ -419,7 +419,7 @@ blk_n += 1
 blk_ok += correct
 same = int(cur_ioi > 0*second and trial < n_trials and int(block_of((trial + 0.25)*ms)) == cur_blk)
 t_beat = beat0 + beat_n*cur_ioi
-t_free = t + t_nd_key*int(resp >= 0)
+t_free = t + t_nd_trial*int(resp >= 0)
 t_next = same*(t_beat*int(t_beat >= t_free) + t_free*int(t_beat < t_free)) + (1 - same)*t_next
 """
 
@@ -484,6 +484,7 @@ N_TIMER = 20
 TIMER_NOISE_OFFSET = 64
 #: Noise index offset of the two draws of an execution slip (after the timer, before the spontaneous cells).
 SLIP_NOISE_OFFSET = 100
+MOTOR_TIME_NOISE_OFFSET = 102  # after the slip's two draws (SLIP_NOISE_OFFSET, + 1)
 
 TIMER_EQUATIONS = """
 dv/dt = (-v + a_ramp*ramp_c + bias_t)/tau_t + sig_t*sqrt(2/tau_t)*z_t/sqrt(dt) : volt (unless refractory)
@@ -807,14 +808,15 @@ def _trial_buffers(
     }
 
 
-def _build_controller(buffers: dict[str, Any], clock: Any, standalone: bool) -> Any:
+def _build_controller(buffers: dict[str, Any], clock: Any, standalone: bool, hash_normal: Any, nd_offset: int) -> Any:
     """Create the one-element task controller (events, actions and per-step flags)."""
     import brian2 as b2
 
+    namespace = {**buffers, "stop_simulation": _stop_function(standalone)}
+    namespace.update(hash_normal=hash_normal, nd_offset=nd_offset)
     controller = b2.NeuronGroup(
-        1, CONTROLLER_EQUATIONS, events=CONTROLLER_EVENTS, clock=clock, name="controller",
-        namespace={**buffers, "stop_simulation": _stop_function(standalone)},
-    )  # fmt: skip
+        1, CONTROLLER_EQUATIONS, events=CONTROLLER_EVENTS, clock=clock, name="controller", namespace=namespace
+    )
     for event, code in CONTROLLER_ACTIONS.items():
         controller.run_on_event(event, code)
     controller.run_regularly(CONTROLLER_EVERY_STEP, when="start", name="controller_flags")
@@ -926,7 +928,18 @@ def _build_task_monitors(controller: Any) -> dict[str, Any]:
         "trial_monitor": b2.EventMonitor(
             controller,
             "record",
-            variables=["trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "t_nd_key", "timed_out", "seg_start"],
+            variables=[
+                "trial",
+                "resp",
+                "rt",
+                "tgt",
+                "npress",
+                "t_on",
+                "t_resp",
+                "t_nd_trial",
+                "timed_out",
+                "seg_start",
+            ],
             name="trial_monitor",
         ),  # fmt: skip
         # the end of every tapping period (its onset is period_end - tap_len)
@@ -990,8 +1003,7 @@ def build_network(
     meter_dt = 10 * ms
     meter_clock = b2.Clock(meter_dt, name="meter_clock")
     hash_normal = hash_normal_function()
-
-    controller = _build_controller(buffers, clock, standalone)
+    controller = _build_controller(buffers, clock, standalone, hash_normal, layout.n_neurons + MOTOR_TIME_NOISE_OFFSET)
     neurons = _build_neurons(layout, controller, clock, hash_normal)
     synapses = _build_synapses(layout, neurons, clock)
     readout, to_readout, responses, competition = _build_readout(layout, neurons, controller, clock, hash_normal)

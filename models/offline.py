@@ -165,7 +165,7 @@ def rest_values(
             "controller.t_nd": t_nd * second,
             # replay has no key presses: no motor-time variability
             "controller.nd_sigma": 0.0,
-            "controller.t_nd_key": t_nd * second,
+            "controller.t_nd_trial": t_nd * second,
             "controller.ctx_delay": params.context_delay_ms / 1000.0 / offline.compression * second,
             # the just-replayed item stays suppressed until the next one is chosen (competitive queuing)
             "controller.sup_dur": (timing.rsi_s + t_nd + timing.timeout_s) * second,

@@ -256,7 +256,7 @@ class ModelParameters(BaseModel):
     non_decision_sd_ms: float = Field(
         50.0,
         ge=0,
-        description="Trial-to-trial SD of the motor execution time (ms): each press's non_decision_ms is drawn log-normally with this SD around its mean (right-skewed, always positive), the s_t of diffusion-model fits (Ratcliff & Tuerlinckx 2002; a typical s_t, the width of a uniform, of 0.1-0.2 s in fits to young adults, Ratcliff & McKoon 2008, is an SD of 29-58 ms). With it the within-block RT SD of correct ASRT responses is 61-91 ms instead of 35-76 ms (10 participants; the shared ASRT data's older adults: 100-410 ms). 0: the same motor time on every press.",
+        description="Trial-to-trial SD of the motor execution time (ms): at each stimulus onset the trial's motor time is drawn log-normally with this SD around non_decision_ms (right-skewed, always positive), the s_t of diffusion-model fits (Ratcliff & Tuerlinckx 2002; a typical s_t, the width of a uniform, of 0.1-0.2 s in fits to young adults, Ratcliff & McKoon 2008, is an SD of 29-58 ms). With it the within-block RT SD of correct ASRT responses is 61-93 ms instead of 35-76 ms (10 participants; the shared ASRT data's older adults: 100-410 ms). A paced block's response window (the interval to the next beat minus the motor time) uses the trial's draw. 0: the same motor time on every trial.",
     )
     context_delay_ms: float = Field(
         100.0,

@@ -320,7 +320,7 @@ def runtime_values(
         "controller.rsi": timing.rsi_s * second,
         "controller.t_nd": p.non_decision_ms * ms,
         "controller.nd_sigma": motor_time_sigma(p.non_decision_ms, p.non_decision_sd_ms),
-        "controller.t_nd_key": p.non_decision_ms * ms,
+        "controller.t_nd_trial": p.non_decision_ms * ms,
         "controller.vis_lat": p.visual_latency_ms * ms,
         "controller.rew_lat": p.reward_latency_ms * ms,
         "controller.rew_dur": p.reward_duration_ms * ms,

@@ -28,6 +28,7 @@ from .inference import (
     simulate_predictive,
     simulated_bands,
     train_estimator,
+    verdict_summary,
 )
 from .priors import FitError, Priors, load_priors
 from .summaries import feature_columns, restrict, summary_statistics
@@ -47,6 +48,7 @@ __all__ = [
     "model_description",
     "predictive_bands",
     "predictive_verdicts",
+    "verdict_summary",
     "read_bank",
     "read_manifest",
     "recovery_check",

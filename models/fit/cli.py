@@ -29,7 +29,7 @@ def bank(
     out: Annotated[Path, typer.Option("--out", help="Bank folder (created; an existing bank grows).")],
     simulations: Annotated[int, typer.Option("--simulations", min=1, help="Simulations the bank should hold.")] = 100,
     priors: Annotated[
-        Path | None, typer.Option("--priors", help="Priors YAML (default: the bundled priors of 8 parameters).")
+        Path | None, typer.Option("--priors", help="Priors YAML (default: the bundled priors of 9 parameters).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Bank seed (parameter draws and model seeds).")] = 0,
     max_blocks: Annotated[

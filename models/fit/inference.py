@@ -45,6 +45,7 @@ __all__ = [
     "simulated_bands",
     "predictive_verdicts",
     "train_estimator",
+    "verdict_summary",
 ]
 
 LEVEL = 0.9
@@ -382,10 +383,7 @@ def predictive_bands(
     DataFrame
         ``participant, session, group, statistic, block, observed, low, median, high, inside, ess``.
     """
-    columns = sorted(
-        (c for c in stats.columns if c.startswith(prefix) and X + c in bank.columns),
-        key=lambda c: int(c[len(prefix) :]),
-    )
+    columns = _block_columns(stats, bank, prefix)
     if not columns:
         raise FitError(f"data: no {prefix}<k> statistics shared with the bank")
     theta = estimator.priors.to_unit(bank[[THETA + p for p in estimator.priors.names]].to_numpy(dtype=float))
@@ -399,24 +397,8 @@ def predictive_bands(
         w = np.minimum(w, w.mean() * np.sqrt(len(w)))  # truncated importance sampling (Ionides 2008)
         w /= w.sum()
         band = _weighted_quantile(sims, w, [q, 0.5, 1 - q])
-        observed = stats[columns].iloc[i].to_numpy(dtype=float)
-        frame = pd.DataFrame(
-            {
-                "statistic": columns,
-                "block": [int(c[len(prefix) :]) for c in columns],
-                "observed": observed,
-                "low": band[0],
-                "median": band[1],
-                "high": band[2],
-            }
-        )
         ess = 1.0 / np.sum(w**2)
-        inside = (frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"])
-        frame["inside"] = _scored(inside, ess >= min_ess)
-        frame["ess"] = ess
-        for c in ID:
-            frame.insert(0 if c == "participant" else ID.index(c), c, stats[c].iloc[i])
-        frames.append(frame)
+        frames.append(_band_frame(stats.iloc[i], columns, prefix, band, ess, assessed=ess >= min_ess))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -493,10 +475,7 @@ def simulated_bands(
         No simulated ``<prefix><k>`` statistic shared with the data.
     """
     done = simulated[simulated["status"] == "done"]
-    columns = sorted(
-        (c for c in stats.columns if c.startswith(prefix) and X + c in done.columns),
-        key=lambda c: int(c[len(prefix) :]),
-    )
+    columns = _block_columns(stats, done, prefix)
     if not columns:
         raise FitError(f"data: no {prefix}<k> statistics among the simulated ones")
     q = (1 - level) / 2
@@ -507,23 +486,59 @@ def simulated_bands(
             mine = mine[mine[c].astype(str) == str(person[c])]
         sims = mine[[X + c for c in columns]].to_numpy(dtype=float)
         band = np.nanquantile(sims, [q, 0.5, 1 - q], axis=0) if len(sims) else np.full((3, len(columns)), np.nan)
-        frame = pd.DataFrame(
-            {
-                "statistic": columns,
-                "block": [int(c[len(prefix) :]) for c in columns],
-                "observed": person[columns].to_numpy(dtype=float),
-                "low": band[0],
-                "median": band[1],
-                "high": band[2],
-            }
-        )
-        inside = (frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"])
-        frame["inside"] = _scored(inside, len(sims) > 0)
-        frame["ess"] = float(len(sims))
-        for c in ID:
-            frame.insert(0 if c == "participant" else ID.index(c), c, person[c])
-        frames.append(frame)
+        frames.append(_band_frame(person, columns, prefix, band, float(len(sims)), assessed=len(sims) > 0))
     return pd.concat(frames, ignore_index=True)
+
+
+def _block_columns(stats: pd.DataFrame, simulated: pd.DataFrame, prefix: str) -> list[str]:
+    """Return the ``<prefix><k>`` statistics of the data that the simulations have too, in block order."""
+    shared = (c for c in stats.columns if c.startswith(prefix) and X + c in simulated.columns)
+    return sorted(shared, key=lambda c: int(c[len(prefix) :]))
+
+
+def _band_frame(
+    person: pd.Series, columns: list[str], prefix: str, band: np.ndarray, ess: float, assessed: bool
+) -> pd.DataFrame:
+    """Build one person's band table: ``ID`` columns, then each block's observed value, band and verdict."""
+    frame = pd.DataFrame(
+        {
+            "statistic": columns,
+            "block": [int(c[len(prefix) :]) for c in columns],
+            "observed": person[columns].to_numpy(dtype=float),
+            "low": band[0],
+            "median": band[1],
+            "high": band[2],
+        }
+    )
+    inside = (frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"])
+    frame["inside"] = _scored(inside, assessed)
+    frame["ess"] = ess
+    for c in ID:
+        frame.insert(0 if c == "participant" else ID.index(c), c, person[c])
+    return frame
+
+
+def verdict_summary(verdicts: pd.DataFrame) -> dict[str, Any]:
+    """Summarise :func:`predictive_verdicts`: how many people are inside, who is outside, who was not assessed.
+
+    Returns
+    -------
+    dict
+        ``assessed`` and ``inside`` (counts), ``rate`` (inside / assessed; NaN when none was
+        assessed), ``median_share`` (of blocks inside, assessed people), ``outside`` (labels
+        ``participant/ses-<session> (<share>)``) and ``not_assessed`` (labels).
+    """
+    assessed = verdicts[verdicts["assessed"]]
+    good = assessed["inside"].astype(bool)
+    return {
+        "n": len(verdicts),
+        "assessed": len(assessed),
+        "inside": int(good.sum()),
+        "rate": float(good.mean()) if len(assessed) else float("nan"),
+        "median_share": float(assessed["share"].median()) if len(assessed) else float("nan"),
+        "outside": [f"{r.participant}/ses-{r.session} ({r.share:.0%})" for r in assessed[~good].itertuples()],
+        "not_assessed": [f"{r.participant}/ses-{r.session}" for r in verdicts[~verdicts["assessed"]].itertuples()],
+    }
 
 
 def predictive_verdicts(bands: pd.DataFrame, min_share: float = 0.8) -> pd.DataFrame:

@@ -80,7 +80,8 @@ class Priors(BaseModel):
         log = np.array([p.scale == "log" for p in self.parameters.values()])
         lo = np.array([p.low for p in self.parameters.values()], dtype=float)
         hi = np.array([p.high for p in self.parameters.values()], dtype=float)
-        return np.where(log, np.log(lo), lo), np.where(log, np.log(hi), hi), log
+        lo[log], hi[log] = np.log(lo[log]), np.log(hi[log])  # a linear prior may start at 0
+        return lo, hi, log
 
     def sample(self, rng: np.random.Generator, n: int = 1) -> np.ndarray:
         """Draw ``n`` parameter vectors (model units), shape ``(n, len(names))``."""

@@ -20,6 +20,7 @@ from .inference import (
     simulate_predictive,
     simulated_bands,
     train_estimator,
+    verdict_summary,
 )
 from .priors import FitError, Priors
 from .summaries import summary_statistics
@@ -96,23 +97,22 @@ def group_differences(summary: pd.DataFrame) -> pd.DataFrame:
 
 def _predictive_lines(verdicts: pd.DataFrame, n_fitted: int, source: str) -> list[str]:
     """Summarise the predictive check: people inside, outside and not assessed."""
-    assessed = verdicts[verdicts["assessed"]]
-    good = assessed["inside"]
-    share = f"{int(good.sum())} of {len(assessed)} ({good.mean():.0%})" if len(assessed) else "none assessed"
+    summary = verdict_summary(verdicts)
+    share = (
+        f"{summary['inside']} of {summary['assessed']} ({summary['rate']:.0%})"
+        if summary["assessed"]
+        else "none assessed"
+    )
     lines = [
         f"fitted {n_fitted} participant x session(s); block curve inside the 90% predictive band in >= 80% of "
         f"blocks for {share}; band from {source}"
     ]
-    outside = assessed[~assessed["inside"]]
-    if len(outside):
-        lines.append(
-            "outside: " + ", ".join(f"{r.participant}/ses-{r.session} ({r.share:.0%})" for r in outside.itertuples())
-        )
-    missing = verdicts[~verdicts["assessed"]]
-    if len(missing):
+    if summary["outside"]:
+        lines.append("outside: " + ", ".join(summary["outside"]))
+    if summary["not_assessed"]:
         lines.append(
             f"not assessed (band from fewer than {MIN_ESS:.0f} effective simulations; a larger bank or "
-            "--predictive-draws): " + ", ".join(f"{r.participant}/ses-{r.session}" for r in missing.itertuples())
+            "--predictive-draws): " + ", ".join(summary["not_assessed"])
         )
     return lines
 

@@ -225,22 +225,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_predictive(verdicts, source: str) -> None:
     """Print the predictive-check target for one kind of band: inside, outside, not assessed."""
-    assessed = verdicts[verdicts["assessed"]]
-    good = assessed["inside"]
-    rate = float(good.mean()) if len(assessed) else float("nan")
+    from motorseq.models.fit import verdict_summary
+
+    summary = verdict_summary(verdicts)
     check(
         f"block curve inside the 90% predictive band in >= 80% of blocks ({source})",
-        f"{int(good.sum())} of {len(assessed)} assessed participants ({rate:.0%}; median "
-        f"{assessed['share'].median():.0%} of blocks); not assessed {len(verdicts) - len(assessed)}",
+        f"{summary['inside']} of {summary['assessed']} assessed participants ({summary['rate']:.0%}; median "
+        f"{summary['median_share']:.0%} of blocks); not assessed {summary['n'] - summary['assessed']}",
         ">= 80% of all participants",
-        bool(good.sum() >= 0.8 * len(verdicts)),
+        summary["inside"] >= 0.8 * summary["n"],
     )
-    outside = assessed[~good]
-    if len(outside):
-        print("  outside: " + ", ".join(f"{r.participant} ({r.share:.0%})" for r in outside.itertuples()))
-    missing = verdicts[~verdicts["assessed"]]
-    if len(missing):
-        print("  not assessed (too few effective simulations): " + ", ".join(map(str, missing["participant"])))
+    if summary["outside"]:
+        print("  outside: " + ", ".join(summary["outside"]))
+    if summary["not_assessed"]:
+        print("  not assessed (too few effective simulations): " + ", ".join(summary["not_assessed"]))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,10 @@ def test_default_priors_have_nine_parameters_inside_their_physical_ranges(priors
     for name, p in priors.parameters.items():
         low, high, _ = parameter_range(name)
         assert low <= p.low < p.high <= high and len(p.reason) > 30
-    draws = priors.sample(np.random.default_rng(0), 2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a linear prior from 0 (non_decision_sd_ms) takes no log
+        draws = priors.sample(np.random.default_rng(0), 2000)
+    assert draws[:, -1].min() >= 0 and draws[:, -1].max() <= 300
     eta = draws[:, 0]
     assert eta.min() >= 0.0008 and eta.max() <= 0.018
     # log-uniform: as many draws below the geometric mean as above it

@@ -30,6 +30,7 @@ from motorseq.models.fit import (  # noqa: E402
     simulate_predictive,
     simulated_bands,
     statistic_information,
+    verdict_summary,
 )
 from motorseq.models.fit.inference import CLIP  # noqa: E402
 
@@ -203,6 +204,10 @@ def test_predictive_verdicts_count_blocks_inside_per_person():
     assert v.loc["a", "share"] == pytest.approx(0.8) and v.loc["a", "inside"]
     assert v.loc["b", "share"] == pytest.approx(0.6) and not v.loc["b", "inside"]
     assert not v.loc["c", "assessed"] and not v.loc["c", "inside"]
+    summary = verdict_summary(predictive_verdicts(bands))
+    assert (summary["n"], summary["assessed"], summary["inside"]) == (3, 2, 1)
+    assert summary["rate"] == pytest.approx(0.5) and summary["median_share"] == pytest.approx(0.7)
+    assert summary["outside"] == ["b/ses-1 (60%)"] and summary["not_assessed"] == ["c/ses-1"]
 
 
 def test_simulated_predictive_bands_from_posterior_draws_alone_or_on_dask_workers(toy_bank, check):

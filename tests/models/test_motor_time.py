@@ -1,4 +1,4 @@
-"""The motor time varies from press to press: log-normal with the parameters' mean and SD."""
+"""The motor time varies from trial to trial: log-normal with the parameters' mean and SD."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_a_motor_time_spread_widens_the_rt_distribution_by_about_its_sd(srt_runs
     assert abs(spread.mean() - fixed.mean()) < 3 * 120.0 / np.sqrt(len(spread))
 
 
-def test_the_next_stimulus_waits_for_each_press_with_its_own_motor_time(srt_runs):
+def test_the_next_stimulus_waits_for_the_press_with_its_trials_motor_time(srt_runs):
     r = srt_runs[120.0]
     rsi = load_protocol("srt-classic").response.rsi_ms / 1000
     onset = r["stimulus_onset"].to_numpy()
