@@ -40,7 +40,7 @@ import socket
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -590,6 +590,62 @@ def _make_client(workers: int | None, scheduler: str | None):
     return Client(cluster), cluster
 
 
+def as_finished(
+    client: Any, futures: Iterable[Any], local: bool, grace_s: float = 120.0, poll_s: float = 10.0
+) -> Iterator[Any]:
+    """Yield Dask futures as they finish; raise instead of waiting forever when a local cluster has died.
+
+    A local cluster whose worker and nanny processes are all gone (killed from outside, or
+    crashed) never runs the tasks left, and ``distributed.as_completed`` would wait for them
+    forever. Here a local cluster without any worker for ``grace_s`` seconds ends the wait
+    with an error; what finished before was already handed to the caller.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The client the futures were submitted with.
+    futures : iterable of distributed.Future
+        The tasks.
+    local : bool
+        The cluster is this process's :class:`~distributed.LocalCluster`. A remote scheduler's
+        workers may come and go (an adaptive cluster scales from 0), so it is waited for.
+    grace_s, poll_s : float
+        How long a local cluster may have no worker, and how often that is checked (s).
+
+    Yields
+    ------
+    distributed.Future
+        Each finished (done, failed or cancelled) future, once.
+
+    Raises
+    ------
+    CohortError
+        The local cluster had no worker for ``grace_s`` with tasks left.
+    """
+    from distributed import wait
+
+    pending = set(futures)
+    workerless_since: float | None = None
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=poll_s, return_when="FIRST_COMPLETED")
+        except TimeoutError:  # nothing finished in poll_s
+            done = set()
+        yield from done
+        if done or not local:
+            workerless_since = None
+            continue
+        if client.scheduler_info().get("workers"):
+            workerless_since = None
+        elif workerless_since is None:
+            workerless_since = time.monotonic()
+        elif time.monotonic() - workerless_since >= grace_s:
+            raise CohortError(
+                f"the local Dask workers are gone (killed or crashed) with {len(pending)} task(s) left; "
+                "what finished is kept: run the command again to go on"
+            )
+
+
 def run_cohort(
     spec: CohortSpec,
     workers: int | None = None,
@@ -699,7 +755,6 @@ def run_jobs(
     dict
         ``outcomes``, with one entry per job added.
     """
-    from distributed import as_completed
     from motorseq.models.output import remove_stale_temporaries, write_dataset_files
     from rich.console import Console
     from rich.progress import (
@@ -740,7 +795,7 @@ def run_jobs(
                 ): job
                 for job in jobs
             }
-            for future in as_completed(futures) if futures else ():
+            for future in as_finished(client, futures, local=cluster is not None):
                 job = futures[future]
                 try:
                     outcome = future.result()

@@ -306,9 +306,7 @@ def run_bank(
 
 
 def _run_dask(simulator, batches, workers, scheduler, finish) -> None:
-    from distributed import as_completed
-
-    from ..cohort import _make_client
+    from ..cohort import _make_client, as_finished
 
     client, cluster = _make_client(workers, scheduler)  # Brian2 is imported in the tasks (import_brian2)
     try:
@@ -318,7 +316,7 @@ def _run_dask(simulator, batches, workers, scheduler, finish) -> None:
             ): batch
             for batch in batches
         }
-        for future in as_completed(futures):
+        for future in as_finished(client, futures, local=cluster is not None):
             batch = futures[future]
             try:
                 rows = future.result()
