@@ -591,14 +591,14 @@ def _make_client(workers: int | None, scheduler: str | None):
 
 
 def as_finished(
-    client: Any, futures: Iterable[Any], local: bool, grace_s: float = 120.0, poll_s: float = 10.0
+    client: Any, futures: Iterable[Any], local: bool, grace_s: float = 120.0, poll_s: float = 0.2
 ) -> Iterator[Any]:
     """Yield Dask futures as they finish; raise instead of waiting forever when a local cluster has died.
 
-    A local cluster whose worker and nanny processes are all gone (killed from outside, or
-    crashed) never runs the tasks left, and ``distributed.as_completed`` would wait for them
-    forever. Here a local cluster without any worker for ``grace_s`` seconds ends the wait
-    with an error; what finished before was already handed to the caller.
+    ``distributed.as_completed`` waits for every future, and a local cluster whose workers are
+    all gone (their processes killed from outside, or crashed beyond the nannies' restarts)
+    never runs the tasks left. Here a local cluster without any worker for ``grace_s`` seconds
+    ends the wait with an error; what finished before was already handed to the caller.
 
     Parameters
     ----------
@@ -609,39 +609,39 @@ def as_finished(
     local : bool
         The cluster is this process's :class:`~distributed.LocalCluster`. A remote scheduler's
         workers may come and go (an adaptive cluster scales from 0), so it is waited for.
-    grace_s, poll_s : float
-        How long a local cluster may have no worker, and how often that is checked (s).
+    grace_s : float
+        How long a local cluster may have no worker (s).
+    poll_s : float
+        Pause between looks when nothing has finished (s).
 
     Yields
     ------
     distributed.Future
-        Each finished (done, failed or cancelled) future, once.
+        Each future once, when it is finished, failed, cancelled or lost (as ``as_completed``).
 
     Raises
     ------
     CohortError
         The local cluster had no worker for ``grace_s`` with tasks left.
     """
-    from distributed import wait
+    from distributed import as_completed
 
-    pending = set(futures)
+    waiting = as_completed(futures)
     workerless_since: float | None = None
-    while pending:
-        try:
-            done, pending = wait(pending, timeout=poll_s, return_when="FIRST_COMPLETED")
-        except TimeoutError:  # nothing finished in poll_s
-            done = set()
-        yield from done
-        if done or not local:
+    while not waiting.is_empty():
+        finished = waiting.next_batch(block=False)
+        if finished:
             workerless_since = None
+            yield from finished
             continue
-        if client.scheduler_info().get("workers"):
+        time.sleep(poll_s)
+        if not local or client.scheduler_info().get("workers"):
             workerless_since = None
         elif workerless_since is None:
             workerless_since = time.monotonic()
         elif time.monotonic() - workerless_since >= grace_s:
             raise CohortError(
-                f"the local Dask workers are gone (killed or crashed) with {len(pending)} task(s) left; "
+                f"the local Dask workers are gone (killed or crashed) with {waiting.count()} task(s) left; "
                 "what finished is kept: run the command again to go on"
             )
 

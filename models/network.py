@@ -263,9 +263,11 @@ ctx_pending = clear + (1 - clear)*ctx_pending
 # edge): an execution error, independent of the selection (a lapse, Wichmann & Hill 2001); none in
 # a rest run, where nothing is pressed. The slip happens downstream of the motor command, so the
 # efference copy (``last_key``) and the next trial's context (``sel``) are the selected channel.
-# A key goes down the trial's motor time (``t_nd_trial``) after the threshold crossing.
+# A key goes down the trial's motor time (``t_nd_trial``) after the threshold crossing. A press
+# whose key would go down after the response window (``timeout``) is not one, as in the task,
+# where a key pressed after the timeout is not recorded: the trial times out.
 RESPONSE_ON_PRE = """
-ok = int(phase_post == 1)
+ok = int(phase_post == 1)*int(t - t_on_post + t_nd_trial_post <= timeout_post)
 slip = int(hash_normal(seed_value_post, timestep(t, dt), slip_offset) > z_slip_post)*(1 - rest_mode_post)
 side = 2*int(hash_normal(seed_value_post, timestep(t, dt), slip_offset + 1) > 0) - 1
 nb = ch_pre + side

@@ -30,23 +30,22 @@ def cluster():
 def test_every_finished_future_is_yielded_once(cluster):
     client, _ = cluster
     futures = [client.submit(_slow, 0.01 * k, pure=False) for k in range(5)]
-    got = list(as_finished(client, futures, local=True, poll_s=0.5))
+    got = list(as_finished(client, futures, local=True, poll_s=0.1))
     assert sorted(f.result() for f in got) == [0.0, 0.01, 0.02, 0.03, 0.04]
 
 
 def test_a_local_cluster_without_workers_raises_instead_of_waiting_forever(cluster):
     client, local = cluster
     quick = client.submit(_slow, 0.0, pure=False)
-    quick.result()
     slow = client.submit(_slow, 600.0, pure=False)
-    # the workers are gone and nothing restarts them (as when their nannies die): the task
-    # stays pending for ever
-    local.scale(0)
     start = time.monotonic()
     seen = []
     with pytest.raises(CohortError, match=r"local Dask workers are gone .* 1 task\(s\) left"):
-        for future in as_finished(client, [quick, slow], local=True, grace_s=2.0, poll_s=0.5):
+        for future in as_finished(client, [quick, slow], local=True, grace_s=2.0, poll_s=0.1):
             seen.append(future)
+            # then the workers are gone and nothing restarts them (as when their nannies die):
+            # the slow task stays pending for ever
+            local.scale(0)
     assert seen == [quick]  # what finished before is handed over
     assert time.monotonic() - start < 60
 
@@ -58,7 +57,7 @@ def test_a_remote_cluster_may_be_without_workers_for_a_while(cluster):
     start = time.monotonic()
     later = threading.Timer(3.0, local.scale, args=(1,))  # an adaptive cluster scaling up from 0
     later.start()
-    got = list(as_finished(client, [future], local=False, grace_s=0.5, poll_s=0.5))
+    got = list(as_finished(client, [future], local=False, grace_s=0.5, poll_s=0.1))
     later.join()
     assert got == [future] and future.result() == 0.0
     assert time.monotonic() - start > 3.0  # it waited beyond grace_s for the worker

@@ -58,3 +58,18 @@ def test_the_next_stimulus_waits_for_the_press_with_its_trials_motor_time(srt_ru
     lag = np.diff(onset)[answered] - (rt[:-1] + rsi)[answered]
     # the onset is the first 1-ms step after the press + RSI (the record takes one step more)
     assert answered.sum() > 40 and lag.min() >= -1e-6 and lag.max() <= 0.0025, (lag.min(), lag.max())
+
+
+def test_a_press_that_would_come_after_the_response_window_is_a_timeout(model_workdir):
+    """As in the task: a key that goes down after the timeout is not recorded (rt never exceeds it)."""
+    classic = load_protocol("srt-classic")
+    protocol = classic.model_copy(update={"response": classic.response.model_copy(update={"timeout_ms": 800})})
+    timeout = protocol.response.timeout_ms / 1000
+    trials = generate_trials(protocol, "01", seed=5).iloc[:40].reset_index(drop=True)
+    # motor times of 600 +- 300 ms against a 0.8-s window: about half the crossings come too late
+    params = ModelParameters().with_overrides({"non_decision_ms": 600.0, "non_decision_sd_ms": 300.0})
+    r = simulate_participant(protocol, trials, params, seed=11, workdir=model_workdir).responses
+    rt = r["rt"].astype(float)
+    assert rt.max() <= timeout
+    assert 0.2 < rt.isna().mean() < 0.8, rt.isna().mean()
+    assert rt.dropna().min() > 0.2  # the presses that count carry their long motor time

@@ -93,9 +93,8 @@ def test_dsp_files_have_a_persons_format(dsp, dsp_runs):
             if len(ev):
                 assert ev["key"].iloc[0] == row.response and ev["rt"].iloc[0] == pytest.approx(row.rt, abs=1e-6)
             # each element appears at the previous press (RSI 0) and arms the response readout, so the
-            # next press comes at least the motor time later (exactly that when a response prepared
-            # before the element crosses the threshold at its onset: an anticipation)
-            assert (np.diff(ev["rt"]) > PARAMS.non_decision_ms / 1000).all()
+            # next press comes at least that element's motor time later (log-normal, drawn per element)
+            assert (np.diff(ev["rt"]) > 0).all()
             if row.n_presses == 6:
                 assert row.execution_time == pytest.approx(ev["rt"].iloc[-1], abs=1e-6)
                 assert row.correct == int(row.n_errors == 0)

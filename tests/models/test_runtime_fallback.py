@@ -33,6 +33,6 @@ def test_runtime_engine_performs_the_trials_with_rests():
     # a trial lasts at most the 2-s timeout + RSI; the break adds 5 s
     assert gaps[after_break - 1] > 5.0 and np.delete(gaps, after_break - 1).max() < 2.5
     assert rec["t_on"][0] == pytest.approx(params.warmup_s + 5.0, abs=0.002)  # rest before the first trial
-    motor = params.non_decision_ms / 1000 * (rec["resp"][-1] >= 0)
+    motor = rec["t_nd_trial"][-1] * (rec["resp"][-1] >= 0)  # the last trial's own motor time
     expected_end = rec["t_record"][-1] + motor + protocol.response.rsi_ms / 1000 + 5.0  # final rest
     assert raw.end_time_s == pytest.approx(expected_end, abs=0.01)
