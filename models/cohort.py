@@ -626,6 +626,9 @@ def as_finished(
     """
     from distributed import as_completed
 
+    futures = list(futures)
+    if not futures:  # nothing to wait for (and as_completed would look for a client)
+        return
     waiting = as_completed(futures)
     workerless_since: float | None = None
     while not waiting.is_empty():

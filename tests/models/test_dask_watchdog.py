@@ -27,6 +27,10 @@ def cluster():
     cluster.close()
 
 
+def test_no_futures_need_no_client():
+    assert list(as_finished(None, [], local=True)) == []  # e.g. every participant skipped
+
+
 def test_every_finished_future_is_yielded_once(cluster):
     client, _ = cluster
     futures = [client.submit(_slow, 0.01 * k, pure=False) for k in range(5)]
