@@ -267,7 +267,8 @@ ctx_pending = clear + (1 - clear)*ctx_pending
 # whose key would go down after the response window (``timeout``) is not one, as in the task,
 # where a key pressed after the timeout is not recorded: the trial times out.
 RESPONSE_ON_PRE = """
-ok = int(phase_post == 1)*int(t - t_on_post + t_nd_trial_post <= timeout_post)
+ok = int(phase_post == 1)
+ok = ok*int(t - t_on_post + t_nd_trial_post <= timeout_post)
 slip = int(hash_normal(seed_value_post, timestep(t, dt), slip_offset) > z_slip_post)*(1 - rest_mode_post)
 side = 2*int(hash_normal(seed_value_post, timestep(t, dt), slip_offset + 1) > 0) - 1
 nb = ch_pre + side
