@@ -292,9 +292,21 @@ def presses_from_table(rows: pd.DataFrame, presses: pd.DataFrame, keys: list[str
     return [by_trial.get(int(index), []) for index in rows["trial_index"]]
 
 
+def _floats_as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """Float columns formatted as ``%.6f`` text (missing: ``n/a``), in C rather than per value in pandas."""
+    out = {}
+    for name, column in table.items():
+        if pd.api.types.is_float_dtype(column.dtype):
+            values = column.to_numpy(dtype=float)
+            out[name] = np.where(np.isnan(values), "n/a", np.char.mod("%.6f", values))
+        else:
+            out[name] = column
+    return pd.DataFrame(out, index=table.index)
+
+
 def _write_tsv(path: Path, table: pd.DataFrame) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = table.to_csv(sep="\t", index=False, na_rep="n/a", float_format="%.6f", lineterminator="\n")
+    text = _floats_as_text(table).to_csv(sep="\t", index=False, na_rep="n/a", lineterminator="\n")
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
         handle.flush()
@@ -509,8 +521,7 @@ def write_participant(
             group=group,
         )
         columns = [c.name for c in _beh_columns()]
-        for row, row_presses in zip(rows.to_dict("records"), presses, strict=True):
-            writer.write_trial({k: row.get(k) for k in columns}, row_presses)
+        writer.write_trials([{k: row.get(k) for k in columns} for row in rows.to_dict("records")], presses)
         tmp_derived = derivative_paths(tmp, protocol, participant, session, run)
         writer.extra = {
             "SimulatedDuration_s": round(duration, 6),

@@ -46,6 +46,7 @@ class _AppendOnlyTable:
     def __init__(self, path: Path, columns: Sequence[Column]) -> None:
         self.path = path
         self.columns = tuple(columns)
+        self._names = frozenset(c.name for c in self.columns)
         self._handle = None
 
     def open(self, fresh: bool) -> None:
@@ -62,7 +63,7 @@ class _AppendOnlyTable:
             return
         lines = []
         for row in rows:
-            unknown = set(row) - {c.name for c in self.columns}
+            unknown = set(row) - self._names
             if unknown:
                 raise ValueError(f"{self.path.name}: unknown column(s) {sorted(unknown)}")
             lines.append("\t".join(format_value(row.get(c.name), c.dtype) for c in self.columns) + "\n")
@@ -253,6 +254,38 @@ class RunWriter:
         self._events.append(filled)
         self._beh.append([row])
         self.n_written += 1
+
+    def write_trials(
+        self, rows: Sequence[Mapping[str, Any]], presses: Sequence[Sequence[Mapping[str, Any]]]
+    ) -> None:
+        """Append many finished trials at once, with one fsync per file (a run written after the fact).
+
+        The files are byte for byte those of :meth:`write_trial` called per trial; a simulated
+        run, written whole into a temporary folder, has no trial in progress to protect.
+
+        Parameters
+        ----------
+        rows : sequence of mapping
+            One ``_beh.tsv`` row per trial, in order.
+        presses : sequence of sequence of mapping
+            Each trial's key presses (as :meth:`write_trial` takes them).
+        """
+        if self.status != "interrupted":
+            raise RuntimeError("the run is closed")
+        if len(rows) != len(presses):
+            raise ValueError(f"{len(rows)} trial rows but {len(presses)} lists of key presses")
+        filled, expected = [], self.n_written
+        for row, trial_presses in zip(rows, presses, strict=True):
+            expected += 1
+            if int(row.get("trial_index", expected)) != expected:
+                raise ValueError(f"trial_index {row.get('trial_index')} written out of order (expected {expected})")
+            filled.extend(
+                {"trial_type": "keypress", "block": row.get("block"), "trial_index": expected, **press}
+                for press in trial_presses
+            )
+        self._events.append(filled)
+        self._beh.append(list(rows))
+        self.n_written = expected
 
     def save_sidecar(self) -> None:
         """Rewrite the sidecar now (e.g. with new ``extra`` entries), keeping the run ``interrupted``."""

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--simulations", type=int, default=0, help="grow or build the bank to this size")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "motorseq-fit-benchmark")
+    parser.add_argument("--protocol", default="asrt", help="protocol of a bank built here (srt-classic: the lesion check)")
     parser.add_argument("--max-blocks", type=int, default=6)
     parser.add_argument("--max-trials-per-block", type=int, default=15)
     parser.add_argument("--folds", type=int, default=5, help="K-fold recovery (every simulation held back once)")
@@ -105,8 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         sim = manifest.get("simulator", {})
         blocks = sim.get("max_blocks", args.max_blocks)
         trials = sim.get("max_trials_per_block", args.max_trials_per_block)
-        protocol = shorten_protocol(load_protocol("asrt"), max_trials_per_block=trials, max_blocks=blocks)
-        description = model_description("asrt", protocol, blocks, trials)
+        name = sim.get("protocol", args.protocol)
+        protocol = shorten_protocol(load_protocol(name), max_trials_per_block=trials, max_blocks=blocks)
+        description = model_description(name, protocol, blocks, trials)
         run = run_bank(
             bank_dir, args.simulations, load_priors(), ModelSimulator(protocol), description=description,
             workers=args.workers,
@@ -115,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         if run.done:
             core_hours = run.mean_simulation_s * 10_000 / 3600
             check(
-                "10,000-simulation bank of this shortened ASRT",
+                f"10,000-simulation bank of this shortened {name}",
                 f"{core_hours:.0f} core-hours ({run.mean_simulation_s:.0f} s per simulation per worker)",
                 "throughput printed, core-hours stated",
                 True,
@@ -187,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         )  # a difference of a few hundredths with both cohorts at the prior mean is direction, not recovery
 
     print("shared ASRT data, session 1")
+    if manifest.get("simulator", {}).get("paradigm", "asrt") != "asrt":
+        print(f"  the bank's protocol is {manifest['simulator'].get('protocol')}, not asrt: skipped")
+        return 0
     if not SHARED_ASRT.exists():
         print(f"  {SHARED_ASRT} not found: skipped")
         return 0

@@ -119,3 +119,22 @@ def test_stale_temporaries_of_dead_writers_are_removed_and_live_ones_kept(tmp_pa
     (tmp_path / "sub-04").mkdir()
     assert remove_stale_temporaries(tmp_path) == [stale]
     assert not stale.exists() and live.exists() and elsewhere.exists() and (tmp_path / "sub-04").exists()
+
+
+def test_derivative_tables_are_written_as_pandas_formats_them(tmp_path):
+    from motorseq.models.output import _write_tsv
+
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame(
+        {
+            "trial_index": np.arange(1, 7),
+            "region": ["M1", "SMA_PMC", "a\tb", "GPe", "DCN", "n/a"],
+            "rate": [0.0, -0.0, np.nan, 1e9 / 3, -2.5e-7, 0.5000005],
+            "input": rng.normal(0, 1e4, 6),
+            "flag": [True, False, True, True, False, False],
+        }
+    )
+    _write_tsv(tmp_path / "t.tsv", table)
+    expected = table.to_csv(sep="\t", index=False, na_rep="n/a", float_format="%.6f", lineterminator="\n")
+    assert (tmp_path / "t.tsv").read_text(encoding="utf-8") == expected
+    assert "\tn/a\t" in expected and '"a\tb"' in expected

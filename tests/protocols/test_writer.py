@@ -60,6 +60,32 @@ def test_round_trip_and_sidecar(tmp_path):
     assert participants["participant_id"].tolist() == ["sub-01"]
 
 
+def test_trials_written_at_once_are_the_bytes_of_trials_written_one_by_one(tmp_path):
+    one = _write(tmp_path / "one", 12, wall_clock=False)
+    protocol = load_protocol("classroom")
+    trials = generate_trials(protocol, "01", seed=4).head(12).to_dict("records")
+    presses = [
+        [{"onset": 1.0, "key": r["correct_key"], "position": int(r["target"]), "rt": 0.4, "correct": 1}] * (k % 3)
+        for k, r in enumerate(trials)
+    ]
+    whole = RunWriter(tmp_path / "whole", protocol, "01", "1", seed=4, wall_clock=False)
+    whole.write_trials([_row(r) for r in trials], presses)
+    whole.close("complete")
+    assert whole.n_written == 12
+    assert whole.paths.beh.read_bytes() == one.paths.beh.read_bytes()
+    assert whole.paths.sidecar.read_bytes() == one.paths.sidecar.read_bytes()
+    assert read_events(whole.paths.events)["trial_index"].tolist() == [k for k in range(1, 13) for _ in range((k - 1) % 3)]
+
+
+def test_trials_written_at_once_out_of_order_write_nothing(tmp_path):
+    protocol = load_protocol("classroom")
+    rows = [_row(r) for r in generate_trials(protocol, "01", seed=4).head(3).to_dict("records")]
+    writer = RunWriter(tmp_path, protocol, "01", "1", seed=4)
+    with pytest.raises(ValueError, match="trial_index 3 written out of order"):
+        writer.write_trials([rows[0], rows[2]], [[], []])
+    assert writer.n_written == 0 and read_run(writer.paths.beh).empty
+
+
 def test_existing_run_is_never_overwritten(tmp_path):
     writer = _write(tmp_path, 5)
     before = writer.paths.beh.read_bytes()
