@@ -255,9 +255,7 @@ class RunWriter:
         self._beh.append([row])
         self.n_written += 1
 
-    def write_trials(
-        self, rows: Sequence[Mapping[str, Any]], presses: Sequence[Sequence[Mapping[str, Any]]]
-    ) -> None:
+    def write_trials(self, rows: Sequence[Mapping[str, Any]], presses: Sequence[Sequence[Mapping[str, Any]]]) -> None:
         """Append many finished trials at once, with one fsync per file (a run written after the fact).
 
         The files are byte for byte those of :meth:`write_trial` called per trial; a simulated

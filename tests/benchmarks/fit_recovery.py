@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--simulations", type=int, default=0, help="grow or build the bank to this size")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "motorseq-fit-benchmark")
-    parser.add_argument("--protocol", default="asrt", help="protocol of a bank built here (srt-classic: the lesion check)")
+    parser.add_argument("--protocol", default="asrt", help="protocol of a bank built here (srt-classic: lesions)")
     parser.add_argument("--max-blocks", type=int, default=6)
     parser.add_argument("--max-trials-per-block", type=int, default=15)
     parser.add_argument("--folds", type=int, default=5, help="K-fold recovery (every simulation held back once)")

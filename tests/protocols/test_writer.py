@@ -74,7 +74,8 @@ def test_trials_written_at_once_are_the_bytes_of_trials_written_one_by_one(tmp_p
     assert whole.n_written == 12
     assert whole.paths.beh.read_bytes() == one.paths.beh.read_bytes()
     assert whole.paths.sidecar.read_bytes() == one.paths.sidecar.read_bytes()
-    assert read_events(whole.paths.events)["trial_index"].tolist() == [k for k in range(1, 13) for _ in range((k - 1) % 3)]
+    expected_presses = [k for k in range(1, 13) for _ in range((k - 1) % 3)]
+    assert read_events(whole.paths.events)["trial_index"].tolist() == expected_presses
 
 
 def test_trials_written_at_once_out_of_order_write_nothing(tmp_path):
