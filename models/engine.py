@@ -49,7 +49,7 @@ from .brian_log import install_brian_filter
 from .build_cache import CacheEntry, cache_root, compiler_id, fetch_or_build
 from .errors import ModelError
 from .layout import Layout, NetworkSize, build_layout
-from .network import MAX_RUN_S, NetworkHandle, build_network
+from .network import MAX_RUN_S, TRIAL_RECORD_VARIABLES, NetworkHandle, build_network
 from .noise import NOISE_ENV
 from .units import require_dimension
 
@@ -525,19 +525,7 @@ _PLASTIC = ("corticostriatal", "parallel_fibre", "transition", "visuomotor", "sa
 
 #: What a run returns, by monitor or group: the variables read after the run.
 _RESULTS = {
-    "trial_monitor": (
-        "trial",
-        "resp",
-        "rt",
-        "tgt",
-        "npress",
-        "t_on",
-        "t_resp",
-        "t_nd_trial",
-        "timed_out",
-        "seg_start",
-        "t",
-    ),
+    "trial_monitor": (*TRIAL_RECORD_VARIABLES, "t"),
     "period_monitor": ("seg_start", "period_end"),
     "tap_monitor": ("trial", "t", "slope"),
     "series_monitor": ("trial", "t_on"),
@@ -617,9 +605,7 @@ def _raw_run(results: dict[str, np.ndarray], record_spikes: bool, end_time: floa
     )
 
 
-_TRIAL_KEYS = (
-    "trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "t_nd_trial", "timed_out", "seg_start", "t_record"
-)  # fmt: skip
+_TRIAL_KEYS = (*TRIAL_RECORD_VARIABLES, "t_record")
 
 
 _ENGINES: dict[tuple, Engine] = {}

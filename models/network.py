@@ -38,6 +38,12 @@ __all__ = ["NetworkHandle", "build_network", "MAX_RUN_S"]
 #: ~100-ms scale, so a 20-ms update loses nothing and costs a tenth of a per-step update).
 DOPAMINE_UPDATE_MS = 20.0
 
+#: The controller's variables the trial monitor records at each element's ``record`` event
+#: (the engine reads them back, with the event's time ``t``).
+TRIAL_RECORD_VARIABLES = (
+    "trial", "resp", "rt", "tgt", "npress", "t_on", "t_resp", "t_nd_trial", "timed_out", "seg_start"
+)  # fmt: skip
+
 #: Upper bound of simulated time; the controller stops the run when the trials are done.
 MAX_RUN_S = 36_000.0
 
@@ -931,20 +937,9 @@ def _build_task_monitors(controller: Any) -> dict[str, Any]:
         "trial_monitor": b2.EventMonitor(
             controller,
             "record",
-            variables=[
-                "trial",
-                "resp",
-                "rt",
-                "tgt",
-                "npress",
-                "t_on",
-                "t_resp",
-                "t_nd_trial",
-                "timed_out",
-                "seg_start",
-            ],
+            variables=list(TRIAL_RECORD_VARIABLES),
             name="trial_monitor",
-        ),  # fmt: skip
+        ),
         # the end of every tapping period (its onset is period_end - tap_len)
         "period_monitor": b2.EventMonitor(
             controller, "period_over", variables=["seg_start", "period_end"], name="period_monitor"
