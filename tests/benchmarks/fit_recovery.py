@@ -11,9 +11,13 @@ simulation of the shortened ASRT per worker on the shared 2-core machine). Then:
   cannot identify;
 * lesion ground truth (``--lesion-data``/``--normal-data``: two ``motorseq simulate`` cohorts of
   the bank's protocol, one with ``--lesion dopamine=0.4``): the lesion cohort's posterior
-  dopamine gain is lower, by at least half the true difference (0.6);
-* the shared ASRT data (session 1): every participant fitted; the person's block curve inside
-  the 90 % posterior predictive band in >= 80 % of blocks for >= 80 % of participants;
+  dopamine gain is lower, by at least half the true difference (0.6). The dopamine gain shows in
+  SRT's random-block cost, not in a short ASRT: for this check use a bank of ``srt-classic``
+  (``motorseq bank srt-classic ...`` or ``--protocol srt-classic`` here) and cohorts of the same
+  shortened protocol;
+* the shared ASRT data (session 1; an ASRT bank only): every participant fitted; the person's
+  block curve inside the 90 % posterior predictive band in >= 80 % of blocks for >= 80 % of
+  participants;
 * fitting the 35 people from the trained estimator in under 1 minute;
 * bank throughput (simulations per hour, core-hours for 10,000 simulations).
 
