@@ -58,16 +58,21 @@ class _AppendOnlyTable:
             fsync_dir(self.path.parent)
         self._handle = open(self.path, "a", encoding="utf-8", newline="")
 
-    def append(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if not rows:
-            return
+    def format(self, rows: Sequence[Mapping[str, Any]]) -> str:
+        """Return the rows as TSV lines, checked against the columns (nothing is written)."""
         lines = []
         for row in rows:
             unknown = set(row) - self._names
             if unknown:
                 raise ValueError(f"{self.path.name}: unknown column(s) {sorted(unknown)}")
             lines.append("\t".join(format_value(row.get(c.name), c.dtype) for c in self.columns) + "\n")
-        self._handle.write("".join(lines))
+        return "".join(lines)
+
+    def write(self, text: str) -> None:
+        """Append formatted lines and fsync them."""
+        if not text:
+            return
+        self._handle.write(text)
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
@@ -243,23 +248,13 @@ class RunWriter:
             Rows for ``_events.tsv`` (``onset``, ``duration``, ``key``…); ``trial_type``,
             ``block`` and ``trial_index`` are filled in from ``row`` when absent.
         """
-        if self.status != "interrupted":
-            raise RuntimeError("the run is closed")
-        expected = self.n_written + 1
-        if int(row.get("trial_index", expected)) != expected:
-            raise ValueError(f"trial_index {row.get('trial_index')} written out of order (expected {expected})")
-        filled = [
-            {"trial_type": "keypress", "block": row.get("block"), "trial_index": expected, **press} for press in presses
-        ]
-        self._events.append(filled)
-        self._beh.append([row])
-        self.n_written += 1
+        self.write_trials([row], [presses])
 
     def write_trials(self, rows: Sequence[Mapping[str, Any]], presses: Sequence[Sequence[Mapping[str, Any]]]) -> None:
-        """Append many finished trials at once, with one fsync per file (a run written after the fact).
+        """Append finished trials and their key presses, with one fsync per file.
 
-        The files are byte for byte those of :meth:`write_trial` called per trial; a simulated
-        run, written whole into a temporary folder, has no trial in progress to protect.
+        :meth:`write_trial` is this for one trial. A simulated run, written whole into a temporary
+        folder, passes all its trials at once. Every row is checked before anything is written.
 
         Parameters
         ----------
@@ -281,8 +276,9 @@ class RunWriter:
                 {"trial_type": "keypress", "block": row.get("block"), "trial_index": expected, **press}
                 for press in trial_presses
             )
-        self._events.append(filled)
-        self._beh.append(list(rows))
+        events, beh = self._events.format(filled), self._beh.format(rows)  # both checked before either is written
+        self._events.write(events)
+        self._beh.write(beh)
         self.n_written = expected
 
     def save_sidecar(self) -> None:

@@ -196,3 +196,14 @@ def test_read_runs_stacks_files_and_names_the_bad_one(tmp_path):
     first.paths.beh.write_text("".join(swapped))
     with pytest.raises(DataFileError, match=r"a/.*_beh\.tsv:3: trial_index: 3 is out of order"):
         read_runs([first.paths.beh])
+
+
+def test_a_row_with_an_unknown_column_writes_neither_file(tmp_path):
+    protocol = load_protocol("classroom")
+    row = _row(generate_trials(protocol, "01", seed=4).head(1).to_dict("records")[0])
+    writer = RunWriter(tmp_path, protocol, "01", "1", seed=4)
+    events_before = writer.paths.events.read_bytes()
+    with pytest.raises(ValueError, match=r"_beh.tsv: unknown column\(s\) \['mood'\]"):
+        writer.write_trial({**row, "mood": "tired"}, [{"onset": 1.0, "key": row["correct_key"]}])
+    assert writer.n_written == 0 and read_run(writer.paths.beh).empty
+    assert writer.paths.events.read_bytes() == events_before
