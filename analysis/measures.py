@@ -23,7 +23,6 @@ __all__ = [
     "triplet_learning",
     "general_skill",
     "rt_variability",
-    "rt_quantiles",
 ]
 
 #: columns that identify a participant's session in every measure table.
@@ -371,37 +370,4 @@ def rt_variability(cleaned: pd.DataFrame, unit: str = "epoch") -> pd.DataFrame:
     rows = cleaned.loc[cleaned["use_rt"], keys + ["rt_ms"]]
     g = rows.groupby(keys, sort=True, observed=True)["rt_ms"]
     out = pd.DataFrame({"rt_sd_ms": g.std(ddof=1), "rt_cv": g.std(ddof=1) / g.mean(), "n_rt": g.count()})
-    return out.reset_index()
-
-
-def rt_quantiles(cleaned: pd.DataFrame, unit: str = "epoch", quantiles: tuple[float, ...] = (0.1, 0.9)) -> pd.DataFrame:
-    """Quantiles of the cleaned correct RTs: the leading edge and the tail of the distribution.
-
-    The fast quantile follows the non-decision (encoding and motor) time and the slow one the
-    decision's spread, which the median and SD mix (quantile summaries of diffusion-model fits;
-    Ratcliff & Tuerlinckx 2002).
-
-    Parameters
-    ----------
-    cleaned : DataFrame
-        Output of :func:`~motorseq.analysis.cleaning.clean`.
-    unit : {"epoch", "block"}
-        Time unit of the rows.
-    quantiles : tuple of float
-        Probabilities in (0, 1); column ``rt_q<100 p>_ms`` for each (``rt_q10_ms`` for 0.1).
-
-    Returns
-    -------
-    DataFrame
-        ``participant, session, group, source, paradigm, <unit>``, one ``rt_q<k>_ms`` column per
-        quantile (linear interpolation, NumPy's default), ``n_rt``.
-    """
-    bad = [q for q in quantiles if not 0 < q < 1]
-    if bad:
-        raise ValueError(f"rt_quantiles: quantiles must lie in (0, 1), got {bad}")
-    keys = ID_COLUMNS + [unit]
-    rows = cleaned.loc[cleaned["use_rt"], keys + ["rt_ms"]]
-    g = rows.groupby(keys, sort=True, observed=True)["rt_ms"]
-    out = pd.DataFrame({f"rt_q{round(100 * q):d}_ms": g.quantile(q) for q in quantiles})
-    out["n_rt"] = g.count()
     return out.reset_index()

@@ -21,8 +21,6 @@ column              measure
                     (epoch_summary by trial type)
 ``sd_e<k>``,        RT variability: SD and CV of cleaned correct RTs, epoch k (rt_variability)
 ``cv_e<k>``
-``q10_e<k>``,       RT distribution: 10th and 90th percentiles of cleaned correct RTs, epoch k
-``q90_e<k>``        (rt_quantiles; the leading edge follows the non-decision time)
 ``curve_a``,        exponential learning-curve fit of the block RTs (fit_learning_curves):
 ``curve_b``,        asymptote, gain, log10 rate
 ``curve_logc``
@@ -35,9 +33,7 @@ exponential fit to five short blocks is unstable (asymptotes of thousands of ms)
 straight-line trend of the same block medians is stable and, on the model bank, the statistic
 most related to the dopamine gain that is not also driven by the response-time level
 (non-decision time, threshold). Banks made before it existed get it from their ``rt_b<k>``
-columns (:func:`add_derived`), so old banks and new people agree. A bank made before the RT
-quantiles existed has no ``q10``/``q90`` columns; an estimator uses only its bank's statistics,
-so a person's extra columns are left out.
+columns (:func:`add_derived`), so old banks and new people agree.
 
 Blocks and epochs are numbered from 1 in the order they occur among the learning blocks
 (practice left out), so a person's block labels and the model's line up.
@@ -154,8 +150,6 @@ def summary_statistics(
         curve_type = "sequence"
     variability = ms.rt_variability(cleaned, "epoch")
     parts.append(_wide(variability, "epoch", {"rt_sd_ms": "sd", "rt_cv": "cv"}, "e"))
-    spread = ms.rt_quantiles(cleaned, "epoch", (0.1, 0.9))
-    parts.append(_wide(spread, "epoch", {"rt_q10_ms": "q10", "rt_q90_ms": "q90"}, "e"))
     curves = ms.learning_curves(cleaned, "block", trial_type=curve_type)
     if not curves.empty:
         fits = fit_learning_curves(curves, "block", "rt_ms", n_boot=1, n_boot_participant=0)

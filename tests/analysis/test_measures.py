@@ -243,22 +243,3 @@ def test_sequence_learning_participant_ci():
     assert 5 < noisy["ci_high"] - noisy["ci_low"] < 60
     again = ms.sequence_learning(cleaned, n_boot=400, seed=3).set_index("participant")
     assert again.loc["noisy", "ci_low"] == noisy["ci_low"]
-
-
-def test_rt_quantiles_by_hand():
-    # block 1: correct RTs 300..390 and one error (excluded); block 2: 500..590
-    rows = [
-        {"block": b, "trial": i + 1, "trial_type": "sequence", "rt_ms": base + 10 * i, "correct": 1}
-        for b, base in ((1, 300), (2, 500))
-        for i in range(10)
-    ]
-    rows.append({"block": 1, "trial": 11, "trial_type": "sequence", "rt_ms": 100, "correct": 0})
-    out = ms.rt_quantiles(clean(_trials(rows, "srt"), NO_RULES), "block")
-    # linear interpolation over 10 sorted values: q at position p * 9
-    assert out["rt_q10_ms"].tolist() == pytest.approx([309.0, 509.0])
-    assert out["rt_q90_ms"].tolist() == pytest.approx([381.0, 581.0])
-    assert out["n_rt"].tolist() == [10, 10]
-    half = ms.rt_quantiles(clean(_trials(rows, "srt"), NO_RULES), "block", (0.5,))
-    assert half["rt_q50_ms"].tolist() == pytest.approx([345.0, 545.0])
-    with pytest.raises(ValueError, match=r"\(0, 1\)"):
-        ms.rt_quantiles(clean(_trials(rows, "srt"), NO_RULES), "block", (1.0,))

@@ -61,9 +61,6 @@ def test_person_files_and_simulated_participant_give_the_same_statistics(simulat
     assert all(0.5 <= stats[f"acc_b{k}"] <= 1 for k in range(1, 6))
     assert {"lh_e1", "errH_e1", "errL_e1", "sd_e1", "cv_e1", "curve_a", "curve_b", "curve_logc"} <= set(stats)
     assert stats["sd_e1"] > 0 and 0 < stats["cv_e1"] < 1
-    # the RT distribution's edges bracket the block medians
-    assert stats["q10_e1"] < min(stats[f"rt_b{k}"] for k in range(1, 6)) <= max(stats[f"rt_b{k}"] for k in range(1, 6))
-    assert max(stats[f"rt_b{k}"] for k in range(1, 6)) < stats["q90_e1"]
 
 
 def test_restrict_keeps_the_first_learning_blocks_and_trials(shared_asrt_path):
