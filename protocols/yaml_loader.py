@@ -4,7 +4,8 @@
 can stand for 10^8 values that validation then walks; deep nesting exhausts the recursion
 limit, and a 5000-digit integer raises a plain ``ValueError``. This loader refuses anchors
 and aliases, nesting deeper than :data:`MAX_DEPTH` and integers longer than
-:data:`MAX_INT_DIGITS`, while the document is composed: before any Python object is built.
+:data:`MAX_INT_DIGITS`, while the document is composed: before any Python object is built. It
+also refuses a mapping key given twice, which ``yaml.safe_load`` resolves silently to the last.
 Every refusal is a :class:`yaml.YAMLError` with the line it happened on.
 """
 
@@ -54,6 +55,23 @@ class ProtocolLoader(yaml.SafeLoader):
             finally:
                 self._depth -= 1
         return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict:
+        """Build a mapping, refusing a key given twice (PyYAML keeps the last one silently)."""
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node, ScalarNode):
+                    key = key_node.value
+                    if key in seen:
+                        raise ConstructorError(
+                            None,
+                            None,
+                            f"key '{key}' given twice (first on line {seen[key].line + 1}): keep one",
+                            key_node.start_mark,
+                        )
+                    seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_int(self, node: ScalarNode) -> int:
         """Build an integer, refusing one longer than :data:`MAX_INT_DIGITS` (PyYAML hook)."""

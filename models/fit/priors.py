@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import yaml
+from motorseq.protocols.yaml_loader import load_yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import ModelError
@@ -126,11 +127,14 @@ def load_priors(path: str | Path | Mapping | None = None) -> Priors:
     else:
         where = str(path)
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            data = load_yaml(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
             raise FitError(f"{where}: cannot read the priors ({exc.strerror or exc})") from None
         except yaml.YAMLError as exc:
-            raise FitError(f"{where}: not valid YAML ({str(exc).splitlines()[0]})") from None
+            mark = getattr(exc, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise FitError(f"{where}{line}: not valid YAML ({problem})") from None
     if not isinstance(data, Mapping):
         raise FitError(f"{where}: expected a mapping with 'parameters'")
     try:

@@ -85,6 +85,15 @@ def test_bad_priors_file_is_one_line_naming_file_and_field(tmp_path):
     bad.write_text("parameters:\n  non_decision_ms: {low: 10, high: 5000, reason: x}\n")
     with pytest.raises(FitError, match=r"non_decision_ms: \[10, 5000\] leaves the physical range 0 to 1000"):
         load_priors(bad)
+    # a parameter given twice is refused, not resolved to the second range
+    bad.write_text(
+        "parameters:\n  eta_striatum: {low: 0.001, high: 0.01, reason: x}\n"
+        "  eta_striatum: {low: 0.002, high: 0.02, reason: y}\n"
+    )
+    with pytest.raises(
+        FitError, match=r"p\.yaml:3: not valid YAML \(key 'eta_striatum' given twice \(first on line 2\)"
+    ):
+        load_priors(bad)
 
 
 def test_bank_grows_and_skips_finished_simulations(tmp_path, priors):

@@ -81,6 +81,16 @@ def test_a_single_anchor_is_refused_too(tmp_path):
     _refused(path, "anchor.yaml:", "anchors and aliases")
 
 
+def test_a_key_given_twice_is_refused_not_resolved_to_the_last(tmp_path):
+    text = yaml.safe_dump(VALID, sort_keys=False)
+    assert "  rsi_ms: " in text
+    path = tmp_path / "twice.yaml"
+    path.write_text(text.replace("  rsi_ms: ", "  rsi_ms: 900\n  rsi_ms: ", 1))
+    line = next(i for i, row in enumerate(path.read_text().splitlines(), 1) if "rsi_ms: 900" in row)
+    message = _refused(path, f"twice.yaml:{line + 1}:", "key 'rsi_ms' given twice")
+    assert f"first on line {line}" in message
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
