@@ -21,6 +21,7 @@ __all__ = [
     "read_table",
     "require_columns",
     "rt_to_ms",
+    "check_rt_unit_per_participant",
     "normalise_trial_type",
 ]
 
@@ -289,6 +290,31 @@ def trial_ids(table: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return table.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
 
 
+def check_rt_unit_per_participant(trials: pd.DataFrame, where: str) -> None:
+    """Refuse a file in which one participant's response times are in seconds and the rest in ms.
+
+    :func:`rt_to_ms` judges a column by its median over the whole file, so one participant of
+    many written in the other unit passes it; every one of their RTs would then look like an
+    anticipation and the participant would vanish from the analysis without a word.
+
+    Raises
+    ------
+    AnalysisInputError
+        A participant whose median positive RT is below 20 ms.
+    """
+    if trials.empty or "rt_ms" not in trials.columns or "participant" not in trials.columns:
+        return
+    positive = trials.loc[trials["rt_ms"] > 0, ["participant", "rt_ms"]]
+    medians = positive.groupby("participant", observed=True)["rt_ms"].median()
+    fast = medians[medians < 20]
+    if len(fast):
+        who, med = fast.index[0], float(fast.iloc[0])
+        raise AnalysisInputError(
+            f"{where}: participant {who}: median rt {med:.3g} ms looks like seconds while the file's "
+            f"other participants are in ms ({len(fast)} such participant(s))"
+        )
+
+
 def load_files(paths: list[Path], one_file, fmt: str) -> Dataset:
     """Load several files of one format with ``one_file(path) -> (trials, notes)`` and join them."""
     from motorseq.analysis.schema import concat_trials
@@ -296,6 +322,7 @@ def load_files(paths: list[Path], one_file, fmt: str) -> Dataset:
     frames, notes = [], []
     for path in paths:
         frame, note = one_file(Path(path))
+        check_rt_unit_per_participant(frame, str(path))
         frames.append(frame)
         notes.extend(note)
     notes = list(dict.fromkeys(notes))  # one line per note, not one per file

@@ -50,10 +50,46 @@ def _int_key(columns: list[pd.Series]) -> np.ndarray:
     return key
 
 
+def _refuse_duplicate_rows(raw: pd.DataFrame, where: str) -> None:
+    """Refuse a row that repeats an earlier one in every column (the same press recorded twice)."""
+    digest = pd.util.hash_pandas_object(raw, index=False).to_numpy()
+    repeated = pd.Series(digest).duplicated(keep="first").to_numpy()
+    if repeated.any():
+        row = int(np.flatnonzero(repeated)[0])
+        first = int(np.flatnonzero(digest == digest[row])[0])
+        raise AnalysisInputError(
+            f"{where}: data row {row + 1} repeats data row {first + 1} in every column "
+            f"({int(repeated.sum())} repeated row(s)): the same press recorded twice; remove the copies"
+        )
+
+
+def _sequence_strings(values: pd.Series, where: str) -> pd.Series:
+    """Return the ``sequence`` column as pattern strings (``"1324"``), refusing an empty cell.
+
+    A single empty cell makes the CSV reader parse the whole column as floats (``1324.0``),
+    which would be read as the pattern 1-3-2-4-0.
+    """
+    missing = values.isna()
+    if missing.any():
+        raise AnalysisInputError(
+            f"{where}: data row {int(np.flatnonzero(missing.to_numpy())[0]) + 1}: column 'sequence' is empty "
+            f"({int(missing.sum())} empty cell(s)); every row needs its pattern, e.g. 1324"
+        )
+    if pd.api.types.is_float_dtype(values):
+        whole = values == np.floor(values)
+        if not whole.all():
+            bad = values[~whole].iloc[0]
+            raise AnalysisInputError(f"{where}: column 'sequence': {bad!r} is not a pattern of positions")
+        return values.astype("int64").astype(str)
+    return values.astype(str)
+
+
 def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
     where = str(path)
     raw = read_table(path)
     require_columns(raw, _REQUIRED, where)
+    _refuse_duplicate_rows(raw, where)
+    raw = raw.assign(sequence=_sequence_strings(raw["sequence"], where))
     notes: list[str] = []
     if "trial_index" in raw.columns:  # jsPsych's index restarts for every participant/session
         order = [c for c in ("subject", "session", "trial_index") if c in raw.columns]
@@ -87,10 +123,11 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
     counts = np.diff(np.append(starts, len(raw)))
     n_presses = np.repeat(counts, counts)
     first_row = np.repeat(starts, counts)
+    # A trial is correct when its first recorded press is correct (ACC, where errors are kept)
+    # and was the trial's first response: in an export of correct presses only ACC is always 1.
+    correct = first_response.to_numpy()[first_row]
     if "ACC" in raw.columns and (n_presses > 1).any():
-        correct = pd.to_numeric(raw["ACC"], errors="coerce").to_numpy()[first_row]
-    else:
-        correct = first_response.to_numpy()[first_row]
+        correct = correct * pd.to_numeric(raw["ACC"], errors="coerce").to_numpy()[first_row]
     trials = keys[is_first].copy()
     trials["correct"] = correct[is_first].astype(float)
     trials["rt_ms"] = np.where(trials["correct"] == 1, rt[is_first], np.nan)

@@ -85,6 +85,39 @@ def test_jspsych_missing_column_is_one_line(tmp_path):
     assert isinstance(err.value, MotorseqError)
 
 
+def test_jspsych_a_press_recorded_twice_is_refused_and_acc_cannot_hide_a_first_error(tmp_path):
+    rows = _jspsych_rows().assign(ACC=1)  # an export of correct presses only: ACC is always 1
+    path = tmp_path / "asrt.csv"
+    pd.concat([rows.iloc[:6], rows.iloc[[5]], rows.iloc[6:]]).to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError, match=r"asrt.csv: data row 7 repeats data row 6 in every column"):
+        load_dataset(path, "jspsych-asrt")
+    # two rows of one trial that differ (a second press kept): trial 5's first response was an
+    # error (firstResponse 0), so the trial is an error although its recorded press has ACC 1
+    extra = rows.iloc[[4]].assign(rt=999.0, trial_index=105.5)
+    pd.concat([rows.iloc[:5], extra, rows.iloc[5:]]).to_csv(path, index=False)
+    learn = load_dataset(path, "jspsych-asrt").trials.query("not is_practice").set_index("trial")
+    assert learn.loc[5, "correct"] == 0 and np.isnan(learn.loc[5, "rt_ms"]) and learn.loc[5, "n_presses"] == 2
+    assert learn["correct"].drop(5).eq(1).all()
+
+
+def test_jspsych_an_empty_sequence_cell_is_refused_not_read_as_a_fifth_position(tmp_path):
+    rows = _jspsych_rows().astype({"sequence": "float64"})
+    rows.loc[3, "sequence"] = np.nan
+    path = tmp_path / "asrt.csv"
+    rows.to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError, match=r"asrt.csv: data row 4: column 'sequence' is empty \(1 empty"):
+        load_dataset(path, "jspsych-asrt")
+
+
+def test_one_participant_in_seconds_among_others_in_ms_is_refused(tmp_path):
+    other = _jspsych_rows().assign(subject=502)
+    seconds = _jspsych_rows().assign(rt=lambda t: t["rt"] / 1000)
+    path = tmp_path / "asrt.csv"
+    pd.concat([other, other.assign(subject=503), seconds]).to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError, match=r"asrt.csv: participant 501: median rt 0.46 ms looks like seconds"):
+        load_dataset(path, "jspsych-asrt")
+
+
 def _psychopy_rows() -> pd.DataFrame:
     rows = []
     stims = [1, 2, 3, 4, 1]
