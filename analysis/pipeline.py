@@ -190,6 +190,11 @@ def _summary(paradigm: str, data: Dataset, tables: dict[str, pd.DataFrame], fits
         lines.append(f"trials kept for RT analyses: {clean_tab['n_use_rt'].sum() / clean_tab['n_trials'].sum():.1%}")
     lines.extend(data.notes)
     lines.extend(module.summary(tables))
+    from motorseq.analysis.stats import NOT_FITTED
+
+    for name, table in tables.items():
+        if name.endswith("_mixed_model") and len(table) and str(table["term"].iloc[0]).startswith(NOT_FITTED):
+            lines.append(f"warning: {name}: {table['term'].iloc[0]}")
     from motorseq.analysis.phase_tables import phase_summary
 
     lines.extend(phase_summary(tables))

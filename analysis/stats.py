@@ -65,6 +65,10 @@ def rm_anova(long: pd.DataFrame, dv: str, within: list[str], subject: str = "par
     return table
 
 
+#: ``term`` of the one row a mixed model returns when it cannot be fitted.
+NOT_FITTED = "not fitted"
+
+
 def mixed_model(long: pd.DataFrame, formula: str, subject: str = "participant") -> pd.DataFrame:
     """Linear mixed model with a random intercept per subject (statsmodels ``mixedlm``).
 
@@ -80,14 +84,22 @@ def mixed_model(long: pd.DataFrame, formula: str, subject: str = "participant") 
     Returns
     -------
     DataFrame
-        ``term, estimate, se, z, p, ci_low, ci_high`` of the fixed effects.
+        ``term, estimate, se, z, p, ci_low, ci_high`` of the fixed effects. When the design is
+        singular (a factor level that occurs in only one cell, e.g. a session label on one
+        participant's trials) one row with ``term`` starting :data:`NOT_FITTED` and NaN numbers.
     """
     import statsmodels.formula.api as smf
 
     data = long.dropna()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = smf.mixedlm(formula, data=data, groups=data[subject]).fit(reml=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = smf.mixedlm(formula, data=data, groups=data[subject]).fit(reml=True)
+    except np.linalg.LinAlgError as error:
+        reason = f"{NOT_FITTED}: {formula}: {error} (a factor level confounded with another; check the labels)"
+        return pd.DataFrame(
+            [{"term": reason, **dict.fromkeys(["estimate", "se", "z", "p", "ci_low", "ci_high"], np.nan)}]
+        )
     ci = fit.conf_int()
     out = pd.DataFrame(
         {

@@ -63,6 +63,24 @@ def _refuse_duplicate_rows(raw: pd.DataFrame, where: str) -> None:
         )
 
 
+def _refuse_unordered_trials(raw: pd.DataFrame, where: str) -> None:
+    """Refuse rows whose trial numbers go backwards within a block.
+
+    The presses of one trial are read as consecutive rows; rows out of order (a file sorted by
+    another column, with no ``trial_index`` to restore the order) would join unrelated presses.
+    """
+    order = [c for c in ("subject", "session", "isPractice", "block") if c in raw.columns]
+    trial = pd.to_numeric(raw["trialNumber"], errors="coerce")
+    same_block = (raw[order] == raw[order].shift()).all(axis=1).to_numpy()
+    backwards = same_block & (trial.diff() < 0).to_numpy()
+    if backwards.any():
+        row = int(np.flatnonzero(backwards)[0])
+        raise AnalysisInputError(
+            f"{where}: data row {row + 1}: trialNumber {trial.iloc[row]:g} follows {trial.iloc[row - 1]:g} in the same "
+            "block: the rows are not in trial order (keep the export's order or its trial_index column)"
+        )
+
+
 def _sequence_strings(values: pd.Series, where: str) -> pd.Series:
     """Return the ``sequence`` column as pattern strings (``"1324"``), refusing an empty cell.
 
@@ -95,6 +113,11 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
         order = [c for c in ("subject", "session", "trial_index") if c in raw.columns]
         raw = raw.sort_values(order, kind="stable")
     raw = raw.reset_index(drop=True)
+    for column in ("subject", "session", "block", "trialNumber"):
+        if column in raw.columns and raw[column].isna().any():
+            row = int(np.flatnonzero(raw[column].isna().to_numpy())[0]) + 1
+            raise AnalysisInputError(f"{where}: column '{column}': empty cell in data row {row} (after sorting)")
+    _refuse_unordered_trials(raw, where)
     session = raw["session"] if "session" in raw.columns else pd.Series("1", index=raw.index)
     practice = (
         pd.to_numeric(raw["isPractice"], errors="coerce").fillna(0).astype(int) == 1

@@ -109,6 +109,19 @@ def test_jspsych_an_empty_sequence_cell_is_refused_not_read_as_a_fifth_position(
         load_dataset(path, "jspsych-asrt")
 
 
+def test_jspsych_rows_out_of_trial_order_or_an_empty_session_are_refused(tmp_path):
+    path = tmp_path / "asrt.csv"
+    rows = _jspsych_rows().drop(columns=["trial_index"])
+    rows.iloc[[0, 1, 3, 2, 4, 5, 6, 7, 8, 9]].to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError, match=r"data row 4: trialNumber 3 follows 4 in the same block"):
+        load_dataset(path, "jspsych-asrt")
+    rows = _jspsych_rows().astype({"session": "float64"})
+    rows.loc[6, "session"] = np.nan
+    rows.to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError, match=r"asrt.csv: column 'session': empty cell in data row"):
+        load_dataset(path, "jspsych-asrt")
+
+
 def test_one_participant_in_seconds_among_others_in_ms_is_refused(tmp_path):
     other = _jspsych_rows().assign(subject=502)
     seconds = _jspsych_rows().assign(rt=lambda t: t["rt"] / 1000)
