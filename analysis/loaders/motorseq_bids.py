@@ -44,17 +44,38 @@ def _root(run: Path) -> Path | None:
     return run.parents[3] if len(run.parents) > 3 else None
 
 
-def _groups(runs: list[Path]) -> dict[tuple[Path | None, str], str]:
-    """Group of each participant, by (dataset root, label): the same label in two datasets stays apart."""
+def _groups(runs: list[Path]) -> tuple[dict[tuple[Path | None, str], str], list[str]]:
+    """Group of each participant, by (dataset root, label): the same label in two datasets stays apart.
+
+    Returns the groups and warnings: a participant whose runs are there but who has no row in a
+    ``participants.tsv`` with a ``group`` column gets the group ``unlisted`` (not ``all``, the label of
+    the pooled sample), and rows with no runs (a mistyped id) are named.
+    """
     groups: dict[tuple[Path | None, str], str] = {}
-    for root in {_root(p) for p in runs} - {None}:
+    notes: list[str] = []
+    for root in sorted({_root(p) for p in runs} - {None}):
         table_path = root / "participants.tsv"
         if table_path.is_file():
             table = _read_participants(table_path)
             if "group" in table.columns and "participant_id" in table.columns:
                 for pid, grp in zip(table["participant_id"], table["group"], strict=True):
                     groups[(root, pid.removeprefix("sub-"))] = grp if grp not in ("", "n/a") else "all"
-    return groups
+                present = sorted({p.name.split("_")[0].removeprefix("sub-") for p in runs if _root(p) == root})
+                absent = [pid for pid in present if (root, pid) not in groups]
+                for pid in absent:  # not pooled under "all", the label of the whole sample
+                    groups[(root, pid)] = "unlisted"
+                if absent:
+                    notes.append(
+                        f"warning: {table_path}: no row for {len(absent)} participant(s) with runs (first: "
+                        f"sub-{absent[0]}): their group is 'unlisted'"
+                    )
+                unused = sorted(pid for (r, pid) in groups if r == root and pid not in present)
+                if unused:
+                    notes.append(
+                        f"warning: {table_path}: {len(unused)} row(s) with no runs (first: sub-{unused[0]}); "
+                        "a mistyped participant_id?"
+                    )
+    return groups, notes
 
 
 def folder_prefixes(paths: list[Path]) -> list[str]:
@@ -289,7 +310,7 @@ def load_motorseq(
     """
     paths = [Path(p) for p in paths]
     runs = find_runs(paths)
-    groups = _groups(runs)
+    groups, group_notes = _groups(runs)
     inputs = [_input_of(run, paths) for run in runs]
     prefixes = pool_prefixes(paths, keep_apart, prefixes)
     if not any(prefixes):
@@ -319,6 +340,6 @@ def load_motorseq(
         presses=presses,
         format="motorseq",
         files=runs,
-        notes=[f"warning: {line}" for line in loaded.warnings],
+        notes=[f"warning: {line}" for line in loaded.warnings] + group_notes,
         conventions={"warmup_trials": max(warmups) if warmups else 0},
     )

@@ -300,3 +300,16 @@ def test_analyze_seed_is_checked_before_loading(tmp_path):
     with pytest.raises(AnalysisInputError, match="--seed: must be a whole number ≥ 0, got -1"):
         analyze(tmp_path / "nowhere", seed=-1)
     _one_line_error(_cli("analyze", str(tmp_path), "--out", str(tmp_path / "o"), "--outlier-sd", "nan"), "--outlier-sd")
+
+
+def test_a_participant_missing_from_participants_tsv_is_not_pooled_as_all(srt_people, tmp_path):
+    root = _copy(srt_people, tmp_path)
+    ids = sorted(p.name for p in root.glob("sub-*"))
+    rows = [f"{pid}\t{'a' if i % 2 else 'b'}" for i, pid in enumerate(ids[:-1])] + ["sub-999\tb"]
+    (root / "participants.tsv").write_text("participant_id\tgroup\n" + "\n".join(rows) + "\n")
+    data = load_dataset(root)
+    groups = data.trials.groupby("participant", observed=True)["group"].first()
+    assert groups[ids[-1].removeprefix("sub-")] == "unlisted"
+    assert "all" not in set(groups)
+    assert any(f"no row for 1 participant(s) with runs (first: {ids[-1]})" in n for n in data.notes)
+    assert any("1 row(s) with no runs (first: sub-999)" in n for n in data.notes)
