@@ -335,7 +335,9 @@ def general_skill(cleaned: pd.DataFrame, unit: str = "epoch") -> pd.DataFrame:
     """ASRT general skill: RT change over epochs regardless of triplet type.
 
     RT per epoch is the median of the cleaned correct responses on H and L triplets together;
-    ``speedup_ms`` is the first epoch's RT minus this epoch's RT (positive = faster).
+    ``speedup_ms`` is the first epoch's RT minus this epoch's RT (positive = faster). The first
+    epoch is the session's first in the whole data set: a participant without it has no speed-up
+    (NaN), rather than one measured from a later epoch under the same label.
 
     Returns
     -------
@@ -345,7 +347,9 @@ def general_skill(cleaned: pd.DataFrame, unit: str = "epoch") -> pd.DataFrame:
     keys = ID_COLUMNS + [unit]
     rows = cleaned.loc[cleaned["use_triplet"] & cleaned["triplet_type"].isin(["H", "L"]), keys + ["rt_ms"]]
     out = rows.groupby(keys, sort=True, observed=True)["rt_ms"].median().reset_index()
-    first = out.groupby(ID_COLUMNS, sort=False)["rt_ms"].transform("first")
+    start = out.groupby("session", observed=True)[unit].transform("min")
+    at_start = out["rt_ms"].where(out[unit] == start)
+    first = at_start.groupby([out[c] for c in ID_COLUMNS], sort=False, observed=True).transform("max")
     out["speedup_ms"] = first - out["rt_ms"]
     return out
 

@@ -131,6 +131,12 @@ def test_triplet_learning_and_general_skill_by_hand():
     assert skill.loc[1, "rt_ms"] == 430  # median of the 7 H and L RTs
     assert skill.loc[2, "rt_ms"] == pytest.approx(np.median([380, 390, 385, 400, 420, 410]))
     assert skill.loc[2, "speedup_ms"] == pytest.approx(430 - 395)
+    # a second participant without epoch 1: no speed-up, not one measured from epoch 2
+    late = [dict(r, participant="p2") for r in rows if r["epoch"] == 2]
+    first = [dict(r, participant="p1") for r in rows]
+    both = ms.general_skill(clean(_trials(first + late, "asrt"), NO_RULES)).set_index(["participant", "epoch"])
+    assert np.isnan(both.loc[("p2", 2), "speedup_ms"])
+    assert both.loc[("p1", 2), "speedup_ms"] == pytest.approx(430 - 395)
 
 
 def test_group_summary_ci_matches_t_distribution():
