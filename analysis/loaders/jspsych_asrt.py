@@ -134,8 +134,13 @@ def _one_file(path: Path) -> tuple[pd.DataFrame, list[str]]:
         }
     )
     first_response = pd.to_numeric(raw["firstResponse"], errors="coerce")
-    if first_response.isna().any() or not first_response.isin([0, 1]).all():
-        raise AnalysisInputError(f"{where}: column 'firstResponse': values must be 0 or 1")
+    bad = ~first_response.isin([0, 1])
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise AnalysisInputError(
+            f"{where}: column 'firstResponse': values must be 0 or 1 (data row {row + 1} after sorting: "
+            f"{raw['firstResponse'].iloc[row]!s:.20}; {int(bad.sum())} such row(s))"
+        )
     rt = rt_to_ms(raw["rt"], "ms", where, "rt")
     # the presses of one trial are consecutive rows; the first press gives rt and correctness
     block_key = _int_key([keys["participant"], keys["session"], keys["is_practice"], keys["block"]])

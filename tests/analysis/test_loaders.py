@@ -122,6 +122,15 @@ def test_jspsych_rows_out_of_trial_order_or_an_empty_session_are_refused(tmp_pat
         load_dataset(path, "jspsych-asrt")
 
 
+def test_jspsych_a_cut_off_row_names_its_row(tmp_path):
+    path = tmp_path / "asrt.csv"
+    _jspsych_rows().astype({"firstResponse": "float64"}).assign(
+        firstResponse=lambda t: t["firstResponse"].where(t["trial_index"] != 109)
+    ).to_csv(path, index=False)
+    with pytest.raises(AnalysisInputError, match=r"'firstResponse': values must be 0 or 1 \(data row 10 after sorting"):
+        load_dataset(path, "jspsych-asrt")
+
+
 def test_one_participant_in_seconds_among_others_in_ms_is_refused(tmp_path):
     other = _jspsych_rows().assign(subject=502)
     seconds = _jspsych_rows().assign(rt=lambda t: t["rt"] / 1000)
