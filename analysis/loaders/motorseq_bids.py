@@ -78,6 +78,26 @@ def _groups(runs: list[Path]) -> tuple[dict[tuple[Path | None, str], str], list[
     return groups, notes
 
 
+def _check_answered(beh: pd.DataFrame, runs: list[Path], paradigms: np.ndarray) -> None:
+    """Refuse an SRT or ASRT trial with a response but no score or no RT.
+
+    ``n/a`` is allowed in ``correct`` and ``rt`` (a trial without a response; paced tapping has
+    no correct key), but on an answered reaction-time trial it would drop the trial from the
+    accuracy or the RT medians without a word.
+    """
+    rt_task = np.isin(paradigms[beh["file_index"].to_numpy()], ["srt", "asrt"])
+    answered = beh["response"].notna().to_numpy() & rt_task
+    for column in ("correct", "rt"):
+        bad = answered & beh[column].isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            row = beh.iloc[i]
+            raise AnalysisInputError(
+                f"{runs[int(row['file_index'])]}:{int(row['trial_index']) + 1}: {column}: n/a on a trial with a "
+                f"response ({row['response']}); a reaction-time trial with a response needs its {column}"
+            )
+
+
 def folder_prefixes(paths: list[Path]) -> list[str]:
     """Return a short, distinct prefix per input folder (its name, letters and digits; numbered if names repeat)."""
     names = ["".join(ch for ch in Path(p).resolve().name if ch.isalnum()) or "data" for p in paths]
@@ -327,6 +347,7 @@ def load_motorseq(
         ]
     )
     beh = loaded.trials
+    _check_answered(beh, runs, info["paradigm"].to_numpy())
     trials = finalize_trials(_trials(beh, info, where), where)
     press_frames = []
     for i in np.flatnonzero(np.isin(info["paradigm"].to_numpy(), ["dsp", "sct"])):

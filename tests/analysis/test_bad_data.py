@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from motorseq.analysis import analyze, load_dataset
 from motorseq.analysis.errors import AnalysisInputError
@@ -313,3 +315,15 @@ def test_a_participant_missing_from_participants_tsv_is_not_pooled_as_all(srt_pe
     assert "all" not in set(groups)
     assert any(f"no row for 1 participant(s) with runs (first: {ids[-1]})" in n for n in data.notes)
     assert any("1 row(s) with no runs (first: sub-999)" in n for n in data.notes)
+
+
+@pytest.mark.parametrize("column", ["correct", "rt"])
+def test_n_a_score_or_rt_on_an_answered_trial_is_refused(srt_people, tmp_path, column):
+    root = _copy(srt_people, tmp_path)
+    beh = _beh(root, "02")
+    table = pd.read_csv(beh, sep="\t", dtype=str, keep_default_na=False)
+    row = int(np.flatnonzero((table["response"] != "n/a").to_numpy())[5])
+    table.loc[row, column] = "n/a"
+    table.to_csv(beh, sep="\t", index=False)
+    with pytest.raises(AnalysisInputError, match=rf"_beh\.tsv:{row + 2}: {column}: n/a on a trial with a response"):
+        load_dataset(root)
