@@ -85,8 +85,8 @@ def mixed_model(long: pd.DataFrame, formula: str, subject: str = "participant") 
     -------
     DataFrame
         ``term, estimate, se, z, p, ci_low, ci_high`` of the fixed effects. When the design is
-        singular (a factor level that occurs in only one cell, e.g. a session label on one
-        participant's trials) one row with ``term`` starting :data:`NOT_FITTED` and NaN numbers.
+        singular (a factor confounded with another, e.g. session labels that coincide with the
+        groups) one row with ``term`` starting :data:`NOT_FITTED` and NaN numbers.
     """
     import statsmodels.formula.api as smf
 

@@ -44,6 +44,11 @@ def _root(run: Path) -> Path | None:
     return run.parents[3] if len(run.parents) > 3 else None
 
 
+def _label_from_name(run: Path) -> str:
+    """Participant label of a run, from its file name (``sub-<label>_...``)."""
+    return run.name.split("_")[0].removeprefix("sub-")
+
+
 def _groups(runs: list[Path]) -> tuple[dict[tuple[Path | None, str], str], list[str]]:
     """Group of each participant, by (dataset root, label): the same label in two datasets stays apart.
 
@@ -60,7 +65,7 @@ def _groups(runs: list[Path]) -> tuple[dict[tuple[Path | None, str], str], list[
             if "group" in table.columns and "participant_id" in table.columns:
                 for pid, grp in zip(table["participant_id"], table["group"], strict=True):
                     groups[(root, pid.removeprefix("sub-"))] = grp if grp not in ("", "n/a") else "all"
-                present = sorted({p.name.split("_")[0].removeprefix("sub-") for p in runs if _root(p) == root})
+                present = sorted({_label_from_name(p) for p in runs if _root(p) == root})
                 absent = [pid for pid in present if (root, pid) not in groups]
                 for pid in absent:  # not pooled under "all", the label of the whole sample
                     groups[(root, pid)] = "unlisted"
@@ -232,7 +237,7 @@ def _run_info(path: Path, side: dict, groups: dict[tuple[Path | None, str], str]
         raise AnalysisInputError(f"{where}: sidecar field 'Protocol.paradigm' is missing")
     if not isinstance(paradigm, str):
         raise AnalysisInputError(f"{where}: sidecar field 'Protocol.paradigm' must be a string, found {paradigm!r:.40}")
-    from_name = path.name.split("_")[0].removeprefix("sub-")
+    from_name = _label_from_name(path)
     participant = str(side.get("Participant") if side.get("Participant") is not None else from_name)
     if participant != from_name:
         raise AnalysisInputError(
