@@ -191,15 +191,17 @@ def check_new_file(out: Path) -> None:
 @app.command("validate-data")
 def validate_data(path: Annotated[Path, typer.Argument(help="A BIDS dataset folder or a _beh.tsv file.")]) -> None:
     """Validate trial data files; the first bad row is reported as file:line: problem."""
-    from .io import validate_path
+    from .io import validate_runs
 
-    report = validate_path(path)
-    table = Table(title=f"{len(report)} run(s) valid")
+    found = validate_runs(path)
+    table = Table(title=f"{len(found.runs)} run(s) valid")
     for column in ("file", "trials", "status"):
         table.add_column(column)
-    for file, n, status in report:
+    for file, n, status in found.runs:
         table.add_row(str(file), str(n), status)
     console.print(table)
+    for line in found.warnings:
+        console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _register_domains() -> None:

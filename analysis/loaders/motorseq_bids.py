@@ -20,6 +20,7 @@ from motorseq.analysis.loaders.common import Dataset, rt_to_ms
 from motorseq.analysis.schema import finalize_presses, finalize_trials
 from motorseq.protocols.errors import DataFileError
 from motorseq.protocols.io import read_events, read_runs
+from motorseq.protocols.io.design_checks import check_run_locations
 from motorseq.protocols.io.reader import is_ignored
 
 __all__ = ["check_pooling", "find_runs", "folder_prefixes", "load_motorseq", "parse_prefixes", "pool_prefixes"]
@@ -81,26 +82,6 @@ def _groups(runs: list[Path]) -> tuple[dict[tuple[Path | None, str], str], list[
                         "a mistyped participant_id?"
                     )
     return groups, notes
-
-
-def _check_answered(beh: pd.DataFrame, runs: list[Path], paradigms: np.ndarray) -> None:
-    """Refuse an SRT or ASRT trial with a response but no score or no RT.
-
-    ``n/a`` is allowed in ``correct`` and ``rt`` (a trial without a response; paced tapping has
-    no correct key), but on an answered reaction-time trial it would drop the trial from the
-    accuracy or the RT medians without a word.
-    """
-    rt_task = np.isin(paradigms[beh["file_index"].to_numpy()], ["srt", "asrt"])
-    answered = beh["response"].notna().to_numpy() & rt_task
-    for column in ("correct", "rt"):
-        bad = answered & beh[column].isna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            row = beh.iloc[i]
-            raise AnalysisInputError(
-                f"{runs[int(row['file_index'])]}:{int(row['trial_index']) + 1}: {column}: n/a on a trial with a "
-                f"response ({row['response']}); a reaction-time trial with a response needs its {column}"
-            )
 
 
 def folder_prefixes(paths: list[Path]) -> list[str]:
@@ -340,6 +321,11 @@ def load_motorseq(
     prefixes = pool_prefixes(paths, keep_apart, prefixes)
     if not any(prefixes):
         _check_clashes(runs, inputs, paths)
+    try:  # within each input: a run file in another participant's folder, or the same run twice
+        for i in sorted(set(inputs)):
+            check_run_locations([run for run, k in zip(runs, inputs, strict=True) if k == i])
+    except DataFileError as error:
+        raise AnalysisInputError(str(error)) from None
     where = str(paths[0]) if len(paths) == 1 else f"{len(runs)} runs"
     try:
         loaded = read_runs(runs, allow_partial=True)  # one validated parse; interrupted runs keep their rows
@@ -352,7 +338,6 @@ def load_motorseq(
         ]
     )
     beh = loaded.trials
-    _check_answered(beh, runs, info["paradigm"].to_numpy())
     trials = finalize_trials(_trials(beh, info, where), where)
     press_frames = []
     for i in np.flatnonzero(np.isin(info["paradigm"].to_numpy(), ["dsp", "sct"])):

@@ -3,7 +3,17 @@
 from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column
 from .dataset import add_participant, ensure_dataset
 from .paths import RunPaths, check_data_folder, check_inside, run_paths
-from .reader import Runs, find_runs, read_dataset, read_events, read_run, read_runs, read_sidecar, validate_path
+from .reader import (
+    Runs,
+    find_runs,
+    read_dataset,
+    read_events,
+    read_run,
+    read_runs,
+    read_sidecar,
+    validate_path,
+    validate_runs,
+)
 from .writer import RunWriter, software_versions
 
 __all__ = [
@@ -26,4 +36,5 @@ __all__ = [
     "run_paths",
     "software_versions",
     "validate_path",
+    "validate_runs",
 ]

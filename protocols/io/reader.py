@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import DataFileError
 from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column
+from .design_checks import check_answered, check_layout, check_run_locations, check_trial_list
 from .run_checks import check_participants, check_run, check_sidecar_shape
 from .tsv import NA
 
@@ -26,6 +27,8 @@ __all__ = [
     "is_ignored",
     "read_table_lines",
     "validate_path",
+    "validate_runs",
+    "Validation",
 ]
 
 
@@ -230,12 +233,20 @@ def _check_runs(
 ) -> list[str]:
     """:func:`~motorseq.protocols.io.run_checks.check_run` for every file; the warnings of all."""
     rt = table["rt"].to_numpy(dtype="float64", na_value=np.nan)
+    block = table["block"].to_numpy(dtype="int64", na_value=0)
+    trial = table["trial"].to_numpy(dtype="int64", na_value=0)
+    kind = table["block_kind"].to_numpy(dtype=object)
+    response = table["response"].to_numpy(dtype=object, na_value=None)
+    missing_correct = table["correct"].isna().to_numpy()
     order = np.argsort(index, kind="stable")
     bounds = np.searchsorted(index[order], np.arange(len(files) + 1))
     warnings = []
     for k, (path, sidecar) in enumerate(zip(files, sidecars, strict=True)):
         rows = order[bounds[k] : bounds[k + 1]]
         warnings += check_run(path, sidecar, rt[rows], lines[rows], len(rows), cut[k])
+        warnings += check_layout(path, sidecar, block[rows], trial[rows], kind[rows], lines[rows])
+        paradigm = (sidecar.get("Protocol") or {}).get("paradigm")
+        check_answered(path, paradigm, response[rows], missing_correct[rows], np.isnan(rt[rows]), lines[rows])
     return warnings
 
 
@@ -374,8 +385,20 @@ def read_dataset(root: str | Path, *, allow_partial: bool = True) -> pd.DataFram
     return runs.trials
 
 
-def validate_path(path: str | Path) -> list[tuple[Path, int, str]]:
-    """Validate every run under ``path``; return ``(file, trials, status)`` per run.
+@dataclass
+class Validation:
+    """What ``validate-data`` found: one ``(file, trials, status)`` per run, and the warnings."""
+
+    runs: list[tuple[Path, int, str]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def validate_runs(path: str | Path) -> Validation:
+    """Validate every run under ``path`` against its sidecar and the trial list its protocol generates.
+
+    Beyond reading each run (:func:`read_run`), every run needs its sidecar, lies in its own
+    participant's and session's folder, and matches, row by row, the trial list that the
+    sidecar's protocol, participant and seed generate.
 
     Raises
     ------
@@ -387,14 +410,31 @@ def validate_path(path: str | Path) -> list[tuple[Path, int, str]]:
         raise DataFileError(f"{path}: no trial files (sub-*_beh.tsv) found")
     if Path(path).is_dir() and (Path(path) / "participants.tsv").is_file():
         check_participants(Path(path) / "participants.tsv")
-    report = []
+    check_run_locations(runs)
+    found = Validation([])
     for run in runs:
         table = read_run(run)
+        sidecar = table.attrs.get("sidecar")
+        if sidecar is None:
+            raise DataFileError(f"{run}: sidecar (_beh.json) missing: the run's protocol and seed are unknown")
+        found.warnings += table.attrs.get("warnings", [])
+        found.warnings += check_trial_list(run, sidecar, table, np.arange(2, len(table) + 2))
         events = run.with_name(run.name.replace("_beh.tsv", "_events.tsv"))
         if events.exists():
             read_events(events)
-        status = table.attrs.get("sidecar", {}).get("RunStatus", "no sidecar")
+        status = str(sidecar.get("RunStatus", "no RunStatus"))
         if len(table) == 0:
             status += "; no trial rows (header only)"
-        report.append((run, len(table), status))
-    return report
+        found.runs.append((run, len(table), status))
+    return found
+
+
+def validate_path(path: str | Path) -> list[tuple[Path, int, str]]:
+    """Validate every run under ``path`` (:func:`validate_runs`); return ``(file, trials, status)`` per run.
+
+    Raises
+    ------
+    DataFileError
+        At the first bad file, naming file and line.
+    """
+    return validate_runs(path).runs

@@ -327,3 +327,103 @@ def test_n_a_score_or_rt_on_an_answered_trial_is_refused(srt_people, tmp_path, c
     table.to_csv(beh, sep="\t", index=False)
     with pytest.raises(AnalysisInputError, match=rf"_beh\.tsv:{row + 2}: {column}: n/a on a trial with a response"):
         load_dataset(root)
+
+
+def _rows(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+
+
+def _set_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Write ``value`` into ``column`` of the 0-based trial ``row`` (file line ``row + 2``)."""
+    table = _rows(path)
+    table.loc[row, column] = value
+    table.to_csv(path, sep="\t", index=False)
+
+
+def _edit_sidecar(beh: Path, **fields: object) -> None:
+    path = beh.with_name(beh.name.replace("_beh.tsv", "_beh.json"))
+    path.write_text(json.dumps({**json.loads(path.read_text()), **fields}))
+
+
+def test_a_complete_run_that_stops_after_two_blocks_of_its_protocol_is_refused(srt_people, tmp_path):
+    root = _copy(srt_people, tmp_path)
+    beh = _beh(root, "03")
+    table = _rows(beh)
+    table[table["block"].astype(int) <= 2].to_csv(beh, sep="\t", index=False)
+    _edit_sidecar(beh, TrialsWritten=36)  # the sidecar agrees with the file: only the protocol can tell
+    message = r"36 trial row\(s\), but the sidecar says RunStatus complete and its protocol has 156 trials in 7 blocks"
+    with pytest.raises(DataFileError, match=message):
+        validate_path(root)
+    with pytest.raises(AnalysisInputError, match=message):
+        load_dataset(root)
+
+
+def test_a_row_outside_its_protocols_blocks_is_refused_with_its_line(srt_people, tmp_path):
+    root = _copy(srt_people, tmp_path)
+    beh = _beh(root, "02")
+    _set_cell(beh, 20, "block_kind", "random")
+    expected = r"_beh\.tsv:22: block_kind: 'random', but block 2 of the protocol in the sidecar is 'sequence'"
+    with pytest.raises(DataFileError, match=expected):
+        validate_path(root)
+    with pytest.raises(AnalysisInputError, match=expected):
+        load_dataset(root)
+
+
+def test_a_participant_folder_copied_under_a_new_name_is_refused(srt_people, tmp_path):
+    root = _copy(srt_people, tmp_path)
+    shutil.copytree(root / "sub-01", root / "sub-09")  # the files inside still say sub-01
+    expected = r"sub-09/ses-1/beh/sub-01_.*_beh\.tsv: the file is named sub-01 but lies in the folder sub-09"
+    with pytest.raises(DataFileError, match=expected):
+        validate_path(root)
+    with pytest.raises(AnalysisInputError, match=expected):
+        load_dataset(root)
+    shutil.rmtree(root / "sub-09")
+    shutil.copytree(root / "sub-01", root / "backup" / "sub-01")  # a copy kept inside the dataset
+    with pytest.raises(DataFileError, match=r"the same run file twice in one dataset"):
+        validate_path(root)
+
+
+def test_validate_data_compares_every_row_with_the_generated_trial_list(srt_people, tmp_path):
+    root = _copy(srt_people, tmp_path)
+    beh = _beh(root, "04")
+    old = _rows(beh).loc[30, "target"]
+    new = "1" if old != "1" else "2"
+    _set_cell(beh, 30, "target", new)
+    expected = rf"_beh\.tsv:32: target: '{new}' in the file, '{old}' in the trial list that the sidecar's protocol"
+    with pytest.raises(DataFileError, match=expected):
+        validate_path(root)
+    _edit_sidecar(beh, Software={"motorseq": "0.0.1"})  # another version's generator may differ: a warning
+    from motorseq.protocols.io import validate_runs
+
+    found = validate_runs(root)
+    assert len(found.runs) == 6 and len(found.warnings) == 1
+    assert "target" in found.warnings[0] and "recorded with motorseq 0.0.1" in found.warnings[0]
+
+
+def test_validate_data_refuses_a_run_without_its_sidecar(srt_people, tmp_path):
+    root = _copy(srt_people, tmp_path)
+    beh = _beh(root, "05")
+    beh.with_name(beh.name.replace("_beh.tsv", "_beh.json")).unlink()
+    with pytest.raises(DataFileError, match=r"sub-05_.*_beh\.tsv: sidecar \(_beh\.json\) missing"):
+        validate_path(root)
+    with pytest.raises(AnalysisInputError, match=r"sub-05_.*_beh\.tsv: sidecar \(_beh\.json\) missing"):
+        load_dataset(root)
+
+
+def test_validate_data_refuses_n_a_score_on_an_answered_trial_as_analyze_does(srt_people, tmp_path):
+    root = _copy(srt_people, tmp_path)
+    beh = _beh(root, "02")
+    row = int(np.flatnonzero((_rows(beh)["response"] != "n/a").to_numpy())[3])
+    _set_cell(beh, row, "correct", "n/a")
+    with pytest.raises(DataFileError, match=rf"_beh\.tsv:{row + 2}: correct: n/a on a trial with a response"):
+        validate_path(root)
+
+
+def test_a_sidecar_protocol_this_version_cannot_read_is_a_warning_not_a_verdict(srt_people, tmp_path):
+    root = _copy(srt_people, tmp_path)
+    beh = _beh(root, "01")
+    sidecar = json.loads(beh.with_name(beh.name.replace("_beh.tsv", "_beh.json")).read_text())
+    _edit_sidecar(beh, Protocol={**sidecar["Protocol"], "a_field_of_a_later_version": 1})
+    data = load_dataset(root)
+    assert data.trials["participant"].nunique() == 6
+    assert any("the protocol in the sidecar is not valid here" in note for note in data.notes)

@@ -13,6 +13,8 @@ from motorseq.protocols.cli import app
 from motorseq.protocols.io import RunWriter
 from typer.testing import CliRunner
 
+from ._short import first_trials
+
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,9 +40,9 @@ def test_trials_saved_match_library(tmp_path):
 
 
 def test_validate_data_reports_file_and_line(tmp_path):
-    protocol = load_protocol("classroom")
+    protocol = first_trials(load_protocol("classroom"), 4)
     with RunWriter(tmp_path, protocol, "5", "1", seed=0) as writer:
-        for row in generate_trials(protocol, "5", 0).head(4).to_dict("records"):
+        for row in generate_trials(protocol, "5", 0).to_dict("records"):
             writer.write_trial({**row, "rt": 0.5, "correct": 1, "n_presses": 1})
     good = subprocess.run(
         [sys.executable, "-m", "motorseq.protocols", "validate-data", str(tmp_path)],

@@ -15,6 +15,8 @@ import pytest
 from motorseq.protocols import DataFileError, RunExistsError, generate_trials, load_protocol
 from motorseq.protocols.io import RunWriter, read_dataset, read_events, read_run, run_paths, validate_path
 
+from ._short import first_trials
+
 HERE = Path(__file__).parent
 
 
@@ -32,8 +34,8 @@ def _row(row: dict, rt: float = 0.4) -> dict:
 
 
 def _write(root: Path, n: int, status="complete", **kwargs) -> RunWriter:
-    protocol = load_protocol("classroom")
-    trials = generate_trials(protocol, "01", seed=4).head(n)
+    protocol = first_trials(load_protocol("classroom"), n)  # n trials make a complete run
+    trials = generate_trials(protocol, "01", seed=4)
     writer = RunWriter(root, protocol, "01", "1", seed=4, **kwargs)
     for row in trials.to_dict("records"):
         writer.write_trial(
@@ -62,8 +64,8 @@ def test_round_trip_and_sidecar(tmp_path):
 
 def test_trials_written_at_once_are_the_bytes_of_trials_written_one_by_one(tmp_path):
     one = _write(tmp_path / "one", 12, wall_clock=False)
-    protocol = load_protocol("classroom")
-    trials = generate_trials(protocol, "01", seed=4).head(12).to_dict("records")
+    protocol = first_trials(load_protocol("classroom"), 12)
+    trials = generate_trials(protocol, "01", seed=4).to_dict("records")
     presses = [
         [{"onset": 1.0, "key": r["correct_key"], "position": int(r["target"]), "rt": 0.4, "correct": 1}] * (k % 3)
         for k, r in enumerate(trials)
@@ -136,7 +138,7 @@ def test_kill_mid_run_keeps_every_finished_trial_and_resume_completes(tmp_path):
 def test_resume_refuses_another_protocol_or_seed(tmp_path):
     _write(tmp_path, 3, status="aborted")
     with pytest.raises(DataFileError, match="Seed"):
-        RunWriter(tmp_path, load_protocol("classroom"), "01", "1", seed=5, resume=True)
+        RunWriter(tmp_path, first_trials(load_protocol("classroom"), 3), "01", "1", seed=5, resume=True)
 
 
 def test_reader_reports_bad_rows_with_file_and_line(tmp_path):
