@@ -144,11 +144,24 @@ def simulate(
     if is_study(protocol):  # every session of a study, weights carried over: one Dask task per participant
         from motorseq.models.study import run_study_cohort
 
+        own = {"--session": session != "1", "--run": run != 1, "--group": group is not None}
+        own["--record-spikes"] = record_spikes
+        refused = [option for option, given in own.items() if given]
+        if refused:  # a study numbers its sessions and assigns its groups itself
+            console.print(
+                f"error: {refused[0]}: not for a study ({protocol} numbers its sessions and assigns its groups; "
+                "--record-spikes: simulate one session's protocol instead)",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(2)
         try:
             outcomes = run_study_cohort(
                 protocol, out, participants, seed, max_blocks, max_trials_per_block, variability,
                 build_root=build_dir, workers=workers, scheduler=scheduler, progress=not quiet, force=force,
-                console=console,
+                console=console, overrides=parse_assignments(param, "--param"),
+                lesions=parse_assignments(lesion, "--lesion"),
             )  # fmt: skip
         except (MotorseqError, ValueError, OSError) as error:
             console.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)

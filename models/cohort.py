@@ -487,7 +487,7 @@ def run_participant(job: ParticipantJob) -> ParticipantOutcome:
 
 def _check_spec(spec: CohortSpec) -> None:
     """Fail fast, in the client, on settings that would fail every participant."""
-    from motorseq.models import SUPPORTED_PARADIGMS, ModelParameters
+    from motorseq.models import SUPPORTED_PARADIGMS
 
     participant_ids(spec.n_participants)
     paradigm = getattr(spec.protocol, "paradigm", None)
@@ -502,17 +502,24 @@ def _check_spec(spec: CohortSpec) -> None:
         raise CohortError(f"--run: must be a whole number >= 1, got {spec.run!r}")
     if spec.group is not None:
         _check_group(spec.group)
+    check_assignments(spec.overrides, spec.lesions)
+
+
+def check_assignments(overrides: dict[str, Any], lesions: dict[str, float]) -> None:
+    """Refuse, before anything runs, a ``--param`` or ``--lesion`` the model parameters do not accept (one line)."""
+    from motorseq.models import ModelParameters
+
     params = ModelParameters()
-    if spec.overrides:
+    if overrides:
         try:
-            params = params.with_overrides(dict(spec.overrides))
+            params = params.with_overrides(dict(overrides))
         except ParameterRangeError as exc:
             raise CohortError(f"--param: {exc}") from None
         except ModelError:
             raise
         except Exception as exc:  # noqa: BLE001 - anything else, in one line
             raise CohortError(f"--param: {_one_line(exc)}") from exc
-    for name, value in spec.lesions.items():
+    for name, value in lesions.items():
         try:
             params = params.with_lesion(name, value)
         except ModelError:

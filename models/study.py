@@ -94,6 +94,8 @@ class StudyJob:
     offline: OfflineParameters = field(default_factory=OfflineParameters)
     build_root: str | None = None
     force: bool = False
+    overrides: dict[str, Any] = field(default_factory=dict)
+    lesions: dict[str, float] = field(default_factory=dict)
 
     @property
     def seed(self) -> int:
@@ -116,7 +118,8 @@ class StudyJob:
 
         return ParticipantJob(
             protocol=self.protocol(number), out=self.out, participant=self.participant, index=self.index,
-            cohort_seed=self.cohort_seed, session=str(number), run=1, overrides={}, lesions={},
+            cohort_seed=self.cohort_seed, session=str(number), run=1, overrides=dict(self.overrides),
+            lesions=dict(self.lesions),
             variability=self.variability, build_root=self.build_root, group=self.group, force=self.force,
         )  # fmt: skip
 
@@ -133,6 +136,8 @@ def study_jobs(
     offline: OfflineParameters | None = None,
     build_root: str | Path | None = None,
     force: bool = False,
+    overrides: dict[str, Any] | None = None,
+    lesions: dict[str, float] | None = None,
 ) -> list[StudyJob]:
     """One :class:`StudyJob` per participant (participant *i* in group *i* mod the study's groups)."""
     from .cohort import participant_ids
@@ -152,6 +157,8 @@ def study_jobs(
             offline=offline or OfflineParameters(),
             build_root=None if build_root is None else str(build_root),
             force=bool(force),
+            overrides=dict(overrides or {}),
+            lesions=dict(lesions or {}),
         )  # fmt: skip
         for index, pid in enumerate(participant_ids(n_participants))
     ]
@@ -181,6 +188,7 @@ def simulate_study_participant(job: StudyJob, say: Any = None) -> list[dict[str,
     from .engine import get_engine
     from .output import write_participant
     from .participant import simulate_participant
+    from .provenance import run_provenance
 
     loaded = job.study
     say = say or (lambda line: None)
@@ -198,6 +206,7 @@ def simulate_study_participant(job: StudyJob, say: Any = None) -> list[dict[str,
             )
             state = OfflineState.from_result(result.weights, None if state is None else state.log)
             provenance = {
+                **run_provenance(session_job),  # the cohort settings, compared when the cohort is run again
                 "Study": {
                     "Name": loaded.name,
                     "Session": number,
@@ -207,7 +216,7 @@ def simulate_study_participant(job: StudyJob, say: Any = None) -> list[dict[str,
                     "OfflineParameters": job.offline.to_dict(),
                     "CarriedWeights": carried is not None,
                     "ModelSeed": run_seed,
-                }
+                },
             }
             write_participant(
                 job.out, protocol, trials, result, participant=job.participant, session=str(number), run=1,
@@ -271,13 +280,17 @@ def run_study_cohort(
     progress: bool = True,
     force: bool = False,
     console: Any = None,
+    overrides: dict[str, Any] | None = None,
+    lesions: dict[str, float] | None = None,
 ):
     """Simulate a study cohort on Dask: one task per participant running all its sessions in order.
 
     The cluster, the workers' network build, the progress bar (one step per participant) and
     the failure report are those of single-session cohorts (:func:`.cohort.run_jobs`). A
-    participant with every session written is skipped; one with only some sessions written is
-    refused (nothing is written) unless ``force`` simulates it again from session 1.
+    participant with every session written as this request would write it (protocol, seed,
+    parameters, lesions, code: :func:`.cohort.recorded_difference` of each session) is skipped;
+    one written otherwise, or with only some sessions written, is refused (nothing is written)
+    unless ``force`` simulates it again from session 1.
 
     Parameters
     ----------
@@ -288,7 +301,9 @@ def run_study_cohort(
     workers, scheduler, progress, console
         As :func:`.cohort.run_cohort`.
     force : bool
-        Simulate again (and replace) participants whose sessions are partly written.
+        Simulate again (and replace) participants whose sessions are partly written or were made otherwise.
+    overrides, lesions : dict, optional
+        Parameter values and lesions of every participant in every session (``--param``, ``--lesion``).
 
     Returns
     -------
@@ -297,14 +312,22 @@ def run_study_cohort(
     """
     from motorseq.protocols.study import LoadedStudy, load_study
 
-    from .cohort import CohortError, ParticipantOutcome, check_scheduler, run_jobs
+    from .cohort import (
+        CohortError,
+        ParticipantOutcome,
+        check_assignments,
+        check_scheduler,
+        recorded_difference,
+        run_jobs,
+    )
 
     loaded = study if isinstance(study, LoadedStudy) else load_study(study)
     check_study_supported(loaded)
     jobs = study_jobs(
         loaded, out, n_participants, seed, max_blocks, max_trials_per_block, variability, max_trial_seconds,
-        offline, build_root, force,
+        offline, build_root, force, overrides, lesions,
     )  # fmt: skip
+    check_assignments(overrides or {}, lesions or {})
     if scheduler:
         check_scheduler(scheduler)
     outcomes: dict[str, ParticipantOutcome] = {}
@@ -312,8 +335,15 @@ def run_study_cohort(
     for job in jobs:  # read only: a refused request writes nothing
         finished = _finished_sessions(job)
         if len(finished) == loaded.study.n_sessions and not force:
-            outcomes[job.participant] = ParticipantOutcome(job.participant, "skipped", job.seed)
-            continue
+            differences = (recorded_difference(job.session_job(number)) for number in finished)
+            difference = next((d for d in differences if d is not None), None)
+            if difference is None:
+                outcomes[job.participant] = ParticipantOutcome(job.participant, "skipped", job.seed)
+                continue
+            raise CohortError(
+                f"{Path(out) / f'sub-{job.participant}'}: {difference}; use --force to simulate the participant "
+                "again, or another --out"
+            )
         if finished and not force:
             raise CohortError(
                 f"{Path(out) / f'sub-{job.participant}'}: sessions {finished} of {loaded.study.n_sessions} "

@@ -93,3 +93,48 @@ def test_one_and_two_workers_write_byte_identical_studies(tmp_path):
         STUDY, tmp_path / "one", 2, seed=SEED, build_root=BUILD_ROOT, workers=1, progress=False, **SHORT
     )
     assert [o.status for o in again] == ["skipped", "skipped"]
+
+
+def test_a_study_cohort_carries_param_and_lesion_and_refuses_a_rerun_made_otherwise(tmp_path):
+    """--lesion reaches every session; the same request skips, another seed or lesion is refused, nothing written."""
+    from motorseq.models.cohort import CohortError
+
+    out = tmp_path / "bids"
+    lesioned = {"dopamine": 0.4}
+    done = run_study_cohort(
+        STUDY, out, 1, seed=SEED, build_root=BUILD_ROOT, workers=1, progress=False, lesions=lesioned,
+        overrides={"slip_rate": 0.0}, **SHORT,
+    )  # fmt: skip
+    assert [o.status for o in done] == ["done"], [o.details for o in done]
+    for session in ("1", "2"):
+        side = json.loads(next((out / f"sub-01/ses-{session}/beh").glob("*_beh.json")).read_text())
+        assert side["Source"]["Parameters"]["lesion_dopamine"] == 0.4
+        assert side["Source"]["Parameters"]["slip_rate"] == 0.0
+        assert side["Extra"]["Simulation"]["Lesions"] == lesioned and side["Extra"]["Simulation"]["Study"]
+    before = _files(out, "01")
+    same = run_study_cohort(
+        STUDY, out, 1, seed=SEED, build_root=BUILD_ROOT, workers=1, progress=False, lesions=lesioned,
+        overrides={"slip_rate": 0.0}, **SHORT,
+    )  # fmt: skip
+    assert [o.status for o in same] == ["skipped"]
+    with pytest.raises(CohortError, match=r"sub-01: .*seed: recorded \d+, this run \d+ \(--seed\); use --force"):
+        run_study_cohort(
+            STUDY, out, 1, seed=SEED + 1, build_root=BUILD_ROOT, workers=1, progress=False, lesions=lesioned,
+            overrides={"slip_rate": 0.0}, **SHORT,
+        )  # fmt: skip
+    with pytest.raises(CohortError, match=r'--lesion: recorded \{"dopamine": 0.4\}, this run \{\}'):
+        run_study_cohort(
+            STUDY, out, 1, seed=SEED, build_root=BUILD_ROOT, workers=1, progress=False,
+            overrides={"slip_rate": 0.0}, **SHORT,
+        )  # fmt: skip
+    assert _files(out, "01") == before
+
+
+def test_options_a_study_sets_itself_are_refused(tmp_path):
+    for option in (["--group", "a"], ["--session", "3"], ["--run", "2"], ["--record-spikes"]):
+        cli = subprocess.run(
+            [MOTORSEQ, "simulate", STUDY, "--participants", "1", "--out", str(tmp_path / "x"), *option],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert cli.returncode == 2 and cli.stderr.startswith(f"error: {option[0]}: not for a study"), cli.stderr
+        assert not (tmp_path / "x").exists()
