@@ -690,6 +690,7 @@ def run_cohort(
     """
     from motorseq.models.output import participant_done
     from motorseq.protocols.io import run_paths
+    from motorseq.protocols.io.dataset import check_participant_row
     from rich.console import Console
 
     _check_spec(spec)
@@ -700,6 +701,7 @@ def run_cohort(
     outcomes: dict[str, ParticipantOutcome] = {}
     todo = []
     for job in jobs:  # read only: a refused request writes nothing
+        check_participant_row(job.out, job.participant, "model", job.group)
         beh = run_paths(job.out, job.participant, job.session, job.protocol.name, job.run).beh
         if beh.exists() and not participant_done(job.out, job.participant, job.session, job.protocol, job.run):
             if not spec.force:

@@ -485,6 +485,7 @@ def write_participant(
     from motorseq.models import REGIONS
     from motorseq.protocols import RunExistsError
     from motorseq.protocols.io import RunWriter, add_participant
+    from motorseq.protocols.io.dataset import check_participant_row
 
     root = Path(root)
     final = _paths(root, protocol, participant, session, run)
@@ -565,6 +566,7 @@ def write_participant(
                 "Seed": int(seed),
             },
         )
+        check_participant_row(root, final.participant, "model", group)  # before any file moves in
         if replace:
             _uncommit(root, protocol, participant, session, run)
         discard_uncommitted(root, protocol, participant, session, run)

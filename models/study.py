@@ -310,6 +310,7 @@ def run_study_cohort(
     list of ParticipantOutcome
         In participant order.
     """
+    from motorseq.protocols.io.dataset import check_participant_row
     from motorseq.protocols.study import LoadedStudy, load_study
 
     from .cohort import (
@@ -333,6 +334,7 @@ def run_study_cohort(
     outcomes: dict[str, ParticipantOutcome] = {}
     todo = []
     for job in jobs:  # read only: a refused request writes nothing
+        check_participant_row(job.out, job.participant, "model", job.group)
         finished = _finished_sessions(job)
         if len(finished) == loaded.study.n_sessions and not force:
             differences = (recorded_difference(job.session_job(number)) for number in finished)

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import DataFileError
 from ..labels import check_label, validate_group_label
 from .atomic import atomic_write_json, atomic_write_text, locked
 from .columns import PARTICIPANT_COLUMNS, describe
 
-__all__ = ["ensure_dataset", "add_participant", "BIDS_VERSION"]
+__all__ = ["ensure_dataset", "add_participant", "check_participant_row", "BIDS_VERSION"]
 
 BIDS_VERSION = "1.9.0"
 
@@ -52,11 +53,54 @@ def ensure_dataset(root: str | Path, name: str = "motorseq dataset") -> Path:
     return root
 
 
+def _listed(table: pd.DataFrame, participant: str) -> dict[str, str] | None:
+    rows = table[table["participant_id"] == f"sub-{participant}"]
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def _conflict(table_path: Path, row: dict[str, str], participant: str, source: str, group: str | None) -> str | None:
+    listed_group = row.get("group", "n/a") or "n/a"
+    if group is not None and listed_group not in ("n/a", group):
+        return (
+            f"{table_path}: sub-{participant} is listed in group {listed_group!r}; this run's group is {group!r} "
+            "(a participant has one group: use another participant label, or another --out)"
+        )
+    listed_source = row.get("source", "n/a") or "n/a"
+    if listed_source not in ("n/a", source):
+        return (
+            f"{table_path}: sub-{participant} is listed with source {listed_source!r}; this run's source is "
+            f"{source!r} (people and virtual participants do not share a label: use another --out)"
+        )
+    return None
+
+
+def check_participant_row(root: str | Path, participant: str, source: str, group: str | None) -> None:
+    """Refuse a run whose participant ``participants.tsv`` lists with another group or source.
+
+    Raises
+    ------
+    DataFileError
+        One line naming ``participants.tsv``, the participant and both values.
+    """
+    table_path = Path(root) / "participants.tsv"
+    if not table_path.is_file():
+        return
+    table = pd.read_csv(table_path, sep="\t", dtype=str, keep_default_na=False)
+    if "participant_id" not in table.columns:
+        return
+    row = _listed(table, check_label(participant, "participant"))
+    problem = None if row is None else _conflict(table_path, row, participant, source, group)
+    if problem:
+        raise DataFileError(problem)
+
+
 def add_participant(root: str | Path, participant: str, source: str = "human", group: str | None = None) -> None:
     """Add a participant to ``participants.tsv`` (once; safe when several processes write).
 
     The participant and the group are checked (:func:`~motorseq.protocols.labels.validate_group_label`)
-    before anything is written, so no cell of the table can hold a tab or a newline.
+    before anything is written, so no cell of the table can hold a tab or a newline. A participant
+    listed already keeps its row; one listed with another group or source is refused
+    (:func:`check_participant_row`), so a run never contradicts the table.
     """
     label = check_label(participant, "participant")
     if group is not None:
@@ -69,7 +113,11 @@ def add_participant(root: str | Path, participant: str, source: str = "human", g
             table = pd.read_csv(table_path, sep="\t", dtype=str, keep_default_na=False)
         else:
             table = pd.DataFrame(columns=[c.name for c in PARTICIPANT_COLUMNS])
-        if f"sub-{label}" in set(table["participant_id"]):
+        row = _listed(table, label)
+        if row is not None:
+            problem = _conflict(table_path, row, label, source, group)
+            if problem:
+                raise DataFileError(problem)
             return
         row = pd.DataFrame([{"participant_id": f"sub-{label}", "source": source, "group": group or "n/a"}])
         table = pd.concat([table, row], ignore_index=True).sort_values("participant_id")

@@ -138,3 +138,21 @@ def test_options_a_study_sets_itself_are_refused(tmp_path):
         )  # fmt: skip
         assert cli.returncode == 2 and cli.stderr.startswith(f"error: {option[0]}: not for a study"), cli.stderr
         assert not (tmp_path / "x").exists()
+
+
+def test_a_cohort_whose_group_contradicts_participants_tsv_is_refused_before_simulating(tmp_path):
+    """participants.tsv lists sub-01 as 'normal': simulating it as 'lesion' is refused, nothing written."""
+    out = tmp_path / "bids"
+    out.mkdir()
+    (out / "participants.tsv").write_text("participant_id\tsource\tgroup\nsub-01\tmodel\tnormal\n")
+    cli = subprocess.run(
+        [
+            MOTORSEQ, "simulate", "classroom", "--participants", "1", "--group", "lesion", "--out", str(out),
+            "--workers", "1", "--max-blocks", "1", "--max-trials-per-block", "6", "--build-dir", str(BUILD_ROOT),
+            "--quiet",
+        ],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert cli.returncode == 2
+    assert "sub-01 is listed in group 'normal'; this run's group is 'lesion'" in cli.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["participants.tsv"]

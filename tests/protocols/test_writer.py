@@ -209,3 +209,17 @@ def test_a_row_with_an_unknown_column_writes_neither_file(tmp_path):
         writer.write_trial({**row, "mood": "tired"}, [{"onset": 1.0, "key": row["correct_key"]}])
     assert writer.n_written == 0 and read_run(writer.paths.beh).empty
     assert writer.paths.events.read_bytes() == events_before
+
+
+def test_a_run_that_contradicts_participants_tsv_is_refused_before_anything_is_written(tmp_path):
+    protocol = first_trials(load_protocol("classroom"), 3)
+    RunWriter(tmp_path, protocol, "01", "1", seed=4, group="young").close("aborted")
+    table_before = (tmp_path / "participants.tsv").read_bytes()
+    with pytest.raises(DataFileError, match=r"participants\.tsv: sub-01 is listed in group 'young'; this run's group"):
+        RunWriter(tmp_path, protocol, "01", "2", seed=4, group="old")
+    with pytest.raises(DataFileError, match=r"sub-01 is listed with source 'human'; this run's source is 'model'"):
+        RunWriter(tmp_path, protocol, "01", "3", seed=4, source={"Type": "model"})
+    assert (tmp_path / "participants.tsv").read_bytes() == table_before
+    assert not list(tmp_path.glob("sub-01/ses-2")) and not list(tmp_path.glob("sub-01/ses-3"))
+    RunWriter(tmp_path, protocol, "01", "4", seed=4, group="young").close("aborted")  # the same group: fine
+    RunWriter(tmp_path, protocol, "01", "5", seed=4).close("aborted")  # no group given: no claim
