@@ -109,6 +109,24 @@ class Estimator:
         x = stats[cols].to_numpy(dtype=float)
         return self.transform(np.where(np.isnan(x), self.fill, x))
 
+    def missing(self, stats: pd.DataFrame) -> pd.DataFrame:
+        """Return which of the estimator's statistics each row of ``stats`` lacks (filled with the bank's median).
+
+        Returns
+        -------
+        DataFrame
+            ``participant, session, group`` (those present), ``missing`` (how many statistics),
+            ``of`` (how many the estimator uses) and ``names`` (the missing ones, comma-separated).
+        """
+        stats = add_derived(add_derived(stats), X)
+        cols = [X + f if X + f in stats.columns else f for f in self.features]
+        absent = stats.reindex(columns=cols).isna().to_numpy()
+        out = stats[[c for c in ID if c in stats.columns]].reset_index(drop=True)
+        out["missing"] = absent.sum(axis=1)
+        out["of"] = len(self.features)
+        out["names"] = [", ".join(f for f, gone in zip(self.features, row, strict=True) if gone) for row in absent]
+        return out
+
     def sample(self, x: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
         """Posterior draws in the unit cube, shape ``(n_rows, n, n_parameters)``.
 
@@ -510,8 +528,9 @@ def _band_frame(
             "high": band[2],
         }
     )
-    inside = (frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"])
-    frame["inside"] = _scored(inside, assessed)
+    inside = _scored((frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"]), assessed)
+    inside[frame["observed"].isna().to_numpy()] = pd.NA  # a block without the person's data is not scored
+    frame["inside"] = inside
     frame["ess"] = ess
     for c in ID:
         frame.insert(0 if c == "participant" else ID.index(c), c, person[c])
@@ -554,9 +573,11 @@ def predictive_verdicts(bands: pd.DataFrame, min_share: float = 0.8) -> pd.DataF
     Returns
     -------
     DataFrame
-        One row per participant × session: ``share`` of blocks inside (NaN where the band was
-        not assessed), ``assessed``, ``inside`` (``share >= min_share``; False where not
-        assessed) and ``ess`` (effective simulations behind the band).
+        One row per participant × session: ``share`` of the scored blocks inside (blocks whose
+        ``inside`` is empty, because the person has no value there or the band was not
+        assessed, count neither way; NaN when none is scored), ``assessed``, ``inside``
+        (``share >= min_share``; False where not assessed) and ``ess`` (effective simulations
+        behind the band).
     """
     keys = [c for c in ID if c in bands.columns and c != "group"]
     scored = bands.assign(hit=bands["inside"].astype("Float64"))

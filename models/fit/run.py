@@ -273,6 +273,14 @@ def fit_command(
         f"estimator: {'reused (' + ESTIMATOR_FILE + ')' if reused else 'trained'}: {estimator.n_train} simulations, "
         f"{len(estimator.features)} statistics"
     )
+    for r in estimator.missing(stats).itertuples():
+        if r.missing:
+            names = r.names.split(", ")
+            shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+            lines.append(
+                f"warning: {r.participant}/ses-{r.session}: {r.missing} of {r.of} statistics missing ({shown}), "
+                "filled with the bank's median; blocks without data are not scored by the predictive check"
+            )
     samples, summary = fit_people(estimator, stats, n_samples=n_samples, seed=seed)
     _write_csv(stats, out / "summaries.csv")
     tmp = out / "posterior_samples.parquet.tmp"

@@ -126,3 +126,37 @@ def test_a_fit_into_a_used_out_is_refused_and_force_leaves_no_table_of_the_earli
         f"error: {out}: --out is not empty; use --force to write into it (the tables an earlier fit wrote there "
         "are removed first)"
     )
+
+
+def test_blocks_a_person_did_not_do_are_not_scored_and_the_imputation_is_announced(people, bank, tmp_path):
+    from motorseq.models.fit import predictive_verdicts
+    from motorseq.models.fit.inference import Estimator, _band_frame
+
+    # one person, seven learning blocks, the last five without data: the band holds blocks 1-2
+    blocks = {f"rt_b{k}": v for k, v in enumerate([450.0, 440.0] + [np.nan] * 5, start=1)}
+    person = pd.Series({"participant": "02", "session": "1", "group": "a", **blocks}, dtype=object)
+    columns = [f"rt_b{k}" for k in range(1, 8)]
+    band = np.vstack([np.full(7, 400.0), np.full(7, 450.0), np.full(7, 500.0)])
+    frame = _band_frame(person, columns, "rt_b", band, ess=30.0, assessed=True)
+    assert frame["inside"].tolist()[:2] == [True, True] and frame["inside"].iloc[2:].isna().all()
+    verdict = predictive_verdicts(frame).iloc[0]
+    assert verdict["share"] == pytest.approx(1.0) and verdict["assessed"] and verdict["inside"]  # 2 of 2, not 2 of 7
+
+    stopped = write_people(tmp_path / "stopped", {"01": "a", "02": "a"}, stop_after={"02": 3})  # practice + 2
+    out = tmp_path / "fit"
+    lines = fit(stopped, bank, out)
+    stats = pd.read_csv(out / "summaries.csv", dtype={"participant": str}).set_index("participant")
+    features = Estimator.load(out / "estimator.pkl").features
+    lacking = [f for f in features if np.isnan(stats.loc["02", f])]
+    assert stats.loc["01", features].notna().all() and len(lacking) >= 10
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: 02/ses-1: {len(lacking)} of {len(features)} statistics missing ({', '.join(lacking[:6])}, ...), "
+        "filled with the bank's median; blocks without data are not scored by the predictive check"
+    ]
+    assert lacking[:5] == ["rt_b3", "rt_b4", "rt_b5", "rt_b6", "rt_b7"]
+    bands = pd.read_csv(out / "predictive_check.csv", dtype={"participant": str})
+    mine = bands[bands["participant"] == "02"].set_index("block")
+    assert mine.loc[3:7, "inside"].isna().all() and mine.loc[1:2, "inside"].notna().all()
+    verdicts = predictive_verdicts(bands.astype({"inside": "boolean"})).set_index("participant")
+    assert verdicts.loc["02", "share"] == pytest.approx(mine.loc[1:2, "inside"].astype(float).mean())
