@@ -132,17 +132,84 @@ def read_bank(folder: str | Path, status: str | None = "done") -> pd.DataFrame:
         ``sim, seed, status, error, seconds, theta.<name>..., x.<statistic>...``. A simulation
         found in more than one part (a batch re-run after a crash between write and rename)
         appears once.
+
+    Raises
+    ------
+    FitError
+        No bank there; an unreadable part; parts of another bank (a simulation with another
+        seed or other parameters in two parts, or ones the bank's seed and priors do not
+        give it): one line naming the part file(s).
     """
-    read_manifest(folder)
+    manifest = read_manifest(folder)
     files = sorted((Path(folder) / "parts").glob("part-*.parquet"))
     if not files:
         return pd.DataFrame(columns=["sim", "seed", "status", "error", "seconds"])
-    table = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    frames = []
+    for f in files:
+        try:
+            frames.append(pd.read_parquet(f).assign(_part=f.name))
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds
+            raise FitError(f"{f}: unreadable bank part ({_one_line(exc)})") from None
+    table = pd.concat(frames, ignore_index=True)
+    _check_parts(Path(folder), table, manifest)
     done_first = table.assign(_done=table["status"] != "done").sort_values(["sim", "_done"], kind="stable")
-    table = done_first.drop_duplicates("sim").drop(columns="_done").sort_values("sim").reset_index(drop=True)
+    table = done_first.drop_duplicates("sim").drop(columns=["_done", "_part"]).sort_values("sim")
+    table = table.reset_index(drop=True)
     if status is not None:
         table = table[table["status"] == status].reset_index(drop=True)
     return table
+
+
+def _check_parts(folder: Path, table: pd.DataFrame, manifest: Any) -> None:
+    """Refuse parts that are not this bank's: a simulation twice with other values, or not drawn as bank.json says.
+
+    Simulation ``i`` of a bank always has the same seed and parameters (:func:`draw`), so a
+    simulation found in two parts with different ones, or one whose seed and parameters the
+    bank's seed and priors do not give, comes from another bank (parts copied into this
+    ``parts/``); keeping one of them would mix two banks.
+
+    Raises
+    ------
+    FitError
+        Naming the part file(s) and the simulation.
+    """
+    parts = folder / "parts"
+    missing = [c for c in ("sim", "seed", "status") if c not in table.columns]
+    if missing or table["sim"].isna().any():
+        bad = table.loc[table["sim"].isna(), "_part"].iloc[0] if not missing else table["_part"].iloc[0]
+        raise FitError(f"{parts / bad}: not a bank part (no {missing[0] if missing else 'sim'} column or value)")
+    theta = sorted(c for c in table.columns if c.startswith(THETA))
+    values = table[["seed", *theta]].astype(float)
+    twice = table[table.duplicated("sim", keep=False)]
+    for sim, rows in twice.groupby("sim", sort=True):
+        if len(rows) > 1:
+            first = values.loc[rows.index[0]].to_numpy()
+            for i in rows.index[1:]:
+                if not np.allclose(values.loc[i].to_numpy(), first, rtol=1e-12, atol=0, equal_nan=True):
+                    raise FitError(
+                        f"{parts / rows.loc[rows.index[0], '_part']}, {parts / rows.loc[i, '_part']}: simulation "
+                        f"{int(sim)} has another seed or other parameters in each: parts of two banks in one "
+                        "parts/ folder; keep only this bank's parts"
+                    )
+    if not isinstance(manifest, dict) or "seed" not in manifest or not isinstance(manifest.get("priors"), dict):
+        return
+    try:
+        priors = Priors(**manifest["priors"])
+    except Exception:  # noqa: BLE001 - bad priors are reported by whoever reads them (bank_priors)
+        return
+    from ..cohort import participant_seed
+
+    seed = manifest["seed"]
+    for row in table.drop_duplicates("sim").to_dict("records"):
+        sim = int(row["sim"])
+        wanted = draw(priors, seed, sim)
+        got = [float(row.get(THETA + k, np.nan)) for k in wanted]
+        same_theta = np.allclose(got, list(wanted.values()), rtol=1e-9, atol=0)
+        if pd.isna(row["seed"]) or int(row["seed"]) != participant_seed(seed, sim) or not same_theta:
+            raise FitError(
+                f"{parts / row['_part']}: simulation {sim} has a seed or parameters that {folder / _MANIFEST} "
+                f"(seed {seed}, its priors) does not give it: a part of another bank; move it out of parts/"
+            )
 
 
 @dataclass(frozen=True)

@@ -226,3 +226,30 @@ def test_bank_cli_refuses_bad_input_in_one_line(tmp_path):
         timeout=120,
     )
     assert run.returncode == 2 and "paradigm 'ftt': banks are built for srt and asrt" in run.stderr
+
+
+def test_parts_of_another_bank_copied_into_parts_are_refused_not_dropped(tmp_path, priors):
+    import shutil
+
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    run_bank(mine, 4, priors, quadratic, seed=0)
+    run_bank(other, 6, priors, quadratic, seed=1)
+    assert len(read_bank(mine)) == 4
+    copied = sorted((other / "parts").glob("part-0000000-*"))[0]
+    shutil.copy(copied, mine / "parts")  # simulation 0 of both banks: other seed, other parameters
+    with pytest.raises(FitError) as error:
+        read_bank(mine)
+    message = str(error.value)
+    assert "\n" not in message and copied.name in message and "simulation 0 has another seed" in message
+    assert len(list((mine / "parts").glob("part-*"))) == 5  # nothing removed
+    (mine / "parts" / copied.name).unlink()
+    beyond = sorted((other / "parts").glob("part-0000005-*"))[0]
+    shutil.copy(beyond, mine / "parts")  # simulation 5: only in the copied part, but not this bank's draw
+    with pytest.raises(FitError, match=rf"{beyond.name}: simulation 5 has a seed or parameters that .*bank\.json"):
+        read_bank(mine)
+    (mine / "parts" / beyond.name).unlink()
+    again = sorted((mine / "parts").glob("part-0000002-*"))[0]
+    shutil.copy(again, mine / "parts" / again.name.replace(again.name[-16:-8], "deadbeef"))  # the same batch twice
+    table = read_bank(mine)
+    assert table["sim"].tolist() == [0, 1, 2, 3]
+    assert table.loc[2, "theta.eta_striatum"] == draw(priors, 0, 2)["eta_striatum"]
