@@ -40,6 +40,7 @@ from .priors import FitError, Priors
 __all__ = [
     "BankRun",
     "ModelSimulator",
+    "bank_priors",
     "bank_simulator",
     "draw",
     "model_description",
@@ -109,11 +110,46 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     """
     path = Path(folder) / _MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FitError(f"{folder}: not a simulation bank ({_MANIFEST} missing)") from None
     except (OSError, ValueError) as exc:
         raise FitError(f"{path}: unreadable ({_one_line(exc)})") from None
+    if not isinstance(manifest, dict):
+        raise FitError(
+            f"{path}: expected a JSON object (format, seed, priors, simulator), got a {type(manifest).__name__}"
+        )
+    return manifest
+
+
+def bank_priors(folder: str | Path) -> Priors:
+    """Return the priors a bank was drawn from (``priors`` of its ``bank.json``).
+
+    Raises
+    ------
+    FitError
+        No bank, no ``priors`` in ``bank.json`` or invalid ones (one line naming the file and field).
+    """
+    from pydantic import ValidationError
+
+    from .priors import _check_names
+
+    path = Path(folder) / _MANIFEST
+    data = read_manifest(folder).get("priors")
+    if data is None:
+        raise FitError(f"{path}: priors: missing (a bank made by motorseq bank records the priors it drew from)")
+    if not isinstance(data, dict):
+        raise FitError(f"{path}: priors: expected a mapping with 'parameters', got a {type(data).__name__}")
+    try:
+        priors = Priors(**{**data, "source": str(path)})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in ("priors", *err["loc"]))
+        raise FitError(f"{path}: {field}: {err['msg']}") from None
+    except TypeError as exc:  # keys that are not strings
+        raise FitError(f"{path}: priors: {_one_line(exc)}") from None
+    _check_names(priors, f"{path}: priors")
+    return priors
 
 
 def read_bank(folder: str | Path, status: str | None = "done") -> pd.DataFrame:

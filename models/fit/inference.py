@@ -71,6 +71,11 @@ def bank_arrays(table: pd.DataFrame, priors: Priors, features: list[str] | None 
     if features is None:
         features = [c[len(X) :] for c in table.columns if c.startswith(X)]
     theta = priors.to_unit(table[[THETA + p for p in priors.names]].to_numpy(dtype=float))
+    if np.isnan(theta).any():
+        sim = table["sim"].iloc[int(np.flatnonzero(np.isnan(theta).any(axis=1))[0])] if "sim" in table else "?"
+        raise FitError(
+            f"bank: simulation {sim} has no value for a parameter of the priors: a simulation of another bank"
+        )
     x = table[[X + f for f in features]].to_numpy(dtype=float) if features else np.empty((len(table), 0))
     return theta, x, features
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .bank import bank_simulator, read_bank, read_manifest
+from .bank import bank_priors, bank_simulator, read_bank, read_manifest
 from .check import recovery_check, statistic_information
 from .inference import (
     MIN_ESS,
@@ -233,8 +233,14 @@ def fit_command(
     out = Path(out)
     check_fit_out(out, force)
     manifest = read_manifest(bank_dir)
-    priors = Priors(**manifest["priors"], source=str(Path(bank_dir) / "bank.json"))
+    priors = bank_priors(bank_dir)
     bank = read_bank(bank_dir)
+    if bank.empty:
+        failed = len(read_bank(bank_dir, status=None))
+        raise FitError(
+            f"{Path(bank_dir) / 'parts'}: no finished simulations"
+            + (f" ({failed} failed; motorseq bank --retry-failed)" if failed else " (grow the bank with motorseq bank)")
+        )
     stats = _people_statistics(data, bank, manifest, session, data_format) if data else None
     # refuses a bank whose model or protocol changed
     simulator = bank_simulator(bank_dir) if stats is not None and predictive_draws > 0 else None
