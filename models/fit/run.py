@@ -173,7 +173,7 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
 
 
 def _people_statistics(
-    data: list[Path], bank: pd.DataFrame, manifest: dict, session: str | None, data_format: str
+    data: list[Path], bank: pd.DataFrame, bank_dir: Path, manifest: dict, session: str | None, data_format: str
 ) -> pd.DataFrame:
     """Load the people's data, keep ``session`` and compute their statistics, cut to the bank's protocol."""
     from motorseq.analysis.loaders import load_dataset
@@ -190,7 +190,92 @@ def _people_statistics(
         )  # fmt: skip
     simulator = manifest.get("simulator", {})
     n_blocks = len([c for c in bank.columns if c.startswith("x.rt_b")]) or None
-    return summary_statistics(dataset, max_blocks=n_blocks, max_trials_per_block=simulator.get("max_trials_per_block"))
+    trials_cap = simulator.get("max_trials_per_block")
+    _check_design(data[0], dataset.trials, bank_dir, simulator, n_blocks, trials_cap)
+    return summary_statistics(dataset, max_blocks=n_blocks, max_trials_per_block=trials_cap)
+
+
+def _bank_design(bank_dir: Path, simulator: dict) -> list[tuple[str, int]] | None:
+    """Return the learning blocks (kind, trials) of the protocol a bank of the spiking model simulated.
+
+    None for a bank of another simulator (no protocol recorded).
+
+    Raises
+    ------
+    FitError
+        The recorded protocol cannot be loaded (one line naming bank.json and the field).
+    """
+    from motorseq.protocols import load_protocol
+    from motorseq.tasks.shorten import shorten_protocol
+
+    name = simulator.get("protocol") if isinstance(simulator, dict) else None
+    if name is None:
+        return None
+    try:
+        protocol = shorten_protocol(
+            load_protocol(name),
+            max_trials_per_block=simulator.get("max_trials_per_block"),
+            max_blocks=simulator.get("max_blocks"),
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure to rebuild the design is the same one line
+        text = str(exc).strip().splitlines()
+        raise FitError(
+            f"{Path(bank_dir) / 'bank.json'}: simulator.protocol: {name!r} cannot be loaded to check the data's design "
+            f"against the bank's ({text[0] if text else type(exc).__name__})"
+        ) from None
+    blocks = [(b.kind, b.trials) for b in protocol.blocks for _ in range(b.repeat)]
+    return [(kind, trials) for kind, trials in blocks if kind != "practice"]
+
+
+def _check_design(
+    source: Path,
+    trials: pd.DataFrame,
+    bank_dir: Path,
+    simulator: dict,
+    max_blocks: int | None,
+    max_trials_per_block: int | None,
+) -> None:
+    """Refuse people whose learning blocks, cut as fit cuts them, are shorter than the bank's or of another kind.
+
+    Longer blocks and more blocks are cut to the bank's design (:func:`restrict`); a person who
+    stopped early (fewer blocks, the last one possibly unfinished) is fitted with the missing
+    statistics filled in (and a warning). A block of another kind (SRT: random where the bank
+    has sequence) or with fewer trials than the bank's before the person's last block would give
+    statistics the bank's simulations do not describe.
+
+    Raises
+    ------
+    FitError
+        One line naming the data, the person, the block and both numbers.
+    """
+    from .summaries import restrict
+
+    design = _bank_design(bank_dir, simulator)
+    if design is None or trials.empty:
+        return
+    cut = restrict(trials, max_blocks, max_trials_per_block)
+    cut = cut[~cut["is_practice"].astype(bool)]
+    manifest = Path(bank_dir) / "bank.json"
+    for (participant, session), run in cut.groupby(["participant", "session"], sort=True, observed=True):
+        counts = run.groupby("block", sort=True, observed=True).size()
+        for k, (block, n) in enumerate(counts.items(), start=1):
+            if k > len(design):
+                break
+            kind, wanted = design[k - 1]
+            types = run.loc[run["block"] == block, "trial_type"].astype(str)
+            found = types.mode().iloc[0] if kind in ("sequence", "random") and len(types) else kind
+            where = f"{source}: participant {participant} session {session}: learning block {k} (block {block})"
+            if found in ("sequence", "random") and found != kind:
+                raise FitError(
+                    f"{where} is a {found} block, the bank's design ({manifest}: simulator.protocol "
+                    f"{simulator.get('protocol')}) has a {kind} block there; fit it against a bank of its design"
+                )
+            if n < wanted and k < len(counts):
+                raise FitError(
+                    f"{where} has {n} trials, the bank's design has {wanted} ({manifest}: simulator.protocol "
+                    f"{simulator.get('protocol')}, max_trials_per_block {simulator.get('max_trials_per_block')}); "
+                    "fit it against a bank of its design"
+                )
 
 
 def fit_command(
@@ -241,7 +326,7 @@ def fit_command(
             f"{Path(bank_dir) / 'parts'}: no finished simulations"
             + (f" ({failed} failed; motorseq bank --retry-failed)" if failed else " (grow the bank with motorseq bank)")
         )
-    stats = _people_statistics(data, bank, manifest, session, data_format) if data else None
+    stats = _people_statistics(data, bank, bank_dir, manifest, session, data_format) if data else None
     # refuses a bank whose model or protocol changed
     simulator = bank_simulator(bank_dir) if stats is not None and predictive_draws > 0 else None
     out.mkdir(parents=True, exist_ok=True)

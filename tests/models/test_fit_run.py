@@ -160,3 +160,21 @@ def test_blocks_a_person_did_not_do_are_not_scored_and_the_imputation_is_announc
     assert mine.loc[3:7, "inside"].isna().all() and mine.loc[1:2, "inside"].notna().all()
     verdicts = predictive_verdicts(bands.astype({"inside": "boolean"})).set_index("participant")
     assert verdicts.loc["02", "share"] == pytest.approx(mine.loc[1:2, "inside"].astype(float).mean())
+
+
+def test_people_with_shorter_blocks_than_the_banks_are_refused_and_longer_ones_cut(bank, tmp_path):
+    short = write_people(tmp_path / "short", {"01": "a", "02": "a"}, trials=6)  # the bank simulated 12 per block
+    with pytest.raises(FitError) as error:
+        fit(short, bank, tmp_path / "fit-short")
+    assert str(error.value) == (
+        f"{short}: participant 01 session 1: learning block 1 (block 2) has 6 trials, the bank's design has 12 "
+        f"({bank}/bank.json: simulator.protocol srt-classic, max_trials_per_block 12); fit it against a bank of its "
+        "design"
+    )
+    assert not (tmp_path / "fit-short").exists()  # refused before anything was written
+    long = write_people(tmp_path / "long", {"01": "a", "02": "a"}, trials=20)  # cut to the bank's 12, as documented
+    fit(long, bank, tmp_path / "fit-long")
+    stats = pd.read_csv(tmp_path / "fit-long" / "summaries.csv")
+    assert stats[[f"rt_b{k}" for k in range(1, 8)]].notna().all().all()
+    run = load_dataset(long).trials
+    assert run.groupby(["participant", "block"]).size().max() == 20  # the files keep all trials; fit used 12
