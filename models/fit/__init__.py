@@ -12,6 +12,7 @@ only by the inference functions.
 from .bank import (
     BankRun,
     ModelSimulator,
+    bank_priors,
     bank_simulator,
     draw,
     model_description,
@@ -40,6 +41,7 @@ __all__ = [
     "ModelSimulator",
     "Priors",
     "RecoveryCheck",
+    "bank_priors",
     "bank_simulator",
     "draw",
     "feature_columns",

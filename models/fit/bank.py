@@ -40,6 +40,7 @@ from .priors import FitError, Priors
 __all__ = [
     "BankRun",
     "ModelSimulator",
+    "bank_priors",
     "bank_simulator",
     "draw",
     "model_description",
@@ -109,11 +110,46 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     """
     path = Path(folder) / _MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FitError(f"{folder}: not a simulation bank ({_MANIFEST} missing)") from None
     except (OSError, ValueError) as exc:
         raise FitError(f"{path}: unreadable ({_one_line(exc)})") from None
+    if not isinstance(manifest, dict):
+        raise FitError(
+            f"{path}: expected a JSON object (format, seed, priors, simulator), got a {type(manifest).__name__}"
+        )
+    return manifest
+
+
+def bank_priors(folder: str | Path) -> Priors:
+    """Return the priors a bank was drawn from (``priors`` of its ``bank.json``).
+
+    Raises
+    ------
+    FitError
+        No bank, no ``priors`` in ``bank.json`` or invalid ones (one line naming the file and field).
+    """
+    from pydantic import ValidationError
+
+    from .priors import _check_names
+
+    path = Path(folder) / _MANIFEST
+    data = read_manifest(folder).get("priors")
+    if data is None:
+        raise FitError(f"{path}: priors: missing (a bank made by motorseq bank records the priors it drew from)")
+    if not isinstance(data, dict):
+        raise FitError(f"{path}: priors: expected a mapping with 'parameters', got a {type(data).__name__}")
+    try:
+        priors = Priors(**{**data, "source": str(path)})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in ("priors", *err["loc"]))
+        raise FitError(f"{path}: {field}: {err['msg']}") from None
+    except TypeError as exc:  # keys that are not strings
+        raise FitError(f"{path}: priors: {_one_line(exc)}") from None
+    _check_names(priors, f"{path}: priors")
+    return priors
 
 
 def read_bank(folder: str | Path, status: str | None = "done") -> pd.DataFrame:
@@ -132,17 +168,84 @@ def read_bank(folder: str | Path, status: str | None = "done") -> pd.DataFrame:
         ``sim, seed, status, error, seconds, theta.<name>..., x.<statistic>...``. A simulation
         found in more than one part (a batch re-run after a crash between write and rename)
         appears once.
+
+    Raises
+    ------
+    FitError
+        No bank there; an unreadable part; parts of another bank (a simulation with another
+        seed or other parameters in two parts, or ones the bank's seed and priors do not
+        give it): one line naming the part file(s).
     """
-    read_manifest(folder)
+    manifest = read_manifest(folder)
     files = sorted((Path(folder) / "parts").glob("part-*.parquet"))
     if not files:
         return pd.DataFrame(columns=["sim", "seed", "status", "error", "seconds"])
-    table = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    frames = []
+    for f in files:
+        try:
+            frames.append(pd.read_parquet(f).assign(_part=f.name))
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds
+            raise FitError(f"{f}: unreadable bank part ({_one_line(exc)})") from None
+    table = pd.concat(frames, ignore_index=True)
+    _check_parts(Path(folder), table, manifest)
     done_first = table.assign(_done=table["status"] != "done").sort_values(["sim", "_done"], kind="stable")
-    table = done_first.drop_duplicates("sim").drop(columns="_done").sort_values("sim").reset_index(drop=True)
+    table = done_first.drop_duplicates("sim").drop(columns=["_done", "_part"]).sort_values("sim")
+    table = table.reset_index(drop=True)
     if status is not None:
         table = table[table["status"] == status].reset_index(drop=True)
     return table
+
+
+def _check_parts(folder: Path, table: pd.DataFrame, manifest: Any) -> None:
+    """Refuse parts that are not this bank's: a simulation twice with other values, or not drawn as bank.json says.
+
+    Simulation ``i`` of a bank always has the same seed and parameters (:func:`draw`), so a
+    simulation found in two parts with different ones, or one whose seed and parameters the
+    bank's seed and priors do not give, comes from another bank (parts copied into this
+    ``parts/``); keeping one of them would mix two banks.
+
+    Raises
+    ------
+    FitError
+        Naming the part file(s) and the simulation.
+    """
+    parts = folder / "parts"
+    missing = [c for c in ("sim", "seed", "status") if c not in table.columns]
+    if missing or table["sim"].isna().any():
+        bad = table.loc[table["sim"].isna(), "_part"].iloc[0] if not missing else table["_part"].iloc[0]
+        raise FitError(f"{parts / bad}: not a bank part (no {missing[0] if missing else 'sim'} column or value)")
+    theta = sorted(c for c in table.columns if c.startswith(THETA))
+    values = table[["seed", *theta]].astype(float)
+    twice = table[table.duplicated("sim", keep=False)]
+    for sim, rows in twice.groupby("sim", sort=True):
+        if len(rows) > 1:
+            first = values.loc[rows.index[0]].to_numpy()
+            for i in rows.index[1:]:
+                if not np.allclose(values.loc[i].to_numpy(), first, rtol=1e-12, atol=0, equal_nan=True):
+                    raise FitError(
+                        f"{parts / rows.loc[rows.index[0], '_part']}, {parts / rows.loc[i, '_part']}: simulation "
+                        f"{int(sim)} has another seed or other parameters in each: parts of two banks in one "
+                        "parts/ folder; keep only this bank's parts"
+                    )
+    if not isinstance(manifest, dict) or "seed" not in manifest or not isinstance(manifest.get("priors"), dict):
+        return
+    try:
+        priors = Priors(**manifest["priors"])
+    except Exception:  # noqa: BLE001 - bad priors are reported by whoever reads them (bank_priors)
+        return
+    from ..cohort import participant_seed
+
+    seed = manifest["seed"]
+    for row in table.drop_duplicates("sim").to_dict("records"):
+        sim = int(row["sim"])
+        wanted = draw(priors, seed, sim)
+        got = [float(row.get(THETA + k, np.nan)) for k in wanted]
+        same_theta = np.allclose(got, list(wanted.values()), rtol=1e-9, atol=0)
+        if pd.isna(row["seed"]) or int(row["seed"]) != participant_seed(seed, sim) or not same_theta:
+            raise FitError(
+                f"{parts / row['_part']}: simulation {sim} has a seed or parameters that {folder / _MANIFEST} "
+                f"(seed {seed}, its priors) does not give it: a part of another bank; move it out of parts/"
+            )
 
 
 @dataclass(frozen=True)

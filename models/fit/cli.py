@@ -144,6 +144,10 @@ def fit(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="--predictive-draws: running Dask scheduler (tcp://host:8786).")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into a non-empty --out (the tables of an earlier fit there are removed)."),
+    ] = False,
 ) -> None:
     """Fit the model to every participant of DATA: a posterior per person from a bank.
 
@@ -156,6 +160,8 @@ def fit(
     N new simulations of the bank's model at posterior draws (the exact check).
     --check writes recovery.csv / recovery_draws.csv and information.csv (which statistic
     relates to which parameter) and lists the parameters the statistics cannot identify.
+    A non-empty --out is refused unless --force, which removes the tables an earlier fit wrote
+    there (and no other file) before the new ones are written.
     """
     from motorseq.protocols import MotorseqError
 
@@ -186,6 +192,7 @@ def fit(
             predictive_draws=predictive_draws,
             workers=workers,
             scheduler=scheduler,
+            force=force,
         )
     except (MotorseqError, ValueError, OSError) as error:
         _fail(console, error)

@@ -71,6 +71,11 @@ def bank_arrays(table: pd.DataFrame, priors: Priors, features: list[str] | None 
     if features is None:
         features = [c[len(X) :] for c in table.columns if c.startswith(X)]
     theta = priors.to_unit(table[[THETA + p for p in priors.names]].to_numpy(dtype=float))
+    if np.isnan(theta).any():
+        sim = table["sim"].iloc[int(np.flatnonzero(np.isnan(theta).any(axis=1))[0])] if "sim" in table else "?"
+        raise FitError(
+            f"bank: simulation {sim} has no value for a parameter of the priors: a simulation of another bank"
+        )
     x = table[[X + f for f in features]].to_numpy(dtype=float) if features else np.empty((len(table), 0))
     return theta, x, features
 
@@ -108,6 +113,24 @@ class Estimator:
             )
         x = stats[cols].to_numpy(dtype=float)
         return self.transform(np.where(np.isnan(x), self.fill, x))
+
+    def missing(self, stats: pd.DataFrame) -> pd.DataFrame:
+        """Return which of the estimator's statistics each row of ``stats`` lacks (filled with the bank's median).
+
+        Returns
+        -------
+        DataFrame
+            ``participant, session, group`` (those present), ``missing`` (how many statistics),
+            ``of`` (how many the estimator uses) and ``names`` (the missing ones, comma-separated).
+        """
+        stats = add_derived(add_derived(stats), X)
+        cols = [X + f if X + f in stats.columns else f for f in self.features]
+        absent = stats.reindex(columns=cols).isna().to_numpy()
+        out = stats[[c for c in ID if c in stats.columns]].reset_index(drop=True)
+        out["missing"] = absent.sum(axis=1)
+        out["of"] = len(self.features)
+        out["names"] = [", ".join(f for f, gone in zip(self.features, row, strict=True) if gone) for row in absent]
+        return out
 
     def sample(self, x: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
         """Posterior draws in the unit cube, shape ``(n_rows, n, n_parameters)``.
@@ -510,8 +533,9 @@ def _band_frame(
             "high": band[2],
         }
     )
-    inside = (frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"])
-    frame["inside"] = _scored(inside, assessed)
+    inside = _scored((frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"]), assessed)
+    inside[frame["observed"].isna().to_numpy()] = pd.NA  # a block without the person's data is not scored
+    frame["inside"] = inside
     frame["ess"] = ess
     for c in ID:
         frame.insert(0 if c == "participant" else ID.index(c), c, person[c])
@@ -554,9 +578,11 @@ def predictive_verdicts(bands: pd.DataFrame, min_share: float = 0.8) -> pd.DataF
     Returns
     -------
     DataFrame
-        One row per participant × session: ``share`` of blocks inside (NaN where the band was
-        not assessed), ``assessed``, ``inside`` (``share >= min_share``; False where not
-        assessed) and ``ess`` (effective simulations behind the band).
+        One row per participant × session: ``share`` of the scored blocks inside (blocks whose
+        ``inside`` is empty, because the person has no value there or the band was not
+        assessed, count neither way; NaN when none is scored), ``assessed``, ``inside``
+        (``share >= min_share``; False where not assessed) and ``ess`` (effective simulations
+        behind the band).
     """
     keys = [c for c in ID if c in bands.columns and c != "group"]
     scored = bands.assign(hit=bands["inside"].astype("Float64"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .bank import bank_simulator, read_bank, read_manifest
+from .bank import bank_priors, bank_simulator, read_bank, read_manifest
 from .check import recovery_check, statistic_information
 from .inference import (
     MIN_ESS,
@@ -28,11 +28,60 @@ from .summaries import summary_statistics
 __all__ = ["fit_command", "group_differences", "load_estimator"]
 
 ESTIMATOR_FILE = "estimator.pkl"
+#: The tables a fit of people's data writes into ``--out``.
+FIT_TABLES = (
+    "summaries.csv",
+    "posterior_samples.parquet",
+    "posterior_summary.csv",
+    "predictive_check.csv",
+    "predictive_simulations.csv",
+    "group_differences.csv",
+)
+#: The tables ``--check`` writes into ``--out``.
+CHECK_TABLES = ("recovery.csv", "recovery_draws.csv", "information.csv")
+#: The printed summary (written by the CLI).
+SUMMARY_FILE = "summary.txt"
+
+
+def check_fit_out(out: Path, force: bool = False) -> None:
+    """Refuse an ``--out`` that is not a folder, or a non-empty one without ``force``.
+
+    Raises
+    ------
+    FitError
+        ``out`` is a file, or holds files and ``force`` is not given (one line naming it).
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise FitError(f"{out}: --out exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise FitError(
+            f"{out}: --out is not empty; use --force to write into it (the tables an earlier fit wrote there are "
+            "removed first)"
+        )
+
+
+def clear_fit_outputs(out: Path) -> list[Path]:
+    """Remove the files an earlier ``motorseq fit`` wrote into ``out`` (no other file); return them.
+
+    The estimator (``estimator.pkl``) stays: it is a cache, reused only when it was trained on
+    the same bank with the same settings (:func:`load_estimator`).
+    """
+    removed = []
+    for name in (*FIT_TABLES, *CHECK_TABLES, SUMMARY_FILE):
+        for path in (Path(out) / name, Path(out) / f"{name}.tmp"):
+            if path.is_file():
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def _fingerprint(bank: pd.DataFrame, seed: int, max_epochs: int | None, density: str, ensemble: int = 1) -> str:
     ids = ",".join(map(str, bank["sim"].astype(int)))
-    return hashlib.sha256(f"{ids}|{seed}|{max_epochs}|{density}|{ensemble}|scaled-logit".encode()).hexdigest()[:16]
+    columns = sorted(c for c in bank.columns if c.startswith(("theta.", "x.")))
+    content = int(pd.util.hash_pandas_object(bank[columns], index=False).sum()) if columns else 0
+    key = f"{ids}|{content}|{seed}|{max_epochs}|{density}|{ensemble}|scaled-logit"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def load_estimator(
@@ -123,6 +172,112 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
+def _people_statistics(
+    data: list[Path], bank: pd.DataFrame, bank_dir: Path, manifest: dict, session: str | None, data_format: str
+) -> pd.DataFrame:
+    """Load the people's data, keep ``session`` and compute their statistics, cut to the bank's protocol."""
+    from motorseq.analysis.loaders import load_dataset
+    from motorseq.analysis.loaders.common import Dataset
+
+    dataset = load_dataset(data if len(data) > 1 else data[0], data_format)
+    if session is not None:
+        keep = dataset.trials["session"].astype(str) == str(session)
+        if not keep.any():
+            raise FitError(f"--session: no session {session!r} in {data[0]}")
+        dataset = Dataset(
+            dataset.trials[keep].reset_index(drop=True), None, dataset.format, dataset.files, dataset.notes,
+            dataset.conventions,
+        )  # fmt: skip
+    simulator = manifest.get("simulator", {})
+    n_blocks = len([c for c in bank.columns if c.startswith("x.rt_b")]) or None
+    trials_cap = simulator.get("max_trials_per_block")
+    _check_design(data[0], dataset.trials, bank_dir, simulator, n_blocks, trials_cap)
+    return summary_statistics(dataset, max_blocks=n_blocks, max_trials_per_block=trials_cap)
+
+
+def _bank_design(bank_dir: Path, simulator: dict) -> list[tuple[str, int]] | None:
+    """Return the learning blocks (kind, trials) of the protocol a bank of the spiking model simulated.
+
+    None for a bank of another simulator (no protocol recorded).
+
+    Raises
+    ------
+    FitError
+        The recorded protocol cannot be loaded (one line naming bank.json and the field).
+    """
+    from motorseq.protocols import load_protocol
+    from motorseq.tasks.shorten import shorten_protocol
+
+    name = simulator.get("protocol") if isinstance(simulator, dict) else None
+    if name is None:
+        return None
+    try:
+        protocol = shorten_protocol(
+            load_protocol(name),
+            max_trials_per_block=simulator.get("max_trials_per_block"),
+            max_blocks=simulator.get("max_blocks"),
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure to rebuild the design is the same one line
+        text = str(exc).strip().splitlines()
+        raise FitError(
+            f"{Path(bank_dir) / 'bank.json'}: simulator.protocol: {name!r} cannot be loaded to check the data's design "
+            f"against the bank's ({text[0] if text else type(exc).__name__})"
+        ) from None
+    blocks = [(b.kind, b.trials) for b in protocol.blocks for _ in range(b.repeat)]
+    return [(kind, trials) for kind, trials in blocks if kind != "practice"]
+
+
+def _check_design(
+    source: Path,
+    trials: pd.DataFrame,
+    bank_dir: Path,
+    simulator: dict,
+    max_blocks: int | None,
+    max_trials_per_block: int | None,
+) -> None:
+    """Refuse people whose learning blocks, cut as fit cuts them, are shorter than the bank's or of another kind.
+
+    Longer blocks and more blocks are cut to the bank's design (:func:`restrict`); a person who
+    stopped early (fewer blocks, the last one possibly unfinished) is fitted with the missing
+    statistics filled in (and a warning). A block of another kind (SRT: random where the bank
+    has sequence) or with fewer trials than the bank's before the person's last block would give
+    statistics the bank's simulations do not describe.
+
+    Raises
+    ------
+    FitError
+        One line naming the data, the person, the block and both numbers.
+    """
+    from .summaries import restrict
+
+    design = _bank_design(bank_dir, simulator)
+    if design is None or trials.empty:
+        return
+    cut = restrict(trials, max_blocks, max_trials_per_block)
+    cut = cut[~cut["is_practice"].astype(bool)]
+    manifest = Path(bank_dir) / "bank.json"
+    for (participant, session), run in cut.groupby(["participant", "session"], sort=True, observed=True):
+        counts = run.groupby("block", sort=True, observed=True).size()
+        for k, (block, n) in enumerate(counts.items(), start=1):
+            if k > len(design):
+                break
+            kind, wanted = design[k - 1]
+            types = run.loc[run["block"] == block, "trial_type"].astype(str)
+            found = types.mode().iloc[0] if kind in ("sequence", "random") and len(types) else kind
+            where = f"{source}: participant {participant} session {session}: learning block {k} (block {block})"
+            if found in ("sequence", "random") and found != kind:
+                raise FitError(
+                    f"{where} is a {found} block, the bank's design ({manifest}: simulator.protocol "
+                    f"{simulator.get('protocol')}) has a {kind} block there; fit it against a bank of its design"
+                )
+            if n < wanted and k < len(counts):
+                raise FitError(
+                    f"{where} has {n} trials, the bank's design has {wanted} ({manifest}: simulator.protocol "
+                    f"{simulator.get('protocol')}, max_trials_per_block {simulator.get('max_trials_per_block')}); "
+                    "fit it against a bank of its design"
+                )
+
+
 def fit_command(
     data: list[Path],
     bank_dir: Path,
@@ -140,6 +295,7 @@ def fit_command(
     predictive_draws: int = 0,
     workers: int | None = 0,
     scheduler: str | None = None,
+    force: bool = False,
 ) -> list[str]:
     """Run ``motorseq fit``; return the lines it prints (also in ``out/summary.txt``).
 
@@ -149,16 +305,32 @@ def fit_command(
     weighted by each person's posterior, and is not assessed where fewer than ``MIN_ESS``
     effective simulations carry it.
 
+    A non-empty ``out`` is refused unless ``force``; with ``force`` the files an earlier fit
+    wrote there (:data:`FIT_TABLES`, :data:`CHECK_TABLES`, ``summary.txt``) are removed once
+    the bank and the data have been read, so no table of another run stays behind.
+
     Raises
     ------
     FitError
-        No bank, too small a bank, data the bank cannot fit (one line naming what).
+        No bank, too small a bank, data the bank cannot fit, a non-empty ``out`` without
+        ``force`` (one line naming what).
     """
-    manifest = read_manifest(bank_dir)
-    priors = Priors(**manifest["priors"], source=str(Path(bank_dir) / "bank.json"))
-    bank = read_bank(bank_dir)
     out = Path(out)
+    check_fit_out(out, force)
+    manifest = read_manifest(bank_dir)
+    priors = bank_priors(bank_dir)
+    bank = read_bank(bank_dir)
+    if bank.empty:
+        failed = len(read_bank(bank_dir, status=None))
+        raise FitError(
+            f"{Path(bank_dir) / 'parts'}: no finished simulations"
+            + (f" ({failed} failed; motorseq bank --retry-failed)" if failed else " (grow the bank with motorseq bank)")
+        )
+    stats = _people_statistics(data, bank, bank_dir, manifest, session, data_format) if data else None
+    # refuses a bank whose model or protocol changed
+    simulator = bank_simulator(bank_dir) if stats is not None and predictive_draws > 0 else None
     out.mkdir(parents=True, exist_ok=True)
+    clear_fit_outputs(out)  # only after every input was read: a refused run leaves the earlier fit alone
     lines = [f"bank {bank_dir}: {len(bank)} finished simulations of {json.dumps(manifest.get('simulator', {}))}"]
     if check:
         result = recovery_check(
@@ -183,23 +355,8 @@ def fit_command(
                 f"contraction {r.contraction:.2f}{'' if r.identifiable else ' (not identifiable)'}"
             )
         lines.append("not identifiable: " + (", ".join(result.non_identifiable) or "none"))
-    if not data:
+    if stats is None:
         return lines
-    from motorseq.analysis.loaders import load_dataset
-    from motorseq.analysis.loaders.common import Dataset
-
-    dataset = load_dataset(data if len(data) > 1 else data[0], data_format)
-    if session is not None:
-        keep = dataset.trials["session"].astype(str) == str(session)
-        if not keep.any():
-            raise FitError(f"--session: no session {session!r} in {data[0]}")
-        dataset = Dataset(
-            dataset.trials[keep].reset_index(drop=True), None, dataset.format, dataset.files, dataset.notes,
-            dataset.conventions,
-        )  # fmt: skip
-    simulator = manifest.get("simulator", {})
-    n_blocks = len([c for c in bank.columns if c.startswith("x.rt_b")]) or None
-    stats = summary_statistics(dataset, max_blocks=n_blocks, max_trials_per_block=simulator.get("max_trials_per_block"))
     estimator, reused = load_estimator(
         out, bank, priors, seed=seed, max_epochs=max_epochs, density=density, ensemble=ensemble
     )
@@ -207,14 +364,21 @@ def fit_command(
         f"estimator: {'reused (' + ESTIMATOR_FILE + ')' if reused else 'trained'}: {estimator.n_train} simulations, "
         f"{len(estimator.features)} statistics"
     )
+    for r in estimator.missing(stats).itertuples():
+        if r.missing:
+            names = r.names.split(", ")
+            shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+            lines.append(
+                f"warning: {r.participant}/ses-{r.session}: {r.missing} of {r.of} statistics missing ({shown}), "
+                "filled with the bank's median; blocks without data are not scored by the predictive check"
+            )
     samples, summary = fit_people(estimator, stats, n_samples=n_samples, seed=seed)
     _write_csv(stats, out / "summaries.csv")
     tmp = out / "posterior_samples.parquet.tmp"
     samples.to_parquet(tmp, index=False)
     tmp.replace(out / "posterior_samples.parquet")
     _write_csv(summary, out / "posterior_summary.csv")
-    if predictive_draws > 0:
-        simulator = bank_simulator(bank_dir)  # refuses a bank whose model or protocol changed
+    if simulator is not None:
         simulated = simulate_predictive(
             simulator, samples, priors.names, n_draws=predictive_draws, seed=seed, workers=workers, scheduler=scheduler
         )  # fmt: skip

@@ -226,3 +226,87 @@ def test_bank_cli_refuses_bad_input_in_one_line(tmp_path):
         timeout=120,
     )
     assert run.returncode == 2 and "paradigm 'ftt': banks are built for srt and asrt" in run.stderr
+
+
+def test_parts_of_another_bank_copied_into_parts_are_refused_not_dropped(tmp_path, priors):
+    import shutil
+
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    run_bank(mine, 4, priors, quadratic, seed=0)
+    run_bank(other, 6, priors, quadratic, seed=1)
+    assert len(read_bank(mine)) == 4
+    copied = sorted((other / "parts").glob("part-0000000-*"))[0]
+    shutil.copy(copied, mine / "parts")  # simulation 0 of both banks: other seed, other parameters
+    with pytest.raises(FitError) as error:
+        read_bank(mine)
+    message = str(error.value)
+    assert "\n" not in message and copied.name in message and "simulation 0 has another seed" in message
+    assert len(list((mine / "parts").glob("part-*"))) == 5  # nothing removed
+    (mine / "parts" / copied.name).unlink()
+    beyond = sorted((other / "parts").glob("part-0000005-*"))[0]
+    shutil.copy(beyond, mine / "parts")  # simulation 5: only in the copied part, but not this bank's draw
+    with pytest.raises(FitError, match=rf"{beyond.name}: simulation 5 has a seed or parameters that .*bank\.json"):
+        read_bank(mine)
+    (mine / "parts" / beyond.name).unlink()
+    again = sorted((mine / "parts").glob("part-0000002-*"))[0]
+    shutil.copy(again, mine / "parts" / again.name.replace(again.name[-16:-8], "deadbeef"))  # the same batch twice
+    table = read_bank(mine)
+    assert table["sim"].tolist() == [0, 1, 2, 3]
+    assert table.loc[2, "theta.eta_striatum"] == draw(priors, 0, 2)["eta_striatum"]
+
+
+def test_a_broken_bank_is_one_line_naming_bank_json_and_the_field_or_the_part(tmp_path, priors):
+    import json
+    import shutil
+
+    from motorseq.models.fit.run import fit_command
+
+    good = tmp_path / "good"
+    run_bank(good, 4, priors, quadratic)
+    manifest = json.loads((good / "bank.json").read_text())
+
+    def refused(bank: Path) -> str:
+        with pytest.raises(FitError) as error:
+            fit_command([], bank, tmp_path / f"fit-{bank.name}", check=True, folds=2)
+        assert "\n" not in str(error.value)
+        return str(error.value)
+
+    def bank_with(name: str, text: str, parts: bool = True) -> Path:
+        folder = tmp_path / name
+        if parts:
+            shutil.copytree(good / "parts", folder / "parts")
+        folder.mkdir(exist_ok=True)
+        (folder / "bank.json").write_text(text)
+        return folder
+
+    no_priors = bank_with("nopriors", json.dumps({k: v for k, v in manifest.items() if k != "priors"}))
+    assert refused(no_priors) == (
+        f"{no_priors}/bank.json: priors: missing (a bank made by motorseq bank records the priors it drew from)"
+    )
+    listed = bank_with("list", "[1, 2]")
+    assert (
+        refused(listed) == f"{listed}/bank.json: expected a JSON object (format, seed, priors, simulator), got a list"
+    )
+    bad = json.loads(json.dumps(manifest))
+    bad["priors"]["parameters"]["eta_striatum"]["low"] = 1.0
+    bad_priors = bank_with("badpriors", json.dumps(bad))
+    assert refused(bad_priors) == (
+        f"{bad_priors}/bank.json: priors.parameters.eta_striatum: Value error, low (1.0) must be below high (0.018)"
+    )
+    no_parts = bank_with("noparts", json.dumps(manifest), parts=False)
+    assert refused(no_parts) == f"{no_parts}/parts: no finished simulations (grow the bank with motorseq bank)"
+    # a part of a bank drawn from other priors (no value for most parameters): named, not "NaN/Inf in NPE loss"
+    narrow = load_priors({"parameters": {"non_decision_ms": {"low": 100, "high": 200, "reason": "narrow"}}})
+    run_bank(tmp_path / "narrow", 6, narrow, quadratic)
+    stray = sorted((tmp_path / "narrow" / "parts").glob("part-0000005-*"))[0]
+    mixed = bank_with("mixed", json.dumps(manifest))
+    shutil.copy(stray, mixed / "parts")
+    assert refused(mixed).startswith(f"{mixed}/parts/{stray.name}: simulation 5 has a seed or parameters that")
+    run = subprocess.run(
+        [MOTORSEQ, "fit", "--check", "--bank", str(listed), "--out", str(tmp_path / "cli")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        f"error: {listed}/bank.json: expected a JSON object (format, seed, priors, simulator), got a list"
+    )
