@@ -56,6 +56,8 @@ MAX_GROUPS = 100
 
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 _KEY = re.compile(r"[a-z0-9]|space|left|right|up|down|num_[0-9]|[a-z]+")
+#: The key that quits a running task (PsychoPy and browser): never a response key.
+QUIT_KEY = "escape"
 
 
 def _group_label(value: str) -> str:
@@ -85,6 +87,8 @@ class Position(_Strict):
     def _key_is_a_key_name(cls, key: str) -> str:
         if not _KEY.fullmatch(key):
             raise ValueError(f"{key!r} is not a PsychoPy key name (lower case, e.g. 'z', 'space', 'num_1')")
+        if key == QUIT_KEY:
+            raise ValueError(f"{key!r} quits the task; it cannot answer a position")
         return key
 
 

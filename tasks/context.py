@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from motorseq.protocols.schema import QUIT_KEY as SCHEMA_QUIT_KEY
+
 from .keyboard import KeyRecorder, Press
 from .screens import Screens
 from .simulate_input import SimulatedParticipant
@@ -18,7 +20,7 @@ from .window import TaskWindow
 
 __all__ = ["RunContext", "AbortRun", "RestartTrial", "TrialOutcome", "ErrorTone"]
 
-QUIT_KEY = "escape"
+QUIT_KEY = SCHEMA_QUIT_KEY  # the protocol schema refuses it as a response key
 YES_KEYS = ("y",)
 NO_KEYS = ("n",)
 CONTINUE_KEY = "space"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 from motorseq.protocols.yaml_loader import load_yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ModelError
 from ..parameter_ranges import parameter_range
@@ -41,6 +41,13 @@ class ParameterPrior(BaseModel):
     high: float
     scale: Literal["linear", "log"] = "linear"
     reason: str = Field(min_length=1)
+
+    @field_validator("low", "high", mode="before")
+    @classmethod
+    def _a_number(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected a number, found {value!r:.40}")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> ParameterPrior:
@@ -96,6 +103,13 @@ class Priors(BaseModel):
         )  # fmt: skip
 
 
+#: Parameters that set the compiled network's structure: a prior on them would recompile per draw.
+STRUCTURAL = ("dt_ms",)
+#: Up to this many fitted parameters, every corner of the prior box is checked against the model's
+#: own constraints (2**12 = 4096 parameter sets, well under a second).
+MAX_CORNER_CHECK = 12
+
+
 def _check_names(priors: Priors, where: str) -> None:
     from ..parameters import ModelParameters
 
@@ -103,12 +117,45 @@ def _check_names(priors: Priors, where: str) -> None:
     for name, prior in priors.parameters.items():
         if name not in fields or fields[name].annotation is not float:
             raise FitError(f"{where}: parameters.{name}: not a scalar model parameter (see models/parameters.py)")
+        if name in STRUCTURAL:
+            raise FitError(
+                f"{where}: parameters.{name}: sets the compiled network's structure (each draw would recompile "
+                "it); fit it with one bank per value instead"
+            )
         found = parameter_range(name)
         if found is not None and not (found[0] <= prior.low and prior.high <= found[1]):
             raise FitError(
                 f"{where}: parameters.{name}: [{prior.low:g}, {prior.high:g}] leaves the physical range "
                 f"{found[0]:g} to {found[1]:g} ({found[2]})"
             )
+    _check_corners(priors, where)
+
+
+def _check_corners(priors: Priors, where: str) -> None:
+    """Refuse a prior box with a corner the model refuses (e.g. a reset above the default threshold).
+
+    Every draw of the bank must be a valid parameter set; a box whose corner is not would fail
+    simulation after simulation while the bank grows.
+    """
+    from itertools import product
+
+    from ..parameters import ModelParameters
+
+    names = priors.names
+    if len(names) > MAX_CORNER_CHECK:
+        return
+    bounds = [(p.low, p.high) for p in priors.parameters.values()]
+    defaults = ModelParameters()
+    for corner in product(*bounds):
+        values = dict(zip(names, corner, strict=True))
+        try:
+            defaults.with_overrides(values)
+        except (ValueError, ModelError) as exc:
+            first = str(exc).strip().splitlines()[0]
+            shown = ", ".join(f"{k} {v:g}" for k, v in values.items())
+            raise FitError(
+                f"{where}: parameters: the model refuses the corner of the priors at {shown}: {first}"
+            ) from None
 
 
 def load_priors(path: str | Path | Mapping | None = None) -> Priors:

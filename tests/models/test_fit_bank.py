@@ -94,6 +94,17 @@ def test_bad_priors_file_is_one_line_naming_file_and_field(tmp_path):
         FitError, match=r"p\.yaml:3: not valid YAML \(key 'eta_striatum' given twice \(first on line 2\)"
     ):
         load_priors(bad)
+    # yes/no is not a number (YAML reads `true` as a bool, pydantic would take it as 1.0)
+    bad.write_text("parameters:\n  eta_striatum: {low: true, high: 0.01, reason: x}\n")
+    with pytest.raises(FitError, match=r"parameters\.eta_striatum\.low: .*expected a number, found True"):
+        load_priors(bad)
+    # a box with a corner the model refuses would fail draw after draw while the bank grows
+    bad.write_text("parameters:\n  reset_mv: {low: 5, high: 30, reason: x}\n")
+    with pytest.raises(FitError, match=r"refuses the corner of the priors at reset_mv 30: reset_mv: 30 must be below"):
+        load_priors(bad)
+    bad.write_text("parameters:\n  dt_ms: {low: 0.5, high: 1, reason: x}\n")
+    with pytest.raises(FitError, match=r"parameters\.dt_ms: sets the compiled network's structure"):
+        load_priors(bad)
 
 
 def test_bank_grows_and_skips_finished_simulations(tmp_path, priors):

@@ -25,6 +25,7 @@ MUTATIONS = [
     ("name with spaces", VALID, ["name"], "my protocol", "name"),
     ("positions too few", VALID, ["positions"], [{"key": "d"}], "positions"),
     ("position key not a key", VALID, ["positions", 0, "key"], "Left Arrow!", "positions.0.key"),
+    ("position key quits the task", VALID, ["positions", 0, "key"], "escape", "positions.0.key"),
     ("duplicate keys", VALID, ["positions", 1, "key"], "d", "positions"),
     ("sequence position out of range", VALID, ["sequences", 0, 0], 9, "sequences.0"),
     ("sequence not a list", VALID, ["sequences", 0], "3423", "sequences.0"),
