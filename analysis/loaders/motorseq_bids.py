@@ -84,6 +84,19 @@ def _groups(runs: list[Path]) -> tuple[dict[tuple[Path | None, str], str], list[
     return groups, notes
 
 
+def _check_one_run_each(info: pd.DataFrame, runs: list[Path]) -> None:
+    """Refuse two runs with the same participant, session and run number (two tasks in one session), naming both."""
+    keys = info[["participant", "session", "run"]].astype(str).agg("/".join, axis=1)
+    repeated = keys.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        first, second = np.flatnonzero(repeated & (keys == keys[repeated].iloc[0]).to_numpy())[:2]
+        row = info.iloc[first]
+        raise AnalysisInputError(
+            f"{runs[first]} and {runs[second]}: participant {row['participant']}, session {row['session']}, "
+            f"run {row['run']} twice (tasks of two protocols?); analyse one protocol at a time (give its files)"
+        )
+
+
 def folder_prefixes(paths: list[Path]) -> list[str]:
     """Return a short, distinct prefix per input folder (its name, letters and digits; numbered if names repeat)."""
     names = ["".join(ch for ch in Path(p).resolve().name if ch.isalnum()) or "data" for p in paths]
@@ -337,6 +350,7 @@ def load_motorseq(
             for path, side, i in zip(runs, loaded.sidecars, inputs, strict=True)
         ]
     )
+    _check_one_run_each(info, runs)
     beh = loaded.trials
     trials = finalize_trials(_trials(beh, info, where), where)
     press_frames = []

@@ -427,3 +427,16 @@ def test_a_sidecar_protocol_this_version_cannot_read_is_a_warning_not_a_verdict(
     data = load_dataset(root)
     assert data.trials["participant"].nunique() == 6
     assert any("the protocol in the sidecar is not valid here" in note for note in data.notes)
+
+
+def test_two_tasks_in_one_session_with_the_same_run_number_are_named_not_called_duplicate_trials(srt_people, tmp_path):
+    root = _copy(srt_people, tmp_path)
+    beh = _beh(root, "01")
+    for suffix in ("_beh.tsv", "_beh.json"):
+        source = beh.with_name(beh.name.replace("_beh.tsv", suffix))
+        shutil.copy(source, source.with_name(re.sub(r"task-[a-z0-9]+", "task-other", source.name)))
+    expected = (
+        r"sub-01_ses-1_task-.*_run-1_beh\.tsv and .*sub-01_ses-1_task-.*_run-1_beh\.tsv: participant 01, session 1"
+    )
+    with pytest.raises(AnalysisInputError, match=expected):
+        load_dataset(root)
