@@ -107,7 +107,8 @@ def make_bids(root: Path, n_participants: int, n_trials: int, seed: int) -> None
                 table[col] = "n/a"
         stem = f"sub-{label}_ses-1_task-srtbench_run-1"
         table[header].to_csv(folder / f"{stem}_beh.tsv", sep="\t", index=False, na_rep="n/a", lineterminator="\n")
-        (folder / f"{stem}_beh.json").write_text(json.dumps(sidecar | {"Participant": label, "TrialsWritten": len(trials)}))
+        written = sidecar | {"Participant": label, "TrialsWritten": len(trials)}
+        (folder / f"{stem}_beh.json").write_text(json.dumps(written))
     import shutil
 
     shutil.rmtree(root / "sub-0000")
