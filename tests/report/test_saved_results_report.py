@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,8 @@ def test_report_from_saved_results_needs_no_data_folder(saved, tmp_path):
     assert brain.metrics["shift"]["claim"].replace("≥", "&ge;").split(" (")[0] in page
     pr = brain.metrics["precision_recall"]
     assert f"{pr['precision']:.2f}" in page and 'id="brain"' in page
-    assert "saved results: 4 participant(s) in the behavioural analysis, 4 in the brain statistics" in page
+    # titled from the provenance: the folder the saved results were made from
+    assert "data (saved results): 4 participant(s) in the behavioural analysis, 4 in the brain statistics" in page
     assert "not read (saved results)" in page
     # the settings are the saved comparison's, not the report command's defaults
     assert re.search(r"<th>permutations</th>\s*<td>7</td>", page) and "<td>1000</td>" not in page
@@ -125,3 +127,42 @@ def test_report_draws_the_raster_of_a_run_with_saved_spikes(saved, tmp_path):
     assert 'id="fig-raster"' in page and f"Spikes of {stem} from its first stimulus" in page
     plain = build_report(base / "data", tmp_path / "plain.html", **args).read_text()
     assert 'id="fig-raster"' not in plain  # no run was simulated with --record-spikes
+
+
+def test_report_refuses_saved_results_of_other_data(saved, tmp_path):
+    base = saved[0]
+    other = shutil.copytree(base / "data", tmp_path / "other")  # same runs, another cohort's folder
+    out = tmp_path / "r.html"
+    for option, folder in (("--analysis", base / "analysis"), ("--brain", base / "brain")):
+        result = _cli("report", str(other), option, str(folder), "--out", str(out))
+        assert result.returncode == 2, result.stdout + result.stderr
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"error: {option} {folder}: made from {base / 'data'} (")
+        assert line.endswith(f"not from the RESULTS given ({other})")
+        assert not out.exists()
+
+
+def test_saved_inputs_must_be_exactly_the_runs_given(saved, tmp_path, monkeypatch):
+    from motorseq.analysis.report.behaviour import check_saved_inputs
+
+    base = saved[0]
+    data = base / "data"
+    analysis, brain = AnalysisResult.load(base / "analysis"), BrainComparison.load(base / "brain")
+    check_saved_inputs([data], analysis, "a", brain, "b")  # made from these runs: accepted
+    assert len(analysis.provenance["files"]) == 4
+    # a relative record (analyze run from the data's parent) matches the same runs
+    monkeypatch.chdir(base)
+    relative = AnalysisResult.load(base / "analysis")
+    relative.provenance["files"] = [str(Path(f).relative_to(base)) for f in analysis.provenance["files"]]
+    check_saved_inputs([data], relative, "a")
+    # an analysis of three of the four runs is not this data's analysis
+    part = AnalysisResult.load(base / "analysis")
+    part.provenance["files"] = analysis.provenance["files"][:3]
+    with pytest.raises(AnalysisInputError, match=r"^--analysis a: made from 3 run\(s\) without .*sub-04"):
+        check_saved_inputs([data], part, "a")
+    # no data folder: the comparison must come from the analysis's runs
+    other = BrainComparison.load(base / "brain")
+    other.provenance["runs"] = [str(tmp_path / "lesion" / Path(r).relative_to(data)) for r in brain.provenance["runs"]]
+    with pytest.raises(AnalysisInputError, match=rf"^--brain b: made from {tmp_path / 'lesion'} \(.*--analysis a"):
+        check_saved_inputs([], analysis, "a", other, "b")
+    check_saved_inputs([], analysis, "a", brain, "b")
