@@ -166,3 +166,52 @@ def test_saved_inputs_must_be_exactly_the_runs_given(saved, tmp_path, monkeypatc
     with pytest.raises(AnalysisInputError, match=rf"^--brain b: made from {tmp_path / 'lesion'} \(.*--analysis a"):
         check_saved_inputs([], analysis, "a", other, "b")
     check_saved_inputs([], analysis, "a", brain, "b")
+
+
+def test_a_damaged_saved_analysis_is_refused_naming_the_file(saved, tmp_path):
+    base, analysis, _ = saved
+    back = AnalysisResult.load(base / "analysis")
+    assert "tables" not in back.provenance  # the saved row counts are a check, not provenance
+    pd.testing.assert_frame_equal(
+        back.tables["block_summary"].astype(str), analysis.tables["block_summary"].reset_index(drop=True).astype(str)
+    )
+    n_rows = len(analysis.tables["block_summary"])
+    assert n_rows > 3
+
+    def damaged(name, change):
+        folder = shutil.copytree(base / "analysis", tmp_path / name)
+        change(folder)
+        with pytest.raises(AnalysisInputError) as err:
+            AnalysisResult.load(folder)
+        return str(err.value).replace(str(folder), "F")
+
+    lines = (base / "analysis" / "tables" / "block_summary.csv").read_text().splitlines(keepends=True)
+    assert (
+        damaged("gone", lambda f: shutil.rmtree(f / "tables"))
+        == "F/tables: missing, so the saved analysis F has no tables"
+    )
+    assert damaged("lost", lambda f: (f / "tables" / "block_summary.csv").unlink()) == (
+        "F/tables/block_summary.csv: missing from the saved analysis F"
+    )
+    cut = "".join(lines[:3]) + lines[3][: len(lines[3]) // 2]
+    assert damaged("cut", lambda f: (f / "tables" / "block_summary.csv").write_text(cut)).startswith(
+        "F/tables/block_summary.csv: cut short"
+    )
+    ragged = "".join(lines[:3]) + lines[3].split(",", 2)[0] + "\n" + "".join(lines[4:])
+    assert damaged("ragged", lambda f: (f / "tables" / "block_summary.csv").write_text(ragged)).startswith(
+        "F/tables/block_summary.csv: line 4: 1 field(s), the header has "
+    )
+    short = "".join(lines[:-1])  # cut at a row boundary: only the saved row count tells
+    assert damaged("short", lambda f: (f / "tables" / "block_summary.csv").write_text(short)) == (
+        f"F/tables/block_summary.csv: {n_rows - 1} row(s), but {n_rows} were saved: the saved table is damaged"
+    )
+    assert damaged("empty", lambda f: (f / "tables" / "cleaning.csv").write_text("")).startswith(
+        "F/tables/cleaning.csv: empty file"
+    )
+    broken = damaged("json", lambda f: (f / "provenance.json").write_text('{"files": [\n'))
+    assert broken.startswith("F/provenance.json: line 2: not valid JSON")
+    result = _cli("report", "--analysis", str(tmp_path / "gone"), "--out", str(tmp_path / "r.html"))
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'gone' / 'tables'}: missing, so the saved analysis {tmp_path / 'gone'} has no tables"
+    ]
+    assert not (tmp_path / "r.html").exists()
