@@ -106,7 +106,26 @@ def read_model_run(beh_path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
     activity = _read_tsv(paths["activity"])
     bold = _read_tsv(paths["bold"])
     _require(bold, ["time_s"], str(paths["bold"]))
+    _require_finite(bold, paths["bold"])
     return trials, activity, bold
+
+
+def _require_finite(table: pd.DataFrame, path: Path) -> None:
+    """Refuse a value that is not a finite number in any column (``file:line: column``).
+
+    An ``n/a`` in one region's column would make that region NaN and every mean over regions
+    (the shift index) silently use the others.
+    """
+    for column in table.columns:
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raw = table[column].iloc[bad[0]]
+            shown = "n/a" if pd.isna(raw) else repr(raw)
+            raise AnalysisInputError(
+                f"{path}:{int(bad[0]) + 2}: {column}: {shown} is not a finite number"
+                + (f" ({bad.size} such rows)" if bad.size > 1 else "")
+            )
 
 
 def _read_tsv(path: Path) -> pd.DataFrame:
@@ -452,6 +471,13 @@ def shift_index(
         cortical level is not positive).
     """
     _require(phase_table, ["participant", "region", "phase", value], "phase table")
+    missing = phase_table[~np.isfinite(phase_table[value].astype(float))]
+    if not missing.empty:  # a mean over the other regions would be a different index
+        row = missing.iloc[0]
+        raise AnalysisInputError(
+            f"phase table: participant {row['participant']}, region {row['region']}, phase {row['phase']}: "
+            f"{value} is not a finite number"
+        )
     table = phase_table.assign(system=phase_table["region"].map(REGION_SYSTEM).replace("cerebellar", "subcortical"))
     if table["system"].isna().any():
         bad = sorted(table.loc[table["system"].isna(), "region"].unique())

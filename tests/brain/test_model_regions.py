@@ -163,3 +163,36 @@ def test_initial_ramp_of_the_convolution_is_ignored():
     table = block_activations(bold, trials)
     assert set(table["baseline"]) == {"run-mean"}
     np.testing.assert_allclose(table["activation"].to_numpy(), 0.0, atol=1e-9)
+
+
+def test_a_missing_value_in_a_region_column_of_the_bold_file_is_refused(model_dataset, tmp_path):
+    import shutil
+
+    from motorseq.analysis.brain.model_regions import read_model_run
+
+    data = shutil.copytree(model_dataset, tmp_path / "data")
+    beh = sorted(data.glob("sub-02/ses-1/beh/*_beh.tsv"))[0]
+    bold_file = next((data / "derivatives" / "motorseq-model" / "sub-02" / "ses-1").glob("*_desc-bold_timeseries.tsv"))
+    lines = bold_file.read_text().splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split("\t")
+    col = header.index("M1")
+    for k in (40, 90):  # two cells: the first one's line is named, the count given
+        cells = lines[k - 1].rstrip("\n").split("\t")
+        cells[col] = "n/a"
+        lines[k - 1] = "\t".join(cells) + "\n"
+    bold_file.write_text("".join(lines))
+    with pytest.raises(AnalysisInputError) as err:
+        read_model_run(beh)
+    assert str(err.value) == f"{bold_file}:40: M1: n/a is not a finite number (2 such rows)"
+
+
+def test_shift_index_refuses_a_region_without_a_level():
+    rows = [
+        {"participant": "01", "phase": phase, "region": region, "level": level}
+        for phase in ("early", "late")
+        for region, level in (("M1", 10.0), ("SMA", 10.0), ("putamen", 20.0))
+    ]
+    assert shift_index(pd.DataFrame(rows))["shift"].item() == 1.0
+    rows[1]["level"] = float("nan")  # early SMA: the early cortex would be M1 alone, a different index
+    with pytest.raises(AnalysisInputError, match=r"participant 01, region SMA, phase early: level is not a finite"):
+        shift_index(pd.DataFrame(rows))
