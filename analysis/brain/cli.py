@@ -96,10 +96,16 @@ def _blocks(text: str | None, option: str) -> list[int] | None:
 
     if text is None:
         return None
+    parts = [part.strip() for part in text.split(",")]
+    if not any(parts):
+        raise AnalysisInputError(f"{option}: no block numbers in {text!r} (expected e.g. 2,3)")
     try:
-        return [int(part) for part in text.split(",") if part.strip()]
+        blocks = [int(part) for part in parts if part]
     except ValueError:
         raise AnalysisInputError(f"{option}: expected block numbers like 2,3; got {text!r}") from None
+    if "" in parts or any(b < 1 for b in blocks):
+        raise AnalysisInputError(f"{option}: expected block numbers (1, 2, ...) separated by commas; got {text!r}")
+    return blocks
 
 
 def brain_map_command() -> None:

@@ -69,3 +69,15 @@ def test_compare_brain_at_two_participants_claims_nothing(tmp_path):
     assert "shift toward cortex: not enough participants (n = 2, p = 0.25" in " ".join(result.output.split())
     metrics = json.loads((tmp_path / "brain" / "comparison_metrics.json").read_text())
     assert metrics["metrics"]["shift"]["supported"] is False
+
+
+def test_empty_or_malformed_block_lists_are_refused(model_dataset, tmp_path):
+    for value, message in (
+        (",", "--early: no block numbers in ',' (expected e.g. 2,3)"),
+        ("2,,3", "--early: expected block numbers (1, 2, ...) separated by commas; got '2,,3'"),
+        ("0", "--early: expected block numbers (1, 2, ...) separated by commas; got '0'"),
+    ):
+        out = tmp_path / "brain"
+        result = CliRunner().invoke(app, ["compare-brain", str(model_dataset), "--out", str(out), "--early", value])
+        assert str(result.exception) == message  # the root command prints it as "error: ..." and exits 2
+        assert not out.exists()
