@@ -81,3 +81,23 @@ def test_empty_or_malformed_block_lists_are_refused(model_dataset, tmp_path):
         result = CliRunner().invoke(app, ["compare-brain", str(model_dataset), "--out", str(out), "--early", value])
         assert str(result.exception) == message  # the root command prints it as "error: ..." and exits 2
         assert not out.exists()
+
+
+def test_ale_keeps_an_existing_out_unless_forced(tmp_path):
+    foci = tmp_path / "foci.txt"
+    lines = ["//Reference=MNI"]
+    for i in range(3):
+        lines += [f"// Study{i}", "// Subjects=16", "-24 2 2", "26 -60 -25", ""]
+    foci.write_text("\n".join(lines))
+    out = tmp_path / "ale"
+    out.mkdir()
+    earlier = out / "ale_clusters.tsv"
+    earlier.write_text("an earlier ALE's table\n")
+    result = CliRunner().invoke(app, ["ale", str(foci), "--out", str(out), "--iters", "2"])
+    assert str(result.exception) == (
+        f"{out}: --out is not empty; use --force to write into it (same-named files are replaced)"
+    )
+    assert earlier.read_text() == "an earlier ALE's table\n" and sorted(p.name for p in out.iterdir()) == [earlier.name]
+    result = CliRunner().invoke(app, ["ale", str(foci), "--out", str(out), "--iters", "2", "--force"])
+    assert result.exit_code == 0, result.output
+    assert "3 experiments" in result.output and earlier.read_text().startswith("Cluster ID")
