@@ -9,6 +9,7 @@ and Pearson correlation between the two group curves, the sequence-specific (SRT
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,7 @@ def effect_per_participant(result: AnalysisResult) -> tuple[pd.DataFrame, str, s
         table_name, col, label = _EFFECT[result.paradigm]
         if _PROBABILISTIC[0] in result.tables:
             table_name, col, label = _PROBABILISTIC
-        t = result.tables[table_name]
+        t = result.tables.get(table_name, pd.DataFrame(columns=["participant", "session", col]))
         per = t.groupby(["participant", "session"], observed=True)[col].mean().rename("effect").reset_index()
         return per, col, label
     curves = result.tables.get("learning_curves")
@@ -213,6 +214,14 @@ def compare(
     m_eff, _, _ = effect_per_participant(m_res)
     if sessions:
         p_eff, m_eff = p_eff[p_eff["session"].isin(sessions)], m_eff[m_eff["session"].isin(sessions)]
+    for side, eff, data in (("people", p_eff, p_data), ("model", m_eff, m_data)):
+        if not eff["effect"].notna().any():  # the other side's row would be taken for this side's
+            where = os.path.commonpath([str(f) for f in data.files]) if data.files else side
+            kinds = set(data.trials["block_kind"].astype(str)) if "block_kind" in data.trials else set()
+            why = " (their runs have no random block)" if data.paradigm == "srt" and "random" not in kinds else ""
+            raise AnalysisInputError(
+                f"{where}: the {side} side has no {name} per participant{why}; compare needs it on both sides"
+            )
     p_eff = p_eff.groupby("participant")["effect"].mean().reset_index()
     m_eff = m_eff.groupby("participant")["effect"].mean().reset_index()
     effects = pd.concat(

@@ -79,7 +79,9 @@ class AnalysisResult:
         out = Path(out)
         try:
             self.figure_paths.update(save_outputs(out, self.tables, self.figures, self.summary))
-            text = json.dumps(self.provenance, indent=2, default=str)
+            # the tables written and their rows: load() refuses a folder that lost or cut one
+            written = {"tables": {name: len(table) for name, table in sorted(self.tables.items())}}
+            text = json.dumps({**self.provenance, **written}, indent=2, default=str)
             (out / "provenance.json").write_text(text, encoding="utf-8")
         except OSError as error:
             raise AnalysisInputError(
@@ -94,16 +96,37 @@ class AnalysisResult:
         Raises
         ------
         AnalysisInputError
-            ``out`` holds no saved analysis.
+            ``out`` holds no saved analysis, or a damaged one (one line naming the file): bad JSON
+            in ``provenance.json``, no ``tables/`` folder, a table missing (of those the provenance
+            lists, or of ``cleaning``, ``block_summary``, ``epoch_summary`` in a folder saved before
+            it listed them), or a table CSV that is empty, cut short, ragged or of another length
+            than saved.
         """
         out = Path(out)
-        if not (out / "provenance.json").is_file():
+        prov_file = out / "provenance.json"
+        if not prov_file.is_file():
             raise AnalysisInputError(f"{out}: no saved analysis (provenance.json missing)")
-        provenance = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
-        tables = {
-            p.stem: pd.read_csv(p, dtype={"participant": str, "session": str, "group": str})
-            for p in sorted((out / "tables").glob("*.csv"))
-        }
+        try:
+            provenance = json.loads(prov_file.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise AnalysisInputError(f"{prov_file}: not UTF-8 text ({exc.reason})") from None
+        except json.JSONDecodeError as exc:
+            raise AnalysisInputError(f"{prov_file}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
+        if not isinstance(provenance, dict):
+            raise AnalysisInputError(f"{prov_file}: not a saved analysis's provenance (a JSON object expected)")
+        rows = provenance.pop("tables", None)
+        if rows is not None and not (
+            isinstance(rows, dict) and all(isinstance(n, int) and not isinstance(n, bool) for n in rows.values())
+        ):
+            raise AnalysisInputError(f"{prov_file}: field 'tables': expected table name -> number of rows")
+        folder = out / "tables"
+        if not folder.is_dir():
+            raise AnalysisInputError(f"{folder}: missing, so the saved analysis {out} has no tables")
+        expected = rows if rows is not None else dict.fromkeys(["cleaning", "block_summary", "epoch_summary"])
+        for name in expected:
+            if not (folder / f"{name}.csv").is_file():
+                raise AnalysisInputError(f"{folder / f'{name}.csv'}: missing from the saved analysis {out}")
+        tables = {p.stem: _read_saved_table(p, expected.get(p.stem)) for p in sorted(folder.glob("*.csv"))}
         figure_paths = {}
         for png in sorted((out / "figures").glob("*.png")):
             figure_paths[png.stem] = [png] + ([png.with_suffix(".svg")] if png.with_suffix(".svg").is_file() else [])
@@ -123,6 +146,39 @@ class AnalysisResult:
             provenance=provenance,
             figure_paths=figure_paths,
         )
+
+
+def _read_saved_table(path: Path, n_rows: int | None) -> pd.DataFrame:
+    """Read one saved table CSV, refusing an empty, cut, ragged or shortened file in one line naming it."""
+    import csv
+    import io
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise AnalysisInputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    if not text:
+        raise AnalysisInputError(f"{path}: empty file (not even a header): the saved table is damaged")
+    if not text.endswith("\n"):
+        raise AnalysisInputError(f"{path}: cut short (its last line does not end): the saved table is damaged")
+    if text.strip() in ("", '""'):  # a table without columns, as pandas writes it
+        table = pd.DataFrame()
+    else:
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader)
+        for record in reader:
+            if len(record) != len(header):
+                raise AnalysisInputError(
+                    f"{path}: line {reader.line_num}: {len(record)} field(s), the header has {len(header)}: "
+                    "the saved table is damaged"
+                )
+        try:
+            table = pd.read_csv(io.StringIO(text), dtype={"participant": str, "session": str, "group": str})
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise AnalysisInputError(f"{path}: cannot be read as a table: {str(exc).splitlines()[0]}") from None
+    if n_rows is not None and len(table) != n_rows:
+        raise AnalysisInputError(f"{path}: {len(table)} row(s), but {n_rows} were saved: the saved table is damaged")
+    return table
 
 
 def compute_tables(

@@ -26,7 +26,15 @@ import pandas as pd
 from motorseq.analysis.brain.quiet import import_nimare, no_progress_bars
 from motorseq.analysis.errors import AnalysisInputError
 
-__all__ = ["MIN_EXPERIMENTS", "AleResult", "FewExperimentsWarning", "check_sleuth", "load_foci", "run_ale"]
+__all__ = [
+    "MIN_EXPERIMENTS",
+    "AleResult",
+    "FewExperimentsWarning",
+    "check_sleuth",
+    "load_foci",
+    "run_ale",
+    "template_bounds",
+]
 
 #: Below this many experiments the ALE cluster-level FWE is underpowered (Eickhoff et al., 2016).
 MIN_EXPERIMENTS = 20
@@ -100,8 +108,7 @@ def load_foci(source: str | Path | Any, target: str = "ale_2mm") -> Any:
     path = Path(source)
     if not path.is_file():
         raise AnalysisInputError(f"{path}: foci file not found")
-    if path.suffix.lower() != ".json":
-        check_sleuth(path)
+    n_experiments = None if path.suffix.lower() == ".json" else check_sleuth(path, target)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", (DeprecationWarning, FutureWarning))
         try:
@@ -117,6 +124,11 @@ def load_foci(source: str | Path | Any, target: str = "ale_2mm") -> Any:
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise AnalysisInputError(f"{path}: not a readable Sleuth/NiMARE foci file: {msg}") from exc
     _check_dataset(path, dset)
+    if n_experiments is not None and len(dset.ids) != n_experiments:  # NiMARE merged two it took for one
+        raise AnalysisInputError(
+            f"{path}: {n_experiments} experiments in the file, but NiMARE read {len(dset.ids)}: two names it "
+            "parses to the same study and contrast (e.g. 'Smith 2005: A' and 'Smith 2005 : A'); rename one"
+        )
     return dset
 
 
@@ -124,15 +136,60 @@ def load_foci(source: str | Path | Any, target: str = "ale_2mm") -> Any:
 MAX_COORDINATE_MM = 200.0
 
 
-def check_sleuth(path: Path) -> None:
+def template_bounds(target: str = "ale_2mm") -> tuple[tuple[float, float], ...]:
+    """Give the (low, high) mm extent per axis of NiMARE's brain template (its voxel grid).
+
+    The box of NiMARE's ``target`` brain mask (``ale_2mm``: MNI152 at 2 mm, 91 x 109 x 91
+    voxels), from its affine and shape; a focus rounds to a voxel inside it only within half a
+    voxel of the outer voxel centres.
+    """
+    import_nimare()
+    from nimare.utils import get_template
+
+    img = get_template(target, mask="brain")
+    shape = np.array(img.shape[:3])
+    corners = np.array([[i, j, k] for i in (0, shape[0] - 1) for j in (0, shape[1] - 1) for k in (0, shape[2] - 1)])
+    mm = corners @ img.affine[:3, :3].T + img.affine[:3, 3]
+    half = np.abs(np.diag(img.affine)[:3]) / 2
+    return tuple((float(mm[:, a].min() - half[a]), float(mm[:, a].max() + half[a])) for a in range(3))
+
+
+def _outside(xyz: np.ndarray, target: str) -> tuple[np.ndarray, str]:
+    """Rows of MNI ``xyz`` outside the template's voxel grid, and the box in words."""
+    import_nimare()
+    from nimare.utils import get_template, mm2vox
+
+    img = get_template(target, mask="brain")
+    ijk = mm2vox(xyz, img.affine)
+    outside = ((ijk < 0) | (ijk >= np.array(img.shape[:3]))).any(axis=1)
+    box = ", ".join(f"{axis} {lo:g} to {hi:g}" for axis, (lo, hi) in zip("xyz", template_bounds(target), strict=True))
+    return outside, f"the {target} template's box ({box} mm)"
+
+
+def check_sleuth(path: Path, target: str = "ale_2mm") -> int:
     """Check a Sleuth foci file line by line before NiMARE reads it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The Sleuth text file.
+    target : str
+        NiMARE template space the foci go into (its box bounds the coordinates).
+
+    Returns
+    -------
+    int
+        The number of experiments.
 
     Raises
     ------
     AnalysisInputError
         ``file:line: problem`` for a missing ``//Reference``, a ``Subjects`` count that is not
-        a whole number ≥ 1, a coordinate row that is not three finite numbers within
-        ±:data:`MAX_COORDINATE_MM` mm, foci before any experiment, or an experiment without foci.
+        a whole number ≥ 1, a second ``Subjects`` line in one experiment, an experiment name
+        given twice (NiMARE would keep only the last), a coordinate row that is not three finite
+        numbers within ±:data:`MAX_COORDINATE_MM` mm or that lies outside the template's box
+        (Talairach foci after NiMARE's conversion to MNI), foci before any experiment, or an
+        experiment without foci.
     """
     import re
 
@@ -150,18 +207,44 @@ def check_sleuth(path: Path) -> None:
     if not first.replace(" ", "").startswith("//Reference=") or space not in ("MNI", "TAL", "Talairach"):
         raise AnalysisInputError(f"{path}:{first_no}: expected //Reference=MNI (or TAL) as the first line")
     experiment_line, foci, in_header = None, 0, False
+    subjects_line: int | None = None
+    name_parts: list[str] = []
+    names: dict[str, int] = {}
+    rows: list[tuple[int, str, list[float]]] = []
+
+    def close_header() -> None:
+        """Record the experiment's name (its // lines but Subjects, as NiMARE joins them) once."""
+        name = " ".join(name_parts)
+        if name in names:
+            raise AnalysisInputError(
+                f"{path}:{experiment_line}: experiment {name!r} repeats the one at line {names[name]} "
+                "(NiMARE would keep only the last); give each experiment its own name"
+            )
+        names[name] = experiment_line
+
     for number, line in lines[1:]:
         if line.startswith("//"):
             if not in_header:
                 if experiment_line is not None and foci == 0:
                     raise AnalysisInputError(f"{path}:{experiment_line}: the experiment has no foci")
                 experiment_line, foci, in_header = number, 0, True
+                subjects_line, name_parts = None, []
             match = re.search(r"subjects\s*=\s*(.*)$", line, flags=re.IGNORECASE)
             if match:
+                if subjects_line is not None:
+                    raise AnalysisInputError(
+                        f"{path}:{number}: a second Subjects line in the experiment of line {experiment_line} "
+                        f"(the first is line {subjects_line})"
+                    )
+                subjects_line = number
                 value = match.group(1).strip()
                 if not re.fullmatch(r"\+?\d+", value) or int(value) < 1:
                     raise AnalysisInputError(f"{path}:{number}: Subjects: {value!r:.40} must be a whole number ≥ 1")
+            else:
+                name_parts.append(line.removeprefix("//").strip())
             continue
+        if in_header:
+            close_header()
         in_header = False
         if experiment_line is None:
             raise AnalysisInputError(f"{path}:{number}: coordinates before the first experiment (// line)")
@@ -176,9 +259,25 @@ def check_sleuth(path: Path) -> None:
             raise AnalysisInputError(
                 f"{path}:{number}: coordinates {line!r:.60} are not finite numbers within ±{MAX_COORDINATE_MM:g} mm"
             )
+        rows.append((number, line, xyz))
         foci += 1
     if experiment_line is not None and foci == 0:
         raise AnalysisInputError(f"{path}:{experiment_line}: the experiment has no foci")
+    if rows:
+        xyz = np.array([r[2] for r in rows], dtype=float)
+        if space != "MNI":  # NiMARE moves Talairach foci to MNI before the ALE
+            from nimare.utils import tal2mni
+
+            xyz = tal2mni(xyz)
+        outside, box = _outside(xyz, target)
+        if outside.any():
+            first = int(np.flatnonzero(outside)[0])
+            number, line, _ = rows[first]
+            where = "" if space == "MNI" else f" ({space}; {' '.join(f'{v:.0f}' for v in xyz[first])} in MNI)"
+            raise AnalysisInputError(
+                f"{path}:{number}: coordinates {line!r:.60}{where} lie outside {box}, so they add nothing to the ALE"
+            )
+    return len(names)
 
 
 def _check_dataset(path: Path, dset: Any) -> None:
@@ -191,6 +290,12 @@ def _check_dataset(path: Path, dset: Any) -> None:
     if bad.any():
         raise AnalysisInputError(
             f"{path}: experiment {coords['id'].iloc[int(np.flatnonzero(bad)[0])]}: coordinates are not finite numbers"
+        )
+    outside, box = _outside(xyz, getattr(dset, "space", None) or "ale_2mm")
+    if outside.any():
+        row = coords.iloc[int(np.flatnonzero(outside)[0])]
+        raise AnalysisInputError(
+            f"{path}: experiment {row['id']}: coordinates ({row['x']:g}, {row['y']:g}, {row['z']:g}) lie outside {box}"
         )
     metadata = getattr(dset, "metadata", None)
     if metadata is not None and "sample_sizes" in metadata.columns:

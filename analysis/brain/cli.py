@@ -24,12 +24,16 @@ def ale_command(
     alpha: Annotated[float, typer.Option("--alpha", help="Cluster-level FWE threshold.")] = 0.05,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the Monte Carlo null.")] = 0,
     cores: Annotated[int, typer.Option("--cores", min=1, help="Cores for the Monte Carlo loop.")] = 1,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty --out folder.")] = False,
 ) -> None:
     """ALE meta-analysis of FOCI with cluster-level FWE correction (NiMARE, offline)."""
     import warnings
 
     from motorseq.analysis.brain.ale import FewExperimentsWarning, run_ale
+    from motorseq.analysis.cli import _check_out
     from rich.console import Console
+
+    _check_out(out, force)  # before the Monte Carlo run: an earlier ALE's maps are not replaced unasked
 
     console = Console()
     with warnings.catch_warnings(record=True) as caught:
@@ -96,10 +100,16 @@ def _blocks(text: str | None, option: str) -> list[int] | None:
 
     if text is None:
         return None
+    parts = [part.strip() for part in text.split(",")]
+    if not any(parts):
+        raise AnalysisInputError(f"{option}: no block numbers in {text!r} (expected e.g. 2,3)")
     try:
-        return [int(part) for part in text.split(",") if part.strip()]
+        blocks = [int(part) for part in parts if part]
     except ValueError:
         raise AnalysisInputError(f"{option}: expected block numbers like 2,3; got {text!r}") from None
+    if "" in parts or any(b < 1 for b in blocks):
+        raise AnalysisInputError(f"{option}: expected block numbers (1, 2, ...) separated by commas; got {text!r}")
+    return blocks
 
 
 def brain_map_command() -> None:

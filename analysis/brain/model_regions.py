@@ -106,7 +106,26 @@ def read_model_run(beh_path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
     activity = _read_tsv(paths["activity"])
     bold = _read_tsv(paths["bold"])
     _require(bold, ["time_s"], str(paths["bold"]))
+    _require_finite(bold, paths["bold"])
     return trials, activity, bold
+
+
+def _require_finite(table: pd.DataFrame, path: Path) -> None:
+    """Refuse a value that is not a finite number in any column (``file:line: column``).
+
+    An ``n/a`` in one region's column would make that region NaN and every mean over regions
+    (the shift index) silently use the others.
+    """
+    for column in table.columns:
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raw = table[column].iloc[bad[0]]
+            shown = "n/a" if pd.isna(raw) else repr(raw)
+            raise AnalysisInputError(
+                f"{path}:{int(bad[0]) + 2}: {column}: {shown} is not a finite number"
+                + (f" ({bad.size} such rows)" if bad.size > 1 else "")
+            )
 
 
 def _read_tsv(path: Path) -> pd.DataFrame:
@@ -151,7 +170,11 @@ def block_windows(trials: pd.DataFrame) -> pd.DataFrame:
 
 
 def phase_blocks(
-    trials: pd.DataFrame, phase: str | Sequence[int] = "early", n_blocks: int = 2, kinds: Sequence[str] = ("sequence",)
+    trials: pd.DataFrame,
+    phase: str | Sequence[int] = "early",
+    n_blocks: int = 2,
+    kinds: Sequence[str] = ("sequence",),
+    option: str = "phase",
 ) -> list[int]:
     """Blocks of a learning phase.
 
@@ -161,11 +184,14 @@ def phase_blocks(
         The trial table (``block``, ``block_kind``).
     phase : {"early", "late"} or sequence of int
         ``early``: the first ``n_blocks`` blocks whose kind is in ``kinds``; ``late``: the last
-        ``n_blocks`` such blocks; a sequence of block numbers is returned as given (checked).
+        ``n_blocks`` such blocks; a sequence of block numbers is returned as given, once each
+        checked to be a block of the run whose kind is in ``kinds``.
     n_blocks : int
         Blocks per phase.
     kinds : sequence of str
         Block kinds that count as learning blocks.
+    option : str
+        The setting the blocks came from, for messages (e.g. ``--early``).
 
     Returns
     -------
@@ -173,15 +199,26 @@ def phase_blocks(
     """
     _require(trials, ["block", "block_kind"], "trials")
     kind_of = trials.groupby("block")["block_kind"].first()
+    eligible = [int(b) for b, k in kind_of.items() if k in kinds]
     if not isinstance(phase, str):
         blocks = [int(b) for b in phase]
+        if not blocks:
+            raise AnalysisInputError(f"{option}: no blocks given")
+        repeated = sorted({b for b in blocks if blocks.count(b) > 1})
+        if repeated:
+            raise AnalysisInputError(f"{option}: block(s) {repeated} given more than once")
         unknown = sorted(set(blocks) - set(kind_of.index))
         if unknown:
-            raise AnalysisInputError(f"phase: block(s) {unknown} not in the run (blocks {list(kind_of.index)})")
+            raise AnalysisInputError(f"{option}: block(s) {unknown} not in the run (blocks {list(kind_of.index)})")
+        other = [b for b in blocks if b not in eligible]
+        if other:
+            raise AnalysisInputError(
+                f"{option}: block {other[0]} is a {kind_of[other[0]]} block, not a {' or '.join(kinds)} block "
+                f"(those are {eligible})"
+            )
         return blocks
     if phase not in ("early", "late"):
-        raise AnalysisInputError(f"phase: must be 'early', 'late' or a list of blocks, got {phase!r}")
-    eligible = [int(b) for b, k in kind_of.items() if k in kinds]
+        raise AnalysisInputError(f"{option}: must be 'early', 'late' or a list of blocks, got {phase!r}")
     if not eligible:
         raise AnalysisInputError(f"trials: no block of kind {list(kinds)}")
     return eligible[:n_blocks] if phase == "early" else eligible[-n_blocks:]
@@ -452,6 +489,13 @@ def shift_index(
         cortical level is not positive).
     """
     _require(phase_table, ["participant", "region", "phase", value], "phase table")
+    missing = phase_table[~np.isfinite(phase_table[value].astype(float))]
+    if not missing.empty:  # a mean over the other regions would be a different index
+        row = missing.iloc[0]
+        raise AnalysisInputError(
+            f"phase table: participant {row['participant']}, region {row['region']}, phase {row['phase']}: "
+            f"{value} is not a finite number"
+        )
     table = phase_table.assign(system=phase_table["region"].map(REGION_SYSTEM).replace("cerebellar", "subcortical"))
     if table["system"].isna().any():
         bad = sorted(table.loc[table["system"].isna(), "region"].unique())

@@ -271,8 +271,15 @@ def compare_model_with_map(
     task : str, optional
         Only runs of this task.
     early_blocks, late_blocks : list of int, optional
-        Explicit block numbers of the phases (any block range), instead of the first/last
-        ``n_blocks`` sequence blocks.
+        Explicit block numbers of the phases (sequence blocks of every run), instead of the
+        first/last ``n_blocks`` sequence blocks. Messages name them ``--early``, ``--late`` and
+        ``n_blocks`` ``--blocks``, as the commands spell them.
+
+    Raises
+    ------
+    AnalysisInputError
+        Among others: a phase block that is not a sequence block of a run, or early and late
+        phases that share a block (too few sequence blocks for ``n_blocks``, or overlapping lists).
 
     Returns
     -------
@@ -285,13 +292,31 @@ def compare_model_with_map(
     for beh in runs:
         trials, _activity, bold = read_model_run(beh)
         participant = beh.name.split("_")[0].removeprefix("sub-")
+        try:
+            these = {
+                "early": phase_blocks(
+                    trials, "early" if early_blocks is None else early_blocks, n_blocks, option="--early"
+                ),
+                "late": phase_blocks(trials, "late" if late_blocks is None else late_blocks, n_blocks, option="--late"),
+            }
+        except AnalysisInputError as exc:  # the blocks are this run's
+            raise AnalysisInputError(f"{beh}: {exc}") from None
+        shared = sorted(set(these["early"]) & set(these["late"]))
+        if shared:  # a contrast of a phase with itself
+            given = {"early": early_blocks, "late": late_blocks}
+            said = [
+                f"--{name} {','.join(map(str, these[name]))}"
+                if given[name] is not None
+                else f"{name} = {'first' if name == 'early' else 'last'} --blocks {n_blocks} sequence blocks "
+                f"{these[name]}"
+                for name in ("early", "late")
+            ]
+            raise AnalysisInputError(
+                f"{beh}: {said[0]} and {said[1]} share block(s) {shared}: the phases must not overlap"
+            )
+        phases = phases or these
         table = block_activations(bold, trials, lag_s=lag_s).assign(participant=participant, run=beh.name)
         parts.append(table)
-        these = {
-            "early": phase_blocks(trials, early_blocks or "early", n_blocks),
-            "late": phase_blocks(trials, late_blocks or "late", n_blocks),
-        }
-        phases = phases or these
     pops = pd.concat(parts, ignore_index=True)
     baseline = "rest" if (pops["baseline"] == "rest").all() else "run-mean"
     keep = ["participant", "block", "block_kind", "population"]

@@ -17,7 +17,15 @@ from typing import Any
 import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
 
-__all__ = ["Headline", "behaviour_result", "figure_images", "headline", "load_saved_analysis"]
+__all__ = [
+    "Headline",
+    "behaviour_result",
+    "check_saved_inputs",
+    "figure_images",
+    "headline",
+    "load_saved_analysis",
+    "saved_data_name",
+]
 
 # paradigm's headline: (group table, per-participant table, effect column, tests table, words)
 _HEADLINES = {
@@ -148,3 +156,110 @@ def load_saved_analysis(folder: str | Path) -> Any:
     if not (folder / "provenance.json").is_file():
         raise AnalysisInputError(f"{folder}: --analysis: not a saved analysis (provenance.json missing)")
     return AnalysisResult.load(folder)
+
+
+def _recorded(path: str) -> Path:
+    """Resolve a file a saved result recorded (a relative one against the working folder)."""
+    return Path(path).resolve()
+
+
+def _is_run(recorded: str, actual: set[Path]) -> bool:
+    """Tell whether a recorded input file is one of ``actual`` (resolved paths).
+
+    A relative record (``motorseq analyze`` given a relative folder) is matched against the
+    working folder first, then by its trailing path parts.
+    """
+    if _recorded(recorded) in actual:
+        return True
+    if Path(recorded).is_absolute():
+        return False
+    parts = tuple(p for p in Path(recorded).parts if p not in (".", ""))
+    return bool(parts) and ".." not in parts and any(a.parts[-len(parts) :] == parts for a in actual)
+
+
+def _data_roots(files: list[str]) -> list[str]:
+    """Give the data folders of recorded run files (the BIDS root of ``sub-*/ses-*/beh/`` runs), in order."""
+    roots: list[str] = []
+    for name in files:
+        path = Path(name)
+        bids = path.parent.name == "beh" and len(path.parents) > 3 and path.parents[2].name.startswith("sub-")
+        root = str(path.parents[3] if bids else path.parent)
+        if root not in roots:
+            roots.append(root)
+    return roots
+
+
+def saved_data_name(analysis: Any = None, brain: Any = None) -> str:
+    """Name the data of saved results from their provenance (``"srt_lesion"``), for the report's title.
+
+    The folder names of the recorded input files (the analysis's, else the comparison's runs);
+    ``"saved results"`` when neither recorded any.
+    """
+    files = (getattr(analysis, "provenance", None) or {}).get("files") or []
+    files = files or (getattr(brain, "provenance", None) or {}).get("runs") or []
+    roots = _data_roots([str(f) for f in files])
+    return " + ".join(Path(r).name or r for r in roots) if roots else "saved results"
+
+
+def check_saved_inputs(
+    roots: list[Path],
+    analysis: Any = None,
+    analysis_dir: str | Path | None = None,
+    brain: Any = None,
+    brain_dir: str | Path | None = None,
+) -> None:
+    """Refuse saved results that were not made from the data the report is given.
+
+    With data folders (``roots``): a saved analysis must have read exactly their runs
+    (``*_beh.tsv``), and a saved brain comparison only their model runs. Without: a saved
+    comparison given with a saved analysis must come from the analysis's runs.
+
+    Raises
+    ------
+    AnalysisInputError
+        One line naming the saved folder, one of its recorded inputs and the data given.
+    """
+    from motorseq.analysis.loaders.motorseq_bids import find_runs
+
+    given = ", ".join(str(r) for r in roots)
+    actual = {p.resolve() for p in find_runs(roots)} if roots else set()
+    if analysis is not None:
+        files = [str(f) for f in analysis.provenance.get("files") or []]
+        where = f"--analysis {analysis_dir}"
+        if roots and not files:
+            raise AnalysisInputError(
+                f"{where}: provenance.json records no input files, so it cannot be checked against RESULTS {given}"
+            )
+        if roots:
+            extra = [f for f in files if not _is_run(f, actual)]
+            if extra:
+                raise AnalysisInputError(
+                    f"{where}: made from {', '.join(_data_roots(extra))} ({extra[0]}), "
+                    f"not from the RESULTS given ({given})"
+                )
+            covered = {a for a in actual if any(_is_run(f, {a}) for f in files)}
+            left = sorted(actual - covered)
+            if left:
+                raise AnalysisInputError(
+                    f"{where}: made from {len(files)} run(s) without {left[0]} of the RESULTS given ({given})"
+                )
+    if brain is not None:
+        runs = [str(r) for r in brain.provenance.get("runs") or []]
+        where = f"--brain {brain_dir}"
+        if roots:
+            against, what = actual, f"the RESULTS given ({given})"
+        elif analysis is not None:
+            files = [str(f) for f in analysis.provenance.get("files") or []]
+            against = {_recorded(f) for f in files}
+            what = f"the runs of --analysis {analysis_dir} ({', '.join(_data_roots(files)) or 'none recorded'})"
+        else:
+            return
+        if not runs:
+            raise AnalysisInputError(
+                f"{where}: comparison_metrics.json records no model runs, so it cannot be checked against {what}"
+            )
+        extra = [r for r in runs if not (_is_run(r, against) or (not roots and r in files))]
+        if extra:
+            raise AnalysisInputError(
+                f"{where}: made from {', '.join(_data_roots(extra))} ({extra[0]}), not from {what}"
+            )

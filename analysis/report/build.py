@@ -699,7 +699,12 @@ def build_report(
         if analysis is not None and "cleaning" in analysis.tables
         else 0
     )
-    name = " + ".join(r.name for r in roots) if roots else "saved results"
+    if roots:
+        name = " + ".join(r.name for r in roots)
+    else:  # the data the saved results were made from, as they recorded it
+        from motorseq.analysis.report.behaviour import saved_data_name
+
+        name = f"{saved_data_name(analysis, brain)} (saved results)"
     subtitle = f"{name}: {n_beh} participant(s) in the behavioural analysis"
     if brain is not None:
         subtitle += f", {len(brain.provenance['participants'])} in the brain statistics"

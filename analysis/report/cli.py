@@ -80,6 +80,12 @@ def report_command(
 
     saved = None if analysis is None else load_saved_analysis(analysis)
     saved_brain = None if brain is None else BrainComparison.load(brain)
+    if saved is not None or saved_brain is not None:  # never another cohort's numbers under this data's name
+        from motorseq.analysis.report.behaviour import check_saved_inputs
+        from motorseq.analysis.report.build import _dataset_root
+
+        roots = [_dataset_root(folder) for folder in results]
+        check_saved_inputs(roots, saved, analysis, saved_brain, brain)
 
     console = Console()
     ale_result = None

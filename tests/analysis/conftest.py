@@ -78,6 +78,19 @@ def srt_model(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def srt_no_random(tmp_path_factory) -> Path:
+    """Three participants of the small SRT protocol whose random block is a sequence block."""
+    folder = tmp_path_factory.mktemp("srt_no_random")
+    protocol = small_srt_protocol(folder)
+    data = yaml.safe_load(protocol.read_text(encoding="utf-8"))
+    data["blocks"] = [
+        {**b, "kind": "sequence", "label": "more"} if b["kind"] == "random" else b for b in data["blocks"]
+    ]
+    protocol.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return write_srt_cohort(folder / "bids", protocol, n=3, seed=5, source="human", random_cost=0.0)
+
+
+@pytest.fixture(scope="session")
 def real_data() -> Path:
     if not REAL_DATA.is_file():
         pytest.skip(f"real ASRT data not found at {REAL_DATA} (../shared is absent)")

@@ -74,3 +74,17 @@ def test_cli_analyze_and_errors(srt_people, tmp_path):
     fail = _motorseq("analyze", str(bad), "--out", str(tmp_path / "o2"))
     assert fail.returncode == 2
     assert fail.stderr.strip().count("\n") == 0 and "bad.csv: format not recognised" in fail.stderr
+
+
+def test_compare_names_the_side_without_a_random_block(srt_people, srt_model, srt_no_random, tmp_path):
+    from motorseq.analysis.errors import AnalysisInputError
+
+    plain = srt_no_random
+    for people, model, side in ((plain, srt_model, "people"), (srt_people, plain, "model")):
+        with pytest.raises(AnalysisInputError) as err:  # was an IndexError
+            compare(people, model, out=tmp_path / f"cmp_{side}", n_boot=20, figures=False)
+        assert str(err.value) == (
+            f"{plain}: the {side} side has no sequence_effect_ms per participant "
+            "(their runs have no random block); compare needs it on both sides"
+        )
+        assert not (tmp_path / f"cmp_{side}").exists()

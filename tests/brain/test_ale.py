@@ -85,3 +85,59 @@ def test_ale_refuses_bad_sleuth_lines(tmp_path, edit, problem):
         load_foci(bad)
     with pytest.raises(AnalysisInputError, match=problem):
         run_ale(bad, n_iters=1, mask_mm=4)
+
+
+def _sleuth(tmp_path, *experiments, reference="MNI"):
+    """A Sleuth file of (header lines, foci lines) experiments."""
+    lines = [f"//Reference={reference}"]
+    for header, foci in experiments:
+        lines += [*header, *foci, ""]
+    path = tmp_path / "foci.txt"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def test_a_repeated_experiment_name_is_refused_not_merged(tmp_path):
+    exp = (["// Smith 2005", "// Subjects=10"], ["-38 -22 56"])
+    other = (["// Jones 2010", "// Subjects=12"], ["30 -50 -20"])
+    assert len(load_foci(_sleuth(tmp_path, exp, other)).ids) == 2
+    path = _sleuth(tmp_path, exp, other, (["// Smith 2005", "// Subjects=14"], ["20 -4 8"]))
+    with pytest.raises(AnalysisInputError) as err:
+        load_foci(path)
+    assert str(err.value).startswith(f"{path}:10: experiment 'Smith 2005' repeats the one at line 2 ")
+    # names NiMARE parses to the same study and contrast: caught by the count
+    path = _sleuth(
+        tmp_path,
+        (["// Smith 2005: A", "// Subjects=10"], ["-38 -22 56"]),
+        (["// Smith 2005 : A", "// Subjects=9"], ["1 2 3"]),
+    )
+    with pytest.raises(AnalysisInputError, match=r"foci\.txt: 2 experiments in the file, but NiMARE read 1"):
+        load_foci(path)
+
+
+def test_a_second_subjects_line_is_refused(tmp_path):
+    path = _sleuth(tmp_path, (["// StudyA", "// Subjects=10", "// Subjects=99"], ["-38 -22 56"]))
+    with pytest.raises(AnalysisInputError) as err:
+        load_foci(path)
+    assert str(err.value) == f"{path}:4: a second Subjects line in the experiment of line 2 (the first is line 3)"
+
+
+def test_foci_outside_the_template_box_are_refused(tmp_path):
+    from motorseq.analysis.brain.ale import template_bounds
+
+    assert template_bounds() == ((-91.0, 91.0), (-127.0, 91.0), (-73.0, 109.0))  # MNI152 2 mm, 91 x 109 x 91
+    inside = (["// StudyA", "// Subjects=10"], ["90 -126 108", "-38 -22 56"])
+    assert len(load_foci(_sleuth(tmp_path, inside, (["// StudyB", "// Subjects=8"], ["0 0 0"]))).coordinates) == 3
+    path = _sleuth(tmp_path, inside, (["// StudyB", "// Subjects=8"], ["0 0 0", "150 150 150"]))
+    with pytest.raises(AnalysisInputError) as err:
+        load_foci(path)
+    assert str(err.value) == (
+        f"{path}:10: coordinates '150 150 150' lie outside the ale_2mm template's box "
+        "(x -91 to 91, y -127 to 91, z -73 to 109 mm), so they add nothing to the ALE"
+    )
+    # Talairach foci are checked where NiMARE puts them (in MNI): z 105 TAL lies above the box
+    path = _sleuth(tmp_path, (["// StudyA", "// Subjects=10"], ["0 0 105"]), reference="TAL")
+    with pytest.raises(
+        AnalysisInputError, match=r"foci\.txt:4: coordinates '0 0 105' \(TAL; 2 10 112 in MNI\) lie outside the ale_2mm"
+    ):
+        load_foci(path)

@@ -69,3 +69,35 @@ def test_compare_brain_at_two_participants_claims_nothing(tmp_path):
     assert "shift toward cortex: not enough participants (n = 2, p = 0.25" in " ".join(result.output.split())
     metrics = json.loads((tmp_path / "brain" / "comparison_metrics.json").read_text())
     assert metrics["metrics"]["shift"]["supported"] is False
+
+
+def test_empty_or_malformed_block_lists_are_refused(model_dataset, tmp_path):
+    for value, message in (
+        (",", "--early: no block numbers in ',' (expected e.g. 2,3)"),
+        ("2,,3", "--early: expected block numbers (1, 2, ...) separated by commas; got '2,,3'"),
+        ("0", "--early: expected block numbers (1, 2, ...) separated by commas; got '0'"),
+    ):
+        out = tmp_path / "brain"
+        result = CliRunner().invoke(app, ["compare-brain", str(model_dataset), "--out", str(out), "--early", value])
+        assert str(result.exception) == message  # the root command prints it as "error: ..." and exits 2
+        assert not out.exists()
+
+
+def test_ale_keeps_an_existing_out_unless_forced(tmp_path):
+    foci = tmp_path / "foci.txt"
+    lines = ["//Reference=MNI"]
+    for i in range(3):
+        lines += [f"// Study{i}", "// Subjects=16", "-24 2 2", "26 -60 -25", ""]
+    foci.write_text("\n".join(lines))
+    out = tmp_path / "ale"
+    out.mkdir()
+    earlier = out / "ale_clusters.tsv"
+    earlier.write_text("an earlier ALE's table\n")
+    result = CliRunner().invoke(app, ["ale", str(foci), "--out", str(out), "--iters", "2"])
+    assert str(result.exception) == (
+        f"{out}: --out is not empty; use --force to write into it (same-named files are replaced)"
+    )
+    assert earlier.read_text() == "an earlier ALE's table\n" and sorted(p.name for p in out.iterdir()) == [earlier.name]
+    result = CliRunner().invoke(app, ["ale", str(foci), "--out", str(out), "--iters", "2", "--force"])
+    assert result.exit_code == 0, result.output
+    assert "3 experiments" in result.output and earlier.read_text().startswith("Cluster ID")

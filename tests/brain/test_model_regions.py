@@ -59,9 +59,39 @@ def test_block_windows_and_phases():
     assert win.loc[0, "start_s"] == 20.0 and win.loc[0, "end_s"] == pytest.approx(49.5)
     assert phase_blocks(trials, "early") == [2, 3]
     assert phase_blocks(trials, "late") == [4, 6]
-    assert phase_blocks(trials, [5]) == [5]
+    assert phase_blocks(trials, [4]) == [4]
     with pytest.raises(AnalysisInputError, match="block"):
         phase_blocks(trials, [9])
+
+
+def test_explicit_phase_blocks_must_be_sequence_blocks_given_once():
+    trials = make_trials()  # blocks 1 practice, 2-4 sequence, 5 random, 6 sequence
+    for blocks, message in (
+        ([1], "--early: block 1 is a practice block, not a sequence block (those are [2, 3, 4, 6])"),
+        ([2, 5], "--early: block 5 is a random block, not a sequence block (those are [2, 3, 4, 6])"),
+        ([2, 2], "--early: block(s) [2] given more than once"),
+        ([], "--early: no blocks given"),
+    ):
+        with pytest.raises(AnalysisInputError) as err:
+            phase_blocks(trials, blocks, option="--early")
+        assert str(err.value) == message
+
+
+def test_overlapping_phases_are_refused(model_dataset):
+    from motorseq.analysis.brain.pipeline import compare_model_with_map
+
+    beh = sorted(model_dataset.glob("sub-*/ses-*/beh/*_beh.tsv"))[0]
+    with pytest.raises(AnalysisInputError) as err:
+        compare_model_with_map(model_dataset, early_blocks=[2, 3], late_blocks=[3, 8], n_perm=5)
+    assert str(err.value) == f"{beh}: --early 2,3 and --late 3,8 share block(s) [3]: the phases must not overlap"
+    with pytest.raises(AnalysisInputError) as err:  # srt-classic has 6 sequence blocks: 4 + 4 overlap
+        compare_model_with_map(model_dataset, n_blocks=4, n_perm=5)
+    assert str(err.value) == (
+        f"{beh}: early = first --blocks 4 sequence blocks [2, 3, 4, 5] and late = last --blocks 4 sequence blocks "
+        "[4, 5, 6, 8] share block(s) [4, 5]: the phases must not overlap"
+    )
+    with pytest.raises(AnalysisInputError, match=r"_beh\.tsv: --late: block 7 is a random block, not a sequence"):
+        compare_model_with_map(model_dataset, late_blocks=[7], n_perm=5)
 
 
 def test_activation_is_change_from_rest_in_percent_of_the_run_mean():
@@ -163,3 +193,36 @@ def test_initial_ramp_of_the_convolution_is_ignored():
     table = block_activations(bold, trials)
     assert set(table["baseline"]) == {"run-mean"}
     np.testing.assert_allclose(table["activation"].to_numpy(), 0.0, atol=1e-9)
+
+
+def test_a_missing_value_in_a_region_column_of_the_bold_file_is_refused(model_dataset, tmp_path):
+    import shutil
+
+    from motorseq.analysis.brain.model_regions import read_model_run
+
+    data = shutil.copytree(model_dataset, tmp_path / "data")
+    beh = sorted(data.glob("sub-02/ses-1/beh/*_beh.tsv"))[0]
+    bold_file = next((data / "derivatives" / "motorseq-model" / "sub-02" / "ses-1").glob("*_desc-bold_timeseries.tsv"))
+    lines = bold_file.read_text().splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split("\t")
+    col = header.index("M1")
+    for k in (40, 90):  # two cells: the first one's line is named, the count given
+        cells = lines[k - 1].rstrip("\n").split("\t")
+        cells[col] = "n/a"
+        lines[k - 1] = "\t".join(cells) + "\n"
+    bold_file.write_text("".join(lines))
+    with pytest.raises(AnalysisInputError) as err:
+        read_model_run(beh)
+    assert str(err.value) == f"{bold_file}:40: M1: n/a is not a finite number (2 such rows)"
+
+
+def test_shift_index_refuses_a_region_without_a_level():
+    rows = [
+        {"participant": "01", "phase": phase, "region": region, "level": level}
+        for phase in ("early", "late")
+        for region, level in (("M1", 10.0), ("SMA", 10.0), ("putamen", 20.0))
+    ]
+    assert shift_index(pd.DataFrame(rows))["shift"].item() == 1.0
+    rows[1]["level"] = float("nan")  # early SMA: the early cortex would be M1 alone, a different index
+    with pytest.raises(AnalysisInputError, match=r"participant 01, region SMA, phase early: level is not a finite"):
+        shift_index(pd.DataFrame(rows))

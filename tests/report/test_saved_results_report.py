@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,8 @@ def test_report_from_saved_results_needs_no_data_folder(saved, tmp_path):
     assert brain.metrics["shift"]["claim"].replace("≥", "&ge;").split(" (")[0] in page
     pr = brain.metrics["precision_recall"]
     assert f"{pr['precision']:.2f}" in page and 'id="brain"' in page
-    assert "saved results: 4 participant(s) in the behavioural analysis, 4 in the brain statistics" in page
+    # titled from the provenance: the folder the saved results were made from
+    assert "data (saved results): 4 participant(s) in the behavioural analysis, 4 in the brain statistics" in page
     assert "not read (saved results)" in page
     # the settings are the saved comparison's, not the report command's defaults
     assert re.search(r"<th>permutations</th>\s*<td>7</td>", page) and "<td>1000</td>" not in page
@@ -125,3 +127,91 @@ def test_report_draws_the_raster_of_a_run_with_saved_spikes(saved, tmp_path):
     assert 'id="fig-raster"' in page and f"Spikes of {stem} from its first stimulus" in page
     plain = build_report(base / "data", tmp_path / "plain.html", **args).read_text()
     assert 'id="fig-raster"' not in plain  # no run was simulated with --record-spikes
+
+
+def test_report_refuses_saved_results_of_other_data(saved, tmp_path):
+    base = saved[0]
+    other = shutil.copytree(base / "data", tmp_path / "other")  # same runs, another cohort's folder
+    out = tmp_path / "r.html"
+    for option, folder in (("--analysis", base / "analysis"), ("--brain", base / "brain")):
+        result = _cli("report", str(other), option, str(folder), "--out", str(out))
+        assert result.returncode == 2, result.stdout + result.stderr
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"error: {option} {folder}: made from {base / 'data'} (")
+        assert line.endswith(f"not from the RESULTS given ({other})")
+        assert not out.exists()
+
+
+def test_saved_inputs_must_be_exactly_the_runs_given(saved, tmp_path, monkeypatch):
+    from motorseq.analysis.report.behaviour import check_saved_inputs
+
+    base = saved[0]
+    data = base / "data"
+    analysis, brain = AnalysisResult.load(base / "analysis"), BrainComparison.load(base / "brain")
+    check_saved_inputs([data], analysis, "a", brain, "b")  # made from these runs: accepted
+    assert len(analysis.provenance["files"]) == 4
+    # a relative record (analyze run from the data's parent) matches the same runs
+    monkeypatch.chdir(base)
+    relative = AnalysisResult.load(base / "analysis")
+    relative.provenance["files"] = [str(Path(f).relative_to(base)) for f in analysis.provenance["files"]]
+    check_saved_inputs([data], relative, "a")
+    # an analysis of three of the four runs is not this data's analysis
+    part = AnalysisResult.load(base / "analysis")
+    part.provenance["files"] = analysis.provenance["files"][:3]
+    with pytest.raises(AnalysisInputError, match=r"^--analysis a: made from 3 run\(s\) without .*sub-04"):
+        check_saved_inputs([data], part, "a")
+    # no data folder: the comparison must come from the analysis's runs
+    other = BrainComparison.load(base / "brain")
+    other.provenance["runs"] = [str(tmp_path / "lesion" / Path(r).relative_to(data)) for r in brain.provenance["runs"]]
+    with pytest.raises(AnalysisInputError, match=rf"^--brain b: made from {tmp_path / 'lesion'} \(.*--analysis a"):
+        check_saved_inputs([], analysis, "a", other, "b")
+    check_saved_inputs([], analysis, "a", brain, "b")
+
+
+def test_a_damaged_saved_analysis_is_refused_naming_the_file(saved, tmp_path):
+    base, analysis, _ = saved
+    back = AnalysisResult.load(base / "analysis")
+    assert "tables" not in back.provenance  # the saved row counts are a check, not provenance
+    pd.testing.assert_frame_equal(
+        back.tables["block_summary"].astype(str), analysis.tables["block_summary"].reset_index(drop=True).astype(str)
+    )
+    n_rows = len(analysis.tables["block_summary"])
+    assert n_rows > 3
+
+    def damaged(name, change):
+        folder = shutil.copytree(base / "analysis", tmp_path / name)
+        change(folder)
+        with pytest.raises(AnalysisInputError) as err:
+            AnalysisResult.load(folder)
+        return str(err.value).replace(str(folder), "F")
+
+    lines = (base / "analysis" / "tables" / "block_summary.csv").read_text().splitlines(keepends=True)
+    assert (
+        damaged("gone", lambda f: shutil.rmtree(f / "tables"))
+        == "F/tables: missing, so the saved analysis F has no tables"
+    )
+    assert damaged("lost", lambda f: (f / "tables" / "block_summary.csv").unlink()) == (
+        "F/tables/block_summary.csv: missing from the saved analysis F"
+    )
+    cut = "".join(lines[:3]) + lines[3][: len(lines[3]) // 2]
+    assert damaged("cut", lambda f: (f / "tables" / "block_summary.csv").write_text(cut)).startswith(
+        "F/tables/block_summary.csv: cut short"
+    )
+    ragged = "".join(lines[:3]) + lines[3].split(",", 2)[0] + "\n" + "".join(lines[4:])
+    assert damaged("ragged", lambda f: (f / "tables" / "block_summary.csv").write_text(ragged)).startswith(
+        "F/tables/block_summary.csv: line 4: 1 field(s), the header has "
+    )
+    short = "".join(lines[:-1])  # cut at a row boundary: only the saved row count tells
+    assert damaged("short", lambda f: (f / "tables" / "block_summary.csv").write_text(short)) == (
+        f"F/tables/block_summary.csv: {n_rows - 1} row(s), but {n_rows} were saved: the saved table is damaged"
+    )
+    assert damaged("empty", lambda f: (f / "tables" / "cleaning.csv").write_text("")).startswith(
+        "F/tables/cleaning.csv: empty file"
+    )
+    broken = damaged("json", lambda f: (f / "provenance.json").write_text('{"files": [\n'))
+    assert broken.startswith("F/provenance.json: line 2: not valid JSON")
+    result = _cli("report", "--analysis", str(tmp_path / "gone"), "--out", str(tmp_path / "r.html"))
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'gone' / 'tables'}: missing, so the saved analysis {tmp_path / 'gone'} has no tables"
+    ]
+    assert not (tmp_path / "r.html").exists()
