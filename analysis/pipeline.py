@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from motorseq.analysis import measures as ms
-from motorseq.analysis.cleaning import CleaningRules, clean, cleaning_summary
+from motorseq.analysis.cleaning import FLAGS, CleaningRules, clean, cleaning_summary
 from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.fits import CurveFits, fit_learning_curves
 from motorseq.analysis.loaders import Dataset, load_dataset
@@ -79,8 +80,12 @@ class AnalysisResult:
         out = Path(out)
         try:
             self.figure_paths.update(save_outputs(out, self.tables, self.figures, self.summary))
-            # the tables written and their rows: load() refuses a folder that lost or cut one
-            written = {"tables": {name: len(table) for name, table in sorted(self.tables.items())}}
+            # the tables written, their rows and the kind of their number and yes/no columns: load() refuses
+            # a folder that lost or cut a table or has a cell that is no longer of its column's kind
+            written = {
+                "tables": {name: len(table) for name, table in sorted(self.tables.items())},
+                "table_columns": {name: _column_kinds(table) for name, table in sorted(self.tables.items())},
+            }
             text = json.dumps({**self.provenance, **written}, indent=2, default=str)
             (out / "provenance.json").write_text(text, encoding="utf-8")
         except OSError as error:
@@ -100,7 +105,10 @@ class AnalysisResult:
             in ``provenance.json``, no ``tables/`` folder, a table missing (of those the provenance
             lists, or of ``cleaning``, ``block_summary``, ``epoch_summary`` in a folder saved before
             it listed them), or a table CSV that is empty, cut short, ragged or of another length
-            than saved.
+            than saved, or a cell that is not of its column's kind (``file:line: column``): a number
+            column (as saved, or of the known ``cleaning``, ``block_summary`` and ``epoch_summary``
+            columns in a folder saved before the kinds were recorded) holding text, a count holding
+            a blank or a fraction, a yes/no column holding anything but True/False.
         """
         out = Path(out)
         prov_file = out / "provenance.json"
@@ -119,6 +127,16 @@ class AnalysisResult:
             isinstance(rows, dict) and all(isinstance(n, int) and not isinstance(n, bool) for n in rows.values())
         ):
             raise AnalysisInputError(f"{prov_file}: field 'tables': expected table name -> number of rows")
+        kinds = provenance.pop("table_columns", None)
+        if kinds is not None and not (
+            isinstance(kinds, dict)
+            and all(isinstance(cols, dict) and all(k in _KIND_WORDS for k in cols.values()) for cols in kinds.values())
+        ):
+            raise AnalysisInputError(
+                f"{prov_file}: field 'table_columns': expected table name -> column -> one of {sorted(_KIND_WORDS)}"
+            )
+        recorded = kinds is not None  # else saved before the kinds were recorded: the columns every analysis writes
+        kinds = kinds if recorded else _KNOWN_KINDS
         folder = out / "tables"
         if not folder.is_dir():
             raise AnalysisInputError(f"{folder}: missing, so the saved analysis {out} has no tables")
@@ -126,7 +144,10 @@ class AnalysisResult:
         for name in expected:
             if not (folder / f"{name}.csv").is_file():
                 raise AnalysisInputError(f"{folder / f'{name}.csv'}: missing from the saved analysis {out}")
-        tables = {p.stem: _read_saved_table(p, expected.get(p.stem)) for p in sorted(folder.glob("*.csv"))}
+        tables = {
+            p.stem: _read_saved_table(p, expected.get(p.stem), kinds.get(p.stem, {}), recorded)
+            for p in sorted(folder.glob("*.csv"))
+        }
         figure_paths = {}
         for png in sorted((out / "figures").glob("*.png")):
             figure_paths[png.stem] = [png] + ([png.with_suffix(".svg")] if png.with_suffix(".svg").is_file() else [])
@@ -148,8 +169,78 @@ class AnalysisResult:
         )
 
 
-def _read_saved_table(path: Path, n_rows: int | None) -> pd.DataFrame:
-    """Read one saved table CSV, refusing an empty, cut, ragged or shortened file in one line naming it."""
+#: what each recorded column kind means, for messages
+_KIND_WORDS = {"int": "a whole number", "number": "a number", "bool": "True or False"}
+
+#: kinds of the columns of the tables every analysis writes (for folders saved before the kinds were recorded)
+_RT_KINDS = {
+    "mean_rt_ms": "number",
+    "median_rt_ms": "number",
+    "accuracy": "number",
+    "n_rt": "int",
+    "n_trials": "int",
+}
+_KNOWN_KINDS = {
+    "cleaning": {
+        "n_trials": "int",
+        **{f"n_{flag.removeprefix('flag_')}": "int" for flag in FLAGS},
+        "n_use_rt": "int",
+        "pct_use_rt": "number",
+    },
+    "block_summary": {"block": "int", **_RT_KINDS},
+    "epoch_summary": {"epoch": "int", **_RT_KINDS},
+}
+
+
+def _column_kinds(table: pd.DataFrame) -> dict[str, str]:
+    """Kind of each number and yes/no column of a table about to be saved (``int``, ``number``, ``bool``)."""
+    kinds = {}
+    for column in table.columns:
+        dtype = table[column].dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            kinds[str(column)] = "bool"
+        elif pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
+            kinds[str(column)] = "int"  # a numpy integer column has no gaps
+        elif pd.api.types.is_numeric_dtype(dtype):
+            kinds[str(column)] = "number"
+    return kinds
+
+
+def _check_kinds(path: Path, table: pd.DataFrame, kinds: dict[str, str], lines: list[int], recorded: bool) -> None:
+    """Refuse the first cell that is not of its column's saved kind (``file:line: column``).
+
+    A column whose kind was recorded at save time (``recorded``) and is not in the file is refused
+    too; of the known columns of older folders, those present are checked.
+    """
+    for column, kind in kinds.items():
+        if column not in table.columns:
+            if recorded:
+                raise AnalysisInputError(
+                    f"{path}: column {column!r} missing (it was saved): the saved table is damaged"
+                )
+            continue
+        values = table[column]
+        if kind == "bool":
+            bad = values.notna() & ~values.astype(str).isin(["True", "False"])
+        else:
+            numbers = pd.to_numeric(values, errors="coerce")
+            bad = values.notna() & numbers.isna()
+            if kind == "int":
+                bad |= values.isna() | (numbers.notna() & (numbers % 1 != 0))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            line = lines[row] if len(lines) == len(table) else row + 2
+            raw = values.iloc[row]
+            shown = "a blank" if pd.isna(raw) else repr(str(raw))
+            raise AnalysisInputError(
+                f"{path}:{line}: column {column!r}: {shown} is not {_KIND_WORDS[kind]}: the saved table is damaged"
+            )
+
+
+def _read_saved_table(
+    path: Path, n_rows: int | None, kinds: dict[str, str] | None = None, recorded: bool = False
+) -> pd.DataFrame:
+    """Read one saved table CSV, refusing an empty, cut, ragged or shortened file, or a cell of another kind."""
     import csv
     import io
 
@@ -166,7 +257,9 @@ def _read_saved_table(path: Path, n_rows: int | None) -> pd.DataFrame:
     else:
         reader = csv.reader(io.StringIO(text))
         header = next(reader)
+        lines = []  # the line each row ends on
         for record in reader:
+            lines.append(reader.line_num)
             if len(record) != len(header):
                 raise AnalysisInputError(
                     f"{path}: line {reader.line_num}: {len(record)} field(s), the header has {len(header)}: "
@@ -176,6 +269,7 @@ def _read_saved_table(path: Path, n_rows: int | None) -> pd.DataFrame:
             table = pd.read_csv(io.StringIO(text), dtype={"participant": str, "session": str, "group": str})
         except (ValueError, pd.errors.ParserError) as exc:
             raise AnalysisInputError(f"{path}: cannot be read as a table: {str(exc).splitlines()[0]}") from None
+        _check_kinds(path, table, kinds or {}, lines, recorded)
     if n_rows is not None and len(table) != n_rows:
         raise AnalysisInputError(f"{path}: {len(table)} row(s), but {n_rows} were saved: the saved table is damaged")
     return table

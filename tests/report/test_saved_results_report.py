@@ -215,3 +215,60 @@ def test_a_damaged_saved_analysis_is_refused_naming_the_file(saved, tmp_path):
         f"error: {tmp_path / 'gone' / 'tables'}: missing, so the saved analysis {tmp_path / 'gone'} has no tables"
     ]
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_saved_table_cell_of_another_kind_is_refused_naming_file_line_and_column(saved, tmp_path):
+    import json
+
+    base, analysis, _ = saved
+    provenance = json.loads((base / "analysis" / "provenance.json").read_text())
+    kinds = provenance["table_columns"]
+    assert kinds["block_summary"]["n_trials"] == "int" and kinds["block_summary"]["mean_rt_ms"] == "number"
+    assert "participant" not in kinds["block_summary"]  # text columns are not checked
+    summary = analysis.tables["block_summary"].reset_index(drop=True)
+    row = 2  # the third row: line 4 of the file (the header is line 1)
+
+    def damaged(name, column, value, old=False):
+        folder = shutil.copytree(base / "analysis", tmp_path / name)
+        path = folder / "tables" / "block_summary.csv"
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table.loc[row, column] = value
+        table.to_csv(path, index=False)
+        if old:  # a folder saved before the row counts and kinds were recorded
+            (folder / "provenance.json").write_text(json.dumps({"paradigm": analysis.paradigm}))
+        with pytest.raises(AnalysisInputError) as err:
+            AnalysisResult.load(folder)
+        return str(err.value).replace(str(folder), "F")
+
+    assert damaged("text", "mean_rt_ms", "abc") == (
+        "F/tables/block_summary.csv:4: column 'mean_rt_ms': 'abc' is not a number: the saved table is damaged"
+    )
+    assert damaged("fraction", "n_trials", "12.5") == (
+        "F/tables/block_summary.csv:4: column 'n_trials': '12.5' is not a whole number: the saved table is damaged"
+    )
+    assert damaged("blank", "n_rt", "") == (
+        "F/tables/block_summary.csv:4: column 'n_rt': a blank is not a whole number: the saved table is damaged"
+    )
+    assert damaged("old", "accuracy", "0,9", old=True) == (
+        "F/tables/block_summary.csv:4: column 'accuracy': '0,9' is not a number: the saved table is damaged"
+    )
+    folder = shutil.copytree(base / "analysis", tmp_path / "renamed")
+    path = folder / "tables" / "block_summary.csv"
+    path.write_text(path.read_text().replace("median_rt_ms", "median", 1))
+    with pytest.raises(AnalysisInputError, match=r"block_summary.csv: column 'median_rt_ms' missing \(it was saved\)"):
+        AnalysisResult.load(folder)
+    # a number cell that is a number (another one, as a person may fix a typo) still loads, as a number
+    folder = shutil.copytree(base / "analysis", tmp_path / "edited")
+    path = folder / "tables" / "block_summary.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.loc[row, "mean_rt_ms"] = "401.5"
+    table.to_csv(path, index=False)
+    back = AnalysisResult.load(folder).tables["block_summary"]
+    assert back["mean_rt_ms"].dtype == float and back.loc[row, "mean_rt_ms"] == 401.5
+    assert back.loc[row + 1, "mean_rt_ms"] == pytest.approx(summary.loc[row + 1, "mean_rt_ms"])
+    result = _cli("report", "--analysis", str(tmp_path / "text"), "--out", str(tmp_path / "r.html"))
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'text' / 'tables' / 'block_summary.csv'}:4: column 'mean_rt_ms': 'abc' is not a number: "
+        "the saved table is damaged"
+    ]
+    assert not (tmp_path / "r.html").exists()
