@@ -67,12 +67,16 @@ def compare_brain_command(
     late: Annotated[
         str | None, typer.Option("--late", help="Late-phase blocks, e.g. 6,8 (default: last --blocks sequence blocks).")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty --out folder.")] = False,
 ) -> None:
     """Compare a simulated cohort's regional activity with the early-learning map."""
     from motorseq.analysis.brain.images import load_map_image
     from motorseq.analysis.brain.pipeline import compare_model_with_map
+    from motorseq.analysis.cli import _check_out
     from rich.console import Console
 
+    early_blocks, late_blocks = _blocks(early, "--early"), _blocks(late, "--late")
+    _check_out(out, force)  # before the comparison: an earlier comparison's files are not replaced unasked
     ale_img = None if ale is None else load_map_image(ale, "--ale")
     result = compare_model_with_map(
         data,
@@ -80,8 +84,8 @@ def compare_brain_command(
         ale_img=ale_img,
         n_perm=perm,
         seed=seed,
-        early_blocks=_blocks(early, "--early"),
-        late_blocks=_blocks(late, "--late"),
+        early_blocks=early_blocks,
+        late_blocks=late_blocks,
     )
     paths = result.save(out)
     console = Console()

@@ -101,3 +101,22 @@ def test_ale_keeps_an_existing_out_unless_forced(tmp_path):
     result = CliRunner().invoke(app, ["ale", str(foci), "--out", str(out), "--iters", "2", "--force"])
     assert result.exit_code == 0, result.output
     assert "3 experiments" in result.output and earlier.read_text().startswith("Cluster ID")
+
+
+def test_compare_brain_keeps_an_existing_out_unless_forced(model_dataset, tmp_path):
+    out = tmp_path / "brain"
+    out.mkdir()
+    earlier = out / "region_comparison.tsv"
+    earlier.write_text("an earlier comparison's table\n")
+    args = ["compare-brain", str(model_dataset), "--out", str(out), "--perm", "5", "--early", "2", "--late", "8"]
+    result = CliRunner().invoke(app, args)
+    assert str(result.exception) == (
+        f"{out}: --out is not empty; use --force to write into it (same-named files are replaced)"
+    )
+    assert earlier.read_text() == "an earlier comparison's table\n"
+    assert sorted(p.name for p in out.iterdir()) == [earlier.name]
+    result = CliRunner().invoke(app, [*args, "--force"])
+    assert result.exit_code == 0, result.output
+    assert earlier.read_text().startswith("region\t") and (out / "comparison_metrics.json").is_file()
+    metrics = json.loads((out / "comparison_metrics.json").read_text())
+    assert metrics["phases"] == {"early": [2], "late": [8]} and metrics["provenance"]["n_perm"] == 5
