@@ -237,12 +237,26 @@ def _check_kinds(path: Path, table: pd.DataFrame, kinds: dict[str, str], lines: 
             )
 
 
+#: how a saved analysis's tables are read back
+_READ_CSV = {"dtype": {"participant": str, "session": str, "group": str}}
+
+
 def _read_saved_table(
-    path: Path, n_rows: int | None, kinds: dict[str, str] | None = None, recorded: bool = False
+    path: Path,
+    n_rows: int | None,
+    kinds: dict[str, str] | None = None,
+    recorded: bool = False,
+    read: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Read one saved table CSV, refusing an empty, cut, ragged or shortened file, or a cell of another kind."""
+    """Read one saved table, refusing an empty, cut, ragged or shortened file, or a cell of another kind.
+
+    ``read`` holds the :func:`pandas.read_csv` arguments (default: a saved analysis's CSV; the
+    brain comparison passes its TSV's); the messages name ``path`` and, for a cell, its line and column.
+    """
     import csv
     import io
+
+    read = _READ_CSV if read is None else read
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -255,7 +269,7 @@ def _read_saved_table(
     if text.strip() in ("", '""'):  # a table without columns, as pandas writes it
         table = pd.DataFrame()
     else:
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(text), delimiter=read.get("sep", ","))
         header = next(reader)
         lines = []  # the line each row ends on
         for record in reader:
@@ -266,7 +280,7 @@ def _read_saved_table(
                     "the saved table is damaged"
                 )
         try:
-            table = pd.read_csv(io.StringIO(text), dtype={"participant": str, "session": str, "group": str})
+            table = pd.read_csv(io.StringIO(text), **read)
         except (ValueError, pd.errors.ParserError) as exc:
             raise AnalysisInputError(f"{path}: cannot be read as a table: {str(exc).splitlines()[0]}") from None
         _check_kinds(path, table, kinds or {}, lines, recorded)

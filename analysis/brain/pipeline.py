@@ -29,6 +29,7 @@ from motorseq.analysis.brain.model_regions import (
     shift_index,
 )
 from motorseq.analysis.errors import AnalysisInputError
+from motorseq.analysis.pipeline import _KIND_WORDS, _column_kinds, _read_saved_table
 
 __all__ = ["BrainComparison", "compare_model_with_map", "find_model_runs", "model_runs_without_derivatives"]
 
@@ -93,11 +94,21 @@ class BrainComparison:
         for name, img in self.images().items():
             paths[f"img_{name}"] = out / f"model_{name}_space-MNI152_desc-roispheres.nii.gz"
             img.to_filename(paths[f"img_{name}"])
+        saved = {
+            "model_block_regions.tsv": self.block_regions,
+            "region_comparison.tsv": self.table,
+            "shift_index.tsv": self.shift,
+            **{f"region_stats_{name}.tsv": stats for name, stats in self.stats.items()},
+        }
         payload = {
             "metrics": self.metrics,
             "phases": self.phases,
             "baseline": self.baseline,
             "provenance": self.provenance,
+            # each table's rows and the kind of its number and True/False columns: load() refuses a
+            # folder that lost, cut or changed one
+            "tables": {name: len(table) for name, table in saved.items()},
+            "table_columns": {name: _column_kinds(table) for name, table in saved.items()},
         }
         paths["metrics"].write_text(json.dumps(_finite(payload), indent=2, default=_jsonable, allow_nan=False))
         return paths
@@ -112,35 +123,93 @@ class BrainComparison:
         Raises
         ------
         AnalysisInputError
-            ``out_dir`` is not a saved comparison, or one of its files cannot be read.
+            ``out_dir`` is not a saved comparison, or a damaged one (one line naming the file):
+            ``comparison_metrics.json`` that is not valid JSON or lacks a field, a table missing (of
+            those the JSON lists, or in a folder saved before it listed them, of the five every
+            comparison writes), or a table that is empty, cut short, ragged, of another length than
+            saved, or has a cell that is not of its column's kind (``file:line: column``).
         """
         out = Path(out_dir)
         metrics_file = out / "comparison_metrics.json"
         if not metrics_file.is_file():
             raise AnalysisInputError(f"{out}: not a saved brain comparison (comparison_metrics.json missing)")
         try:
-            payload = _nan(json.loads(metrics_file.read_text(encoding="utf-8")))
-            read = {"sep": "\t", "na_values": ["n/a"], "keep_default_na": False, "dtype": {"participant": str}}
-            block_regions = pd.read_csv(out / "model_block_regions.tsv", **read)
-            table = _flags(pd.read_csv(out / "region_comparison.tsv", index_col=0, **read))
-            shift = pd.read_csv(out / "shift_index.tsv", **read)
-            stats = {
-                path.stem.removeprefix("region_stats_"): _flags(pd.read_csv(path, index_col=0, **read))
-                for path in sorted(out.glob("region_stats_*.tsv"))
-            }
-            phases = {name: [int(b) for b in blocks] for name, blocks in payload["phases"].items()}
-            return cls(
-                block_regions=block_regions,
-                phases=phases,
-                stats=stats,
-                table=table,
-                metrics=payload["metrics"],
-                shift=shift,
-                baseline=str(payload["baseline"]),
-                provenance=payload.get("provenance") or {},
+            payload = json.loads(metrics_file.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise AnalysisInputError(f"{metrics_file}: not UTF-8 text ({exc.reason})") from None
+        except json.JSONDecodeError as exc:
+            raise AnalysisInputError(f"{metrics_file}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
+        except OSError as exc:
+            raise AnalysisInputError(f"{metrics_file}: cannot be read: {exc.strerror or exc}") from None
+        if not isinstance(payload, dict):
+            raise AnalysisInputError(f"{metrics_file}: not a saved brain comparison (a JSON object expected)")
+        for name, kind in (("metrics", dict), ("phases", dict), ("baseline", str)):
+            if not isinstance(payload.get(name), kind):
+                what = "missing" if name not in payload else f"not a {'JSON object' if kind is dict else 'string'}"
+                raise AnalysisInputError(f"{metrics_file}: field {name!r} {what}: the saved comparison is damaged")
+        try:
+            phases = {str(name): [int(b) for b in blocks] for name, blocks in payload["phases"].items()}
+        except (TypeError, ValueError):
+            raise AnalysisInputError(f"{metrics_file}: field 'phases': expected phase name -> block numbers") from None
+        rows, kinds = payload.get("tables"), payload.get("table_columns")
+        if rows is not None and not (
+            isinstance(rows, dict) and all(isinstance(n, int) and not isinstance(n, bool) for n in rows.values())
+        ):
+            raise AnalysisInputError(f"{metrics_file}: field 'tables': expected file name -> number of rows")
+        if kinds is not None and not (
+            isinstance(kinds, dict)
+            and all(isinstance(cols, dict) and all(k in _KIND_WORDS for k in cols.values()) for cols in kinds.values())
+        ):
+            raise AnalysisInputError(
+                f"{metrics_file}: field 'table_columns': expected file name -> column -> one of {sorted(_KIND_WORDS)}"
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise AnalysisInputError(f"{out}: saved brain comparison cannot be read: {exc}") from exc
+        recorded = rows is not None and kinds is not None
+        if not recorded:  # saved before the tables were listed: the five every comparison writes, weaker checks
+            rows = dict.fromkeys(_KNOWN_BRAIN_KINDS)
+            kinds = _KNOWN_BRAIN_KINDS
+        for name in rows:
+            if not (out / name).is_file():
+                raise AnalysisInputError(f"{out / name}: missing from the saved brain comparison {out}")
+        stat_files = [name for name in rows if name.startswith("region_stats_")]
+        if not recorded:
+            stat_files = sorted({*stat_files, *(p.name for p in out.glob("region_stats_*.tsv"))})
+        read = {"sep": "\t", "na_values": ["n/a"], "keep_default_na": False, "dtype": {"participant": str}}
+
+        def table(name: str, index: bool = False) -> pd.DataFrame:
+            how = {**read, "index_col": 0} if index else read
+            return _read_saved_table(out / name, rows.get(name), kinds.get(name, {}), recorded, how)
+
+        try:
+            block_regions = table("model_block_regions.tsv")
+            region_table = _flags(table("region_comparison.tsv", index=True))
+            shift = table("shift_index.tsv")
+            stats = {
+                name.removeprefix("region_stats_").removesuffix(".tsv"): _flags(table(name, index=True))
+                for name in stat_files
+            }
+        except OSError as exc:
+            raise AnalysisInputError(f"{exc.filename or out}: cannot be read: {exc.strerror or exc}") from None
+        return cls(
+            block_regions=block_regions,
+            phases=phases,
+            stats=stats,
+            table=region_table,
+            metrics=_nan(payload["metrics"]),
+            shift=shift,
+            baseline=payload["baseline"],
+            provenance=_nan(payload.get("provenance") or {}),
+        )
+
+
+#: kinds of the columns every saved comparison has (for folders saved before the kinds were recorded)
+_STATS_KINDS = {"mean": "number", "sem": "number", "n": "int", "t": "number", "p": "number", "q": "number"}
+_KNOWN_BRAIN_KINDS = {
+    "model_block_regions.tsv": {"block": "int", "activation": "number", "level": "number"},
+    "region_comparison.tsv": {"model_activation": "number", "model_q": "number", "map_fraction": "number"},
+    "shift_index.tsv": {"ratio_early": "number", "ratio_late": "number", "shift": "number"},
+    "region_stats_early.tsv": _STATS_KINDS,
+    "region_stats_late.tsv": _STATS_KINDS,
+}
 
 
 def _finite(value: Any) -> Any:

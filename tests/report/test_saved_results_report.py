@@ -272,3 +272,70 @@ def test_a_saved_table_cell_of_another_kind_is_refused_naming_file_line_and_colu
         "the saved table is damaged"
     ]
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_damaged_saved_brain_comparison_is_refused_naming_the_file(saved, tmp_path):
+    import json
+
+    base, _, brain = saved
+    metrics = json.loads((base / "brain" / "comparison_metrics.json").read_text())
+    n_rows = len(brain.block_regions)
+    assert metrics["tables"]["model_block_regions.tsv"] == n_rows == 4 * 11 * 8  # participants x regions x blocks
+    assert metrics["table_columns"]["region_stats_early.tsv"]["n"] == "int"
+    back = BrainComparison.load(base / "brain")
+    assert "tables" not in back.provenance and back.stats["early"]["n"].tolist() == [4] * 11
+
+    def damaged(name, change, old=False):
+        folder = shutil.copytree(base / "brain", tmp_path / name)
+        change(folder)
+        if old:  # saved before the tables were listed
+            payload = json.loads((folder / "comparison_metrics.json").read_text())
+            del payload["tables"], payload["table_columns"]
+            (folder / "comparison_metrics.json").write_text(json.dumps(payload))
+        with pytest.raises(AnalysisInputError) as err:
+            BrainComparison.load(folder)
+        return str(err.value).replace(str(folder), "F")
+
+    lines = (base / "brain" / "model_block_regions.tsv").read_text().splitlines(keepends=True)
+    short = "".join(lines[:-1])  # cut at a row boundary: only the saved row count tells
+    assert damaged("short", lambda f: (f / "model_block_regions.tsv").write_text(short)) == (
+        f"F/model_block_regions.tsv: {n_rows - 1} row(s), but {n_rows} were saved: the saved table is damaged"
+    )
+    cut = "".join(lines[:5]) + lines[5][:12]
+    assert damaged("cut", lambda f: (f / "model_block_regions.tsv").write_text(cut), old=True).startswith(
+        "F/model_block_regions.tsv: cut short"
+    )
+    stats = (base / "brain" / "region_stats_late.tsv").read_text().splitlines(keepends=True)
+    bad_n = "".join(stats[:3]) + stats[3].replace("\t4\t", "\tfour\t", 1) + "".join(stats[4:])
+    assert damaged("text", lambda f: (f / "region_stats_late.tsv").write_text(bad_n)) == (
+        "F/region_stats_late.tsv:4: column 'n': 'four' is not a whole number: the saved table is damaged"
+    )
+    assert damaged("old_text", lambda f: (f / "region_stats_late.tsv").write_text(bad_n), old=True).startswith(
+        "F/region_stats_late.tsv:4: column 'n': 'four' is not a whole number"
+    )
+    assert damaged("lost", lambda f: (f / "region_stats_seq_gt_random.tsv").unlink()) == (
+        "F/region_stats_seq_gt_random.tsv: missing from the saved brain comparison F"
+    )
+    assert damaged("old_lost", lambda f: (f / "shift_index.tsv").unlink(), old=True) == (
+        "F/shift_index.tsv: missing from the saved brain comparison F"
+    )
+    text = (base / "brain" / "comparison_metrics.json").read_text()
+    assert damaged("json", lambda f: (f / "comparison_metrics.json").write_text(text[: len(text) // 2])).startswith(
+        "F/comparison_metrics.json: line "
+    )
+    no_phases = json.dumps({k: v for k, v in metrics.items() if k != "phases"})
+    assert damaged("phases", lambda f: (f / "comparison_metrics.json").write_text(no_phases)) == (
+        "F/comparison_metrics.json: field 'phases' missing: the saved comparison is damaged"
+    )
+    # an older folder (no row counts) that is whole still loads, with the same numbers
+    old = shutil.copytree(base / "brain", tmp_path / "old")
+    payload = json.loads((old / "comparison_metrics.json").read_text())
+    del payload["tables"], payload["table_columns"]
+    (old / "comparison_metrics.json").write_text(json.dumps(payload))
+    pd.testing.assert_frame_equal(BrainComparison.load(old).shift, brain.shift)
+    result = _cli("report", str(base / "data"), "--brain", str(tmp_path / "short"), "--out", str(tmp_path / "r.html"))
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'short' / 'model_block_regions.tsv'}: {n_rows - 1} row(s), but {n_rows} were saved: "
+        "the saved table is damaged"
+    ]
+    assert not (tmp_path / "r.html").exists()
