@@ -307,6 +307,31 @@ def model_runs_without_derivatives(root: str | Path) -> list[Path]:
     return missing
 
 
+def _block_kinds(trials: pd.DataFrame, beh: Path) -> dict[int, str]:
+    """Block number -> kind of one run's trial table."""
+    if "block" not in trials.columns or "block_kind" not in trials.columns:
+        missing = [c for c in ("block", "block_kind") if c not in trials.columns]
+        raise AnalysisInputError(f"{beh}: missing column(s) {missing}")
+    return {int(b): str(k) for b, k in trials.groupby("block", sort=True)["block_kind"].first().items()}
+
+
+def _blocks_differ(these: dict[int, str], first: dict[int, str]) -> str | None:
+    """Say how a run's blocks differ from the first run's (``None`` when they are the same)."""
+    missing = sorted(set(first) - set(these))
+    extra = sorted(set(these) - set(first))
+    if missing or extra:
+        said = [f"{len(these)} block(s) here, {len(first)} there"]
+        if missing:
+            said.append(f"block(s) {missing} missing here")
+        if extra:
+            said.append(f"block(s) {extra} not in the first run")
+        return ", ".join(said)
+    for block in sorted(first):
+        if these[block] != first[block]:
+            return f"block {block} is a {these[block]} block here, a {first[block]} block there"
+    return None
+
+
 def compare_model_with_map(
     root: str | Path,
     n_blocks: int = 2,
@@ -347,8 +372,10 @@ def compare_model_with_map(
     Raises
     ------
     AnalysisInputError
-        Among others: a phase block that is not a sequence block of a run, or early and late
-        phases that share a block (too few sequence blocks for ``n_blocks``, or overlapping lists).
+        Among others: a phase block that is not a sequence block of a run, early and late
+        phases that share a block (too few sequence blocks for ``n_blocks``, or overlapping lists),
+        or a run whose blocks (numbers and kinds) differ from the first run's (a shortened run, or
+        runs of two protocols): the message names that run and the first difference.
 
     Returns
     -------
@@ -357,10 +384,18 @@ def compare_model_with_map(
     runs = find_model_runs(root, task)
     if not runs:
         raise AnalysisInputError(f"{root}: no model runs with derivatives/motorseq-model BOLD files found")
-    parts, phases = [], None
+    parts, phases, layout = [], None, None
     for beh in runs:
         trials, _activity, bold = read_model_run(beh)
         participant = beh.name.split("_")[0].removeprefix("sub-")
+        these_blocks = _block_kinds(trials, beh)
+        if layout is None:
+            layout = these_blocks
+        elif (how := _blocks_differ(these_blocks, layout)) is not None:
+            raise AnalysisInputError(
+                f"{beh}: its blocks differ from those of the first run {runs[0]}: {how}; the phases are compared "
+                "block by block, so every run must have the same blocks (compare runs of one protocol, at full length)"
+            )
         try:
             these = {
                 "early": phase_blocks(

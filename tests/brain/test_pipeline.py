@@ -40,3 +40,40 @@ def test_spatial_correlation_against_a_map(model_dataset):
 def test_missing_derivatives_is_one_line_error(tmp_path):
     with pytest.raises(AnalysisInputError, match="no model runs"):
         compare_model_with_map(tmp_path)
+
+
+def test_runs_whose_blocks_differ_from_the_first_run_are_refused(model_dataset, tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    def changed(name, participant, change):
+        data = shutil.copytree(model_dataset, tmp_path / name)
+        (beh,) = data.glob(f"sub-{participant}/ses-1/beh/*_beh.tsv")
+        trials = pd.read_csv(beh, sep="\t", dtype=str, keep_default_na=False)
+        change(trials).to_csv(beh, sep="\t", index=False)
+        first = next(iter(sorted(data.glob("sub-01/ses-1/beh/*_beh.tsv"))))
+        with pytest.raises(AnalysisInputError) as err:
+            compare_model_with_map(data, n_perm=5)
+        return str(err.value), beh, first
+
+    # a shortened run: the first run's late phase (blocks 6, 8) would be block 6 alone in it
+    message, beh, first = changed("short", "04", lambda t: t[t["block"] != "8"])
+    assert message == (
+        f"{beh}: its blocks differ from those of the first run {first}: 7 block(s) here, 8 there, "
+        "block(s) [8] missing here; the phases are compared block by block, so every run must have the same "
+        "blocks (compare runs of one protocol, at full length)"
+    )
+    # another protocol's layout: the random block elsewhere
+    message, beh, _ = changed("kinds", "03", lambda t: t.assign(block_kind=t["block"].map(_swap_6_7)))
+    assert message.startswith(f"{beh}: its blocks differ from those of the first run ")
+    assert ": block 6 is a random block here, a sequence block there; the phases" in message
+    # whole runs of one protocol are compared as before
+    assert compare_model_with_map(shutil.copytree(model_dataset, tmp_path / "whole"), n_perm=5).phases == {
+        "early": [2, 3],
+        "late": [6, 8],
+    }
+
+
+def _swap_6_7(block: str) -> str:
+    return {"1": "practice", "6": "random", "7": "sequence"}.get(block, "sequence")
