@@ -65,17 +65,32 @@ class ComparisonResult:
 
         ``tables/``, ``figures/``, ``summary.txt`` hold the comparison; ``people/`` and ``model/``
         each side's full analysis.
+
+        Raises
+        ------
+        AnalysisInputError
+            A file cannot be written (one line naming it).
         """
         from motorseq.analysis.pipeline import save_outputs
 
         out = Path(out)
-        self.figure_paths.update(save_outputs(out, self.tables, self.figures, self.summary))
+        try:
+            self.figure_paths.update(save_outputs(out, self.tables, self.figures, self.summary))
+        except OSError as error:
+            raise AnalysisInputError(
+                f"{error.filename or out}: cannot write the results: {error.strerror or error}"
+            ) from None
         self.people.save(out / "people")
         self.model.save(out / "model")
-        (out / "provenance.json").write_text(
-            json.dumps({"people": self.people.provenance, "model": self.model.provenance}, indent=2, default=str),
-            encoding="utf-8",
-        )
+        try:
+            (out / "provenance.json").write_text(
+                json.dumps({"people": self.people.provenance, "model": self.model.provenance}, indent=2, default=str),
+                encoding="utf-8",
+            )
+        except OSError as error:
+            raise AnalysisInputError(
+                f"{error.filename or out}: cannot write the results: {error.strerror or error}"
+            ) from None
         return out
 
 

@@ -82,9 +82,11 @@ class AnalysisResult:
             self.figure_paths.update(save_outputs(out, self.tables, self.figures, self.summary))
             # the tables written, their rows and the kind of their number and yes/no columns: load() refuses
             # a folder that lost or cut a table or has a cell that is no longer of its column's kind
+            # and the figures drawn: load() reads only these, not what an earlier analysis left in the folder
             written = {
                 "tables": {name: len(table) for name, table in sorted(self.tables.items())},
                 "table_columns": {name: _column_kinds(table) for name, table in sorted(self.tables.items())},
+                "figures": sorted(self.figure_paths),
             }
             text = json.dumps({**self.provenance, **written}, indent=2, default=str)
             (out / "provenance.json").write_text(text, encoding="utf-8")
@@ -104,11 +106,15 @@ class AnalysisResult:
             ``out`` holds no saved analysis, or a damaged one (one line naming the file): bad JSON
             in ``provenance.json``, no ``tables/`` folder, a table missing (of those the provenance
             lists, or of ``cleaning``, ``block_summary``, ``epoch_summary`` in a folder saved before
-            it listed them), or a table CSV that is empty, cut short, ragged or of another length
-            than saved, or a cell that is not of its column's kind (``file:line: column``): a number
-            column (as saved, or of the known ``cleaning``, ``block_summary`` and ``epoch_summary``
-            columns in a folder saved before the kinds were recorded) holding text, a count holding
-            a blank or a fraction, a yes/no column holding anything but True/False.
+            it listed them), a figure it lists missing, a table CSV that is empty, cut short, ragged
+            or of another length than saved, or a cell that is not of its column's kind
+            (``file:line: column``): a number column (as saved, or of the known ``cleaning``,
+            ``block_summary`` and ``epoch_summary`` columns in a folder saved before the kinds were
+            recorded) holding text, a count holding a blank or a fraction, a yes/no column holding
+            anything but True/False. Also a saved ``motorseq compare`` folder (its ``people/`` and
+            ``model/`` hold the analyses). Only the tables and figures the provenance lists are
+            read: a file an earlier analysis left in the folder (written over with ``--force``) is
+            not this analysis's.
         """
         out = Path(out)
         prov_file = out / "provenance.json"
@@ -122,6 +128,14 @@ class AnalysisResult:
             raise AnalysisInputError(f"{prov_file}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
         if not isinstance(provenance, dict):
             raise AnalysisInputError(f"{prov_file}: not a saved analysis's provenance (a JSON object expected)")
+        if {"people", "model"} <= set(provenance) and "paradigm" not in provenance:
+            raise AnalysisInputError(
+                f"{out}: a saved comparison of people and model (motorseq compare --out), not one analysis: "
+                f"give its analysis of either side, {out / 'people'} or {out / 'model'}"
+            )
+        drawn = provenance.pop("figures", None)
+        if drawn is not None and not (isinstance(drawn, list) and all(isinstance(n, str) for n in drawn)):
+            raise AnalysisInputError(f"{prov_file}: field 'figures': expected a list of figure names")
         rows = provenance.pop("tables", None)
         if rows is not None and not (
             isinstance(rows, dict) and all(isinstance(n, int) and not isinstance(n, bool) for n in rows.values())
@@ -144,12 +158,20 @@ class AnalysisResult:
         for name in expected:
             if not (folder / f"{name}.csv").is_file():
                 raise AnalysisInputError(f"{folder / f'{name}.csv'}: missing from the saved analysis {out}")
+        # the tables and figures saved (a CSV or figure an earlier analysis left in a --force'd folder is
+        # not this analysis's); a folder saved before they were listed: every one there
+        names = sorted(rows) if rows is not None else sorted(p.stem for p in folder.glob("*.csv"))
         tables = {
-            p.stem: _read_saved_table(p, expected.get(p.stem), kinds.get(p.stem, {}), recorded)
-            for p in sorted(folder.glob("*.csv"))
+            name: _read_saved_table(folder / f"{name}.csv", expected.get(name), kinds.get(name, {}), recorded)
+            for name in names
         }
+        pngs = [out / "figures" / f"{name}.png" for name in drawn] if drawn is not None else []
+        if drawn is None:
+            pngs = sorted((out / "figures").glob("*.png"))
         figure_paths = {}
-        for png in sorted((out / "figures").glob("*.png")):
+        for png in pngs:
+            if not png.is_file():
+                raise AnalysisInputError(f"{png}: missing from the saved analysis {out}")
             figure_paths[png.stem] = [png] + ([png.with_suffix(".svg")] if png.with_suffix(".svg").is_file() else [])
         fits = CurveFits(
             tables.get("fits_participants", pd.DataFrame()),

@@ -76,8 +76,22 @@ class BrainComparison:
         return {name: region_image(self.stats[name]["mean"]) for name in self.stats}
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write tables (TSV), metrics (JSON) and images (NIfTI) to ``out_dir``."""
+        """Write tables (TSV), metrics (JSON) and images (NIfTI) to ``out_dir``.
+
+        Raises
+        ------
+        AnalysisInputError
+            A file cannot be written (one line naming it; e.g. ``out_dir`` is a file).
+        """
         out = Path(out_dir)
+        try:
+            return self._save(out)
+        except OSError as error:
+            raise AnalysisInputError(
+                f"{error.filename or out}: cannot write the brain comparison: {error.strerror or error}"
+            ) from None
+
+    def _save(self, out: Path) -> dict[str, Path]:
         out.mkdir(parents=True, exist_ok=True)
         paths = {
             "block_regions": out / "model_block_regions.tsv",

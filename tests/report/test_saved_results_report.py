@@ -339,3 +339,49 @@ def test_a_damaged_saved_brain_comparison_is_refused_naming_the_file(saved, tmp_
         "the saved table is damaged"
     ]
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_saved_analysis_reads_only_its_own_tables_and_figures(saved, tmp_path):
+    import json
+
+    from motorseq.analysis.report.behaviour import headline
+
+    base, analysis, _ = saved
+    # a --force'd folder that an earlier (probabilistic SRT) analysis left a table and a figure in
+    folder = shutil.copytree(base / "analysis", tmp_path / "forced")
+    stale = pd.DataFrame({"session": ["1"], "group": ["all"], "mean": [-80.0], "n": [9]})
+    stale.to_csv(folder / "tables" / "srt_probabilistic_learning_group.csv", index=False)
+    shutil.copy(sorted((folder / "figures").glob("*.png"))[0], folder / "figures" / "earlier.png")
+    back = AnalysisResult.load(folder)
+    assert sorted(back.tables) == sorted(analysis.tables) and "earlier" not in back.figure_paths
+    assert sorted(back.figure_paths) == sorted(analysis.figure_paths)
+    assert headline(back).mean == pytest.approx(_summary_mean(analysis), abs=0.05)  # SRT's, not the stale -80
+    listed = json.loads((folder / "provenance.json").read_text())["figures"]
+    assert listed == sorted(analysis.figure_paths) and len(listed) >= 1
+    (folder / "figures" / f"{listed[0]}.png").unlink()
+    with pytest.raises(AnalysisInputError) as err:
+        AnalysisResult.load(folder)
+    assert str(err.value) == f"{folder / 'figures' / listed[0]}.png: missing from the saved analysis {folder}"
+    # a saved `motorseq compare` folder is not one analysis: say where its analyses are
+    compare_out = tmp_path / "compare"
+    shutil.copytree(base / "analysis", compare_out / "people")
+    (compare_out / "tables").mkdir()
+    pd.DataFrame({"block": [1, 2], "people_mean": [1.0, 0.9]}).to_csv(compare_out / "tables" / "compare_curves.csv")
+    people = json.loads((folder / "provenance.json").read_text())
+    (compare_out / "provenance.json").write_text(json.dumps({"people": people, "model": people}))
+    with pytest.raises(AnalysisInputError) as err:
+        AnalysisResult.load(compare_out)
+    assert str(err.value) == (
+        f"{compare_out}: a saved comparison of people and model (motorseq compare --out), not one analysis: "
+        f"give its analysis of either side, {compare_out / 'people'} or {compare_out / 'model'}"
+    )
+    assert AnalysisResult.load(compare_out / "people").paradigm == "srt"
+
+
+def test_a_brain_comparison_that_cannot_be_written_is_one_line(saved, tmp_path):
+    _, _, brain = saved
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder\n")
+    with pytest.raises(AnalysisInputError, match=rf"^{blocker}: cannot write the brain comparison: "):
+        brain.save(blocker)
+    assert blocker.read_text() == "not a folder\n"
