@@ -161,6 +161,7 @@ class BrainComparison:
             if not isinstance(payload.get(name), kind):
                 what = "missing" if name not in payload else f"not a {'JSON object' if kind is dict else 'string'}"
                 raise AnalysisInputError(f"{metrics_file}: field {name!r} {what}: the saved comparison is damaged")
+        _check_metrics(metrics_file, payload["metrics"])
         try:
             phases = {str(name): [int(b) for b in blocks] for name, blocks in payload["phases"].items()}
         except (TypeError, ValueError):
@@ -213,6 +214,35 @@ class BrainComparison:
             baseline=payload["baseline"],
             provenance=_nan(payload.get("provenance") or {}),
         )
+
+
+#: metrics every comparison has, and the fields of a metric that are text or yes/no (the others are numbers)
+_REQUIRED_METRICS = ("precision_recall", "spearman", "shift")
+_TEXT_FIELDS = {"claim", "top_region"}
+_FLAG_FIELDS = {"consistent", "supported", "top_is_reported", "reported_larger"}
+
+
+def _check_metrics(path: Path, metrics: dict) -> None:
+    """Refuse a saved metric that is missing, or a field of another kind, naming the field."""
+    for name in _REQUIRED_METRICS:
+        if name not in metrics:
+            raise AnalysisInputError(f"{path}: field 'metrics.{name}' missing: the saved comparison is damaged")
+    for name, fields in metrics.items():
+        if not isinstance(fields, dict):
+            raise AnalysisInputError(
+                f"{path}: field 'metrics.{name}' is not a JSON object: the saved comparison is damaged"
+            )
+        for key, value in fields.items():
+            if key in _TEXT_FIELDS:
+                ok, kind = value is None or isinstance(value, str), "text"
+            elif key in _FLAG_FIELDS:
+                ok, kind = isinstance(value, bool), "true or false"
+            else:  # null is a number that was NaN
+                ok, kind = value is None or (isinstance(value, int | float) and not isinstance(value, bool)), "a number"
+            if not ok:
+                raise AnalysisInputError(
+                    f"{path}: field 'metrics.{name}.{key}': {value!r} is not {kind}: the saved comparison is damaged"
+                )
 
 
 #: kinds of the columns every saved comparison has (for folders saved before the kinds were recorded)

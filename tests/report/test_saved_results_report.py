@@ -327,6 +327,16 @@ def test_a_damaged_saved_brain_comparison_is_refused_naming_the_file(saved, tmp_
     assert damaged("phases", lambda f: (f / "comparison_metrics.json").write_text(no_phases)) == (
         "F/comparison_metrics.json: field 'phases' missing: the saved comparison is damaged"
     )
+    no_shift = json.dumps({**metrics, "metrics": {k: v for k, v in metrics["metrics"].items() if k != "shift"}})
+    assert damaged("no_shift", lambda f: (f / "comparison_metrics.json").write_text(no_shift)) == (
+        "F/comparison_metrics.json: field 'metrics.shift' missing: the saved comparison is damaged"
+    )
+    shift = {**metrics["metrics"]["shift"], "median_shift": "1,68"}
+    text_shift = json.dumps({**metrics, "metrics": {**metrics["metrics"], "shift": shift}})
+    assert damaged("text_shift", lambda f: (f / "comparison_metrics.json").write_text(text_shift)) == (
+        "F/comparison_metrics.json: field 'metrics.shift.median_shift': '1,68' is not a number: "
+        "the saved comparison is damaged"
+    )
     # an older folder (no row counts) that is whole still loads, with the same numbers
     old = shutil.copytree(base / "brain", tmp_path / "old")
     payload = json.loads((old / "comparison_metrics.json").read_text())
