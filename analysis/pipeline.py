@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from motorseq.analysis import measures as ms
 from motorseq.analysis.cleaning import FLAGS, CleaningRules, clean, cleaning_summary
@@ -20,6 +19,7 @@ from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.fits import CurveFits, fit_learning_curves
 from motorseq.analysis.loaders import Dataset, load_dataset
 from motorseq.analysis.paradigms import paradigm_module
+from motorseq.analysis.saved_tables import KIND_WORDS, column_kinds, read_saved_table
 
 __all__ = ["AnalysisResult", "analyze", "compute_tables"]
 
@@ -85,7 +85,7 @@ class AnalysisResult:
             # and the figures drawn: load() reads only these, not what an earlier analysis left in the folder
             written = {
                 "tables": {name: len(table) for name, table in sorted(self.tables.items())},
-                "table_columns": {name: _column_kinds(table) for name, table in sorted(self.tables.items())},
+                "table_columns": {name: column_kinds(table) for name, table in sorted(self.tables.items())},
                 "figures": sorted(self.figure_paths),
             }
             text = json.dumps({**self.provenance, **written}, indent=2, default=str)
@@ -144,10 +144,10 @@ class AnalysisResult:
         kinds = provenance.pop("table_columns", None)
         if kinds is not None and not (
             isinstance(kinds, dict)
-            and all(isinstance(cols, dict) and all(k in _KIND_WORDS for k in cols.values()) for cols in kinds.values())
+            and all(isinstance(cols, dict) and all(k in KIND_WORDS for k in cols.values()) for cols in kinds.values())
         ):
             raise AnalysisInputError(
-                f"{prov_file}: field 'table_columns': expected table name -> column -> one of {sorted(_KIND_WORDS)}"
+                f"{prov_file}: field 'table_columns': expected table name -> column -> one of {sorted(KIND_WORDS)}"
             )
         recorded = kinds is not None  # else saved before the kinds were recorded: the columns every analysis writes
         kinds = kinds if recorded else _KNOWN_KINDS
@@ -162,7 +162,7 @@ class AnalysisResult:
         # not this analysis's); a folder saved before they were listed: every one there
         names = sorted(rows) if rows is not None else sorted(p.stem for p in folder.glob("*.csv"))
         tables = {
-            name: _read_saved_table(folder / f"{name}.csv", expected.get(name), kinds.get(name, {}), recorded)
+            name: read_saved_table(folder / f"{name}.csv", expected.get(name), kinds.get(name, {}), recorded)
             for name in names
         }
         pngs = [out / "figures" / f"{name}.png" for name in drawn] if drawn is not None else []
@@ -191,9 +191,6 @@ class AnalysisResult:
         )
 
 
-#: what each recorded column kind means, for messages
-_KIND_WORDS = {"int": "a whole number", "number": "a number", "bool": "True or False"}
-
 #: kinds of the columns of the tables every analysis writes (for folders saved before the kinds were recorded)
 _RT_KINDS = {
     "mean_rt_ms": "number",
@@ -212,103 +209,6 @@ _KNOWN_KINDS = {
     "block_summary": {"block": "int", **_RT_KINDS},
     "epoch_summary": {"epoch": "int", **_RT_KINDS},
 }
-
-
-def _column_kinds(table: pd.DataFrame) -> dict[str, str]:
-    """Kind of each number and yes/no column of a table about to be saved (``int``, ``number``, ``bool``)."""
-    kinds = {}
-    for column in table.columns:
-        dtype = table[column].dtype
-        if pd.api.types.is_bool_dtype(dtype):
-            kinds[str(column)] = "bool"
-        elif pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
-            kinds[str(column)] = "int"  # a numpy integer column has no gaps
-        elif pd.api.types.is_numeric_dtype(dtype):
-            kinds[str(column)] = "number"
-    return kinds
-
-
-def _check_kinds(path: Path, table: pd.DataFrame, kinds: dict[str, str], lines: list[int], recorded: bool) -> None:
-    """Refuse the first cell that is not of its column's saved kind (``file:line: column``).
-
-    A column whose kind was recorded at save time (``recorded``) and is not in the file is refused
-    too; of the known columns of older folders, those present are checked.
-    """
-    for column, kind in kinds.items():
-        if column not in table.columns:
-            if recorded:
-                raise AnalysisInputError(
-                    f"{path}: column {column!r} missing (it was saved): the saved table is damaged"
-                )
-            continue
-        values = table[column]
-        if kind == "bool":
-            bad = values.notna() & ~values.astype(str).isin(["True", "False"])
-        else:
-            numbers = pd.to_numeric(values, errors="coerce")
-            bad = values.notna() & numbers.isna()
-            if kind == "int":
-                bad |= values.isna() | (numbers.notna() & (numbers % 1 != 0))
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            line = lines[row] if len(lines) == len(table) else row + 2
-            raw = values.iloc[row]
-            shown = "a blank" if pd.isna(raw) else repr(str(raw))
-            raise AnalysisInputError(
-                f"{path}:{line}: column {column!r}: {shown} is not {_KIND_WORDS[kind]}: the saved table is damaged"
-            )
-
-
-#: how a saved analysis's tables are read back
-_READ_CSV = {"dtype": {"participant": str, "session": str, "group": str}}
-
-
-def _read_saved_table(
-    path: Path,
-    n_rows: int | None,
-    kinds: dict[str, str] | None = None,
-    recorded: bool = False,
-    read: dict[str, Any] | None = None,
-) -> pd.DataFrame:
-    """Read one saved table, refusing an empty, cut, ragged or shortened file, or a cell of another kind.
-
-    ``read`` holds the :func:`pandas.read_csv` arguments (default: a saved analysis's CSV; the
-    brain comparison passes its TSV's); the messages name ``path`` and, for a cell, its line and column.
-    """
-    import csv
-    import io
-
-    read = _READ_CSV if read is None else read
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise AnalysisInputError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    if not text:
-        raise AnalysisInputError(f"{path}: empty file (not even a header): the saved table is damaged")
-    if not text.endswith("\n"):
-        raise AnalysisInputError(f"{path}: cut short (its last line does not end): the saved table is damaged")
-    if text.strip() in ("", '""'):  # a table without columns, as pandas writes it
-        table = pd.DataFrame()
-    else:
-        reader = csv.reader(io.StringIO(text), delimiter=read.get("sep", ","))
-        header = next(reader)
-        lines = []  # the line each row ends on
-        for record in reader:
-            lines.append(reader.line_num)
-            if len(record) != len(header):
-                raise AnalysisInputError(
-                    f"{path}: line {reader.line_num}: {len(record)} field(s), the header has {len(header)}: "
-                    "the saved table is damaged"
-                )
-        try:
-            table = pd.read_csv(io.StringIO(text), **read)
-        except (ValueError, pd.errors.ParserError) as exc:
-            raise AnalysisInputError(f"{path}: cannot be read as a table: {str(exc).splitlines()[0]}") from None
-        _check_kinds(path, table, kinds or {}, lines, recorded)
-    if n_rows is not None and len(table) != n_rows:
-        raise AnalysisInputError(f"{path}: {len(table)} row(s), but {n_rows} were saved: the saved table is damaged")
-    return table
 
 
 def compute_tables(

@@ -29,7 +29,7 @@ from motorseq.analysis.brain.model_regions import (
     shift_index,
 )
 from motorseq.analysis.errors import AnalysisInputError
-from motorseq.analysis.pipeline import _KIND_WORDS, _column_kinds, _read_saved_table
+from motorseq.analysis.saved_tables import KIND_WORDS, column_kinds, read_saved_table
 
 __all__ = ["BrainComparison", "compare_model_with_map", "find_model_runs", "model_runs_without_derivatives"]
 
@@ -122,7 +122,7 @@ class BrainComparison:
             # each table's rows and the kind of its number and True/False columns: load() refuses a
             # folder that lost, cut or changed one
             "tables": {name: len(table) for name, table in saved.items()},
-            "table_columns": {name: _column_kinds(table) for name, table in saved.items()},
+            "table_columns": {name: column_kinds(table) for name, table in saved.items()},
         }
         paths["metrics"].write_text(json.dumps(_finite(payload), indent=2, default=_jsonable, allow_nan=False))
         return paths
@@ -173,10 +173,10 @@ class BrainComparison:
             raise AnalysisInputError(f"{metrics_file}: field 'tables': expected file name -> number of rows")
         if kinds is not None and not (
             isinstance(kinds, dict)
-            and all(isinstance(cols, dict) and all(k in _KIND_WORDS for k in cols.values()) for cols in kinds.values())
+            and all(isinstance(cols, dict) and all(k in KIND_WORDS for k in cols.values()) for cols in kinds.values())
         ):
             raise AnalysisInputError(
-                f"{metrics_file}: field 'table_columns': expected file name -> column -> one of {sorted(_KIND_WORDS)}"
+                f"{metrics_file}: field 'table_columns': expected file name -> column -> one of {sorted(KIND_WORDS)}"
             )
         recorded = rows is not None and kinds is not None
         if not recorded:  # saved before the tables were listed: the five every comparison writes, weaker checks
@@ -192,7 +192,7 @@ class BrainComparison:
 
         def table(name: str, index: bool = False) -> pd.DataFrame:
             how = {**read, "index_col": 0} if index else read
-            return _read_saved_table(out / name, rows.get(name), kinds.get(name, {}), recorded, how)
+            return read_saved_table(out / name, rows.get(name), kinds.get(name, {}), recorded, how)
 
         try:
             block_regions = table("model_block_regions.tsv")
