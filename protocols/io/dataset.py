@@ -99,8 +99,9 @@ def add_participant(root: str | Path, participant: str, source: str = "human", g
 
     The participant and the group are checked (:func:`~motorseq.protocols.labels.validate_group_label`)
     before anything is written, so no cell of the table can hold a tab or a newline. A participant
-    listed already keeps its row; one listed with another group or source is refused
-    (:func:`check_participant_row`), so a run never contradicts the table.
+    listed already keeps its row (a row without a group, ``n/a``, gets the run's group); one listed
+    with another group or source is refused (:func:`check_participant_row`), so a run never
+    contradicts the table.
     """
     label = check_label(participant, "participant")
     if group is not None:
@@ -118,6 +119,10 @@ def add_participant(root: str | Path, participant: str, source: str = "human", g
             problem = _conflict(table_path, row, label, source, group)
             if problem:
                 raise DataFileError(problem)
+            if group is None or (row.get("group") or "n/a") != "n/a":
+                return
+            table.loc[table["participant_id"] == f"sub-{label}", "group"] = group  # listed without a group
+            atomic_write_text(table_path, table.to_csv(sep="\t", index=False, lineterminator="\n"))
             return
         row = pd.DataFrame([{"participant_id": f"sub-{label}", "source": source, "group": group or "n/a"}])
         table = pd.concat([table, row], ignore_index=True).sort_values("participant_id")

@@ -223,3 +223,7 @@ def test_a_run_that_contradicts_participants_tsv_is_refused_before_anything_is_w
     assert not list(tmp_path.glob("sub-01/ses-2")) and not list(tmp_path.glob("sub-01/ses-3"))
     RunWriter(tmp_path, protocol, "01", "4", seed=4, group="young").close("aborted")  # the same group: fine
     RunWriter(tmp_path, protocol, "01", "5", seed=4).close("aborted")  # no group given: no claim
+    RunWriter(tmp_path, protocol, "02", "1", seed=4).close("aborted")  # listed without a group ...
+    RunWriter(tmp_path, protocol, "02", "2", seed=4, group="old").close("aborted")  # ... gets the later run's
+    table = pd.read_csv(tmp_path / "participants.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert table.set_index("participant_id")["group"].to_dict() == {"sub-01": "young", "sub-02": "old"}
