@@ -91,6 +91,28 @@ def test_start_checks_never_overwrite_and_resume_only_same_list(tmp_path):
         verify_same_trials(paths, other)
 
 
+def test_a_run_that_cannot_be_resumed_is_refused_before_the_window_opens(tmp_path, monkeypatch):
+    import json
+
+    from motorseq.protocols import DataFileError
+    from motorseq.tasks.session import RunOptions, run_session
+
+    protocol = shorten_protocol(load_protocol("srt-soc"), max_trials_per_block=4, max_blocks=2)
+    writer = RunWriter(tmp_path, protocol, "3", "1", 1, seed=0)
+    for row in generate_trials(protocol, "3", 0).iloc[:3].to_dict("records"):
+        writer.write_trial({**row, "stimulus_onset": 1.0, "rt": 0.3, "correct": 1, "n_presses": 1, "n_errors": 0})
+    writer.close("aborted")
+    sidecar = json.loads(writer.paths.sidecar.read_text())
+    writer.paths.sidecar.write_text(json.dumps({**sidecar, "Extra": {"Segments": {}}}))
+    before = {p: p.read_bytes() for p in writer.paths.folder.iterdir()}
+    monkeypatch.delenv("DISPLAY", raising=False)  # a window would fail with DisplayError
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    options = RunOptions("srt-soc", "3", data=tmp_path, resume=True, seed=0, max_trials_per_block=4, max_blocks=2)
+    with pytest.raises(DataFileError, match=r"_beh\.json: Extra\.Segments: expected a list"):
+        run_session(options)
+    assert {p: p.read_bytes() for p in writer.paths.folder.iterdir()} == before  # still aborted, not rewritten
+
+
 def test_missing_psychtoolbox_gives_install_hint(monkeypatch):
     from motorseq.tasks.keyboard import require_psychtoolbox
 
