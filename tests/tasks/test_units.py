@@ -71,6 +71,30 @@ def test_shorten_protocol_caps_and_stays_valid():
         shorten_protocol(full, max_blocks=0)
 
 
+@pytest.mark.parametrize(
+    ("protocol", "caps", "message"),
+    [
+        ("ftt", {"max_trial_seconds": float("nan")}, r"^--max-trial-seconds: nan is not a positive, finite number"),
+        ("ftt", {"max_trial_seconds": float("inf")}, r"^--max-trial-seconds: inf is not a positive, finite number"),
+        ("srt-classic", {"max_trial_seconds": -2.0}, r"^--max-trial-seconds: -2\.0 is not a positive"),
+        ("srt-classic", {"max_trials_per_block": 0}, r"^--max-trials-per-block: 0 is not a whole number of 1 or more"),
+    ],
+)
+def test_shorten_refuses_caps_that_are_not_positive_finite_numbers(protocol, caps, message):
+    with pytest.raises(TaskError, match=message):
+        shorten_protocol(load_protocol(protocol), **caps)
+
+
+def test_shorten_changes_and_mentions_only_what_a_cap_actually_shortens():
+    full = load_protocol("srt-classic")
+    most = max(b.trials for b in full.blocks)
+    assert shorten_protocol(full, max_trials_per_block=most, max_blocks=full.n_blocks, max_trial_seconds=5) is full
+    ftt = load_protocol("ftt")
+    assert shorten_protocol(ftt, max_trial_seconds=ftt.ftt.tap_s + ftt.ftt.rest_s) is ftt
+    short = shorten_protocol(full, max_trials_per_block=most, max_blocks=2)
+    assert short.description.endswith("SHORTENED: first 2 blocks.") and short.n_blocks == 2
+
+
 def test_start_checks_never_overwrite_and_resume_only_same_list(tmp_path):
     protocol = shorten_protocol(load_protocol("srt-soc"), max_trials_per_block=4, max_blocks=2)
     paths = run_paths(tmp_path, "3", "1", protocol.name, 1)
