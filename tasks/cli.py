@@ -108,7 +108,9 @@ def run(
     study_record = None
     if is_study(protocol):  # session K of a study: its protocol, after the delay check
         if participant is None:
-            participant, session, group = _ask_participant(session, [], group)
+            from motorseq.protocols.study import load_study
+
+            participant, session, group = _ask_participant(session, list(load_study(protocol).study.groups), group)
         loaded, study_record = study_session(protocol, participant, session, group, data, ignore_delay)
         group = None if not loaded.groups and group is None else group
     else:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 from motorseq.protocols import TRIAL_COLUMNS, LabelError, Protocol, generate_trials, load_protocol
-from motorseq.protocols.io import RunPaths, RunWriter, check_data_folder, run_paths
+from motorseq.protocols.io import RunPaths, RunWriter, check_data_folder, check_resume, run_paths
 from motorseq.protocols.labels import validate_group_label
 
 from .context import QUIT_KEY, AbortRun, ErrorTone, RestartTrial, RunContext
@@ -105,6 +105,7 @@ def _prepare(options: RunOptions) -> tuple[Protocol, int, pd.DataFrame, RunPaths
     paths.check_inside()
     check_can_start(paths, options.resume)
     if options.resume:
+        check_resume(paths, protocol, seed)  # the writer checks again; this refuses before the window opens
         verify_same_trials(paths, trials)
     return protocol, seed, trials, paths
 

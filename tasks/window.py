@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import DisplayError
 
-__all__ = ["TaskWindow", "FrameLog", "require_display"]
+__all__ = ["TaskWindow", "FrameLog", "require_display", "check_screen"]
 
 #: A display that flips faster than this has no vertical-blank synchronisation.
 _MAX_PLAUSIBLE_HZ = 250.0
@@ -32,6 +32,24 @@ def require_display() -> None:
         raise DisplayError(
             "no display: DISPLAY is not set; run from a desktop session, or headless as `xvfb-run -a motorseq run ...`"
         )
+
+
+def check_screen(screen: int) -> None:
+    """Raise :class:`DisplayError` (naming ``--screen``) for a screen number the display does not have.
+
+    PsychoPy would open the window on screen 0 with only a log warning, and the sidecar would
+    record the screen asked for, not the one used.
+    """
+    import pyglet
+
+    canvas = getattr(pyglet, "canvas", None) or pyglet.display  # pyglet 1.5 / pyglet 2
+    try:
+        count = len(canvas.get_display().get_screens())
+    except Exception as err:  # pyglet raises many kinds of errors for a display it cannot use
+        raise DisplayError(f"--screen {screen}: cannot list the screens of the display: {err}") from None
+    if not 0 <= screen < count:
+        available = "0" if count == 1 else f"0 to {count - 1}"
+        raise DisplayError(f"--screen {screen}: the display has {count} screen(s); give --screen {available}")
 
 
 @dataclass
@@ -105,6 +123,7 @@ class TaskWindow:
         nominal_hz: float = 60.0,
     ) -> None:
         require_display()
+        check_screen(screen)
         from psychopy import logging, visual
 
         logging.console.setLevel(logging.ERROR)

@@ -125,11 +125,14 @@ def demo_command(
     participants: Annotated[int, typer.Option("--participants", min=2, help="Virtual participants.")] = 4,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Cohort seed.")] = 0,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Local Dask worker processes.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace participants an earlier demo in --out simulated otherwise.")
+    ] = False,
 ) -> None:
     """Simulate a small cohort on srt-classic, analyse it, compare with the brain map, write the report."""
     from motorseq.analysis.report.demo import run_demo
 
-    run_demo(out, participants=participants, seed=seed, workers=workers)
+    run_demo(out, participants=participants, seed=seed, workers=workers, force=force)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,14 +11,39 @@ from pathlib import Path
 
 from motorseq.analysis.errors import AnalysisInputError
 
-__all__ = ["DEMO_PROTOCOL", "run_demo"]
+__all__ = ["DEMO_PROTOCOL", "run_demo", "check_demo_out"]
 
 #: The embedded default protocol of the demo.
 DEMO_PROTOCOL = "srt-classic"
 
 
+def check_demo_out(out: str | Path) -> Path:
+    """Check, before any work, that ``out`` is a folder or can be made one; return it.
+
+    Raises
+    ------
+    AnalysisInputError
+        One line naming ``--out``: it is a file, a dangling symbolic link, or inside a file.
+    """
+    out = Path(out)
+    if out.is_symlink() and not out.exists():
+        raise AnalysisInputError(f"{out}: --out is a symbolic link to nothing ({out.readlink()}); give a folder")
+    for folder in (out, *out.absolute().parents):
+        if folder.exists():
+            if not folder.is_dir():
+                where = "is a file" if folder == out else f"is inside a file ({folder})"
+                raise AnalysisInputError(f"{out}: --out {where}; give a folder for the demo's data and report")
+            break
+    return out
+
+
 def run_demo(
-    out: str | Path = "motorseq-demo", participants: int = 4, seed: int = 0, workers: int | None = None, console=None
+    out: str | Path = "motorseq-demo",
+    participants: int = 4,
+    seed: int = 0,
+    workers: int | None = None,
+    console=None,
+    force: bool = False,
 ) -> Path:
     """Run the whole demo and return the report path.
 
@@ -34,6 +59,9 @@ def run_demo(
     workers : int, optional
         Local Dask worker processes (default: CPU cores).
     console : rich.console.Console, optional
+    force : bool
+        Replace participants simulated in ``out`` otherwise (another seed or model); without it
+        they are refused before anything is written (``--force``).
 
     Returns
     -------
@@ -42,8 +70,8 @@ def run_demo(
     from motorseq.analysis.report.progress import step_progress
     from rich.console import Console
 
+    out = check_demo_out(out)
     console = console or Console()
-    out = Path(out)
     data, brain = out / "data", out / "brain"
     try:
         from motorseq.models.cohort import CohortSpec, run_cohort
@@ -52,7 +80,9 @@ def run_demo(
         raise AnalysisInputError(f"demo: the spiking model (motorseq.models) is not available: {exc}") from exc
     start = time.perf_counter()
     console.rule(f"motorseq demo: {participants} virtual participants on {DEMO_PROTOCOL}")
-    spec = CohortSpec(protocol=load_protocol(DEMO_PROTOCOL), out=data, n_participants=participants, seed=seed)
+    spec = CohortSpec(
+        protocol=load_protocol(DEMO_PROTOCOL), out=data, n_participants=participants, seed=seed, force=force
+    )
     try:
         outcomes = run_cohort(spec, workers=workers, progress=True, console=console)
     except ImportError as exc:

@@ -14,7 +14,7 @@ from .reader import (
     validate_path,
     validate_runs,
 )
-from .writer import RunWriter, software_versions
+from .writer import RunWriter, check_resume, software_versions
 
 __all__ = [
     "BEH_COLUMNS",
@@ -26,6 +26,7 @@ __all__ = [
     "add_participant",
     "check_data_folder",
     "check_inside",
+    "check_resume",
     "ensure_dataset",
     "find_runs",
     "read_dataset",

@@ -6,6 +6,7 @@ import datetime as _dt
 import os
 import platform
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
@@ -18,9 +19,10 @@ from .atomic import atomic_write_json, atomic_write_text, fsync_dir
 from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column, describe
 from .dataset import add_participant, ensure_dataset
 from .paths import RunPaths, run_paths
+from .run_checks import _json_type
 from .tsv import format_value
 
-__all__ = ["RunWriter", "software_versions", "RunStatus"]
+__all__ = ["RunWriter", "software_versions", "RunStatus", "check_resume"]
 
 RunStatus = Literal["complete", "aborted", "interrupted"]
 
@@ -38,6 +40,110 @@ def software_versions(*packages: str) -> dict[str, str]:
 
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
+
+
+#: ``Extra`` entries of a sidecar that a resumed run appends to.
+_EXTRA_LISTS = ("Resumed", "Segments", "FrameStats")
+_UNCHANGED = "cannot resume (nothing was changed)"
+
+
+@dataclass(frozen=True)
+class _ResumePlan:
+    """What resuming a run keeps: its sidecar, the trial rows and the key presses, as checked text."""
+
+    sidecar: dict[str, Any]
+    beh_text: str
+    events_text: str | None
+    kept: int
+
+
+def _trial_indices(path: Path, header: str, rows: Sequence[str]) -> list[int]:
+    """Return the ``trial_index`` of each row, or raise :class:`DataFileError` naming the line."""
+    names = header.rstrip("\n").split("\t")
+    if "trial_index" not in names:
+        raise DataFileError(f"{path}:1: trial_index: no such column; {_UNCHANGED}")
+    column = names.index("trial_index")
+    indices = []
+    for number, line in enumerate(rows, start=2):
+        cells = line.rstrip("\n").split("\t")
+        if len(cells) != len(names):
+            raise DataFileError(f"{path}:{number}: expected {len(names)} fields, found {len(cells)}; {_UNCHANGED}")
+        value = cells[column]
+        try:
+            index = int(value)
+        except ValueError:
+            index = 0
+        if index < 1:
+            raise DataFileError(f"{path}:{number}: trial_index: {value!r:.40} is not a trial number; {_UNCHANGED}")
+        indices.append(index)
+    return indices
+
+
+def _resume_plan(paths: RunPaths, protocol: Protocol, seed: int) -> _ResumePlan:
+    """Check that a run can be resumed without losing anything; return what resuming keeps.
+
+    Nothing is written. The rows left in ``_beh.tsv`` must number 1, 2, … and be at least the
+    sidecar's ``TrialsWritten``; ``_events.tsv`` may hold key presses of one trial more (the trial
+    in progress when the run stopped: its presses are saved just before its row), not more.
+    Anything else means saved trials were lost, and resuming would delete their key presses.
+    """
+    from .reader import read_sidecar, read_table_lines
+
+    path = paths.sidecar
+    sidecar = read_sidecar(path)
+    if sidecar.get("RunStatus") == "complete":
+        raise RunExistsError(f"{path}: RunStatus: the run is complete; it is never overwritten")
+    if sidecar.get("ProtocolSHA256") != protocol_hash(protocol):
+        raise DataFileError(f"{path}: ProtocolSHA256: the run was started with a different protocol; cannot resume")
+    if sidecar.get("Seed") is None:
+        raise DataFileError(f"{path}: Seed: missing; the run's trial list cannot be checked; {_UNCHANGED}")
+    if sidecar["Seed"] != seed:
+        raise DataFileError(f"{path}: Seed: the run was started with seed {sidecar['Seed']}")
+    if sidecar.get("StartTime") is not None and not isinstance(sidecar["StartTime"], str):
+        found = _json_type(sidecar["StartTime"])
+        raise DataFileError(f"{path}: StartTime: expected a string, found {found}; {_UNCHANGED}")
+    extra = sidecar.get("Extra") or {}
+    for name in _EXTRA_LISTS:
+        if name in extra and not isinstance(extra[name], list):
+            found = _json_type(extra[name])
+            raise DataFileError(f"{path}: Extra.{name}: expected a list, found {found}; {_UNCHANGED}")
+    header, rows = read_table_lines(paths.beh, drop_partial_last=True)
+    kept = len(rows)
+    for number, index in enumerate(_trial_indices(paths.beh, header, rows), start=1):
+        if index != number:
+            raise DataFileError(
+                f"{paths.beh}:{number + 1}: trial_index: {index} where trial {number} was expected; {_UNCHANGED}"
+            )
+    events_text, highest = None, 0
+    if paths.events.exists():
+        ev_header, ev_rows = read_table_lines(paths.events, drop_partial_last=True)
+        indices = _trial_indices(paths.events, ev_header, ev_rows)
+        highest = max(indices, default=0)
+        events_text = "".join([ev_header, *(line for line, i in zip(ev_rows, indices, strict=True) if i <= kept)])
+    written = sidecar.get("TrialsWritten") or 0
+    lost = [f"{path.name} says TrialsWritten {written}"] if kept < written else []
+    if highest > kept + 1:
+        lost.append(f"{paths.events.name} has key presses of trial {highest}")
+    if lost:
+        raise DataFileError(
+            f"{paths.beh}: {kept} trial rows left, but {' and '.join(lost)}: saved trials were lost; {_UNCHANGED}"
+        )
+    return _ResumePlan(sidecar, "".join([header, *rows]), events_text, kept)
+
+
+def check_resume(paths: RunPaths, protocol: Protocol, seed: int) -> int:
+    """Check, writing nothing, that a run can be resumed; return how many saved trials it keeps.
+
+    Raises
+    ------
+    RunExistsError
+        The run is complete.
+    DataFileError
+        One line naming the file and the field: another protocol or seed, a damaged sidecar
+        (``Seed`` missing, ``Extra.Segments`` not a list…), a row that is not a trial, or saved
+        trials that were lost (fewer rows than ``TrialsWritten``, key presses of later trials).
+    """
+    return _resume_plan(paths, protocol, int(seed)).kept
 
 
 class _AppendOnlyTable:
@@ -160,47 +266,33 @@ class RunWriter:
             )
         if resume and not exists:
             raise RunExistsError(f"{self.paths.beh}: nothing to resume (no such run)")
+        plan = _resume_plan(self.paths, self.protocol, self.seed) if resume else None
         ensure_dataset(self.paths.root)
         add_participant(self.paths.root, self.paths.participant, str(self.source.get("Type", "human")), group)
         self.paths.folder.mkdir(parents=True, exist_ok=True)
         self.started = _now() if wall_clock else None
         self.software = software_versions(*software)
-        if resume:
-            self._prepare_resume()
+        if plan is not None:
+            self._prepare_resume(plan)
         else:
             self._write_sidecars()
             self._beh.open(fresh=True)
             self._events.open(fresh=True)
 
     # -- resume ---------------------------------------------------------------------------
-    def _prepare_resume(self) -> None:
-        from .reader import read_sidecar, read_table_lines
-
-        sidecar = read_sidecar(self.paths.sidecar)
-        if sidecar.get("RunStatus") == "complete":
-            raise RunExistsError(f"{self.paths.sidecar}: RunStatus: the run is complete; it is never overwritten")
-        if sidecar.get("ProtocolSHA256") != protocol_hash(self.protocol):
-            raise DataFileError(
-                f"{self.paths.sidecar}: ProtocolSHA256: the run was started with a different protocol; cannot resume"
-            )
-        if int(sidecar.get("Seed", -1)) != self.seed:
-            raise DataFileError(f"{self.paths.sidecar}: Seed: the run was started with seed {sidecar.get('Seed')}")
-        self.started = sidecar.get("StartTime", self.started)
-        self.extra = dict(sidecar.get("Extra", {}))
-        header, rows = read_table_lines(self.paths.beh, drop_partial_last=True)
-        kept_trials = len(rows)
-        atomic_write_text(self.paths.beh, "".join([header, *rows]))
-        if self.paths.events.exists():
-            ev_header, ev_rows = read_table_lines(self.paths.events, drop_partial_last=True)
-            index_col = ev_header.rstrip("\n").split("\t").index("trial_index")
-            kept = [line for line in ev_rows if int(line.split("\t")[index_col]) <= kept_trials]
-            atomic_write_text(self.paths.events, "".join([ev_header, *kept]))
+    def _prepare_resume(self, plan: _ResumePlan) -> None:
+        """Continue the run checked by :func:`_resume_plan`: drop only a cut-off row and the trial in progress."""
+        self.started = plan.sidecar.get("StartTime", self.started)
+        self.extra = dict(plan.sidecar.get("Extra") or {})
+        atomic_write_text(self.paths.beh, plan.beh_text)
+        if plan.events_text is not None:
+            atomic_write_text(self.paths.events, plan.events_text)
             self._events.open(fresh=False)
         else:
             self._events.open(fresh=True)
-        self.n_written = kept_trials
+        self.n_written = plan.kept
         self.extra.setdefault("Resumed", []).append(
-            {"At": _now() if self.wall_clock else None, "FromTrial": kept_trials + 1}
+            {"At": _now() if self.wall_clock else None, "FromTrial": plan.kept + 1}
         )
         self._write_sidecars()
         self._beh.open(fresh=False)

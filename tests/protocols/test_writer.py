@@ -141,6 +141,97 @@ def test_resume_refuses_another_protocol_or_seed(tmp_path):
         RunWriter(tmp_path, first_trials(load_protocol("classroom"), 3), "01", "1", seed=5, resume=True)
 
 
+def _aborted_after(root: Path, done: int, total: int = 6) -> RunWriter:
+    """A run of ``total`` trials aborted after ``done`` of them (the state ``--resume`` continues)."""
+    protocol = first_trials(load_protocol("classroom"), total)
+    writer = RunWriter(root, protocol, "01", "1", seed=4)
+    for row in generate_trials(protocol, "01", seed=4).head(done).to_dict("records"):
+        writer.write_trial(_row(row), [{"onset": 1.0, "key": row["correct_key"], "rt": 0.4, "correct": 1}])
+    writer.close("aborted")
+    return writer
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _resume(root: Path, total: int = 6) -> RunWriter:
+    return RunWriter(root, first_trials(load_protocol("classroom"), total), "01", "1", seed=4, resume=True)
+
+
+@pytest.mark.parametrize(
+    ("keep_rows", "message"),
+    [
+        (
+            0,
+            r"_beh\.tsv: 0 trial rows left, but .*_beh\.json says TrialsWritten 3 and .*_events\.tsv has key "
+            r"presses of trial 3: saved trials were lost; cannot resume \(nothing was changed\)$",
+        ),
+        (2, r"_beh\.tsv: 2 trial rows left, but .*_beh\.json says TrialsWritten 3: saved trials were lost"),
+    ],
+)
+def test_resume_refuses_a_run_whose_rows_were_lost_and_changes_nothing(tmp_path, keep_rows, message):
+    writer = _aborted_after(tmp_path, 3)
+    lines = writer.paths.beh.read_text().splitlines(keepends=True)
+    writer.paths.beh.write_text("".join(lines[: 1 + keep_rows]))
+    before = _files(tmp_path)
+    with pytest.raises(DataFileError, match=message):
+        _resume(tmp_path)
+    assert _files(tmp_path) == before  # the key presses of the lost trials are still there
+
+
+def test_resume_refuses_key_presses_of_trials_after_the_one_in_progress(tmp_path):
+    writer = _aborted_after(tmp_path, 3)
+    sidecar = json.loads(writer.paths.sidecar.read_text())
+    writer.paths.sidecar.write_text(json.dumps({**sidecar, "RunStatus": "interrupted", "TrialsWritten": 0}))
+    lines = writer.paths.beh.read_text().splitlines(keepends=True)
+    writer.paths.beh.write_text("".join(lines[:2]))
+    before = _files(tmp_path)
+    with pytest.raises(DataFileError, match=r"1 trial rows left, but .*_events\.tsv has key presses of trial 3"):
+        _resume(tmp_path)
+    assert _files(tmp_path) == before
+
+
+def test_resume_drops_only_the_key_presses_of_the_trial_in_progress(tmp_path):
+    writer = _aborted_after(tmp_path, 3)  # as if killed after trial 3's presses were saved, before its row
+    lines = writer.paths.beh.read_text().splitlines(keepends=True)
+    writer.paths.beh.write_text("".join(lines[:3]))
+    sidecar = json.loads(writer.paths.sidecar.read_text())
+    writer.paths.sidecar.write_text(json.dumps({**sidecar, "RunStatus": "interrupted", "TrialsWritten": 0}))
+    resumed = _resume(tmp_path)
+    assert resumed.next_trial_index == 3
+    assert read_events(writer.paths.events)["trial_index"].tolist() == [1, 2]
+    resumed.close("aborted")
+
+
+def _no_trial_index(sidecar: dict, events: list[list[str]]) -> None:
+    events[2][events[0].index("trial_index")] = "n/a"  # line 3: trial 2
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda s, e: s.update(Seed=None), r"_beh\.json: Seed: missing"),
+        (lambda s, e: s["Extra"].update(Resumed=5), r"_beh\.json: Extra\.Resumed: expected a list, found a number"),
+        (lambda s, e: s["Extra"].update(Segments={}), r"_beh\.json: Extra\.Segments: expected a list, found an obj"),
+        (lambda s, e: s.update(StartTime=3), r"_beh\.json: StartTime: expected a string"),
+        (_no_trial_index, r"_events\.tsv:3: trial_index: 'n/a' is not a trial number"),
+    ],
+)
+def test_resume_refuses_an_edited_sidecar_or_events_table_in_one_line(tmp_path, edit, message):
+    writer = _aborted_after(tmp_path, 3)
+    sidecar = json.loads(writer.paths.sidecar.read_text())
+    events = [line.split("\t") for line in writer.paths.events.read_text().splitlines()]
+    edit(sidecar, events)
+    writer.paths.sidecar.write_text(json.dumps(sidecar))
+    writer.paths.events.write_text("".join("\t".join(cells) + "\n" for cells in events))
+    before = _files(tmp_path)
+    with pytest.raises(DataFileError, match=message) as error:
+        _resume(tmp_path)
+    assert "\n" not in str(error.value) and str(error.value).endswith("cannot resume (nothing was changed)")
+    assert _files(tmp_path) == before
+
+
 def test_reader_reports_bad_rows_with_file_and_line(tmp_path):
     writer = _write(tmp_path, 6)
     lines = writer.paths.beh.read_text().splitlines(keepends=True)

@@ -29,3 +29,13 @@ def test_every_kind_of_screen_is_drawn(name, tmp_path, display):
     assert 200 < difference.sum() < 0.05 * difference.size
     if name == "ftt":
         assert {"tapping", "rest"} <= set(files)
+
+
+def test_a_screen_the_display_does_not_have_is_refused(display):
+    from motorseq.tasks.errors import DisplayError
+    from motorseq.tasks.window import TaskWindow
+
+    with pytest.raises(DisplayError, match=r"^--screen 5: the display has 1 screen\(s\); give --screen 0$"):
+        TaskWindow(screen=5)  # xvfb-run has one screen; PsychoPy would fall back to screen 0
+    with pytest.raises(DisplayError, match=r"^--screen -1: "):
+        TaskWindow(screen=-1)

@@ -71,6 +71,30 @@ def test_shorten_protocol_caps_and_stays_valid():
         shorten_protocol(full, max_blocks=0)
 
 
+@pytest.mark.parametrize(
+    ("protocol", "caps", "message"),
+    [
+        ("ftt", {"max_trial_seconds": float("nan")}, r"^--max-trial-seconds: nan is not a positive, finite number"),
+        ("ftt", {"max_trial_seconds": float("inf")}, r"^--max-trial-seconds: inf is not a positive, finite number"),
+        ("srt-classic", {"max_trial_seconds": -2.0}, r"^--max-trial-seconds: -2\.0 is not a positive"),
+        ("srt-classic", {"max_trials_per_block": 0}, r"^--max-trials-per-block: 0 is not a whole number of 1 or more"),
+    ],
+)
+def test_shorten_refuses_caps_that_are_not_positive_finite_numbers(protocol, caps, message):
+    with pytest.raises(TaskError, match=message):
+        shorten_protocol(load_protocol(protocol), **caps)
+
+
+def test_shorten_changes_and_mentions_only_what_a_cap_actually_shortens():
+    full = load_protocol("srt-classic")
+    most = max(b.trials for b in full.blocks)
+    assert shorten_protocol(full, max_trials_per_block=most, max_blocks=full.n_blocks, max_trial_seconds=5) is full
+    ftt = load_protocol("ftt")
+    assert shorten_protocol(ftt, max_trial_seconds=ftt.ftt.tap_s + ftt.ftt.rest_s) is ftt
+    short = shorten_protocol(full, max_trials_per_block=most, max_blocks=2)
+    assert short.description.endswith("SHORTENED: first 2 blocks.") and short.n_blocks == 2
+
+
 def test_start_checks_never_overwrite_and_resume_only_same_list(tmp_path):
     protocol = shorten_protocol(load_protocol("srt-soc"), max_trials_per_block=4, max_blocks=2)
     paths = run_paths(tmp_path, "3", "1", protocol.name, 1)
@@ -89,6 +113,28 @@ def test_start_checks_never_overwrite_and_resume_only_same_list(tmp_path):
     other = generate_trials(protocol, "4", 0)  # participant 4 has the other SOC sequence
     with pytest.raises(ResumeError, match="another trial list"):
         verify_same_trials(paths, other)
+
+
+def test_a_run_that_cannot_be_resumed_is_refused_before_the_window_opens(tmp_path, monkeypatch):
+    import json
+
+    from motorseq.protocols import DataFileError
+    from motorseq.tasks.session import RunOptions, run_session
+
+    protocol = shorten_protocol(load_protocol("srt-soc"), max_trials_per_block=4, max_blocks=2)
+    writer = RunWriter(tmp_path, protocol, "3", "1", 1, seed=0)
+    for row in generate_trials(protocol, "3", 0).iloc[:3].to_dict("records"):
+        writer.write_trial({**row, "stimulus_onset": 1.0, "rt": 0.3, "correct": 1, "n_presses": 1, "n_errors": 0})
+    writer.close("aborted")
+    sidecar = json.loads(writer.paths.sidecar.read_text())
+    writer.paths.sidecar.write_text(json.dumps({**sidecar, "Extra": {"Segments": {}}}))
+    before = {p: p.read_bytes() for p in writer.paths.folder.iterdir()}
+    monkeypatch.delenv("DISPLAY", raising=False)  # a window would fail with DisplayError
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    options = RunOptions("srt-soc", "3", data=tmp_path, resume=True, seed=0, max_trials_per_block=4, max_blocks=2)
+    with pytest.raises(DataFileError, match=r"_beh\.json: Extra\.Segments: expected a list"):
+        run_session(options)
+    assert {p: p.read_bytes() for p in writer.paths.folder.iterdir()} == before  # still aborted, not rewritten
 
 
 def test_missing_psychtoolbox_gives_install_hint(monkeypatch):
