@@ -246,9 +246,9 @@ def raster_command(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
 ) -> None:
     """Draw a participant's spike raster (saved by simulate --record-spikes)."""
-    from motorseq.models.output import read_spikes
-    from motorseq.models.raster import find_spikes, raster_figure
-    from motorseq.protocols import MotorseqError
+    from motorseq.models.output import read_spikes, spikes_run_duration
+    from motorseq.models.raster import check_window, find_spikes, raster_figure
+    from motorseq.protocols import MotorseqError, check_label
     from rich.console import Console
 
     console = Console(stderr=True)
@@ -257,9 +257,14 @@ def raster_command(
             raise MotorseqError(f"{out}: --out exists already; use --force to replace it")
         if out.suffix.lower() not in (".png", ".svg"):
             raise MotorseqError(f"{out}: --out: give a .png or .svg file")
+        check_label(participant, "--participant")
+        check_label(session, "--session")
         path = find_spikes(data, participant, session, run)
+        run_s = spikes_run_duration(path)
+        spikes = read_spikes(path, run_s)
+        check_window(path, spikes, start, duration, run_s)
         fig = raster_figure(
-            read_spikes(path),
+            spikes,
             start,
             duration,
             f"sub-{participant} ses-{session} run-{run}: {start:g}-{start + duration:g} s",

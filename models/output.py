@@ -35,6 +35,7 @@ Determinism: the files hold no wall-clock times (the sidecar's ``StartTime`` and
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -61,6 +62,7 @@ __all__ = [
     "presses_from_table",
     "read_spikes",
     "spike_paths",
+    "spikes_run_duration",
     "remove_stale_temporaries",
     "write_dataset_files",
     "write_participant",
@@ -72,6 +74,12 @@ PIPELINE = "motorseq-model"
 _ACTIVITY_SUFFIX = "desc-regions_activity"
 _BOLD_SUFFIX = "desc-bold_timeseries"
 _SPIKES_SUFFIX = "desc-spikes_events"
+_NEWLINE = b"\n"
+#: How far the last spike may come after ``SimulatedDuration_s``: that duration is the end of the last
+#: whole 0.1-s rate bin (``models.results.RATE_BIN_S``) read at the meters' 10-ms steps, so the run goes
+#: on for up to a bin and a step after it.
+_DURATION_SLACK_S = 0.1 + 0.01 + 1e-6
+_SPIKES_COLUMNS = ("onset", "duration", "neuron", "population", "channel", "region")
 _SPIKES_SIDECAR = {
     "Description": "Every spike of the simulated network (motorseq simulate --record-spikes).",
     "onset": {"Description": "Spike time from the start of the run.", "Units": "s"},
@@ -313,25 +321,155 @@ def _write_tsv(path: Path, table: pd.DataFrame) -> None:
         os.fsync(handle.fileno())
 
 
-def _write_spikes(path: Path, spikes: pd.DataFrame) -> None:
-    """Write the spikes as a gzipped BIDS events table (``onset``, ``duration``, ...), fsynced."""
+def _write_spikes(path: Path, spikes: pd.DataFrame, seed: int = 0) -> None:
+    """Write the spikes as a gzipped BIDS events table (``onset``, ``duration``, ...) and its sidecar, fsynced.
+
+    The sidecar (``.json`` next to it) records the number of spikes (``Count``), which
+    :func:`read_spikes` checks.
+    """
     import gzip
 
     table = spikes.rename(columns={"time_s": "onset"}).assign(duration=0.0)
-    table = table[["onset", "duration", "neuron", "population", "channel", "region"]]
+    table = table[list(_SPIKES_COLUMNS)]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as raw:
         with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
             fh.write(table.to_csv(sep="\t", index=False, lineterminator="\n", float_format="%.6f").encode())
         raw.flush()
         os.fsync(raw.fileno())
+    _write_json(_spikes_sidecar(path), {**_SPIKES_SIDECAR, "Seed": int(seed), "Count": len(table)})
 
 
-def read_spikes(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a spikes derivative back (``onset`` in s, ``neuron``, ``population``, ``channel``, ``region``)."""
-    table = pd.read_csv(path, sep="\t", dtype={"population": str, "region": str})
-    table["region"] = table["region"].fillna("n/a")  # pandas reads the text n/a as missing
-    return table
+def _spikes_sidecar(path: Path) -> Path:
+    """Return the sidecar (``…_desc-spikes_events.json``) of a spikes file."""
+    path = Path(path)
+    return path.with_name(path.name.removesuffix(".tsv.gz") + ".json")
+
+
+def spikes_run_duration(path: str | os.PathLike) -> float | None:
+    """Return the simulated duration (s) of the run of a spikes file, ``None`` when it is not known.
+
+    The duration is the run sidecar's ``Extra.SimulatedDuration_s``
+    (``<root>/sub-<p>/ses-<s>/beh/<stem>_beh.json`` for
+    ``<root>/derivatives/motorseq-model/sub-<p>/ses-<s>/<stem>_desc-spikes_events.tsv.gz``), the end
+    of the run's last whole 0.1-s rate bin: spikes may come up to a bin later.
+    """
+    path = Path(path)
+    if len(path.parents) < 5 or not path.name.endswith(f"_{_SPIKES_SUFFIX}.tsv.gz"):
+        return None
+    root, sub, ses = path.parents[4], path.parents[1].name, path.parents[0].name
+    beh = root / sub / ses / "beh" / path.name.replace(f"_{_SPIKES_SUFFIX}.tsv.gz", "_beh.json")
+    try:
+        value = json.loads(beh.read_text(encoding="utf-8"))["Extra"]["SimulatedDuration_s"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value) or value <= 0:
+        return None
+    return float(value)
+
+
+def read_spikes(path: str | os.PathLike, duration_s: float | None = None) -> pd.DataFrame:
+    """Read a spikes derivative back (``onset`` in s, ``neuron``, ``population``, ``channel``, ``region``).
+
+    The file is checked before any of it is used: a whole gzip stream, the header, every
+    value (line by line), the number of spikes against the sidecar's ``Count`` and the
+    spike times against the run's duration.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``…_desc-spikes_events.tsv.gz`` file.
+    duration_s : float, optional
+        The run's duration (s); by default the run sidecar's (:func:`spikes_run_duration`),
+        unchecked when that is not known.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per spike, in time order.
+
+    Raises
+    ------
+    motorseq.protocols.DataFileError
+        The file or its sidecar is damaged or does not follow the format (one line naming
+        the file, and the line and column at fault).
+    """
+    import gzip
+    import zlib
+
+    from motorseq.protocols.errors import DataFileError
+
+    path = Path(path)
+    sidecar = _spikes_sidecar(path)
+    try:
+        count = json.loads(sidecar.read_text(encoding="utf-8"))["Count"]
+    except FileNotFoundError:
+        raise DataFileError(f"{sidecar}: missing: the sidecar of {path.name} (it records the spike count)") from None
+    except (OSError, ValueError) as error:
+        raise DataFileError(f"{sidecar}: not a readable JSON file ({error})") from None
+    except (KeyError, TypeError):
+        raise DataFileError(f"{sidecar}: Count: missing (the number of spikes of {path.name})") from None
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise DataFileError(f"{sidecar}: Count: {count!r} is not a number of spikes")
+    try:
+        with gzip.open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise DataFileError(f"{path}: missing") from None
+    except (EOFError, OSError, zlib.error) as error:
+        raise DataFileError(f"{path}: damaged gzip file, cut short or corrupted ({error})") from None
+    if not data.endswith(b"\n"):
+        where = f"{path}:{data.count(_NEWLINE) + 1}"
+        raise DataFileError(f"{where}: the last line is cut short (no line end)" if data else f"{path}: empty file")
+    header = data[: data.index(b"\n")].decode("utf-8", errors="replace").rstrip("\r").split("\t")
+    if header != list(_SPIKES_COLUMNS):
+        missing = [c for c in _SPIKES_COLUMNS if c not in header]
+        found = f"missing {', '.join(missing)}" if missing else f"got {', '.join(header)}"
+        raise DataFileError(f"{path}:1: header: expected the columns {', '.join(_SPIKES_COLUMNS)}; {found}")
+    try:
+        raw = pd.read_csv(io.BytesIO(data), sep="\t", dtype=str, keep_default_na=False, na_filter=False)
+    except (ValueError, UnicodeDecodeError) as error:  # pandas' ParserError: a line with too many fields
+        raise DataFileError(f"{path}: not a tab-separated spikes table ({error})") from None
+    return _checked_spikes(path, sidecar, raw, count, spikes_run_duration(path) if duration_s is None else duration_s)
+
+
+def _checked_spikes(path: Path, sidecar: Path, raw: pd.DataFrame, count: int, duration_s: float | None) -> pd.DataFrame:
+    """Convert the text columns of a spikes table and check every value (``file:line: column: problem``)."""
+    from motorseq.protocols.errors import DataFileError
+
+    def bad(mask: np.ndarray, column: str, problem: str) -> None:
+        if mask.any():
+            row = int(np.flatnonzero(mask)[0])
+            value = raw[column].iloc[row]
+            shown = "nothing" if pd.isna(value) or value == "" else repr(value)
+            raise DataFileError(f"{path}:{row + 2}: {column}: {shown} {problem}")
+
+    table = pd.DataFrame(index=raw.index)
+    for column in ("onset", "duration"):
+        values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
+        bad(~np.isfinite(values), column, "is not a number")
+        table[column] = values
+    bad(table["onset"].to_numpy() < 0, "onset", "is before the start of the run")
+    bad(table["duration"].to_numpy() != 0, "duration", "is not 0 (a spike is an instant)")
+    for column in ("neuron", "channel"):
+        text = raw[column].fillna("")
+        bad(~text.str.fullmatch(r"\d{1,9}").to_numpy(dtype=bool), column, "is not a whole number >= 0")
+        table[column] = text.astype(np.int64).to_numpy()
+    for column in ("population", "region"):
+        text = raw[column].fillna("")
+        bad((text.str.strip() == "").to_numpy(dtype=bool), column, "is not a name")
+        table[column] = text
+    table = table[list(_SPIKES_COLUMNS)]
+    onset = table["onset"].to_numpy()
+    bad(np.r_[False, np.diff(onset) < 0], "onset", "is earlier than the line before (spikes are in time order)")
+    if len(table) != count:
+        raise DataFileError(
+            f"{path}: {len(table)} spike(s), but its sidecar {sidecar.name} records Count {count} "
+            "(the file is cut short or was changed)"
+        )
+    if duration_s is not None and len(table) and onset[-1] > duration_s + _DURATION_SLACK_S:
+        bad(onset > duration_s + _DURATION_SLACK_S, "onset", f"is after the end of the run ({duration_s:g} s)")
+    return table.reset_index(drop=True)
 
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
@@ -541,8 +679,7 @@ def write_participant(
 
         if spikes is not None:
             tmp_spikes = spike_paths(tmp, protocol, participant, session, run)
-            _write_spikes(tmp_spikes["spikes"], spikes)
-            _write_json(tmp_spikes["spikes_json"], {**_SPIKES_SIDECAR, "Seed": int(seed), "Count": len(spikes)})
+            _write_spikes(tmp_spikes["spikes"], spikes, seed)
         _write_tsv(tmp_derived["activity"], activity)
         _write_json(tmp_derived["activity_json"], {**_ACTIVITY_COLUMNS, "Seed": int(seed), "Regions": list(REGIONS)})
         _write_tsv(tmp_derived["bold"], bold)

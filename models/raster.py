@@ -13,7 +13,7 @@ import pandas as pd
 
 from .errors import ModelError
 
-__all__ = ["find_spikes", "raster_figure"]
+__all__ = ["check_window", "find_spikes", "raster_figure"]
 
 
 def find_spikes(root: str | Path, participant: str, session: str = "1", run: int = 1) -> Path:
@@ -26,6 +26,34 @@ def find_spikes(root: str | Path, participant: str, session: str = "1", run: int
             "simulate with --record-spikes to save them"
         )
     return found[0]
+
+
+def check_window(path: Path, spikes: pd.DataFrame, start_s: float, duration_s: float, run_s: float | None) -> None:
+    """Refuse a time window (``--start``, ``--duration``) that is not inside the run.
+
+    Parameters
+    ----------
+    path : Path
+        The spikes file, for the message.
+    spikes : pandas.DataFrame
+        Its spikes (:func:`motorseq.models.output.read_spikes`).
+    start_s, duration_s : float
+        The window.
+    run_s : float or None
+        The run's duration (s, ``SimulatedDuration_s``); when it is not known, the run is taken to
+        end at its last spike.
+    """
+    if not (np.isfinite(duration_s) and duration_s > 0):
+        raise ModelError(f"--duration: must be a number of seconds > 0, got {duration_s!r}")
+    if not (np.isfinite(start_s) and start_s >= 0):
+        raise ModelError(f"--start: must be a number of seconds >= 0, got {start_s!r}")
+    last = float(spikes["onset"].max()) if len(spikes) else 0.0
+    if run_s is not None:
+        end = max(run_s, last)  # the sidecar's duration ends at the last whole rate bin
+        if start_s >= end:
+            raise ModelError(f"--start: {start_s:g} s is not inside the run of {path.name} (0-{end:g} s)")
+    elif start_s > last:
+        raise ModelError(f"--start: {start_s:g} s is after the last spike of {path.name} ({last:g} s)")
 
 
 def raster_figure(spikes: pd.DataFrame, start_s: float = 0.0, duration_s: float = 5.0, title: str = ""):

@@ -109,11 +109,64 @@ def _list_studies() -> None:
     console.print(table)
 
 
+def _study_path(name: str | Path) -> Path | None:
+    """Return the study file of ``name`` (a bundled study or a study file), ``None`` for a protocol."""
+    from .registry import list_protocols
+    from .study import is_study_file, list_studies, study_path
+
+    text = str(name)
+    if text in list_protocols():
+        return None
+    if text in list_studies() or is_study_file(text):
+        return study_path(text)
+    return None
+
+
+def _session_protocols(loaded) -> list[str]:  # noqa: ANN001 - a LoadedStudy
+    """Describe each session of a study and the protocol(s) it runs: ``session 1 (training): ftt``."""
+    from .registry import list_protocols
+
+    bundled = set(list_protocols())
+
+    def where(reference: str) -> str:
+        return reference if reference in bundled else str(loaded.path.parent / reference)
+
+    lines = []
+    for number, session in enumerate(loaded.study.sessions, start=1):
+        label = f" ({session.label})" if session.label else ""
+        if session.protocol is not None:
+            lines.append(f"session {number}{label}: {where(session.protocol)}")
+        else:
+            groups = ", ".join(f"{group} {where(ref)}" for group, ref in (session.groups or {}).items())
+            lines.append(f"session {number}{label}: {groups}")
+    return lines
+
+
+def _show_study(path: Path) -> None:
+    from .study import load_study
+
+    loaded = load_study(path)
+    typer.echo(path.read_text(encoding="utf-8"))
+    table = Table(title=Text(f"{loaded.study.name}: sessions"))
+    for column in ("#", "label", "delay", "group", "protocol", "paradigm", "trials"):
+        table.add_column(column)
+    for (number, group), protocol in loaded.protocols.items():
+        session = loaded.study.sessions[number - 1]
+        delay = session.delay or ""
+        row = (str(number), session.label, delay, group or "", protocol.name, protocol.paradigm, str(protocol.n_trials))
+        table.add_row(*(Text(str(cell)) for cell in row))
+    console.print(table)
+
+
 @protocols_app.command("show")
-def protocols_show(name: Annotated[str, typer.Argument(help="Bundled protocol name or YAML file.")]) -> None:
-    """Print a protocol file and a summary of its blocks."""
+def protocols_show(name: Annotated[str, typer.Argument(help="Bundled protocol or study name, or YAML file.")]) -> None:
+    """Print a protocol file and a summary of its blocks (a study: its file and its sessions)."""
     from .registry import load_protocol, protocol_path
 
+    study = _study_path(name)
+    if study is not None:
+        _show_study(study)
+        return
     protocol = load_protocol(name)
     typer.echo(protocol_path(name).read_text(encoding="utf-8"))
     table = Table(title=Text(f"{protocol.name}: blocks"))
@@ -128,15 +181,17 @@ def protocols_show(name: Annotated[str, typer.Argument(help="Bundled protocol na
 
 
 @protocols_app.command("validate")
-def protocols_validate(files: Annotated[list[Path], typer.Argument(help="Protocol or study YAML files.")]) -> None:
+def protocols_validate(
+    files: Annotated[list[Path], typer.Argument(help="Protocol or study YAML files, or bundled names.")],
+) -> None:
     """Validate protocol and study files; each bad one is reported in one line."""
     from .registry import load_protocol
-    from .study import is_study_file, load_study
+    from .study import load_study
 
     failed = 0
     for path in files:
         try:
-            if is_study_file(path):  # a study: its sessions and every protocol they name
+            if _study_path(path) is not None:  # a study: its sessions and every protocol they name
                 study = load_study(path).study
                 summary = f" {path}: study {study.name} ({study.n_sessions} sessions)"
             else:
@@ -153,7 +208,7 @@ def protocols_validate(files: Annotated[list[Path], typer.Argument(help="Protoco
 
 @app.command("trials")
 def trials(
-    protocol: Annotated[str, typer.Argument(help="Bundled protocol name or YAML file.")],
+    protocol: Annotated[str, typer.Argument(help="Bundled protocol name or YAML file (not a study).")],
     participant: Annotated[str, typer.Option("--participant", "-p", help="Participant label (letters and digits).")],
     seed: Annotated[int | None, typer.Option(help="Seed of the random elements (protocol default if omitted).")] = None,
     out: Annotated[Path | None, typer.Option(help="Save the list as TSV here instead of printing it.")] = None,
@@ -162,6 +217,15 @@ def trials(
     from .io.atomic import write_new_text
     from .trials import generate_trials
 
+    study = _study_path(protocol)
+    if study is not None:
+        from .study import load_study
+
+        sessions = "; ".join(_session_protocols(load_study(study)))
+        raise MotorseqError(
+            f"{protocol}: a study, with one trial list per session; give the session's protocol "
+            f"(motorseq trials PROTOCOL -p {participant}): {sessions}"
+        )
     if out is not None:
         check_new_file(out)
     table = generate_trials(protocol, participant, seed)

@@ -20,7 +20,7 @@ from motorseq.analysis.loaders.common import Dataset, rt_to_ms
 from motorseq.analysis.schema import finalize_presses, finalize_trials
 from motorseq.protocols.errors import DataFileError
 from motorseq.protocols.io import read_events, read_runs
-from motorseq.protocols.io.design_checks import check_run_locations
+from motorseq.protocols.io.design_checks import check_run_locations, check_task_protocols
 from motorseq.protocols.io.reader import is_ignored
 
 __all__ = ["check_pooling", "find_runs", "folder_prefixes", "load_motorseq", "parse_prefixes", "pool_prefixes"]
@@ -342,6 +342,7 @@ def load_motorseq(
     where = str(paths[0]) if len(paths) == 1 else f"{len(runs)} runs"
     try:
         loaded = read_runs(runs, allow_partial=True)  # one validated parse; interrupted runs keep their rows
+        check_task_protocols(runs, loaded.sidecars)  # across every input: one analysis pools them
     except DataFileError as error:
         raise AnalysisInputError(str(error)) from None
     info = pd.DataFrame(

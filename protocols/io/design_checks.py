@@ -21,7 +21,14 @@ import pandas as pd
 
 from ..errors import DataFileError
 
-__all__ = ["sidecar_protocol", "check_layout", "check_answered", "check_trial_list", "check_run_locations"]
+__all__ = [
+    "sidecar_protocol",
+    "check_layout",
+    "check_answered",
+    "check_trial_list",
+    "check_run_locations",
+    "check_task_protocols",
+]
 
 #: Columns of a trial row that the protocol, participant and seed fix.
 DESIGN_COLUMNS = ("block", "block_kind", "trial", "trial_type", "target", "correct_key", "sequence_id", "epoch")
@@ -242,6 +249,7 @@ def check_trial_list(path: Path, sidecar: dict, rows: pd.DataFrame, lines: np.nd
 
 
 _SUB = re.compile(r"sub-([A-Za-z0-9]+)")
+_TASK = re.compile(r"_task-([A-Za-z0-9]+)_")
 _SES = re.compile(r"ses-([A-Za-z0-9]+)")
 
 
@@ -270,3 +278,40 @@ def check_run_locations(runs: list[Path]) -> None:
         if other is not None:
             raise DataFileError(f"{other} and {run}: the same run file twice in one dataset (a copied folder?)")
         seen[run.name] = run
+
+
+def check_task_protocols(runs: list[Path], sidecars: list[dict]) -> None:
+    """Refuse runs with one task label whose sidecars name different protocols.
+
+    The task label of a file name keeps only the letters and digits of the protocol's name, so two
+    protocols (``srtclassic`` and ``srt-classic``) can write files of the same task: their runs
+    would be pooled as one task. Runs of one protocol shortened for a pilot (the same
+    ``ProtocolName``, another ``ProtocolSHA256``) are allowed.
+
+    Parameters
+    ----------
+    runs : list of Path
+        The ``_beh.tsv`` files of one dataset.
+    sidecars : list of dict
+        Their ``_beh.json`` (``ProtocolName``, else ``Protocol.name``; a run with neither is skipped).
+
+    Raises
+    ------
+    DataFileError
+        Naming a file of each protocol and both names.
+    """
+    seen: dict[str, tuple[str, Path]] = {}
+    for run, sidecar in zip(runs, sidecars, strict=True):
+        task = _TASK.search(run.name)
+        name = sidecar.get("ProtocolName")
+        if name is None:
+            name = (sidecar.get("Protocol") or {}).get("name") if isinstance(sidecar.get("Protocol"), dict) else None
+        if task is None or not isinstance(name, str):
+            continue
+        first = seen.setdefault(task.group(1), (name, run))
+        if first[0] != name:
+            raise DataFileError(
+                f"{first[1]} and {run}: task-{task.group(1)} holds runs of two protocols, {first[0]!r} and "
+                f"{name!r} (ProtocolName in their sidecars); give one protocol a name with other letters or "
+                "digits, or keep their runs in separate datasets"
+            )

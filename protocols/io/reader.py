@@ -12,7 +12,13 @@ import pandas as pd
 
 from ..errors import DataFileError
 from .columns import BEH_COLUMNS, EVENT_COLUMNS, Column
-from .design_checks import check_answered, check_layout, check_run_locations, check_trial_list
+from .design_checks import (
+    check_answered,
+    check_layout,
+    check_run_locations,
+    check_task_protocols,
+    check_trial_list,
+)
 from .run_checks import check_participants, check_run, check_sidecar_shape
 from .tsv import NA
 
@@ -397,8 +403,9 @@ def validate_runs(path: str | Path) -> Validation:
     """Validate every run under ``path`` against its sidecar and the trial list its protocol generates.
 
     Beyond reading each run (:func:`read_run`), every run needs its sidecar, lies in its own
-    participant's and session's folder, and matches, row by row, the trial list that the
-    sidecar's protocol, participant and seed generate.
+    participant's and session's folder, matches, row by row, the trial list that the
+    sidecar's protocol, participant and seed generate, and shares its task label with runs of
+    its own protocol only (:func:`~motorseq.protocols.io.design_checks.check_task_protocols`).
 
     Raises
     ------
@@ -412,11 +419,13 @@ def validate_runs(path: str | Path) -> Validation:
         check_participants(Path(path) / "participants.tsv")
     check_run_locations(runs)
     found = Validation([])
+    sidecars = []
     for run in runs:
         table = read_run(run)
         sidecar = table.attrs.get("sidecar")
         if sidecar is None:
             raise DataFileError(f"{run}: sidecar (_beh.json) missing: the run's protocol and seed are unknown")
+        sidecars.append(sidecar)
         found.warnings += table.attrs.get("warnings", [])
         found.warnings += check_trial_list(run, sidecar, table, np.arange(2, len(table) + 2))
         events = run.with_name(run.name.replace("_beh.tsv", "_events.tsv"))
@@ -426,6 +435,7 @@ def validate_runs(path: str | Path) -> Validation:
         if len(table) == 0:
             status += "; no trial rows (header only)"
         found.runs.append((run, len(table), status))
+    check_task_protocols(runs, sidecars)
     return found
 
 

@@ -73,7 +73,7 @@ def serve(
 
     from .app import create_app, freeze_long_lived_objects
     from .classroom import create_class, find_class
-    from .db import connect
+    from .db import connect, shown_url
     from .service import ProtocolCatalog
 
     names = protocol or (["classroom"] if classroom else [])
@@ -81,13 +81,13 @@ def serve(
     try:
         database = connect(db)
     except Exception as error:  # noqa: BLE001 - any driver error is one line for the user
-        raise MotorseqError(f"--db {db}: cannot open the database: {str(error).splitlines()[0]}") from None
+        raise MotorseqError(f"--db {shown_url(db)}: cannot open the database: {str(error).splitlines()[0]}") from None
     class_code = None
     address = room_address(host)
     if classroom:
         found = find_class(database, code) if code else None
         if code and found is None:
-            raise MotorseqError(f"--code {code}: no class with this code in {db}")
+            raise MotorseqError(f"--code {code}: no class with this code in {shown_url(db)}")
         if found is None:
             first = next(iter(catalog))
             found = create_class(database, first, seed)
@@ -145,15 +145,15 @@ def export(
     from motorseq.protocols import MotorseqError
 
     from .classroom import find_class
-    from .db import connect
+    from .db import open_existing, shown_url
     from .export import export_runs
 
-    database = connect(db)
+    database = open_existing(db, "--db")
     class_id = None
     if class_code is not None:
         found = find_class(database, class_code)
         if found is None:
-            raise MotorseqError(f"--class {class_code}: no class with this code in {db}")
+            raise MotorseqError(f"--class {class_code}: no class with this code in {shown_url(db)}")
         class_id = found.id
     written = export_runs(database, out, class_id)
     _print(f"{len(written)} run(s) written to {out}")

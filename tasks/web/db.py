@@ -51,6 +51,8 @@ __all__ = [
     "TrialRecord",
     "connect",
     "normalize_url",
+    "open_existing",
+    "shown_url",
 ]
 
 
@@ -321,6 +323,113 @@ def connect(url: str) -> Database:
     _add_missing_columns(engine)
     lock = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), write_lock=lock)
+
+
+def shown_url(url: str) -> str:
+    """Return ``url`` for a message, its password (if any) replaced by ``***``."""
+    import re
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - not a URL: hide what could be a password by pattern
+        return re.sub(r":[^:@/]*@", ":***@", url)
+    return parsed.render_as_string(hide_password=True) if parsed.password else url
+
+
+def _first_line(error: BaseException, url: str) -> str:
+    """Return the first line of a driver's message, without the URL's password."""
+    from sqlalchemy.engine import make_url
+
+    line = (str(error).splitlines() or [type(error).__name__])[0]
+    try:
+        password = make_url(url).password
+    except Exception:  # noqa: BLE001 - the URL was checked before
+        password = None
+    return line.replace(str(password), "***") if password else line
+
+
+def open_existing(url: str, option: str = "--db") -> Database:
+    """Open the database of an earlier ``motorseq serve`` for reading (``motorseq export``).
+
+    Nothing is created: a SQLite file that does not exist, a file that is not a database, a
+    database without the web tables or a server that cannot be reached is refused. A SQLite file
+    is opened read-only (unless it was made by an older version and needs the columns added
+    since, which :func:`connect` adds).
+
+    Parameters
+    ----------
+    url : str
+        ``sqlite:///path.db`` or ``postgresql://user[:password]@host[:port]/name``.
+    option : str
+        The option the URL came from, for the messages.
+
+    Returns
+    -------
+    Database
+
+    Raises
+    ------
+    motorseq.protocols.OptionError
+        One line naming ``option`` and the URL (password hidden).
+    """
+    import sqlite3
+    from pathlib import Path
+    from urllib.request import pathname2url
+
+    from motorseq.protocols.errors import OptionError
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    shown = shown_url(url)
+    try:
+        parsed = make_url(normalize_url(url))
+        backend = parsed.get_backend_name()
+    except Exception:  # noqa: BLE001 - ArgumentError, ValueError: not a URL
+        raise OptionError(
+            f"{option} {shown}: not a database URL; give sqlite:///FILE.db or postgresql://user@host/name"
+        ) from None
+    if backend == "sqlite":
+        name = parsed.database
+        if not name or name == ":memory:" or name.startswith("file:"):
+            raise OptionError(f"{option} {shown}: give the database file, sqlite:///FILE.db")
+        path = Path(name)
+        if not path.exists():
+            raise OptionError(f"{option} {shown}: no such database file ({path})")
+        if not path.is_file():
+            raise OptionError(f"{option} {shown}: {path} is not a file")
+        uri = f"file:{pathname2url(str(path.resolve()))}?mode=ro"
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False),
+            json_serializer=_dumps,
+        )
+    elif backend == "postgresql":
+        try:
+            engine = create_engine(parsed, json_serializer=_dumps, pool_pre_ping=True)
+        except Exception as error:  # noqa: BLE001 - an unknown driver or a bad query option
+            raise OptionError(f"{option} {shown}: cannot open the database: {_first_line(error, url)}") from None
+    else:
+        raise OptionError(f"{option} {shown}: not a database motorseq serve writes; give sqlite:///FILE.db or "
+                          "postgresql://user@host/name")  # fmt: skip
+    try:
+        inspector = inspect(engine)
+        tables = set(inspector.get_table_names())
+        columns = {t: {c["name"] for c in inspector.get_columns(t)} for t in Base.metadata.tables if t in tables}
+    except Exception as error:  # noqa: BLE001 - any driver error (not a database, unreachable) is one line
+        engine.dispose()
+        raise OptionError(f"{option} {shown}: cannot open the database: {_first_line(error, url)}") from None
+    if not {"runs", "trials"} <= tables:
+        engine.dispose()
+        raise OptionError(f"{option} {shown}: not a database of motorseq serve (no table runs or trials)")
+    older = any(
+        {c.name for c in table.columns} - columns.get(name, set()) for name, table in Base.metadata.tables.items()
+    )
+    if older:  # made by an older version: connect() adds the tables and columns added since
+        engine.dispose()
+        return connect(url)
+    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
 
 
 def _add_missing_columns(engine: Engine) -> None:

@@ -440,3 +440,23 @@ def test_two_tasks_in_one_session_with_the_same_run_number_are_named_not_called_
     )
     with pytest.raises(AnalysisInputError, match=expected):
         load_dataset(root)
+
+
+def test_two_protocols_sharing_one_task_label_are_refused_by_both(srt_people, tmp_path):
+    """A protocol named ``srt-small`` writes ``task-srtsmall`` files, as one named ``srtsmall`` does."""
+    root = _copy(srt_people, tmp_path)
+    first, other = _beh(root, "01"), _beh(root, "03")
+    name = json.loads(other.with_name(other.name.replace("_beh.tsv", "_beh.json")).read_text())["ProtocolName"]
+    assert name == "srtsmall" and "_task-srtsmall_" in other.name
+    _edit_sidecar(other, ProtocolSHA256="0" * 64)  # one protocol shortened for a pilot: allowed
+    assert len(validate_path(root)) == 6
+    assert load_dataset(root).trials["participant"].nunique() == 6
+    _edit_sidecar(other, ProtocolName="srt-small")
+    expected = (
+        rf"{re.escape(str(first))} and {re.escape(str(other))}: task-srtsmall holds runs of two protocols, "
+        r"'srtsmall' and 'srt-small' \(ProtocolName in their sidecars\)"
+    )
+    with pytest.raises(DataFileError, match=expected):
+        validate_path(root)
+    with pytest.raises(AnalysisInputError, match=expected):
+        load_dataset(root)

@@ -88,3 +88,30 @@ def test_wheel_ships_the_protocol_files(tmp_path):
     for name in list_protocols():
         assert f"motorseq/protocols/{name}.yaml" in names
     assert not any(n.startswith(("protocols/", "tests/")) for n in names)
+
+
+def test_protocols_show_and_validate_take_a_study_by_name_or_file():
+    study_file = REPO / "protocols" / "studies" / "retention-relearning.yaml"
+    shown = runner.invoke(app, ["protocols", "show", "ftt-overnight"], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert "name: ftt-overnight" in shown.output and "ftt-overnight: sessions" in shown.output
+    assert "│ 2 │ retest" in shown.output and "12h" in shown.output
+    shown = runner.invoke(app, ["protocols", "show", str(study_file)], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert "same-sequence" in shown.output and "new-sequence" in shown.output and "Field required" not in shown.output
+    checked = runner.invoke(app, ["protocols", "validate", "ftt-overnight", str(study_file)], terminal_width=200)
+    assert checked.exit_code == 0, checked.output
+    assert "ok ftt-overnight: study ftt-overnight (2 sessions)" in checked.output
+    assert "study retention-relearning (2 sessions)" in checked.output
+
+
+def test_trials_of_a_study_names_the_protocol_of_each_session(tmp_path):
+    out = tmp_path / "t.tsv"
+    command = [sys.executable, "-m", "motorseq.protocols", "trials", "ftt-overnight", "-p", "07", "--out", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: ftt-overnight: a study, with one trial list per session; give the session's protocol "
+        "(motorseq trials PROTOCOL -p 07): session 1 (training): ftt; session 2 (retest): ftt"
+    ]
+    assert not out.exists()
