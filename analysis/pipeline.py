@@ -19,7 +19,7 @@ from motorseq.analysis.errors import AnalysisInputError
 from motorseq.analysis.fits import CurveFits, fit_learning_curves
 from motorseq.analysis.loaders import Dataset, load_dataset
 from motorseq.analysis.paradigms import paradigm_module
-from motorseq.analysis.saved_tables import KIND_WORDS, column_kinds, read_saved_table
+from motorseq.analysis.saved_tables import KIND_WORDS, column_kinds, read_saved_json, read_saved_table
 
 __all__ = ["AnalysisResult", "analyze", "compute_tables"]
 
@@ -120,14 +120,7 @@ class AnalysisResult:
         prov_file = out / "provenance.json"
         if not prov_file.is_file():
             raise AnalysisInputError(f"{out}: no saved analysis (provenance.json missing)")
-        try:
-            provenance = json.loads(prov_file.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as exc:
-            raise AnalysisInputError(f"{prov_file}: not UTF-8 text ({exc.reason})") from None
-        except json.JSONDecodeError as exc:
-            raise AnalysisInputError(f"{prov_file}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
-        if not isinstance(provenance, dict):
-            raise AnalysisInputError(f"{prov_file}: not a saved analysis's provenance (a JSON object expected)")
+        provenance = read_saved_json(prov_file, "a saved analysis's provenance")
         if {"people", "model"} <= set(provenance) and "paradigm" not in provenance:
             raise AnalysisInputError(
                 f"{out}: a saved comparison of people and model (motorseq compare --out), not one analysis: "

@@ -8,6 +8,7 @@ cell of another kind, naming the file and line, instead of reporting from a dama
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 from motorseq.analysis.errors import AnalysisInputError
 
-__all__ = ["KIND_WORDS", "column_kinds", "read_saved_table"]
+__all__ = ["KIND_WORDS", "column_kinds", "read_saved_json", "read_saved_table"]
 
 #: what each recorded column kind means, for messages
 KIND_WORDS = {"int": "a whole number", "number": "a number", "bool": "True or False"}
@@ -116,3 +117,24 @@ def read_saved_table(
     if n_rows is not None and len(table) != n_rows:
         raise AnalysisInputError(f"{path}: {len(table)} row(s), but {n_rows} were saved: the saved table is damaged")
     return table
+
+
+def read_saved_json(path: Path, what: str) -> dict[str, Any]:
+    """Read the JSON object a saved result records (``what`` names it in the message).
+
+    Raises
+    ------
+    AnalysisInputError
+        Not UTF-8, not valid JSON (with its line), unreadable, or not an object; one line naming ``path``.
+    """
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise AnalysisInputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise AnalysisInputError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except OSError as exc:
+        raise AnalysisInputError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    if not isinstance(payload, dict):
+        raise AnalysisInputError(f"{path}: not {what} (a JSON object expected)")
+    return payload

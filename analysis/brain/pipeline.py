@@ -29,7 +29,7 @@ from motorseq.analysis.brain.model_regions import (
     shift_index,
 )
 from motorseq.analysis.errors import AnalysisInputError
-from motorseq.analysis.saved_tables import KIND_WORDS, column_kinds, read_saved_table
+from motorseq.analysis.saved_tables import KIND_WORDS, column_kinds, read_saved_json, read_saved_table
 
 __all__ = ["BrainComparison", "compare_model_with_map", "find_model_runs", "model_runs_without_derivatives"]
 
@@ -147,16 +147,7 @@ class BrainComparison:
         metrics_file = out / "comparison_metrics.json"
         if not metrics_file.is_file():
             raise AnalysisInputError(f"{out}: not a saved brain comparison (comparison_metrics.json missing)")
-        try:
-            payload = json.loads(metrics_file.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as exc:
-            raise AnalysisInputError(f"{metrics_file}: not UTF-8 text ({exc.reason})") from None
-        except json.JSONDecodeError as exc:
-            raise AnalysisInputError(f"{metrics_file}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
-        except OSError as exc:
-            raise AnalysisInputError(f"{metrics_file}: cannot be read: {exc.strerror or exc}") from None
-        if not isinstance(payload, dict):
-            raise AnalysisInputError(f"{metrics_file}: not a saved brain comparison (a JSON object expected)")
+        payload = read_saved_json(metrics_file, "a saved brain comparison")
         for name, kind in (("metrics", dict), ("phases", dict), ("baseline", str)):
             if not isinstance(payload.get(name), kind):
                 what = "missing" if name not in payload else f"not a {'JSON object' if kind is dict else 'string'}"
