@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from .compress import COMPRESSIONS, DEFAULT_COMPRESS
+
 __all__ = ["bank", "fit", "register"]
 
 
@@ -129,6 +131,14 @@ def fit(
     ensemble: Annotated[
         int, typer.Option("--ensemble", min=1, help="Flows trained from different seeds and averaged.")
     ] = 1,
+    compress: Annotated[
+        str,
+        typer.Option(
+            "--compress",
+            help="Condition the flow on regression estimates of each parameter: boosted (trees and ridge), "
+            "linear (ridge) or none (the raw statistics).",
+        ),
+    ] = DEFAULT_COMPRESS,
     predictive_draws: Annotated[
         int,
         typer.Option(
@@ -170,6 +180,8 @@ def fit(
     console = _console()
     if density not in ("nsf", "maf", "mdn"):
         _fail(console, ValueError(f"--density: must be nsf, maf or mdn, got {density!r}"))
+    if compress not in COMPRESSIONS:
+        _fail(console, ValueError(f"--compress: must be one of {', '.join(COMPRESSIONS)}, got {compress!r}"))
     if workers is not None and scheduler is not None:
         _fail(console, ValueError("--workers and --scheduler exclude each other (workers belong to the scheduler)"))
     if not data and not check:
@@ -189,6 +201,7 @@ def fit(
             density=density,
             folds=folds,
             ensemble=ensemble,
+            compress=compress,
             predictive_draws=predictive_draws,
             workers=workers,
             scheduler=scheduler,

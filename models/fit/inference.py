@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .bank import THETA, X, _run_dask, _simulate_batch
-from .compress import fit_ridge, project
+from .compress import COMPRESSIONS, DEFAULT_COMPRESS, BoostedCompression, fit_boosted, fit_ridge, project
 from .priors import FitError, Priors
 from .summaries import ID, add_derived
 
@@ -92,7 +92,7 @@ class Estimator:
     info: dict[str, Any] = field(default_factory=dict)
     center: np.ndarray | None = None
     scale: np.ndarray | None = None
-    projection: np.ndarray | None = None
+    projection: np.ndarray | BoostedCompression | None = None
     logit: bool = False
 
     def transform(self, x: np.ndarray) -> np.ndarray:
@@ -237,7 +237,7 @@ def train_estimator(
     batch_size: int = 200,
     threads: int = 1,
     ensemble: int = 1,
-    compress: str = "none",
+    compress: str = DEFAULT_COMPRESS,
     logit: bool = True,
 ) -> Estimator:
     """Train NPE on a bank's finished simulations.
@@ -263,9 +263,10 @@ def train_estimator(
         Torch CPU threads (1: small networks train fastest on one thread, and the machine is shared).
     ensemble : int
         Flows trained with seeds ``seed, seed + 1, ...`` and averaged (an equal-weight mixture).
-    compress : {"none", "linear"}
-        ``linear``: condition on one ridge-regression estimate per parameter
-        (:mod:`~motorseq.models.fit.compress`) instead of the raw statistics (small banks).
+    compress : {"none", "linear", "boosted"}
+        Condition on one regression estimate per parameter (:mod:`~motorseq.models.fit.compress`)
+        instead of the raw statistics: ``linear`` (ridge) or ``boosted`` (gradient-boosted trees,
+        cross-fitted).
     logit : bool
         Learn the posterior of ``logit(u)`` (prior: standard logistic, unbounded) instead of ``u``
         in the unit cube (prior: a box, whose sharp edges a flow fits badly from few simulations).
@@ -291,11 +292,14 @@ def train_estimator(
     x = np.where(np.isnan(x), fill, x)[:, keep]
     center, scale = _robust_scale(x)
     x = np.clip((x - center) / scale, -CLIP, CLIP)
-    if compress not in ("none", "linear"):
-        raise FitError(f"--compress: must be none or linear, got {compress!r}")
-    projection = fit_ridge(x, theta)[0] if compress == "linear" else None
-    if projection is not None:
+    if compress not in COMPRESSIONS:
+        raise FitError(f"--compress: must be one of {', '.join(COMPRESSIONS)}, got {compress!r}")
+    projection = None
+    if compress == "linear":
+        projection = fit_ridge(x, theta)[0]
         x = project(x, projection)
+    elif compress == "boosted":
+        projection, x = fit_boosted(x, theta, seed=seed)
     torch.set_num_threads(max(1, int(threads)))
     d = len(priors.names)
     prior = BoxUniform(torch.zeros(d), torch.ones(d))

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .bank import bank_priors, bank_simulator, read_bank, read_manifest
 from .check import recovery_check, statistic_information
+from .compress import DEFAULT_COMPRESS
 from .inference import (
     MIN_ESS,
     Estimator,
@@ -76,11 +77,13 @@ def clear_fit_outputs(out: Path) -> list[Path]:
     return removed
 
 
-def _fingerprint(bank: pd.DataFrame, seed: int, max_epochs: int | None, density: str, ensemble: int = 1) -> str:
+def _fingerprint(
+    bank: pd.DataFrame, seed: int, max_epochs: int | None, density: str, ensemble: int = 1, compress: str = "none"
+) -> str:
     ids = ",".join(map(str, bank["sim"].astype(int)))
     columns = sorted(c for c in bank.columns if c.startswith(("theta.", "x.")))
     content = int(pd.util.hash_pandas_object(bank[columns], index=False).sum()) if columns else 0
-    key = f"{ids}|{content}|{seed}|{max_epochs}|{density}|{ensemble}|scaled-logit"
+    key = f"{ids}|{content}|{seed}|{max_epochs}|{density}|{ensemble}|{compress}|scaled-logit"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -92,10 +95,11 @@ def load_estimator(
     max_epochs: int | None = None,
     density: str = "nsf",
     ensemble: int = 1,
+    compress: str = DEFAULT_COMPRESS,
 ) -> tuple[Estimator, bool]:
     """Return the estimator of ``bank`` (``out/estimator.pkl`` if made from the same bank) and whether it was reused."""
     path = Path(out) / ESTIMATOR_FILE
-    fingerprint = _fingerprint(bank, seed, max_epochs, density, ensemble)
+    fingerprint = _fingerprint(bank, seed, max_epochs, density, ensemble, compress)
     if path.is_file():
         try:
             cached = Estimator.load(path)
@@ -103,11 +107,18 @@ def load_estimator(
                 return cached, True
         except Exception:  # noqa: BLE001 - an unreadable cache is retrained
             pass
-    estimator = train_estimator(bank, priors, seed=seed, max_epochs=max_epochs, density=density, ensemble=ensemble)
+    estimator = train_estimator(
+        bank, priors, seed=seed, max_epochs=max_epochs, density=density, ensemble=ensemble, compress=compress
+    )
     estimator.info["fingerprint"] = fingerprint
     Path(out).mkdir(parents=True, exist_ok=True)
     estimator.save(path)
     return estimator, False
+
+
+def _compressed_width(estimator: Estimator) -> int:
+    """How many numbers the flow is conditioned on (the compression's output width)."""
+    return int(estimator.transform(np.zeros((1, len(estimator.features)))).shape[1])
 
 
 def group_differences(summary: pd.DataFrame) -> pd.DataFrame:
@@ -292,6 +303,7 @@ def fit_command(
     density: str = "nsf",
     folds: int | None = None,
     ensemble: int = 1,
+    compress: str = DEFAULT_COMPRESS,
     predictive_draws: int = 0,
     workers: int | None = 0,
     scheduler: str | None = None,
@@ -335,7 +347,7 @@ def fit_command(
     if check:
         result = recovery_check(
             bank, priors, holdout=holdout, seed=seed, folds=folds, max_epochs=max_epochs, density=density,
-            ensemble=ensemble,
+            ensemble=ensemble, compress=compress,
         )  # fmt: skip
         _write_csv(result.parameters, out / "recovery.csv")
         _write_csv(result.recovered, out / "recovery_draws.csv")
@@ -358,11 +370,16 @@ def fit_command(
     if stats is None:
         return lines
     estimator, reused = load_estimator(
-        out, bank, priors, seed=seed, max_epochs=max_epochs, density=density, ensemble=ensemble
+        out, bank, priors, seed=seed, max_epochs=max_epochs, density=density, ensemble=ensemble, compress=compress
     )
     lines.append(
         f"estimator: {'reused (' + ESTIMATOR_FILE + ')' if reused else 'trained'}: {estimator.n_train} simulations, "
         f"{len(estimator.features)} statistics"
+        + (
+            f", compressed to {_compressed_width(estimator)} regression estimates ({compress})"
+            if compress != "none"
+            else ""
+        )  # fmt: skip
     )
     for r in estimator.missing(stats).itertuples():
         if r.missing:

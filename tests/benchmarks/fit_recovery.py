@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5, help="K-fold recovery (every simulation held back once)")
     parser.add_argument("--ensemble", type=int, default=1, help="flows averaged per estimator")
     parser.add_argument("--density", default="nsf")
+    parser.add_argument("--compress", default=None, help="none, linear or boosted (default: motorseq fit's)")
     parser.add_argument("--lesion-data", type=Path, help="simulated cohort with --lesion dopamine=0.4")
     parser.add_argument("--normal-data", type=Path, help="the same cohort without the lesion")
     parser.add_argument("--seed", type=int, default=0)
@@ -74,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         help="shared data: simulate the model at N posterior draws per person (0: the bank-weighted band)",
     )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.compress is None:
+        from motorseq.models.fit.compress import DEFAULT_COMPRESS
+
+        args.compress = DEFAULT_COMPRESS
     # sbi's notes on the logistic prior's moments and torch's deprecation of triangular_solve
     warnings.filterwarnings("ignore", category=UserWarning, module="sbi|torch")
     warnings.filterwarnings("ignore", message=".*triangular_solve.*")
@@ -140,11 +145,15 @@ def main(argv: list[str] | None = None) -> int:
         True,
     )
 
-    print(f"recovery ({args.folds}-fold: every simulation held back once; {args.density}, ensemble of {args.ensemble})")
+    print(
+        f"recovery ({args.folds}-fold: every simulation held back once; {args.density}, ensemble of {args.ensemble}, "
+        f"compression {args.compress})"
+    )
     start = time.perf_counter()
     result = recovery_check(
-        bank, priors, folds=args.folds, seed=args.seed, density=args.density, ensemble=args.ensemble
-    )
+        bank, priors, folds=args.folds, seed=args.seed, density=args.density, ensemble=args.ensemble,
+        compress=args.compress,
+    )  # fmt: skip
     print(f"  {args.folds} estimators trained and applied in {time.perf_counter() - start:.0f} s")
     table = result.parameters.set_index("parameter")
     for name, row in table.iterrows():
@@ -169,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     print("  not identifiable from these statistics: " + (", ".join(result.non_identifiable) or "none"))
 
     start = time.perf_counter()
-    estimator = train_estimator(bank, priors, seed=args.seed, density=args.density, ensemble=args.ensemble)
+    estimator = train_estimator(
+        bank, priors, seed=args.seed, density=args.density, ensemble=args.ensemble, compress=args.compress
+    )
     print(f"estimator on the whole bank ({len(bank)} simulations): trained in {time.perf_counter() - start:.0f} s")
 
     if args.lesion_data and args.normal_data:

@@ -73,11 +73,12 @@ def toy_bank(tmp_path_factory):
 @pytest.fixture(scope="module")
 def check(toy_bank):
     out, priors = toy_bank
-    # the box-prior flow: on this bank it gets the known posterior's width; the logit flow (the
-    # default, calibrated on the model bank) is checked by the cross-validation test below
+    # the box-prior flow on the raw statistics: on this bank it gets the known posterior's width;
+    # the defaults (logit flow, boosted compression: calibrated on the model bank) are checked by
+    # the cross-validation test below
     return recovery_check(
         read_bank(out), priors, holdout=60, n_samples=300, seed=0, hidden_features=32, num_transforms=2, max_epochs=80,
-        logit=False,
+        logit=False, compress="none",
     )  # fmt: skip
 
 
@@ -124,7 +125,7 @@ def test_fit_check_from_the_cli_prints_recovery_and_writes_tables(toy_bank, tmp_
     out, _ = toy_bank
     run = subprocess.run(
         [MOTORSEQ, "fit", "--check", "--bank", str(out), "--out", str(tmp_path / "fit"), "--holdout", "60",
-         "--max-epochs", "40", "--density", "mdn"],
+         "--max-epochs", "40", "--density", "mdn", "--compress", "linear"],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
@@ -138,6 +139,13 @@ def test_fit_check_from_the_cli_prints_recovery_and_writes_tables(toy_bank, tmp_
     )  # fmt: skip
     assert missing.returncode == 2
     assert missing.stderr.strip() == f"error: {tmp_path / 'nothing'}: not a simulation bank (bank.json missing)"
+    wrong = subprocess.run(
+        [MOTORSEQ, "fit", "--check", "--bank", str(out), "--out", str(tmp_path / "f3"), "--compress", "pca"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip() == "error: --compress: must be one of none, linear, boosted, got 'pca'"
+    assert not (tmp_path / "f3").exists()
 
 
 def test_cross_validation_holds_every_simulation_back_once_with_an_ensemble(toy_bank):
@@ -154,6 +162,9 @@ def test_cross_validation_holds_every_simulation_back_once_with_an_ensemble(toy_
     # 460 held-back truths: coverage of the 90% interval within +-8 points of 90%
     assert table.loc[["eta_striatum", "non_decision_ms"], "coverage"].between(0.82, 0.98).all()
     assert len(folded.estimator.posteriors) == 2 and folded.estimator.info["ensemble"] == 2
+    # the default compression: the flow sees a tree and a ridge estimate of each of the 3 parameters
+    assert folded.estimator.info["compress"] == "boosted"
+    assert folded.estimator.transform(np.zeros((1, len(folded.estimator.features)))).shape == (1, 6)
     with pytest.raises(ValueError, match="--folds: 200 folds of 460"):
         recovery_check(bank, priors, folds=200)
 
