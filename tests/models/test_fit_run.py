@@ -117,6 +117,9 @@ def test_a_fit_into_a_used_out_is_refused_and_force_leaves_no_table_of_the_earli
     summary = pd.read_csv(out / "posterior_summary.csv", dtype={"participant": str})
     assert summary["participant"].unique().tolist() == ["01"]
     assert "estimator: reused (estimator.pkl)" in "\n".join(lines)  # same bank: the cache stays valid
+    assert "compressed to 4 regression estimates (boosted)" in "\n".join(lines)  # trees + ridge, 2 parameters
+    lines = fit(one_group, bank, out, force=True, compress="none")  # another setting: trained again
+    assert "estimator: trained" in "\n".join(lines) and "compressed" not in "\n".join(lines)
     run = subprocess.run(
         [MOTORSEQ, "fit", str(one_group), "--bank", str(bank), "--out", str(out)], capture_output=True, text=True,
         timeout=120,
