@@ -21,6 +21,7 @@ from .bank import (
     run_bank,
 )
 from .check import RecoveryCheck, recovery_check, statistic_information
+from .group import group_posteriors, group_recovery, group_recovery_summary, shared_posterior
 from .inference import (
     Estimator,
     fit_people,
@@ -46,6 +47,9 @@ __all__ = [
     "draw",
     "feature_columns",
     "fit_people",
+    "group_posteriors",
+    "group_recovery",
+    "group_recovery_summary",
     "load_priors",
     "model_description",
     "predictive_bands",
@@ -56,6 +60,7 @@ __all__ = [
     "recovery_check",
     "restrict",
     "run_bank",
+    "shared_posterior",
     "simulate_predictive",
     "simulated_bands",
     "statistic_information",

@@ -58,11 +58,18 @@ class RecoveryCheck:
         ``sim, parameter, true, mean, q05, q95, rank, n_draws`` per held-back simulation (model units).
     estimator : Estimator
         Trained on the rest of the bank (with folds: the first fold's estimator).
+    draws : ndarray
+        Posterior draws of every held-back simulation on the priors' unit axis, shape
+        ``(n_held, n_samples, n_parameters)``, in the order of ``recovered``'s simulations.
+    truth : ndarray
+        Their true values on the unit axis, shape ``(n_held, n_parameters)``.
     """
 
     parameters: pd.DataFrame
     recovered: pd.DataFrame
     estimator: Estimator
+    draws: np.ndarray | None = None
+    truth: np.ndarray | None = None
 
     @property
     def non_identifiable(self) -> list[str]:
@@ -175,7 +182,7 @@ def recovery_check(
                 }
             )
         )
-    return RecoveryCheck(pd.DataFrame(rows), pd.concat(recovered, ignore_index=True), first)
+    return RecoveryCheck(pd.DataFrame(rows), pd.concat(recovered, ignore_index=True), first, draws, truth)
 
 
 def statistic_information(bank: pd.DataFrame, priors: Priors) -> pd.DataFrame:

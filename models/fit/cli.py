@@ -139,6 +139,14 @@ def fit(
             "linear (ridge) or none (the raw statistics).",
         ),
     ] = DEFAULT_COMPRESS,
+    shared: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--shared",
+            help="A parameter every member of a group shares (e.g. lesion_dopamine for a lesion cohort; "
+            "repeatable): each group's posterior of that one value, from all its members (group_posteriors.csv).",
+        ),
+    ] = None,
     predictive_draws: Annotated[
         int,
         typer.Option(
@@ -202,6 +210,7 @@ def fit(
             folds=folds,
             ensemble=ensemble,
             compress=compress,
+            shared=shared or None,
             predictive_draws=predictive_draws,
             workers=workers,
             scheduler=scheduler,

@@ -12,6 +12,7 @@ import pandas as pd
 from .bank import bank_priors, bank_simulator, read_bank, read_manifest
 from .check import recovery_check, statistic_information
 from .compress import DEFAULT_COMPRESS
+from .group import GROUP_SIZE, group_posteriors, group_recovery_summary
 from .inference import (
     MIN_ESS,
     Estimator,
@@ -37,9 +38,10 @@ FIT_TABLES = (
     "predictive_check.csv",
     "predictive_simulations.csv",
     "group_differences.csv",
+    "group_posteriors.csv",
 )
 #: The tables ``--check`` writes into ``--out``.
-CHECK_TABLES = ("recovery.csv", "recovery_draws.csv", "information.csv")
+CHECK_TABLES = ("recovery.csv", "recovery_draws.csv", "information.csv", "group_recovery.csv")
 #: The printed summary (written by the CLI).
 SUMMARY_FILE = "summary.txt"
 
@@ -304,6 +306,7 @@ def fit_command(
     folds: int | None = None,
     ensemble: int = 1,
     compress: str = DEFAULT_COMPRESS,
+    shared: list[str] | None = None,
     predictive_draws: int = 0,
     workers: int | None = 0,
     scheduler: str | None = None,
@@ -331,6 +334,9 @@ def fit_command(
     check_fit_out(out, force)
     manifest = read_manifest(bank_dir)
     priors = bank_priors(bank_dir)
+    for name in shared or []:
+        if name not in priors.names:
+            raise FitError(f"--shared: {name!r} is not a parameter of the bank (fitted: {', '.join(priors.names)})")
     bank = read_bank(bank_dir)
     if bank.empty:
         failed = len(read_bank(bank_dir, status=None))
@@ -367,6 +373,14 @@ def fit_command(
                 f"contraction {r.contraction:.2f}{'' if r.identifiable else ' (not identifiable)'}"
             )
         lines.append("not identifiable: " + (", ".join(result.non_identifiable) or "none"))
+        grouped = group_recovery_summary(result.draws, result.truth, priors.names)
+        _write_csv(grouped, out / "group_recovery.csv")
+        lines.append(
+            f"groups of {GROUP_SIZE} sharing a value (held-back simulations that are neighbours in true value; "
+            "group_recovery.csv):"
+        )
+        for r in grouped.itertuples():
+            lines.append(f"  {r.parameter}: r = {r.r:.2f}, 90% coverage {r.coverage:.0%} ({r.groups} groups)")
     if stats is None:
         return lines
     estimator, reused = load_estimator(
@@ -417,4 +431,16 @@ def fit_command(
         _write_csv(groups, out / "group_differences.csv")
         for r in groups[groups["p"] < 0.05].itertuples():
             lines.append(f"groups differ in {r.parameter} (session {r.session}): {r.groups} = {r.means}, p = {r.p:.3f}")
+    if shared:
+        together = group_posteriors(samples, priors, parameters=shared)
+        _write_csv(together, out / "group_posteriors.csv")
+        lines.append(
+            f"the value each group shares ({', '.join(shared)}, as --shared says; group_posteriors.csv):"
+            if not together.empty else "--shared: no group has two or more people; group_posteriors.csv is empty"
+        )  # fmt: skip
+        for (session, name), part in together.groupby(["session", "parameter"], sort=False):
+            values = "; ".join(
+                f"{r.group} {r.mean:.3g} [{r.q05:.3g}, {r.q95:.3g}] (n={r.n})" for r in part.itertuples()
+            )
+            lines.append(f"  {name} (session {session}): {values}")
     return lines

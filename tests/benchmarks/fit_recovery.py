@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         Priors,
         bank_simulator,
         fit_people,
+        group_posteriors,
+        group_recovery_summary,
         load_priors,
         model_description,
         predictive_bands,
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         summary_statistics,
         train_estimator,
     )
+    from motorseq.models.fit.group import GROUP_SIZE
     from motorseq.protocols import load_protocol
     from motorseq.tasks.shorten import shorten_protocol
     from scipy import stats as stats_test
@@ -176,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     check("SBC rank uniformity (chi-square, 10 bins)", ", ".join(f"{p} {v:.2f}" for p, v in sbc.items()),
           "p > 0.01 for every parameter", bool((sbc > 0.01).all()))  # fmt: skip
     print("  not identifiable from these statistics: " + (", ".join(result.non_identifiable) or "none"))
+    grouped = group_recovery_summary(result.draws, result.truth, priors.names).set_index("parameter")
+    print(f"  groups of {GROUP_SIZE} sharing a value (held-back simulations that are neighbours in true value):")
+    for name, row in grouped.iterrows():
+        print(f"    {name}: r = {row['r']:.2f}, coverage {row['coverage']:.0%} ({row['groups']} groups)")
 
     start = time.perf_counter()
     estimator = train_estimator(
@@ -185,13 +192,14 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.lesion_data and args.normal_data:
         print("lesion ground truth (--lesion dopamine=0.4 against the same cohort intact)")
-        means = {}
+        means, shared = {}, {}
         for label, folder in (("lesion", args.lesion_data), ("normal", args.normal_data)):
             cohort = summary_statistics(load_dataset(folder))
-            _, post = fit_people(estimator, cohort, n_samples=1000, seed=args.seed)
+            draws, post = fit_people(estimator, cohort, n_samples=1000, seed=args.seed)
             means[label] = post[post["parameter"] == "lesion_dopamine"].set_index("participant")["mean"]
             values = ", ".join(f"{v:.2f}" for v in means[label])
             print(f"  {label}: posterior mean dopamine gain per participant {values} (mean {means[label].mean():.2f})")
+            shared[label] = group_posteriors(draws.assign(group=label), priors, parameters=["lesion_dopamine"]).iloc[0]
         paired = (means["lesion"] - means["normal"]).dropna()
         lower = int((paired < 0).sum())
         p_value = float(stats_test.wilcoxon(paired, alternative="less").pvalue)
@@ -202,6 +210,15 @@ def main(argv: list[str] | None = None) -> int:
             "lower for the lesion cohort (paired, p < 0.05) by at least half the true 0.6",
             bool(paired.mean() <= -0.5 * TRUE_LESION_DIFFERENCE and p_value < 0.05),
         )  # a difference of a few hundredths with both cohorts at the prior mean is direction, not recovery
+        les, nor = shared["lesion"], shared["normal"]
+        check(
+            "the dopamine gain each cohort shares (group posterior, motorseq fit --shared lesion_dopamine)",
+            f"lesion {les['mean']:.2f} [{les['q05']:.2f}, {les['q95']:.2f}], intact {nor['mean']:.2f} "
+            f"[{nor['q05']:.2f}, {nor['q95']:.2f}] (difference {les['mean'] - nor['mean']:+.2f}; true 0.4 and 1.0)",
+            "lesion interval covers 0.4, below the intact interval, difference >= half the true 0.6",
+            bool(les["q05"] <= 0.4 <= les["q95"] and les["q95"] < nor["q05"]
+                 and nor["mean"] - les["mean"] >= 0.5 * TRUE_LESION_DIFFERENCE),
+        )  # fmt: skip
 
     print("shared ASRT data, session 1")
     if manifest.get("simulator", {}).get("paradigm", "asrt") != "asrt":

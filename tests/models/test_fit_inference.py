@@ -124,7 +124,7 @@ def test_a_persons_posterior_matches_the_known_answer(toy_bank, check):
 def test_fit_check_from_the_cli_prints_recovery_and_writes_tables(toy_bank, tmp_path):
     out, _ = toy_bank
     run = subprocess.run(
-        [MOTORSEQ, "fit", "--check", "--bank", str(out), "--out", str(tmp_path / "fit"), "--holdout", "60",
+        [MOTORSEQ, "fit", "--check", "--bank", str(out), "--out", str(tmp_path / "fit"), "--holdout", "120",
          "--max-epochs", "40", "--density", "mdn", "--compress", "linear"],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
@@ -133,6 +133,9 @@ def test_fit_check_from_the_cli_prints_recovery_and_writes_tables(toy_bank, tmp_
     assert "not identifiable: cue_drive_mv" in run.stderr
     table = pd.read_csv(tmp_path / "fit" / "recovery.csv")
     assert table["parameter"].tolist() == ["eta_striatum", "non_decision_ms", "cue_drive_mv"]
+    grouped = pd.read_csv(tmp_path / "fit" / "group_recovery.csv").set_index("parameter")
+    assert grouped.loc["eta_striatum", "r"] > 0.95 and grouped.loc["eta_striatum", "groups"] >= 3
+    assert "groups of 8 sharing a value" in run.stderr
     missing = subprocess.run(
         [MOTORSEQ, "fit", "--check", "--bank", str(tmp_path / "nothing"), "--out", str(tmp_path / "f2")],
         capture_output=True, text=True, timeout=120,

@@ -181,3 +181,15 @@ def test_people_with_shorter_blocks_than_the_banks_are_refused_and_longer_ones_c
     assert stats[[f"rt_b{k}" for k in range(1, 8)]].notna().all().all()
     run = load_dataset(long).trials
     assert run.groupby(["participant", "block"]).size().max() == 20  # the files keep all trials; fit used 12
+
+
+def test_shared_gives_each_group_one_posterior_of_the_value_its_members_share(people, bank, tmp_path):
+    out = tmp_path / "fit"
+    lines = fit(people, bank, out, shared=["non_decision_ms"])
+    table = pd.read_csv(out / "group_posteriors.csv")
+    assert table["group"].tolist() == ["a", "b"] and (table["parameter"] == "non_decision_ms").all()
+    assert (table["n"] == 2).all() and (table["q05"] <= table["mean"]).all() and (table["mean"] <= table["q95"]).all()
+    assert "the value each group shares (non_decision_ms, as --shared says; group_posteriors.csv):" in lines
+    with pytest.raises(FitError, match=r"^--shared: 'dopamine' is not a parameter of the bank \(fitted: "):
+        fit(people, bank, tmp_path / "f2", shared=["dopamine"])
+    assert not (tmp_path / "f2").exists()

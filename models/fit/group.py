@@ -1,0 +1,237 @@
+"""The value a group shares: one posterior per group from its members' amortised posteriors.
+
+A manipulation applied to a whole cohort (``--lesion dopamine=0.4``) gives every member the same
+value of one parameter while the others differ from person to person. A single person's
+statistics rarely pin such a parameter down (its posterior stays near the prior), but eight people
+who share it do. With the members' other parameters independent a priori, the posterior of a
+shared value ``φ`` given everyone's data is
+
+    p(φ | x_1 … x_n) ∝ p(φ) · Π_i p(φ | x_i) / p(φ),
+
+each factor a member's marginal posterior over the prior (the product of likelihoods, each
+integrated over that member's own parameters). The members' posteriors come from the amortised
+estimator (their draws); each is smoothed by a Gaussian kernel on the estimator's logit axis,
+where the prior is the standard logistic density, and the product is evaluated on a grid. This is
+the aggregation of individual posteriors used for hierarchical and multi-observation inference
+with neural posterior estimators (Geffner et al. 2023). It assumes the group *does* share the
+value: for a cohort whose members differ in it, the product is the value they would have in
+common, and its interval is far too narrow to describe them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import gaussian_kde
+
+from .inference import LEVEL
+from .priors import Priors
+
+__all__ = ["GROUP_SIZE", "shared_posterior", "group_posteriors", "group_recovery", "group_recovery_summary"]
+
+#: Members of the pseudo-groups of ``fit --check`` (the lesion cohorts of the benchmark have 8).
+GROUP_SIZE = 8
+#: Widest range of true values (on the unit axis) a pseudo-group of ``fit --check`` may span.
+MAX_SPREAD = 0.1
+
+#: Grid of the logit axis the product is evaluated on (u from 0.0009 to 0.9991).
+LOGIT_GRID = np.linspace(-7.0, 7.0, 1401)
+#: The smallest density a member's kernel estimate contributes (keeps the log finite).
+FLOOR = 1e-300
+
+
+def shared_posterior(unit_draws: np.ndarray, level: float = LEVEL) -> dict[str, float]:
+    """Posterior of one value shared by every member, from each member's draws on the unit axis.
+
+    Parameters
+    ----------
+    unit_draws : ndarray, shape (n_members, n_draws)
+        Each member's posterior draws of the parameter on the priors' unit axis.
+    level : float
+        Central interval level.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``median``, ``q_low``, ``q_high`` on the unit axis and ``n`` members.
+    """
+    draws = np.clip(np.atleast_2d(np.asarray(unit_draws, dtype=float)), 1e-6, 1 - 1e-6)
+    z = np.log(draws / (1 - draws))
+    u_grid = 1.0 / (1.0 + np.exp(-LOGIT_GRID))
+    log_prior = np.log(u_grid * (1.0 - u_grid))  # the standard logistic density on the logit axis
+    total = log_prior.copy()
+    for member in z:
+        if np.ptp(member) == 0:  # a point mass: its kernel is undefined; it pins the value
+            total += np.where(np.isclose(LOGIT_GRID, member[0], atol=LOGIT_GRID[1] - LOGIT_GRID[0]), 0.0, -np.inf)
+            continue
+        total += np.log(gaussian_kde(member)(LOGIT_GRID) + FLOOR) - log_prior
+    weights = np.exp(total - np.max(total))
+    weights /= weights.sum()
+    cumulative = np.cumsum(weights)
+    tail = (1 - level) / 2
+
+    def quantile(q: float) -> float:
+        return float(u_grid[min(np.searchsorted(cumulative, q), u_grid.size - 1)])
+
+    return {
+        "mean": float(weights @ u_grid),
+        "median": quantile(0.5),
+        "q_low": quantile(tail),
+        "q_high": quantile(1 - tail),
+        "n": int(len(z)),
+    }
+
+
+def _to_model_units(priors: Priors, name: str, unit: float) -> float:
+    vector = np.full((1, len(priors.names)), 0.5)
+    vector[0, priors.names.index(name)] = unit
+    return float(priors.from_unit(vector)[0, priors.names.index(name)])
+
+
+def group_posteriors(
+    samples: pd.DataFrame, priors: Priors, parameters: list[str] | None = None, level: float = LEVEL
+) -> pd.DataFrame:
+    """Return the value each group would share, per parameter, from ``fit_people``'s posterior draws.
+
+    Parameters
+    ----------
+    samples : DataFrame
+        :func:`~motorseq.models.fit.inference.fit_people` draws: ``participant, session, group,
+        draw`` and one column per parameter (model units).
+    priors : Priors
+        The bank's priors (their unit axis is the estimator's).
+    parameters : list of str, optional
+        The parameters each group's members are taken to share (default: all). Only those a
+        group really shares give a meaningful value: the product of the posteriors of people who
+        differ is a narrow interval around none of them.
+    level : float
+        Central interval level.
+
+    Returns
+    -------
+    DataFrame
+        ``group, session, parameter, n, mean, median, q05, q95`` (model units), for every group
+        of at least two people.
+    """
+    rows = []
+    for (group, session), part in samples.groupby(["group", "session"], sort=True):
+        people = sorted(part["participant"].unique())
+        if len(people) < 2:
+            continue
+        unit = priors.to_unit(part[priors.names].to_numpy(dtype=float))
+        order = part["participant"].to_numpy()
+        for j, name in enumerate(priors.names):
+            if parameters is not None and name not in parameters:
+                continue
+            per_person = [unit[order == p, j] for p in people]
+            n_draws = min(len(d) for d in per_person)
+            found = shared_posterior(np.stack([d[:n_draws] for d in per_person]), level)
+            rows.append(
+                {
+                    "group": group,
+                    "session": session,
+                    "parameter": name,
+                    "n": found["n"],
+                    **{
+                        key: _to_model_units(priors, name, found[value])
+                        for key, value in (("mean", "mean"), ("median", "median"), ("q05", "q_low"), ("q95", "q_high"))
+                    },
+                }
+            )
+    columns = ["group", "session", "parameter", "n", "mean", "median", "q05", "q95"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def group_recovery(
+    draws: np.ndarray,
+    truth: np.ndarray,
+    group_size: int = GROUP_SIZE,
+    max_spread: float = MAX_SPREAD,
+    level: float = LEVEL,
+) -> pd.DataFrame:
+    """Check :func:`shared_posterior` on held-back simulations grouped by a near-equal true value.
+
+    The bank's simulations each have their own parameters, so a group "sharing" a value is made of
+    ``group_size`` held-back simulations that are neighbours in true value (unit axis, sorted and
+    cut into consecutive runs); its truth is their mean. Runs spread wider than ``max_spread``
+    (few simulations in that part of the range) are left out. Used by ``fit --check``.
+
+    Parameters
+    ----------
+    draws : ndarray, shape (n_sims, n_draws)
+        Held-back posterior draws of one parameter (unit axis).
+    truth : ndarray, shape (n_sims,)
+        Their true values (unit axis).
+    group_size : int
+        Members per pseudo-group.
+    max_spread : float
+        Widest range of true values (unit axis) a pseudo-group may span.
+    level : float
+        Central interval level.
+
+    Returns
+    -------
+    DataFrame
+        One row per pseudo-group: ``truth`` (mean true value), ``spread`` (max − min of the
+        members' true values), ``mean``, ``q_low``, ``q_high``, ``inside`` (unit axis).
+    """
+    order = np.argsort(truth, kind="stable")
+    rows = []
+    for start in range(0, len(order) - group_size + 1, group_size):
+        chosen = order[start : start + group_size]
+        spread = float(np.ptp(truth[chosen]))
+        if spread > max_spread:
+            continue
+        found = shared_posterior(draws[chosen], level)
+        t = float(truth[chosen].mean())
+        rows.append(
+            {
+                "truth": t,
+                "spread": spread,
+                "mean": found["mean"],
+                "q_low": found["q_low"],
+                "q_high": found["q_high"],
+                "inside": bool(found["q_low"] <= t <= found["q_high"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["truth", "spread", "mean", "q_low", "q_high", "inside"])
+
+
+def group_recovery_summary(
+    draws: np.ndarray, truth: np.ndarray, names: list[str], group_size: int = GROUP_SIZE
+) -> pd.DataFrame:
+    """:func:`group_recovery` for every parameter of a recovery check, summarised.
+
+    Parameters
+    ----------
+    draws : ndarray, shape (n_sims, n_draws, n_parameters)
+        Held-back posterior draws (unit axis): ``RecoveryCheck.draws``.
+    truth : ndarray, shape (n_sims, n_parameters)
+        True values (unit axis): ``RecoveryCheck.truth``.
+    names : list of str
+        Parameter names, in column order.
+    group_size : int
+        Members per pseudo-group.
+
+    Returns
+    -------
+    DataFrame
+        ``parameter, groups, group_size, r, coverage, width``: correlation of the groups' true
+        values with their posterior means, share of 90 % intervals covering the truth, mean
+        interval width (unit axis: the prior's range is 1).
+    """
+    rows = []
+    for j, name in enumerate(names):
+        found = group_recovery(draws[:, :, j], truth[:, j], group_size=group_size)
+        ok = len(found) >= 3 and np.std(found["mean"]) > 0
+        rows.append(
+            {
+                "parameter": name,
+                "groups": len(found),
+                "group_size": group_size,
+                "r": float(np.corrcoef(found["truth"], found["mean"])[0, 1]) if ok else np.nan,
+                "coverage": float(found["inside"].mean()) if len(found) else np.nan,
+                "width": float((found["q_high"] - found["q_low"]).mean()) if len(found) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=["parameter", "groups", "group_size", "r", "coverage", "width"])
