@@ -74,7 +74,8 @@ def fit_section(folder: str | Path, max_table_rows: int = 12) -> Section:
     ----------
     folder : path
         ``--out`` of ``motorseq fit`` (``posterior_summary.csv``, ``predictive_check.csv``,
-        ``recovery.csv``, ``recovery_draws.csv``, ``information.csv``, ``group_differences.csv``,
+        ``recovery.csv``, ``recovery_draws.csv``, ``information.csv``, ``group_recovery.csv``,
+        ``group_differences.csv``, ``group_posteriors.csv``,
         ``summary.txt``).
     max_table_rows : int
         Rows shown of the per-person table.
@@ -90,6 +91,12 @@ def fit_section(folder: str | Path, max_table_rows: int = 12) -> Section:
         section.table(recovery.set_index("parameter").round(3),
                       "Parameter recovery on held-back bank simulations: r(true, posterior mean), 90% interval "
                       "coverage, SBC uniformity p, posterior contraction.")  # fmt: skip
+    grouped = _read(folder, "group_recovery.csv")
+    if grouped is not None and not grouped.empty:
+        section.table(grouped.set_index("parameter").round(3),
+                      "Recovery of a value a group shares: pseudo-groups of held-back simulations that are "
+                      "neighbours in true value; r(true, group posterior mean), 90% interval coverage, mean "
+                      "interval width on the prior's unit axis.")  # fmt: skip
     information = _read(folder, "information.csv")
     if information is not None and not information.empty:
         section.table(information.set_index("statistic").round(2),
@@ -118,4 +125,9 @@ def fit_section(folder: str | Path, max_table_rows: int = 12) -> Section:
     groups = _read(folder, "group_differences.csv")
     if groups is not None and not groups.empty:
         section.table(groups.set_index("parameter").round(4), "Posterior means compared between groups.")
+    shared = _read(folder, "group_posteriors.csv")
+    if shared is not None and not shared.empty:
+        section.table(shared.set_index(["group", "session", "parameter"]).round(4),
+                      "The value each group shares (fit --shared): one posterior per group from all its "
+                      "members' posteriors; meaningful only if the members do share it.")  # fmt: skip
     return section

@@ -46,3 +46,19 @@ def test_fit_section_shows_which_statistic_informs_which_parameter(tmp_path):
     html = render_html("t", "s", [fit_section(tmp_path)])
     assert "Which statistic carries information about which parameter" in html
     assert "0.87" in html and "-0.12" in html and "non_decision_ms" in html
+
+
+def test_fit_section_shows_the_value_each_group_shares_and_its_recovery(tmp_path):
+    pd.DataFrame(
+        [{"group": "lesion", "session": "1", "parameter": "lesion_dopamine", "n": 8, "mean": 0.4217, "median": 0.42,
+          "q05": 0.2581, "q95": 0.5462},
+         {"group": "normal", "session": "1", "parameter": "lesion_dopamine", "n": 8, "mean": 0.9781, "median": 0.98,
+          "q05": 0.9412, "q95": 0.9893}]
+    ).to_csv(tmp_path / "group_posteriors.csv", index=False)  # fmt: skip
+    pd.DataFrame(
+        [{"parameter": "lesion_dopamine", "groups": 71, "group_size": 8, "r": 0.8234, "coverage": 0.8451,
+          "width": 0.5123}]
+    ).to_csv(tmp_path / "group_recovery.csv", index=False)  # fmt: skip
+    html = render_html("t", "s", [fit_section(tmp_path)])
+    assert "The value each group shares" in html and "0.258" in html and "0.941" in html
+    assert "Recovery of a value a group shares" in html and "0.823" in html
