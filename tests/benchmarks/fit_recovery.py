@@ -8,13 +8,16 @@ simulation of the shortened ASRT per worker on the shared 2-core machine). Then:
 * recovery on held-back bank simulations (``motorseq fit --check --folds K``: every simulation
   held back once): r >= 0.8 between truth and posterior mean for the identifiable learning-rate
   and gain parameters, 90 % coverage 85-95 %, SBC ranks uniform; the parameters the statistics
-  cannot identify;
+  cannot identify; and (printed, no target) the recovery of a value shared by pseudo-groups of 8
+  held-back simulations;
 * lesion ground truth (``--lesion-data``/``--normal-data``: two ``motorseq simulate`` cohorts of
   the bank's protocol, one with ``--lesion dopamine=0.4``): the lesion cohort's posterior
   dopamine gain is lower, by at least half the true difference (0.6). The dopamine gain shows in
   SRT's random-block cost, not in a short ASRT: for this check use a bank of ``srt-classic``
   (``motorseq bank srt-classic ...`` or ``--protocol srt-classic`` here) and cohorts of the same
-  shortened protocol;
+  shortened protocol. Checked per person (each participant's posterior mean) and per cohort
+  (the dopamine gain the cohort shares, ``motorseq fit --shared lesion_dopamine``: its interval
+  covers 0.4, lies below the intact cohort's, and the difference is at least half the truth);
 * the shared ASRT data (session 1; an ASRT bank only): every participant fitted; the person's
   block curve inside the 90 % posterior predictive band in >= 80 % of blocks for >= 80 % of
   participants;
