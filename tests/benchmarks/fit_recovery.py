@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     grouped = group_recovery_summary(result.draws, result.truth, priors.names).set_index("parameter")
     print(f"  groups of {GROUP_SIZE} sharing a value (held-back simulations that are neighbours in true value):")
     for name, row in grouped.iterrows():
-        print(f"    {name}: r = {row['r']:.2f}, coverage {row['coverage']:.0%} ({row['groups']} groups)")
+        print(f"    {name}: r = {row['r']:.2f}, coverage {row['coverage']:.0%} ({int(row['groups'])} groups)")
 
     start = time.perf_counter()
     estimator = train_estimator(
