@@ -12,7 +12,10 @@ the training simulations only):
   learns), beside the ridge estimates (trees follow a smooth linear trend only in steps): ``2 d``
   summaries. Trees fit their own training simulations closely, so the flow is trained on
   *cross-fitted* tree estimates: each simulation's comes from the models fitted without its
-  fold, and a new person's is the mean of those fold models (Chernozhukov et al. 2018). Without
+  fold, and a new person's is the mean of those fold models (Chernozhukov et al. 2018); the ridge
+  estimates are cross-fitted the same way. (Exact leave-one-out ridge estimates would not do:
+  for a parameter the statistics do not inform, the penalised fit is the mean of the other
+  simulations, ``(sum - theta_i) / (n - 1)``, which tells a flow each simulation's own value.) Without
   that the flow would learn from estimates more exact than any person's and come out
   overconfident.
 """
@@ -23,7 +26,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["ALPHAS", "COMPRESSIONS", "DEFAULT_COMPRESS", "BoostedCompression", "fit_boosted", "fit_ridge", "project"]
+__all__ = [
+    "ALPHAS",
+    "COMPRESSIONS",
+    "DEFAULT_COMPRESS",
+    "BoostedCompression",
+    "fit_boosted",
+    "fit_ridge",
+    "project",
+]
 
 #: How the statistics may be compressed before the flow (``none``: the raw statistics).
 COMPRESSIONS = ("none", "linear", "boosted")
@@ -86,18 +97,21 @@ def fit_ridge(x: np.ndarray, theta: np.ndarray, alphas: np.ndarray = ALPHAS) -> 
 class BoostedCompression:
     """Cross-fitted gradient-boosted estimates of each parameter and the ridge estimates beside them.
 
-    ``models[k][j]`` is fold ``k``'s regression of parameter ``j``; ``ridge`` the :func:`fit_ridge`
-    weights. :meth:`apply` averages the folds' tree estimates and appends the ridge estimates.
+    ``models[k][j]`` is fold ``k``'s tree regression of parameter ``j`` and ``ridges[k]`` fold
+    ``k``'s :func:`fit_ridge` weights; :meth:`apply` averages the folds' tree estimates, then their
+    ridge estimates.
     """
 
     models: list[list] = field(default_factory=list)
-    ridge: np.ndarray | None = None
+    ridges: list[np.ndarray] = field(default_factory=list)
 
     def apply(self, x: np.ndarray) -> np.ndarray:
         """Estimate every parameter for each row of ``x``: ``(n, d)`` tree estimates, then ``(n, d)`` ridge ones."""
         x = np.atleast_2d(x)
         trees = np.mean([np.column_stack([m.predict(x) for m in fold]) for fold in self.models], axis=0)
-        return trees if self.ridge is None else np.hstack([trees, project(x, self.ridge)])
+        if not self.ridges:
+            return trees
+        return np.hstack([trees, np.mean([project(x, w) for w in self.ridges], axis=0)])
 
 
 def fit_boosted(
@@ -121,15 +135,15 @@ def fit_boosted(
     compression : BoostedCompression
         The fold models and the ridge weights (for new data).
     held_out : ndarray, shape (n, 2 d)
-        Each simulation's tree estimates from the models fitted without it, then its ridge
-        estimates (for training the flow).
+        Each simulation's tree estimates, then its ridge estimates, from the fold models fitted
+        without it (for training the flow: as inexact as a new person's).
     """
     from sklearn.ensemble import GradientBoostingRegressor
 
     n = len(x)
     order = np.random.default_rng(seed).permutation(n)
-    held_out = np.empty_like(theta, dtype=float)
-    models = []
+    held_out = np.empty((n, 2 * theta.shape[1]), dtype=float)
+    models, ridges = [], []
     for k in range(folds):
         test = order[k::folds]
         train = np.setdiff1d(order, test)
@@ -139,9 +153,11 @@ def fit_boosted(
             model.fit(x[train], theta[train, j])
             held_out[test, j] = model.predict(x[test])
             fold.append(model)
+        ridge = fit_ridge(x[train], theta[train])[0]
+        held_out[test, theta.shape[1] :] = project(x[test], ridge)
         models.append(fold)
-    ridge = fit_ridge(x, theta)[0]
-    return BoostedCompression(models, ridge), np.hstack([held_out, project(x, ridge)])
+        ridges.append(ridge)
+    return BoostedCompression(models, ridges), held_out
 
 
 def project(x: np.ndarray, weights: np.ndarray | BoostedCompression) -> np.ndarray:

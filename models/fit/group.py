@@ -22,25 +22,62 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import gaussian_kde
 
 from .inference import LEVEL
 from .priors import Priors
 
-__all__ = ["GROUP_SIZE", "shared_posterior", "group_posteriors", "group_recovery", "group_recovery_summary"]
+__all__ = [
+    "GROUP_SIZE",
+    "MAX_SPREAD",
+    "MIN_GROUPS",
+    "shared_posterior",
+    "group_posteriors",
+    "group_recovery",
+    "group_recovery_summary",
+    "people_outside_groups",
+]
 
 #: Members of the pseudo-groups of ``fit --check`` (the lesion cohorts of the benchmark have 8).
 GROUP_SIZE = 8
 #: Widest range of true values (on the unit axis) a pseudo-group of ``fit --check`` may span.
-MAX_SPREAD = 0.1
+MAX_SPREAD = 0.03
+#: Fewest pseudo-groups ``fit --check`` reports a recovery figure from.
+MIN_GROUPS = 3
 
+#: Group labels that mean "no group" (people without one share nothing with anyone).
+NO_GROUP = ("", "n/a", "nan", "na", "none")
 #: Grid of the logit axis the product is evaluated on (u from 0.0009 to 0.9991).
 LOGIT_GRID = np.linspace(-7.0, 7.0, 1401)
-#: The smallest density a member's kernel estimate contributes (keeps the log finite).
-FLOOR = 1e-300
+#: Smallest kernel bandwidth on the logit axis (a member whose draws are all equal).
+MIN_BANDWIDTH = 0.02
+#: A member disagrees with the group's value when that value lies outside this central share of
+#: the member's own draws.
+AGREEMENT = 0.99
 
 
-def shared_posterior(unit_draws: np.ndarray, level: float = LEVEL) -> dict[str, float]:
+def _log_kernel_density(z: np.ndarray, grid: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Log of a Gaussian kernel density estimate of the draws ``z`` on ``grid`` (finite everywhere)."""
+    from scipy.special import logsumexp
+
+    scaled = (grid[:, None] - z[None, :]) / bandwidth
+    return logsumexp(-0.5 * scaled**2, axis=1) - np.log(z.size * bandwidth * np.sqrt(2 * np.pi))
+
+
+def _log_smoothed_prior(grid: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Log of the standard logistic density smoothed by the same Gaussian kernel as a member's draws.
+
+    Dividing a member's kernel estimate by the equally smoothed prior (not the prior itself)
+    cancels the smoothing's bias in the tails, where the prior is raised to the power 1 - n.
+    """
+    offsets = np.linspace(-6 * bandwidth, 6 * bandwidth, 241)
+    kernel = np.exp(-0.5 * (offsets / bandwidth) ** 2)
+    kernel /= kernel.sum()
+    shifted = grid[:, None] - offsets[None, :]
+    logistic = np.exp(-np.abs(shifted)) / (1 + np.exp(-np.abs(shifted))) ** 2
+    return np.log(logistic @ kernel)
+
+
+def shared_posterior(unit_draws: np.ndarray, level: float = LEVEL) -> dict:
     """Posterior of one value shared by every member, from each member's draws on the unit axis.
 
     Parameters
@@ -53,18 +90,18 @@ def shared_posterior(unit_draws: np.ndarray, level: float = LEVEL) -> dict[str, 
     Returns
     -------
     dict
-        ``mean``, ``median``, ``q_low``, ``q_high`` on the unit axis and ``n`` members.
+        ``mean``, ``median``, ``q_low``, ``q_high`` on the unit axis, ``n`` members,
+        ``disagree`` (members whose own central 99 % of draws excludes the group's median: the
+        data then contradict a shared value) and the posterior on the grid, ``grid`` (unit axis)
+        and ``weights``.
     """
     draws = np.clip(np.atleast_2d(np.asarray(unit_draws, dtype=float)), 1e-6, 1 - 1e-6)
     z = np.log(draws / (1 - draws))
     u_grid = 1.0 / (1.0 + np.exp(-LOGIT_GRID))
-    log_prior = np.log(u_grid * (1.0 - u_grid))  # the standard logistic density on the logit axis
-    total = log_prior.copy()
+    total = np.log(u_grid * (1.0 - u_grid))  # the standard logistic density on the logit axis
     for member in z:
-        if np.ptp(member) == 0:  # a point mass: its kernel is undefined; it pins the value
-            total += np.where(np.isclose(LOGIT_GRID, member[0], atol=LOGIT_GRID[1] - LOGIT_GRID[0]), 0.0, -np.inf)
-            continue
-        total += np.log(gaussian_kde(member)(LOGIT_GRID) + FLOOR) - log_prior
+        bandwidth = max(float(member.std(ddof=1)) * member.size ** (-1 / 5), MIN_BANDWIDTH)  # Scott's rule
+        total += _log_kernel_density(member, LOGIT_GRID, bandwidth) - _log_smoothed_prior(LOGIT_GRID, bandwidth)
     weights = np.exp(total - np.max(total))
     weights /= weights.sum()
     cumulative = np.cumsum(weights)
@@ -73,19 +110,25 @@ def shared_posterior(unit_draws: np.ndarray, level: float = LEVEL) -> dict[str, 
     def quantile(q: float) -> float:
         return float(u_grid[min(np.searchsorted(cumulative, q), u_grid.size - 1)])
 
+    median = quantile(0.5)
+    low, high = np.quantile(draws, [(1 - AGREEMENT) / 2, (1 + AGREEMENT) / 2], axis=1)
     return {
         "mean": float(weights @ u_grid),
-        "median": quantile(0.5),
+        "median": median,
         "q_low": quantile(tail),
         "q_high": quantile(1 - tail),
         "n": int(len(z)),
+        "disagree": int(np.sum((median < low) | (median > high))),
+        "grid": u_grid,
+        "weights": weights,
     }
 
 
-def _to_model_units(priors: Priors, name: str, unit: float) -> float:
-    vector = np.full((1, len(priors.names)), 0.5)
-    vector[0, priors.names.index(name)] = unit
-    return float(priors.from_unit(vector)[0, priors.names.index(name)])
+def _to_model_units(priors: Priors, name: str, unit: np.ndarray | float) -> np.ndarray:
+    unit = np.atleast_1d(np.asarray(unit, dtype=float))
+    vector = np.full((unit.size, len(priors.names)), 0.5)
+    vector[:, priors.names.index(name)] = unit
+    return priors.from_unit(vector)[:, priors.names.index(name)]
 
 
 def group_posteriors(
@@ -110,11 +153,15 @@ def group_posteriors(
     Returns
     -------
     DataFrame
-        ``group, session, parameter, n, mean, median, q05, q95`` (model units), for every group
-        of at least two people.
+        ``group, session, parameter, n, mean, median, q05, q95`` (model units; ``mean`` on the
+        model's axis, as in ``posterior_summary.csv``) and ``disagree`` (members whose own
+        posterior excludes the group's median), for every group of at least two people. People
+        without a group label are left out (:func:`people_outside_groups` names them).
     """
     rows = []
-    for (group, session), part in samples.groupby(["group", "session"], sort=True):
+    grouped = samples.assign(session=samples["session"].astype(str))
+    grouped = grouped[~grouped["group"].map(_no_group)]
+    for (group, session), part in grouped.groupby(["group", "session"], sort=True):
         people = sorted(part["participant"].unique())
         if len(people) < 2:
             continue
@@ -126,20 +173,43 @@ def group_posteriors(
             per_person = [unit[order == p, j] for p in people]
             n_draws = min(len(d) for d in per_person)
             found = shared_posterior(np.stack([d[:n_draws] for d in per_person]), level)
+            values = _to_model_units(priors, name, np.array([found["median"], found["q_low"], found["q_high"]]))
             rows.append(
                 {
                     "group": group,
                     "session": session,
                     "parameter": name,
                     "n": found["n"],
-                    **{
-                        key: _to_model_units(priors, name, found[value])
-                        for key, value in (("mean", "mean"), ("median", "median"), ("q05", "q_low"), ("q95", "q_high"))
-                    },
+                    "mean": float(found["weights"] @ _to_model_units(priors, name, found["grid"])),
+                    "median": float(values[0]),
+                    "q05": float(values[1]),
+                    "q95": float(values[2]),
+                    "disagree": found["disagree"],
                 }
             )
-    columns = ["group", "session", "parameter", "n", "mean", "median", "q05", "q95"]
+    columns = ["group", "session", "parameter", "n", "mean", "median", "q05", "q95", "disagree"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _no_group(label: object) -> bool:
+    """Whether a group label means "no group" (missing, ``n/a``, ``nan``, empty)."""
+    return label is None or (isinstance(label, float) and np.isnan(label)) or str(label).strip().lower() in NO_GROUP
+
+
+def people_outside_groups(samples: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Return the people :func:`group_posteriors` leaves out: those without a group, and groups of one.
+
+    Returns
+    -------
+    tuple of list
+        Participants without a group label; groups (``group/ses-session``) with one person.
+    """
+    labels = samples[["participant", "session", "group"]].drop_duplicates()
+    missing = sorted(labels.loc[labels["group"].map(_no_group), "participant"].astype(str).unique())
+    named = labels[~labels["group"].map(_no_group)].assign(session=lambda t: t["session"].astype(str))
+    sizes = named.groupby(["group", "session"])["participant"].nunique()
+    alone = [f"{g}/ses-{s}" for (g, s), n in sizes.items() if n < 2]
+    return missing, alone
 
 
 def group_recovery(
@@ -223,7 +293,7 @@ def group_recovery_summary(
     rows = []
     for j, name in enumerate(names):
         found = group_recovery(draws[:, :, j], truth[:, j], group_size=group_size)
-        ok = len(found) >= 3 and np.std(found["mean"]) > 0
+        ok = len(found) >= MIN_GROUPS and np.std(found["mean"]) > 0
         rows.append(
             {
                 "parameter": name,

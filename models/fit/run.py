@@ -12,7 +12,7 @@ import pandas as pd
 from .bank import bank_priors, bank_simulator, read_bank, read_manifest
 from .check import recovery_check, statistic_information
 from .compress import DEFAULT_COMPRESS
-from .group import GROUP_SIZE, group_posteriors, group_recovery_summary
+from .group import GROUP_SIZE, MIN_GROUPS, group_posteriors, group_recovery_summary, people_outside_groups
 from .inference import (
     MIN_ESS,
     Estimator,
@@ -375,12 +375,18 @@ def fit_command(
         lines.append("not identifiable: " + (", ".join(result.non_identifiable) or "none"))
         grouped = group_recovery_summary(result.draws, result.truth, priors.names)
         _write_csv(grouped, out / "group_recovery.csv")
-        lines.append(
-            f"groups of {GROUP_SIZE} sharing a value (held-back simulations that are neighbours in true value; "
-            "group_recovery.csv):"
-        )
-        for r in grouped.itertuples():
-            lines.append(f"  {r.parameter}: r = {r.r:.2f}, 90% coverage {r.coverage:.0%} ({r.groups} groups)")
+        if grouped["groups"].max() < MIN_GROUPS:
+            lines.append(
+                f"groups of {GROUP_SIZE} sharing a value: too few held-back simulations lie close enough in true "
+                f"value to form {MIN_GROUPS} groups (use --folds to hold every simulation back)"
+            )
+        else:
+            lines.append(
+                f"groups of {GROUP_SIZE} sharing a value (held-back simulations that are neighbours in true value; "
+                "group_recovery.csv):"
+            )
+            for r in grouped.itertuples():
+                lines.append(f"  {r.parameter}: r = {r.r:.2f}, 90% coverage {r.coverage:.0%} ({r.groups} groups)")
     if stats is None:
         return lines
     estimator, reused = load_estimator(
@@ -443,4 +449,14 @@ def fit_command(
                 f"{r.group} {r.mean:.3g} [{r.q05:.3g}, {r.q95:.3g}] (n={r.n})" for r in part.itertuples()
             )
             lines.append(f"  {name} (session {session}): {values}")
+        for r in together[together["disagree"] > 0].itertuples():
+            lines.append(
+                f"warning: {r.group}/ses-{r.session}: {r.disagree} of {r.n} people's own posteriors exclude the "
+                f"{r.parameter} the group would share: their data contradict a shared value"
+            )
+        missing, alone = people_outside_groups(samples)
+        if missing:
+            lines.append(f"--shared: without a group, left out: {', '.join(missing)}")
+        if alone:
+            lines.append(f"--shared: groups of one person, no shared value: {', '.join(alone)}")
     return lines

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from motorseq.models.fit import load_priors
-from motorseq.models.fit.group import group_posteriors, group_recovery, shared_posterior
+from motorseq.models.fit.group import group_posteriors, group_recovery, people_outside_groups, shared_posterior
 
 
 def member_draws(centres, sd: float, n: int, seed: int) -> np.ndarray:
@@ -46,7 +46,7 @@ def test_pseudo_groups_of_a_calibrated_posterior_cover_their_truth():
     truth = rng.uniform(0.05, 0.95, 400)
     draws = np.clip(truth[:, None] + rng.normal(0, 0.05, (400, 1)) + rng.normal(0, 0.05, (400, 800)), 1e-4, 1 - 1e-4)
     groups = group_recovery(draws, truth, group_size=8)
-    assert len(groups) == 50 and (groups["spread"] < 0.1).all()  # 400 neighbours in true value, 8 by 8
+    assert len(groups) >= 40 and (groups["spread"] <= 0.03).all()  # 400 neighbours in true value, 8 by 8
     assert groups["inside"].mean() >= 0.8
     assert np.corrcoef(groups["truth"], groups["mean"])[0, 1] > 0.99
 
@@ -71,3 +71,37 @@ def test_group_posteriors_are_computed_per_group_for_the_named_parameters():
     assert shared.loc["lesion", "q05"] < 0.4 < shared.loc["lesion", "q95"]
     assert shared.loc["intact", "q05"] < 0.9 < shared.loc["intact", "q95"]
     assert shared.loc["lesion", "q95"] < shared.loc["intact", "q05"]  # each person's 90% interval is ~0.5 wide
+
+
+def test_members_without_information_leave_the_prior_whatever_the_draws():
+    medians = [shared_posterior(np.random.default_rng(seed).uniform(size=(8, 1000)))["median"] for seed in range(10)]
+    assert max(abs(m - 0.5) for m in medians) < 0.12  # the prior's median, give or take the draws' noise
+
+
+def test_members_who_contradict_a_shared_value_are_flagged():
+    found = shared_posterior(member_draws([0.2, 0.8], 0.01, 2000, seed=6))
+    assert found["disagree"] == 2  # each member's own posterior excludes the value "shared"
+    assert np.isfinite(found["mean"]) and 0 < found["q_low"] <= found["q_high"] < 1
+    agree = shared_posterior(member_draws([0.40, 0.42], 0.05, 2000, seed=7))
+    assert agree["disagree"] == 0
+    same = shared_posterior(np.full((3, 100), 0.3))  # point masses: no kernel width, still a finite answer
+    assert same["median"] == pytest.approx(0.3, abs=0.01) and np.isfinite(same["mean"])
+
+
+def test_people_without_a_group_are_left_out_and_named():
+    priors = load_priors(
+        {"parameters": {"eta_striatum": {"low": 0.0005, "high": 0.05, "scale": "log", "reason": "toy"}}}
+    )
+    rng = np.random.default_rng(8)
+    rows = [
+        pd.DataFrame({"participant": p, "session": session, "group": group, "draw": np.arange(500),
+                      "eta_striatum": np.exp(rng.normal(np.log(0.01), 0.5, 500))})
+        for p, session, group in (("1", "1", "a"), ("2", 1, "a"), ("3", "1", np.nan), ("4", "1", "n/a"),
+                                  ("5", "1", "b"))
+    ]  # fmt: skip
+    samples = pd.concat(rows, ignore_index=True)
+    table = group_posteriors(samples, priors)
+    assert table["group"].tolist() == ["a"] and table["n"].tolist() == [2]  # session 1 and "1" are one session
+    # on a log-scaled parameter the mean is the model-axis mean, as in posterior_summary.csv
+    assert table["mean"].iloc[0] > table["median"].iloc[0]
+    assert people_outside_groups(samples) == (["3", "4"], ["b/ses-1"])
