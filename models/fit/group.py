@@ -35,6 +35,7 @@ __all__ = [
     "group_recovery",
     "group_recovery_summary",
     "people_outside_groups",
+    "heterogeneity_p",
 ]
 
 #: Members of the pseudo-groups of ``fit --check`` (the lesion cohorts of the benchmark have 8).
@@ -53,6 +54,8 @@ MIN_BANDWIDTH = 0.02
 #: A member disagrees with the group's value when that value lies outside this central share of
 #: the member's own draws.
 AGREEMENT = 0.99
+#: Below this heterogeneity p, ``fit`` warns that the members do not share the value.
+HETEROGENEITY_ALPHA = 0.01
 
 
 def _log_kernel_density(z: np.ndarray, grid: np.ndarray, bandwidth: float) -> np.ndarray:
@@ -91,9 +94,9 @@ def shared_posterior(unit_draws: np.ndarray, level: float = LEVEL) -> dict:
     -------
     dict
         ``mean``, ``median``, ``q_low``, ``q_high`` on the unit axis, ``n`` members,
-        ``disagree`` (members whose own central 99 % of draws excludes the group's median: the
-        data then contradict a shared value) and the posterior on the grid, ``grid`` (unit axis)
-        and ``weights``.
+        ``disagree`` (members whose own central 99 % of draws excludes the group's median),
+        ``heterogeneity_p`` (:func:`heterogeneity_p`: small when the members' data contradict a
+        shared value) and the posterior on the grid, ``grid`` (unit axis) and ``weights``.
     """
     draws = np.clip(np.atleast_2d(np.asarray(unit_draws, dtype=float)), 1e-6, 1 - 1e-6)
     z = np.log(draws / (1 - draws))
@@ -113,6 +116,7 @@ def shared_posterior(unit_draws: np.ndarray, level: float = LEVEL) -> dict:
     median = quantile(0.5)
     low, high = np.quantile(draws, [(1 - AGREEMENT) / 2, (1 + AGREEMENT) / 2], axis=1)
     return {
+        "heterogeneity_p": heterogeneity_p(z),
         "mean": float(weights @ u_grid),
         "median": median,
         "q_low": quantile(tail),
@@ -122,6 +126,30 @@ def shared_posterior(unit_draws: np.ndarray, level: float = LEVEL) -> dict:
         "grid": u_grid,
         "weights": weights,
     }
+
+
+def heterogeneity_p(z: np.ndarray) -> float:
+    """Cochran's Q test that the members' posteriors (draws on the logit axis) are of one value.
+
+    ``Q = sum_i (m_i - m)^2 / v_i``, with ``m_i`` each member's posterior median, ``v_i`` the
+    square of half its 16-84 % range (robust to the long tails a flow on the logit axis gives)
+    and ``m`` their precision-weighted mean, is chi-square with ``n - 1`` degrees of freedom when
+    the members share the value (Cochran 1954). It is conservative here: each posterior is pulled
+    towards the prior, so members whose posteriors are wide pass even when they differ. A small
+    p: the members differ more than their posteriors allow.
+    """
+    from scipy.stats import chi2
+
+    z = np.atleast_2d(z)
+    if len(z) < 2:
+        return float("nan")
+    means = np.median(z, axis=1)
+    low, high = np.quantile(z, [0.16, 0.84], axis=1)
+    variances = np.maximum(((high - low) / 2) ** 2, 1e-12)
+    weights = 1.0 / variances
+    centre = float(weights @ means / weights.sum())
+    q = float(weights @ (means - centre) ** 2)
+    return float(chi2.sf(q, len(z) - 1))
 
 
 def _to_model_units(priors: Priors, name: str, unit: np.ndarray | float) -> np.ndarray:
@@ -154,8 +182,9 @@ def group_posteriors(
     -------
     DataFrame
         ``group, session, parameter, n, mean, median, q05, q95`` (model units; ``mean`` on the
-        model's axis, as in ``posterior_summary.csv``) and ``disagree`` (members whose own
-        posterior excludes the group's median), for every group of at least two people. People
+        model's axis, as in ``posterior_summary.csv``), ``disagree`` (members whose own
+        posterior excludes the group's median) and ``heterogeneity_p`` (Cochran's Q: small when
+        the members differ more than their posteriors allow), for every group of two or more. People
         without a group label are left out (:func:`people_outside_groups` names them).
     """
     rows = []
@@ -185,9 +214,10 @@ def group_posteriors(
                     "q05": float(values[1]),
                     "q95": float(values[2]),
                     "disagree": found["disagree"],
+                    "heterogeneity_p": found["heterogeneity_p"],
                 }
             )
-    columns = ["group", "session", "parameter", "n", "mean", "median", "q05", "q95", "disagree"]
+    columns = ["group", "session", "parameter", "n", "mean", "median", "q05", "q95", "disagree", "heterogeneity_p"]
     return pd.DataFrame(rows, columns=columns)
 
 

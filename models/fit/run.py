@@ -12,7 +12,14 @@ import pandas as pd
 from .bank import bank_priors, bank_simulator, read_bank, read_manifest
 from .check import recovery_check, statistic_information
 from .compress import DEFAULT_COMPRESS
-from .group import GROUP_SIZE, MIN_GROUPS, group_posteriors, group_recovery_summary, people_outside_groups
+from .group import (
+    GROUP_SIZE,
+    HETEROGENEITY_ALPHA,
+    MIN_GROUPS,
+    group_posteriors,
+    group_recovery_summary,
+    people_outside_groups,
+)
 from .inference import (
     MIN_ESS,
     Estimator,
@@ -449,10 +456,12 @@ def fit_command(
                 f"{r.group} {r.mean:.3g} [{r.q05:.3g}, {r.q95:.3g}] (n={r.n})" for r in part.itertuples()
             )
             lines.append(f"  {name} (session {session}): {values}")
-        for r in together[together["disagree"] > 0].itertuples():
+        flagged = (together["disagree"] > 0) | (together["heterogeneity_p"] < HETEROGENEITY_ALPHA)
+        for r in together[flagged].itertuples():
             lines.append(
-                f"warning: {r.group}/ses-{r.session}: {r.disagree} of {r.n} people's own posteriors exclude the "
-                f"{r.parameter} the group would share: their data contradict a shared value"
+                f"warning: {r.group}/ses-{r.session}: {r.parameter}: {r.disagree} of {r.n} people's own posteriors "
+                f"exclude the shared value from their 99% range; Cochran's Q p = {r.heterogeneity_p:.2g}: "
+                "a shared value may not describe them"
             )
         missing, alone = people_outside_groups(samples)
         if missing:

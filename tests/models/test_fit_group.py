@@ -30,6 +30,7 @@ def test_the_group_posterior_of_gaussian_members_is_the_known_product():
     assert found["mean"] == pytest.approx(centres.mean(), abs=0.01)
     # N(0.375, 0.1 / sqrt(8)): 90% interval +- 1.645 * 0.0354 = +- 0.058
     assert found["q_high"] - found["q_low"] == pytest.approx(2 * 1.645 * 0.1 / np.sqrt(8), rel=0.15)
+    assert found["heterogeneity_p"] > 0.3  # their means scatter less than their widths allow
     one = shared_posterior(member_draws(centres[:1], 0.1, 2000, seed=2))
     assert one["q_high"] - one["q_low"] == pytest.approx(2 * 1.645 * 0.1, rel=0.15)  # a group of one: its posterior
 
@@ -81,9 +82,10 @@ def test_members_without_information_leave_the_prior_whatever_the_draws():
 def test_members_who_contradict_a_shared_value_are_flagged():
     found = shared_posterior(member_draws([0.2, 0.8], 0.01, 2000, seed=6))
     assert found["disagree"] == 2  # each member's own posterior excludes the value "shared"
+    assert found["heterogeneity_p"] < 1e-6  # Cochran's Q: far more spread than their widths allow
     assert np.isfinite(found["mean"]) and 0 < found["q_low"] <= found["q_high"] < 1
     agree = shared_posterior(member_draws([0.40, 0.42], 0.05, 2000, seed=7))
-    assert agree["disagree"] == 0
+    assert agree["disagree"] == 0 and agree["heterogeneity_p"] > 0.5
     same = shared_posterior(np.full((3, 100), 0.3))  # point masses: no kernel width, still a finite answer
     assert same["median"] == pytest.approx(0.3, abs=0.01) and np.isfinite(same["mean"])
 
