@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..saved_tables import read_saved_table
 from .figures import _plt, figure_to_base64
 from .html import Section
 
@@ -63,8 +64,9 @@ def predictive_figure(bands: pd.DataFrame, max_people: int = 12):
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame | None:
+    """Read one of ``motorseq fit``'s tables, if there; a cut or ragged file is refused, naming it."""
     path = folder / name
-    return pd.read_csv(path, dtype={"participant": str, "session": str}) if path.is_file() else None
+    return read_saved_table(path, None) if path.is_file() else None
 
 
 def fit_section(folder: str | Path, max_table_rows: int = 12) -> Section:

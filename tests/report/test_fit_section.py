@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from motorseq.analysis.report.fit import fit_section
 from motorseq.analysis.report.html import render_html
 
@@ -62,3 +63,11 @@ def test_fit_section_shows_the_value_each_group_shares_and_its_recovery(tmp_path
     html = render_html("t", "s", [fit_section(tmp_path)])
     assert "The value each group shares" in html and "0.258" in html and "0.941" in html
     assert "Recovery of a value a group shares" in html and "0.823" in html
+
+
+def test_a_cut_fit_table_is_refused_naming_the_file(tmp_path):
+    from motorseq.analysis.errors import AnalysisInputError
+
+    (tmp_path / "group_posteriors.csv").write_text("group,session,parameter,n,mean\nlesion,1,lesion_dopam")
+    with pytest.raises(AnalysisInputError, match=r"group_posteriors.csv: cut short \(its last line does not end\)"):
+        fit_section(tmp_path)
